@@ -1,0 +1,267 @@
+//! The one error vocabulary of parabuf.
+//!
+//! Every failure anywhere in the stack is an [`Error`]. Each variant has a stable [`Error::code`] (Node style) and a
+//! [`JsClass`] saying which JavaScript error class the facade raises for it, so the JavaScript side never invents
+//! codes of its own: it reads [`CATALOG`] through the binding.
+
+use std::fmt;
+
+use crate::ledger::Mode;
+
+/// The JavaScript class an [`Error`] becomes in the public API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsClass {
+    /// `TypeError`: the argument has the wrong type or is in an unusable state.
+    TypeError,
+    /// `RangeError`: the argument has the right type but a value out of range.
+    RangeError,
+    /// parabuf's own `BorrowError` (a subclass of `Error`): an export conflict.
+    BorrowError,
+    /// An `AbortError`: the caller's `AbortSignal` fired.
+    AbortError,
+    /// A plain `Error`: something inside parabuf went wrong.
+    Error,
+}
+
+impl JsClass {
+    /// The class name as the facade spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            JsClass::TypeError => "TypeError",
+            JsClass::RangeError => "RangeError",
+            JsClass::BorrowError => "BorrowError",
+            JsClass::AbortError => "AbortError",
+            JsClass::Error => "Error",
+        }
+    }
+}
+
+/// Every code parabuf raises, with the class it is raised as. The facade builds its error mapping from this table.
+pub const CATALOG: &[(&str, JsClass)] = &[
+    ("ERR_PARABUF_BORROWED", JsClass::BorrowError),
+    ("ERR_PARABUF_RELEASED", JsClass::BorrowError),
+    ("ERR_PARABUF_DETACHED", JsClass::TypeError),
+    ("ERR_PARABUF_RESIZABLE", JsClass::TypeError),
+    ("ERR_PARABUF_MISALIGNED", JsClass::RangeError),
+    ("ERR_PARABUF_TYPE_MISMATCH", JsClass::TypeError),
+    ("ERR_PARABUF_LENGTH_MISMATCH", JsClass::RangeError),
+    ("ERR_PARABUF_EMPTY", JsClass::RangeError),
+    ("ERR_INVALID_ARG_TYPE", JsClass::TypeError),
+    ("ERR_INVALID_ARG_VALUE", JsClass::TypeError),
+    ("ERR_OUT_OF_RANGE", JsClass::RangeError),
+    ("ABORT_ERR", JsClass::AbortError),
+    ("ERR_PARABUF_INTERNAL", JsClass::Error),
+];
+
+/// A half-open byte range `[start, end)` as reported in messages: addresses for ledger conflicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ByteRange {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl fmt::Display for ByteRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{:#x}, {:#x}) ({} bytes)", self.start, self.end, self.end - self.start)
+    }
+}
+
+/// Everything that can go wrong in parabuf.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// An export of `requested` mode over `requested_range` overlaps a live export of `blocking` mode.
+    Borrowed {
+        /// The mode asked for.
+        requested: Mode,
+        /// The bytes asked for.
+        requested_range: ByteRange,
+        /// The mode of the live export in the way.
+        blocking: Mode,
+        /// The bytes of the live export in the way.
+        blocking_range: ByteRange,
+    },
+    /// An export handle was used after `release()`, or while an operation in flight holds it exclusively.
+    Released {
+        /// What was being attempted.
+        what: String,
+    },
+    /// The memory behind an argument is detached (transferred or destroyed).
+    Detached {
+        /// The argument.
+        what: String,
+    },
+    /// The region is not aligned for its element type.
+    Misaligned {
+        /// Address of the first byte.
+        address: usize,
+        /// Alignment the element type needs.
+        align: usize,
+    },
+    /// Two arrays that must share an element type do not.
+    TypeMismatch {
+        /// Description of the mismatch.
+        detail: String,
+    },
+    /// Two arrays that must share a length do not.
+    LengthMismatch {
+        /// Length of the first array.
+        left: usize,
+        /// Length of the second array.
+        right: usize,
+    },
+    /// A reduction with no identity was asked of an empty array.
+    Empty {
+        /// The operation.
+        operation: &'static str,
+    },
+    /// An argument has the wrong type.
+    InvalidArgType {
+        /// Description of what was expected and what arrived.
+        detail: String,
+    },
+    /// An argument has the right type but an unusable value.
+    InvalidArgValue {
+        /// Description.
+        detail: String,
+    },
+    /// A number is out of its allowed range.
+    OutOfRange {
+        /// Description.
+        detail: String,
+    },
+    /// The caller's signal aborted the operation.
+    Aborted {
+        /// The operation.
+        operation: &'static str,
+    },
+    /// A bug inside parabuf (a caught panic, an impossible state).
+    Internal {
+        /// What is known about it.
+        detail: String,
+    },
+}
+
+/// `Result` with parabuf's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The stable, Node-style code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Borrowed { .. } => "ERR_PARABUF_BORROWED",
+            Error::Released { .. } => "ERR_PARABUF_RELEASED",
+            Error::Detached { .. } => "ERR_PARABUF_DETACHED",
+            Error::Misaligned { .. } => "ERR_PARABUF_MISALIGNED",
+            Error::TypeMismatch { .. } => "ERR_PARABUF_TYPE_MISMATCH",
+            Error::LengthMismatch { .. } => "ERR_PARABUF_LENGTH_MISMATCH",
+            Error::Empty { .. } => "ERR_PARABUF_EMPTY",
+            Error::InvalidArgType { .. } => "ERR_INVALID_ARG_TYPE",
+            Error::InvalidArgValue { .. } => "ERR_INVALID_ARG_VALUE",
+            Error::OutOfRange { .. } => "ERR_OUT_OF_RANGE",
+            Error::Aborted { .. } => "ABORT_ERR",
+            Error::Internal { .. } => "ERR_PARABUF_INTERNAL",
+        }
+    }
+
+    /// The JavaScript class this error is raised as.
+    pub fn js_class(&self) -> JsClass {
+        let code = self.code();
+        CATALOG.iter().find(|(c, _)| *c == code).map_or(JsClass::Error, |(_, class)| *class)
+    }
+
+    /// Shorthand for [`Error::InvalidArgType`].
+    pub fn arg_type(detail: impl Into<String>) -> Self {
+        Error::InvalidArgType { detail: detail.into() }
+    }
+
+    /// Shorthand for [`Error::InvalidArgValue`].
+    pub fn arg_value(detail: impl Into<String>) -> Self {
+        Error::InvalidArgValue { detail: detail.into() }
+    }
+
+    /// Shorthand for [`Error::OutOfRange`].
+    pub fn out_of_range(detail: impl Into<String>) -> Self {
+        Error::OutOfRange { detail: detail.into() }
+    }
+
+    /// Shorthand for [`Error::Internal`].
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Error::Internal { detail: detail.into() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Borrowed { requested, requested_range, blocking, blocking_range } => write!(
+                f,
+                "cannot take a '{requested}' export of bytes {requested_range}: a live '{blocking}' export holds bytes {blocking_range}"
+            ),
+            Error::Released { what } => write!(f, "{what}"),
+            Error::Detached { what } => write!(f, "{what} is detached: its memory was transferred or freed"),
+            Error::Misaligned { address, align } => {
+                write!(f, "memory at {address:#x} is not aligned to {align} bytes for its element type")
+            }
+            Error::TypeMismatch { detail } => write!(f, "{detail}"),
+            Error::LengthMismatch { left, right } => {
+                write!(f, "arrays must have the same length, got {left} and {right} elements")
+            }
+            Error::Empty { operation } => write!(f, "{operation}() of an empty array has no value"),
+            Error::InvalidArgType { detail } | Error::InvalidArgValue { detail } | Error::OutOfRange { detail } => {
+                write!(f, "{detail}")
+            }
+            Error::Aborted { operation } => write!(f, "{operation}() was aborted"),
+            Error::Internal { detail } => write!(f, "internal error in parabuf: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_catalog_entry() {
+        let samples = [
+            Error::Borrowed {
+                requested: Mode::Read,
+                requested_range: ByteRange { start: 0, end: 8 },
+                blocking: Mode::Write,
+                blocking_range: ByteRange { start: 0, end: 16 },
+            },
+            Error::Released { what: String::new() },
+            Error::Detached { what: String::new() },
+            Error::Misaligned { address: 1, align: 8 },
+            Error::TypeMismatch { detail: String::new() },
+            Error::LengthMismatch { left: 1, right: 2 },
+            Error::Empty { operation: "min" },
+            Error::arg_type(""),
+            Error::arg_value(""),
+            Error::out_of_range(""),
+            Error::Aborted { operation: "sum" },
+            Error::internal(""),
+        ];
+        for e in samples {
+            assert!(CATALOG.iter().any(|(c, _)| *c == e.code()), "{} missing", e.code());
+        }
+    }
+
+    #[test]
+    fn borrow_message_names_modes_and_ranges() {
+        let e = Error::Borrowed {
+            requested: Mode::Write,
+            requested_range: ByteRange { start: 0x10, end: 0x20 },
+            blocking: Mode::Read,
+            blocking_range: ByteRange { start: 0x18, end: 0x28 },
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot take a 'write' export of bytes [0x10, 0x20) (16 bytes): a live 'read' export holds bytes [0x18, 0x28) (16 bytes)"
+        );
+        assert_eq!(e.js_class(), JsClass::BorrowError);
+    }
+}

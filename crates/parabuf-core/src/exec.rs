@@ -1,0 +1,146 @@
+//! Where kernels run: parabuf's own rayon pool, fixed-size blocks, and cooperative cancellation.
+//!
+//! Determinism: every kernel cuts its input into blocks of [`BLOCK`] elements, whatever the thread count, computes one
+//! partial result per block, and combines the partials in block order. Which thread computed a block never affects the
+//! result, so float reductions are bit-identical for any `PARABUF_THREADS` and every run.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::view::{Element, ReadView};
+
+/// Elements per block. 16 Ki elements (128 KiB of `f64`) keeps a block in L2, makes the per-block overhead (a cancel
+/// check, one partial) negligible, and still leaves thousands of blocks to balance across threads at 1e8 elements.
+pub const BLOCK: usize = 1 << 14;
+
+/// A flag an operation's owner raises to stop it. Kernels check it between blocks.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel {
+    flag: Arc<AtomicBool>,
+}
+
+impl Cancel {
+    /// A flag that is not raised.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Raises the flag; the operation stops at its next check.
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the flag is raised.
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(Ordering::Relaxed)
+    }
+
+    /// `Err(Aborted)` once the flag is raised.
+    ///
+    /// # Errors
+    /// [`Error::Aborted`] naming `operation`.
+    pub fn check(&self, operation: &'static str) -> Result<()> {
+        if self.is_cancelled() {
+            Err(Error::Aborted { operation })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The thread count parabuf's pool uses: `PARABUF_THREADS` when it is a positive integer (read once, at first use),
+/// else the machine's available parallelism.
+pub fn threads() -> usize {
+    pool().current_num_threads()
+}
+
+fn configured_threads() -> usize {
+    std::env::var("PARABUF_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// parabuf's own thread pool, separate from rayon's global pool and from Node's libuv pool.
+pub fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(configured_threads())
+            .thread_name(|i| format!("parabuf-{i}"))
+            .build()
+            .unwrap_or_else(|_| {
+                // Thread creation can fail under tight limits; one thread still computes every result correctly.
+                rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool")
+            })
+    })
+}
+
+/// Applies `per_block` to each [`BLOCK`]-sized piece of `view` on the pool and returns the results in block order.
+///
+/// # Errors
+/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+pub fn map_blocks<T, R, F>(
+    view: &ReadView<'_, T>,
+    cancel: &Cancel,
+    operation: &'static str,
+    per_block: F,
+) -> Result<Vec<R>>
+where
+    T: Element,
+    R: Send,
+    F: Fn(ReadView<'_, T>) -> R + Sync + Send,
+{
+    let blocks = view.len().div_ceil(BLOCK);
+    let partials: Vec<Option<R>> = pool().install(|| {
+        (0..blocks)
+            .into_par_iter()
+            .map(|b| {
+                if cancel.is_cancelled() {
+                    return None;
+                }
+                Some(per_block(view.slice(b * BLOCK..((b + 1) * BLOCK).min(view.len()))))
+            })
+            .collect()
+    });
+    cancel.check(operation)?;
+    partials.into_iter().collect::<Option<Vec<R>>>().ok_or(Error::Aborted { operation })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Ledger;
+    use crate::region::OwnedBuffer;
+
+    #[test]
+    fn blocks_come_back_in_order() {
+        let buf = OwnedBuffer::zeroed(8 * (BLOCK * 3 + 5));
+        let ledger = Ledger::new();
+        let guard = ledger.read(buf.region()).unwrap();
+        let view = guard.view::<u64>().unwrap();
+        let lens = map_blocks(&view, &Cancel::new(), "test", |b| b.len()).unwrap();
+        assert_eq!(lens, vec![BLOCK, BLOCK, BLOCK, 5]);
+    }
+
+    #[test]
+    fn a_raised_flag_aborts() {
+        let buf = OwnedBuffer::zeroed(8 * BLOCK * 4);
+        let ledger = Ledger::new();
+        let guard = ledger.read(buf.region()).unwrap();
+        let view = guard.view::<u64>().unwrap();
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let err = map_blocks(&view, &cancel, "sum", |b| b.len()).unwrap_err();
+        assert_eq!(err, Error::Aborted { operation: "sum" });
+    }
+
+    #[test]
+    fn pool_has_threads() {
+        assert!(threads() >= 1);
+    }
+}

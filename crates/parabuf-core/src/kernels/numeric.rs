@@ -1,0 +1,146 @@
+//! [`Numeric`]: what kernels need to know about each element type, and the compensated accumulator they share.
+
+use half::f16;
+
+use crate::view::Element;
+
+/// A single number as JavaScript receives it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scalar {
+    /// A JavaScript `number`.
+    Number(f64),
+    /// A JavaScript `bigint` (the values of 64-bit integer arrays, and their exact sums).
+    BigInt(i128),
+}
+
+/// Arithmetic facts about an element type, as JavaScript sees its values.
+pub trait Numeric: Element + PartialOrd {
+    /// Whether the type is floating point.
+    const IS_FLOAT: bool;
+
+    /// The value as JavaScript reads it, as a double (exact for every type but 64-bit integers beyond 2^53).
+    fn to_f64(self) -> f64;
+
+    /// The exact value for integer types; `None` for floats.
+    fn to_i128(self) -> Option<i128>;
+}
+
+macro_rules! int_numeric {
+    ($($t:ty),*) => {$(
+        impl Numeric for $t {
+            const IS_FLOAT: bool = false;
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn to_i128(self) -> Option<i128> {
+                Some(self as i128)
+            }
+        }
+    )*};
+}
+int_numeric!(i8, u8, i16, u16, i32, u32, i64, u64);
+
+impl Numeric for f16 {
+    const IS_FLOAT: bool = true;
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        f16::to_f64(self)
+    }
+    #[inline(always)]
+    fn to_i128(self) -> Option<i128> {
+        None
+    }
+}
+
+impl Numeric for f32 {
+    const IS_FLOAT: bool = true;
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    fn to_i128(self) -> Option<i128> {
+        None
+    }
+}
+
+impl Numeric for f64 {
+    const IS_FLOAT: bool = true;
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn to_i128(self) -> Option<i128> {
+        None
+    }
+}
+
+/// A Neumaier (improved Kahan–Babuška) compensated sum: the running sum plus the rounding error lost so far.
+///
+/// The result is as accurate as if computed in twice the working precision, then rounded once, for all but
+/// pathological inputs; and unlike plain Kahan it stays exact when a large term cancels a larger running sum
+/// (`[1, 1e100, 1, -1e100]` sums to 2).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Neumaier {
+    sum: f64,
+    compensation: f64,
+}
+
+impl Neumaier {
+    /// Adds one term.
+    #[inline(always)]
+    pub fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        // Branch-free select keeps lanes vectorisable.
+        let lost = if self.sum.abs() >= x.abs() { (self.sum - t) + x } else { (x - t) + self.sum };
+        self.compensation += lost;
+        self.sum = t;
+    }
+
+    /// Adds another accumulator's exact state (its sum and its compensation, as two terms).
+    #[inline]
+    pub fn merge(&mut self, other: Neumaier) {
+        self.add(other.sum);
+        self.add(other.compensation);
+    }
+
+    /// The compensated total.
+    ///
+    /// Infinite or NaN terms make the compensation NaN; then the plain sum is the right IEEE answer
+    /// (`Infinity`, `-Infinity` or `NaN`).
+    #[inline]
+    pub fn value(&self) -> f64 {
+        if self.sum.is_finite() {
+            self.sum + self.compensation
+        } else {
+            self.sum
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn total(xs: &[f64]) -> f64 {
+        let mut acc = Neumaier::default();
+        xs.iter().for_each(|x| acc.add(*x));
+        acc.value()
+    }
+
+    #[test]
+    fn neumaier_recovers_cancelled_terms() {
+        assert_eq!(total(&[1.0, 1e100, 1.0, -1e100]), 2.0);
+        assert_eq!(total(&[0.1; 10]), 1.0);
+    }
+
+    #[test]
+    fn non_finite_terms_follow_ieee() {
+        assert_eq!(total(&[1.0, f64::INFINITY]), f64::INFINITY);
+        assert!(total(&[f64::INFINITY, f64::NEG_INFINITY]).is_nan());
+        assert!(total(&[1.0, f64::NAN]).is_nan());
+    }
+}

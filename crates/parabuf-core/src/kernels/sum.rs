@@ -1,0 +1,156 @@
+//! `sum`: exact for integers, compensated and deterministic for floats.
+
+use crate::error::Result;
+use crate::exec::{map_blocks, Cancel};
+use crate::kernels::numeric::{Neumaier, Numeric, Scalar};
+use crate::view::ReadView;
+
+/// Lanes per block: independent accumulators that hide the latency of the compensated add. Fixed, so results never
+/// depend on the machine.
+const LANES: usize = 8;
+/// Elements copied from shared memory into a local buffer at a time.
+const STAGE: usize = 512;
+
+/// The compensated sum of one block, as an accumulator (lane `i % LANES` takes element `i`; lanes merge in order).
+pub(crate) fn float_block_sum<T: Numeric>(block: ReadView<'_, T>) -> Neumaier {
+    let mut lanes = [Neumaier::default(); LANES];
+    let mut stage = [T::default(); STAGE];
+    let mut start = 0;
+    while start < block.len() {
+        let n = STAGE.min(block.len() - start);
+        block.read_into(start, &mut stage[..n]);
+        for (i, x) in stage[..n].iter().enumerate() {
+            lanes[i % LANES].add(x.to_f64());
+        }
+        start += n;
+    }
+    let mut acc = Neumaier::default();
+    lanes.iter().for_each(|lane| acc.merge(*lane));
+    acc
+}
+
+/// The exact sum of one block of integers.
+pub(crate) fn int_block_sum<T: Numeric>(block: ReadView<'_, T>) -> i128 {
+    let mut stage = [T::default(); STAGE];
+    let mut total: i128 = 0;
+    let mut start = 0;
+    while start < block.len() {
+        let n = STAGE.min(block.len() - start);
+        block.read_into(start, &mut stage[..n]);
+        total += stage[..n].iter().map(|x| x.to_i128().unwrap_or(0)).sum::<i128>();
+        start += n;
+    }
+    total
+}
+
+/// The compensated float sum of `view` as an accumulator, deterministic for any thread count.
+///
+/// # Errors
+/// `Aborted` when `cancel` is raised.
+pub(crate) fn float_sum<T: Numeric>(
+    view: &ReadView<'_, T>,
+    cancel: &Cancel,
+    operation: &'static str,
+) -> Result<Neumaier> {
+    let partials = map_blocks(view, cancel, operation, float_block_sum)?;
+    let mut acc = Neumaier::default();
+    partials.into_iter().for_each(|p| acc.merge(p));
+    Ok(acc)
+}
+
+/// The exact integer sum of `view`.
+///
+/// # Errors
+/// `Aborted` when `cancel` is raised.
+pub(crate) fn int_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel, operation: &'static str) -> Result<i128> {
+    Ok(map_blocks(view, cancel, operation, int_block_sum)?.into_iter().sum())
+}
+
+/// The sum of every element. Empty arrays sum to 0.
+///
+/// Integers: exact, then rounded once to the nearest double ([`Scalar::BigInt`] for 64-bit types). Floats (including
+/// `f32` and `f16`, accumulated in `f64`): Neumaier-compensated over fixed blocks combined in block order, so the bits
+/// of the result never depend on the thread count.
+///
+/// # Errors
+/// `Aborted` when `cancel` is raised.
+pub fn sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Scalar> {
+    if T::IS_FLOAT {
+        return Ok(Scalar::Number(float_sum(view, cancel, "sum")?.value()));
+    }
+    let exact = int_sum(view, cancel, "sum")?;
+    Ok(if std::mem::size_of::<T>() == 8 { Scalar::BigInt(exact) } else { Scalar::Number(exact as f64) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::BLOCK;
+    use crate::ledger::Ledger;
+    use crate::region::OwnedBuffer;
+    use crate::view::Element;
+
+    fn with_view<T: Numeric, R>(values: &[T], f: impl FnOnce(&ReadView<'_, T>) -> R) -> R {
+        let buf = OwnedBuffer::zeroed(std::mem::size_of_val(values));
+        let ledger = Ledger::new();
+        {
+            let mut w = ledger.write(buf.region()).unwrap();
+            w.view_mut::<T>().unwrap().write_from(0, values);
+        }
+        let g = ledger.read(buf.region()).unwrap();
+        let v = g.view::<T>().unwrap();
+        f(&v)
+    }
+
+    fn sum_of<T: Numeric>(values: &[T]) -> Scalar {
+        with_view(values, |v| sum(v, &Cancel::new()).unwrap())
+    }
+
+    #[test]
+    fn small_and_empty() {
+        assert_eq!(sum_of::<f64>(&[1.0, 2.0, 3.0]), Scalar::Number(6.0));
+        assert_eq!(sum_of::<f64>(&[]), Scalar::Number(0.0));
+        assert_eq!(sum_of::<i64>(&[]), Scalar::BigInt(0));
+    }
+
+    #[test]
+    fn compensated() {
+        assert_eq!(sum_of::<f64>(&[1.0, 1e100, 1.0, -1e100]), Scalar::Number(2.0));
+        assert_eq!(sum_of::<f64>(&[0.1; 10]), Scalar::Number(1.0));
+    }
+
+    #[test]
+    fn integers_are_exact_then_rounded_once() {
+        let big = vec![i32::MAX; 3 * BLOCK + 7];
+        assert_eq!(sum_of(&big), Scalar::Number(((3 * BLOCK + 7) as i128 * i32::MAX as i128) as f64));
+        assert_eq!(sum_of(&[u64::MAX, u64::MAX]), Scalar::BigInt(2 * u64::MAX as i128));
+        assert_eq!(sum_of(&[i64::MIN, -1]), Scalar::BigInt(i64::MIN as i128 - 1));
+    }
+
+    #[test]
+    fn blocks_and_lanes_do_not_change_exact_float_sums() {
+        let values: Vec<f64> = (0..(2 * BLOCK + 13)).map(|i| i as f64).collect();
+        let n = values.len() as f64;
+        assert_eq!(sum_of(&values), Scalar::Number(n * (n - 1.0) / 2.0));
+    }
+
+    #[test]
+    fn narrow_floats_accumulate_in_double() {
+        let values = vec![0.1f32; 1000];
+        let expected = {
+            let mut acc = Neumaier::default();
+            values.iter().for_each(|x| acc.add(*x as f64));
+            acc.value()
+        };
+        assert_eq!(sum_of(&values), Scalar::Number(expected));
+        let halves = vec![half::f16::from_f32(0.5); 5000];
+        assert_eq!(sum_of(&halves), Scalar::Number(2500.0));
+    }
+
+    #[test]
+    fn element_loads_see_written_values() {
+        let values = [3u16, 4, 5];
+        with_view(&values, |v| assert_eq!(v.iter().map(|x| x.to_f64()).sum::<f64>(), 12.0));
+        assert_eq!(<u16 as Element>::ALIGN, 2);
+    }
+}

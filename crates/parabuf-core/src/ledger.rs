@@ -1,0 +1,496 @@
+//! The process-wide export ledger and its RAII guards.
+//!
+//! Native code may touch foreign memory only under an *export*: [`Mode::Read`] (shared) or [`Mode::Write`]
+//! (exclusive). The [`Ledger`] records every live export by address range, so it sees aliases whatever object they
+//! came through: two subarrays, a `Buffer` and a `Float64Array` over one `ArrayBuffer`, a `SharedArrayBuffer` opened in
+//! two worker threads (all threads of a process share [`Ledger::global`]).
+//!
+//! Rules, checked at acquisition:
+//! - any number of read exports may overlap;
+//! - a write export may overlap no other export;
+//! - regions that share no byte never conflict, and an empty region never conflicts.
+//!
+//! Acquiring returns a [`ReadGuard`] or [`WriteGuard`]; dropping it releases the export. Typed views borrow from a
+//! guard and cannot outlive it (see [`view`](crate::view)).
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use crate::error::{ByteRange, Error, Result};
+use crate::region::{self, OwnedBuffer, Region};
+use crate::view::{Element, ReadView, WriteView};
+
+/// The access an export grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Shared read access: any number may overlap.
+    Read,
+    /// Exclusive write access: overlaps nothing else.
+    Write,
+}
+
+impl Mode {
+    /// Whether a live export of mode `self` blocks a new export of mode `other` over overlapping bytes.
+    pub fn conflicts_with(self, other: Mode) -> bool {
+        self == Mode::Write || other == Mode::Write
+    }
+
+    /// The mode as the JavaScript API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Read => "read",
+            Mode::Write => "write",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A live export, as listed by [`Ledger::exports_overlapping`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportInfo {
+    /// A number unique to this export within its ledger.
+    pub id: u64,
+    /// Its mode.
+    pub mode: Mode,
+    /// Its bytes, as addresses.
+    pub range: ByteRange,
+}
+
+#[derive(Debug)]
+struct Entry {
+    info: ExportInfo,
+    region: Region,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    entries: Mutex<Vec<Entry>>,
+    next_id: AtomicU64,
+}
+
+/// A record of live exports by address range. Cloning a `Ledger` gives another handle to the same record.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    inner: Arc<Inner>,
+}
+
+impl Ledger {
+    /// A new, empty ledger (tests use their own; the library uses [`Ledger::global`]).
+    pub fn new() -> Ledger {
+        Ledger::default()
+    }
+
+    /// The ledger shared by every thread and every Node.js environment of this process.
+    pub fn global() -> &'static Ledger {
+        static GLOBAL: OnceLock<Ledger> = OnceLock::new();
+        GLOBAL.get_or_init(Ledger::new)
+    }
+
+    /// Takes a shared read export of `region`.
+    ///
+    /// # Errors
+    /// [`Error::Borrowed`] when a live write export overlaps it.
+    pub fn read(&self, region: Region) -> Result<ReadGuard> {
+        self.acquire(region, Mode::Read).map(|raw| ReadGuard { raw })
+    }
+
+    /// Takes an exclusive write export of `region`.
+    ///
+    /// # Errors
+    /// [`Error::Borrowed`] when any live export overlaps it.
+    pub fn write(&self, region: Region) -> Result<WriteGuard> {
+        self.acquire(region, Mode::Write).map(|raw| WriteGuard { raw })
+    }
+
+    /// The live exports sharing at least one byte with `region` (for an empty `region`, those starting at its address),
+    /// oldest first.
+    pub fn exports_overlapping(&self, region: Region) -> Vec<ExportInfo> {
+        self.lock()
+            .iter()
+            .filter(|e| {
+                e.region.overlaps(&region) || (region.is_empty() && e.region.contains(&region) && !e.region.is_empty())
+            })
+            .map(|e| e.info)
+            .collect()
+    }
+
+    /// Every live export, oldest first.
+    pub fn exports(&self) -> Vec<ExportInfo> {
+        self.lock().iter().map(|e| e.info).collect()
+    }
+
+    /// How many exports are live.
+    pub fn live_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn acquire(&self, region: Region, mode: Mode) -> Result<RawGuard> {
+        // Looked up before the ledger lock, so the two locks are never held together.
+        let keep_alive = region::owner_of(&region);
+        let mut entries = self.lock();
+        if let Some(blocker) = entries.iter().find(|e| e.region.overlaps(&region) && e.info.mode.conflicts_with(mode)) {
+            return Err(Error::Borrowed {
+                requested: mode,
+                requested_range: region.range(),
+                blocking: blocker.info.mode,
+                blocking_range: blocker.info.range,
+            });
+        }
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let info = ExportInfo { id, mode, range: region.range() };
+        entries.push(Entry { info, region });
+        Ok(RawGuard { ledger: self.clone(), info, region, _keep_alive: keep_alive })
+    }
+
+    fn release(&self, id: u64) {
+        let mut entries = self.lock();
+        if let Some(at) = entries.iter().position(|e| e.info.id == id) {
+            // Order is kept so listings stay oldest-first.
+            entries.remove(at);
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<Entry>> {
+        // No code panics while holding this lock, but a poisoned ledger must still release exports rather than leak them.
+        self.inner.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// What both guard kinds hold: the ledger entry and, for parabuf-owned memory, a reference that keeps it allocated.
+#[derive(Debug)]
+struct RawGuard {
+    ledger: Ledger,
+    info: ExportInfo,
+    region: Region,
+    _keep_alive: Option<Arc<OwnedBuffer>>,
+}
+
+impl Drop for RawGuard {
+    fn drop(&mut self) {
+        self.ledger.release(self.info.id);
+    }
+}
+
+/// A live read export. Dropping it releases the export.
+#[derive(Debug)]
+pub struct ReadGuard {
+    raw: RawGuard,
+}
+
+/// A live write export. Dropping it releases the export.
+#[derive(Debug)]
+pub struct WriteGuard {
+    raw: RawGuard,
+}
+
+impl ReadGuard {
+    /// The exported bytes.
+    pub fn region(&self) -> Region {
+        self.raw.region
+    }
+
+    /// This export's ledger record.
+    pub fn info(&self) -> ExportInfo {
+        self.raw.info
+    }
+
+    /// A read-only typed view of the exported bytes. Many may coexist; none outlives the guard.
+    ///
+    /// # Errors
+    /// [`Error::Misaligned`] or [`Error::InvalidArgValue`] when the bytes are not a whole, aligned array of `T`.
+    pub fn view<T: Element>(&self) -> Result<ReadView<'_, T>> {
+        // SAFETY: the region is under a live read export for as long as `self` is borrowed, which bounds the view's
+        // lifetime; Region::new's caller promised the bytes stay valid while a guard lives.
+        unsafe { ReadView::from_region(self.raw.region) }
+    }
+}
+
+impl WriteGuard {
+    /// The exported bytes.
+    pub fn region(&self) -> Region {
+        self.raw.region
+    }
+
+    /// This export's ledger record.
+    pub fn info(&self) -> ExportInfo {
+        self.raw.info
+    }
+
+    /// A read-only typed view. It borrows the guard mutably, so no other view of this guard can be alive with it.
+    ///
+    /// # Errors
+    /// As [`ReadGuard::view`].
+    pub fn view<T: Element>(&mut self) -> Result<ReadView<'_, T>> {
+        // SAFETY: the region is under a live write export, which implies read access; the view borrows the guard.
+        unsafe { ReadView::from_region(self.raw.region) }
+    }
+
+    /// A writable typed view. It borrows the guard mutably: one view at a time, never outliving the guard.
+    ///
+    /// # Errors
+    /// As [`ReadGuard::view`].
+    pub fn view_mut<T: Element>(&mut self) -> Result<WriteView<'_, T>> {
+        // SAFETY: the region is under a live write export, so no other parabuf export overlaps it, and the exclusive
+        // borrow of the guard rules out a second view of it.
+        unsafe { WriteView::from_region(self.raw.region) }
+    }
+}
+
+/// A guard as an export handle lends it to one operation.
+#[derive(Debug)]
+pub enum Lent {
+    /// A read export, shared by every operation that reads through the handle.
+    Read(Arc<ReadGuard>),
+    /// A write export, lent whole to one operation at a time.
+    Write(WriteGuard),
+}
+
+impl Lent {
+    /// The mode of the lent export.
+    pub fn mode(&self) -> Mode {
+        match self {
+            Lent::Read(_) => Mode::Read,
+            Lent::Write(_) => Mode::Write,
+        }
+    }
+
+    /// The lent export's bytes.
+    pub fn region(&self) -> Region {
+        match self {
+            Lent::Read(g) => g.region(),
+            Lent::Write(g) => g.region(),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum CellState {
+    Read(Arc<ReadGuard>),
+    Write(WriteGuard),
+    /// The write guard is out with an operation; `release_requested` says to drop it when it comes back.
+    WriteLent {
+        release_requested: bool,
+    },
+    Released,
+}
+
+/// The state behind a JavaScript export handle: it holds one guard, lends it to operations, and releases it when
+/// asked and no operation still uses it.
+#[derive(Debug)]
+pub struct ExportCell {
+    mode: Mode,
+    info: ExportInfo,
+    state: CellState,
+}
+
+impl ExportCell {
+    /// A cell holding a fresh read export.
+    pub fn from_read(guard: ReadGuard) -> ExportCell {
+        ExportCell { mode: Mode::Read, info: guard.info(), state: CellState::Read(Arc::new(guard)) }
+    }
+
+    /// A cell holding a fresh write export.
+    pub fn from_write(guard: WriteGuard) -> ExportCell {
+        ExportCell { mode: Mode::Write, info: guard.info(), state: CellState::Write(guard) }
+    }
+
+    /// The mode the handle was created with.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The export's ledger record (kept after release, for messages).
+    pub fn info(&self) -> ExportInfo {
+        self.info
+    }
+
+    /// Whether `release` has been called.
+    pub fn is_released(&self) -> bool {
+        matches!(self.state, CellState::Released | CellState::WriteLent { release_requested: true })
+    }
+
+    /// Lends the export to an operation that needs `need` access.
+    ///
+    /// # Errors
+    /// [`Error::Released`] after `release`; [`Error::Borrowed`] when a read export is asked for write access or a write
+    /// export is already lent to an operation in flight.
+    pub fn lend(&mut self, need: Mode, operation: &str) -> Result<Lent> {
+        match &self.state {
+            CellState::Released | CellState::WriteLent { release_requested: true } => Err(Error::Released {
+                what: format!("{operation}(): the export handle was released; borrow the array again"),
+            }),
+            CellState::Read(guard) => {
+                if need == Mode::Write {
+                    return Err(Error::Borrowed {
+                        requested: Mode::Write,
+                        requested_range: self.info.range,
+                        blocking: Mode::Read,
+                        blocking_range: self.info.range,
+                    });
+                }
+                Ok(Lent::Read(Arc::clone(guard)))
+            }
+            CellState::WriteLent { .. } => Err(Error::Borrowed {
+                requested: need,
+                requested_range: self.info.range,
+                blocking: Mode::Write,
+                blocking_range: self.info.range,
+            }),
+            CellState::Write(_) => {
+                match std::mem::replace(&mut self.state, CellState::WriteLent { release_requested: false }) {
+                    CellState::Write(guard) => Ok(Lent::Write(guard)),
+                    _ => unreachable!("state was just matched as Write"),
+                }
+            }
+        }
+    }
+
+    /// Takes back what [`lend`](Self::lend) gave out. A lent write guard is dropped here if `release` was called
+    /// meanwhile; a lent read guard is simply dropped (the cell keeps its own reference).
+    pub fn give_back(&mut self, lent: Lent) {
+        match (lent, &self.state) {
+            (Lent::Write(guard), CellState::WriteLent { release_requested: false }) => {
+                self.state = CellState::Write(guard)
+            }
+            (Lent::Write(guard), _) => {
+                drop(guard);
+                self.state = CellState::Released;
+            }
+            (Lent::Read(guard), _) => drop(guard),
+        }
+    }
+
+    /// Releases the export. Idempotent. If an operation in flight holds the guard, the export ends when it comes back
+    /// (a read export ends when the last operation drops its share).
+    pub fn release(&mut self) {
+        self.state = match std::mem::replace(&mut self.state, CellState::Released) {
+            CellState::WriteLent { .. } => CellState::WriteLent { release_requested: true },
+            _ => CellState::Released,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region(addr: usize, len: usize) -> Region {
+        // SAFETY: these tests never make views of the regions, only ledger entries.
+        unsafe { Region::new(addr as *mut u8, len) }
+    }
+
+    #[test]
+    fn reads_share() {
+        let l = Ledger::new();
+        let a = l.read(region(0x1000, 64)).unwrap();
+        let b = l.read(region(0x1020, 64)).unwrap();
+        assert_eq!(l.live_count(), 2);
+        drop((a, b));
+        assert_eq!(l.live_count(), 0);
+    }
+
+    #[test]
+    fn write_excludes_overlapping_read_and_write() {
+        let l = Ledger::new();
+        let w = l.write(region(0x1000, 64)).unwrap();
+        let e = l.read(region(0x1038, 16)).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Borrowed {
+                requested: Mode::Read,
+                requested_range: ByteRange { start: 0x1038, end: 0x1048 },
+                blocking: Mode::Write,
+                blocking_range: ByteRange { start: 0x1000, end: 0x1040 },
+            }
+        );
+        assert!(l.write(region(0x0fc0, 65)).is_err());
+        drop(w);
+        assert!(l.write(region(0x0fc0, 65)).is_ok());
+    }
+
+    #[test]
+    fn read_blocks_write() {
+        let l = Ledger::new();
+        let _r = l.read(region(0x1000, 8)).unwrap();
+        assert_eq!(l.write(region(0x1007, 1)).unwrap_err().code(), "ERR_PARABUF_BORROWED");
+    }
+
+    #[test]
+    fn disjoint_writers_coexist() {
+        let l = Ledger::new();
+        let _a = l.write(region(0x1000, 32)).unwrap();
+        let _b = l.write(region(0x1020, 32)).unwrap();
+        assert_eq!(l.live_count(), 2);
+    }
+
+    #[test]
+    fn empty_regions_never_conflict() {
+        let l = Ledger::new();
+        let _w = l.write(region(0x1000, 32)).unwrap();
+        let _e1 = l.write(region(0x1010, 0)).unwrap();
+        let _e2 = l.read(region(0x1010, 0)).unwrap();
+        assert_eq!(l.live_count(), 3);
+    }
+
+    #[test]
+    fn listing_is_by_overlap() {
+        let l = Ledger::new();
+        let _a = l.read(region(0x1000, 16)).unwrap();
+        let _b = l.read(region(0x2000, 16)).unwrap();
+        let found = l.exports_overlapping(region(0x1008, 0x1000));
+        assert_eq!(found.len(), 2);
+        assert_eq!(l.exports_overlapping(region(0x3000, 8)), vec![]);
+        assert_eq!(found[0].range, ByteRange { start: 0x1000, end: 0x1010 });
+    }
+
+    #[test]
+    fn ledgers_are_independent_and_global_is_shared() {
+        let l = Ledger::new();
+        let _w = l.write(region(0x1000, 8)).unwrap();
+        assert!(Ledger::new().write(region(0x1000, 8)).is_ok());
+        assert!(std::ptr::eq(Ledger::global(), Ledger::global()));
+    }
+
+    #[test]
+    fn guards_release_across_threads() {
+        let l = Ledger::new();
+        let w = l.write(region(0x1000, 8)).unwrap();
+        std::thread::spawn(move || drop(w)).join().unwrap();
+        assert_eq!(l.live_count(), 0);
+    }
+
+    #[test]
+    fn cell_lends_write_once_and_defers_release() {
+        let l = Ledger::new();
+        let mut cell = ExportCell::from_write(l.write(region(0x1000, 8)).unwrap());
+        let lent = cell.lend(Mode::Read, "sum").unwrap();
+        assert_eq!(cell.lend(Mode::Read, "sum").unwrap_err().code(), "ERR_PARABUF_BORROWED");
+        cell.release();
+        assert!(cell.is_released());
+        assert_eq!(l.live_count(), 1, "the export lives while the operation holds it");
+        cell.give_back(lent);
+        assert_eq!(l.live_count(), 0);
+        assert_eq!(cell.lend(Mode::Read, "sum").unwrap_err().code(), "ERR_PARABUF_RELEASED");
+    }
+
+    #[test]
+    fn cell_shares_read_and_refuses_write() {
+        let l = Ledger::new();
+        let mut cell = ExportCell::from_read(l.read(region(0x1000, 8)).unwrap());
+        let a = cell.lend(Mode::Read, "sum").unwrap();
+        let b = cell.lend(Mode::Read, "max").unwrap();
+        assert_eq!(cell.lend(Mode::Write, "fill").unwrap_err().code(), "ERR_PARABUF_BORROWED");
+        cell.release();
+        cell.release();
+        assert_eq!(l.live_count(), 1);
+        cell.give_back(a);
+        drop(b);
+        assert_eq!(l.live_count(), 0);
+    }
+}

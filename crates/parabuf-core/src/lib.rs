@@ -1,0 +1,25 @@
+//! parabuf's engine: memory regions, the process-wide export ledger, lifetime-bound views, and the rayon kernels.
+//!
+//! No Node-API here. The binding (`parabuf-node`) turns JavaScript values into [`Region`]s, takes exports through the
+//! [`Ledger`], and calls [`execute`]; everything that can be decided without JavaScript is decided in this crate.
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod exec;
+pub mod kernels;
+pub mod kind;
+pub mod ledger;
+pub mod ops;
+pub mod region;
+pub mod view;
+
+pub use error::{ByteRange, Error, JsClass, Result, CATALOG};
+pub use exec::{pool, threads, Cancel, BLOCK};
+pub use half::f16;
+pub use kernels::{Neumaier, Numeric, Scalar};
+pub use kind::ElementKind;
+pub use ledger::{ExportCell, ExportInfo, Ledger, Lent, Mode, ReadGuard, WriteGuard};
+pub use ops::{execute, runs_inline, Arg, Op, Output, INLINE_BYTES};
+pub use region::{owned_buffer_count, OwnedBuffer, Region};
+pub use view::{Element, ReadView, WriteView};

@@ -1,0 +1,413 @@
+//! Typed views of exported memory, bound by lifetime to the guard they come from.
+//!
+//! # How views touch memory
+//!
+//! Memory under an export may still be written by JavaScript code that bypasses parabuf (any code holding the same
+//! `ArrayBuffer`). Forming a Rust reference (`&[T]`/`&mut [T]`) to such memory would be undefined behaviour the moment
+//! JavaScript wrote to it, so views never do. Every element access is a single **relaxed atomic load or store** of the
+//! element's own width ([`Element::load`], [`Element::store`]). Relaxed atomics compile to plain loads and stores on
+//! every supported target, and they make concurrent access by another thread a *race on values* rather than a data
+//! race in Rust's sense: a kernel may see old or new values when JavaScript writes during an operation, but never
+//! undefined behaviour on the Rust side. Kernels that want tight loops copy a block into a local buffer with
+//! [`ReadView::read_into`] and compute on that.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Range;
+use std::sync::atomic::{
+    AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed,
+};
+
+use half::f16;
+
+use crate::error::{Error, Result};
+use crate::ledger::{ReadGuard, WriteGuard};
+use crate::region::Region;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A numeric element type that a typed array can hold. Sealed: implemented for `i8`, `u8`, `i16`, `u16`, `i32`, `u32`,
+/// `i64`, `u64`, [`f16`], `f32` and `f64`.
+pub trait Element: Copy + Send + Sync + PartialEq + fmt::Debug + Default + 'static + sealed::Sealed {
+    /// The alignment an address must have for this element's atomic accesses.
+    const ALIGN: usize;
+
+    /// Loads one element.
+    ///
+    /// # Safety
+    /// `p` must be non-null, aligned to [`Self::ALIGN`], and valid for reads of `size_of::<Self>()` bytes, and no Rust
+    /// reference may cover those bytes.
+    unsafe fn load(p: *const Self) -> Self;
+
+    /// Stores one element.
+    ///
+    /// # Safety
+    /// As [`Element::load`], and `p` must be valid for writes.
+    unsafe fn store(p: *mut Self, value: Self);
+}
+
+macro_rules! atomic_element {
+    ($t:ty, $atomic:ty, $bits:ty, $to_bits:expr, $from_bits:expr) => {
+        impl sealed::Sealed for $t {}
+        impl Element for $t {
+            const ALIGN: usize = std::mem::align_of::<$atomic>();
+
+            #[inline(always)]
+            unsafe fn load(p: *const Self) -> Self {
+                // SAFETY: the caller guarantees `p` is aligned for the atomic type of the same size and valid for reads;
+                // the atomic reference lives only for this one load.
+                let bits = unsafe { <$atomic>::from_ptr(p as *mut $bits) }.load(Relaxed);
+                $from_bits(bits)
+            }
+
+            #[inline(always)]
+            unsafe fn store(p: *mut Self, value: Self) {
+                // SAFETY: as in `load`, and the caller guarantees `p` is valid for writes.
+                unsafe { <$atomic>::from_ptr(p as *mut $bits) }.store($to_bits(value), Relaxed);
+            }
+        }
+    };
+}
+
+atomic_element!(i8, AtomicI8, i8, |v| v, |b| b);
+atomic_element!(u8, AtomicU8, u8, |v| v, |b| b);
+atomic_element!(i16, AtomicI16, i16, |v| v, |b| b);
+atomic_element!(u16, AtomicU16, u16, |v| v, |b| b);
+atomic_element!(i32, AtomicI32, i32, |v| v, |b| b);
+atomic_element!(u32, AtomicU32, u32, |v| v, |b| b);
+atomic_element!(i64, AtomicI64, i64, |v| v, |b| b);
+atomic_element!(u64, AtomicU64, u64, |v| v, |b| b);
+atomic_element!(f16, AtomicU16, u16, f16::to_bits, f16::from_bits);
+atomic_element!(f32, AtomicU32, u32, f32::to_bits, f32::from_bits);
+atomic_element!(f64, AtomicU64, u64, f64::to_bits, f64::from_bits);
+
+/// Checks that `region` is a whole number of aligned `T`s and returns its element count.
+fn element_count<T: Element>(region: Region) -> Result<usize> {
+    let size = std::mem::size_of::<T>();
+    if !region.len().is_multiple_of(size) {
+        return Err(Error::arg_value(format!(
+            "a region of {} bytes is not a whole number of {size}-byte elements",
+            region.len()
+        )));
+    }
+    if !region.is_empty() && !region.addr().is_multiple_of(T::ALIGN) {
+        return Err(Error::Misaligned { address: region.addr(), align: T::ALIGN });
+    }
+    Ok(region.len() / size)
+}
+
+/// A read-only view of `len` elements of type `T`, valid while the guard it borrows from (`'g`) lives.
+pub struct ReadView<'g, T: Element> {
+    ptr: *const T,
+    len: usize,
+    _guard: PhantomData<&'g ReadGuard>,
+    _elem: PhantomData<T>,
+}
+
+/// A read-write view of `len` elements of type `T`, borrowing its guard exclusively for `'g`.
+pub struct WriteView<'g, T: Element> {
+    ptr: *mut T,
+    len: usize,
+    _guard: PhantomData<&'g mut WriteGuard>,
+    _elem: PhantomData<T>,
+}
+
+// SAFETY: a ReadView only performs atomic loads of memory that stays valid for 'g; loads from several threads at once
+// are race-free.
+unsafe impl<T: Element> Send for ReadView<'_, T> {}
+// SAFETY: as for Send.
+unsafe impl<T: Element> Sync for ReadView<'_, T> {}
+// SAFETY: a WriteView performs only atomic loads and stores of memory that stays valid for 'g; moving it to another
+// thread moves the exclusive right to write those elements with it.
+unsafe impl<T: Element> Send for WriteView<'_, T> {}
+// SAFETY: shared references to a WriteView allow only atomic loads (`get`, `as_read`), which are race-free.
+unsafe impl<T: Element> Sync for WriteView<'_, T> {}
+
+impl<T: Element> fmt::Debug for ReadView<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadView").field("ptr", &self.ptr).field("len", &self.len).finish()
+    }
+}
+
+impl<T: Element> fmt::Debug for WriteView<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteView").field("ptr", &self.ptr).field("len", &self.len).finish()
+    }
+}
+
+impl<T: Element> Clone for ReadView<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: Element> Copy for ReadView<'_, T> {}
+
+impl<'g, T: Element> ReadView<'g, T> {
+    /// Makes a view of the whole region.
+    ///
+    /// # Safety
+    /// The region's bytes must be readable (as promised to [`Region::new`]) and under a live export for all of `'g`.
+    pub(crate) unsafe fn from_region(region: Region) -> Result<Self> {
+        let len = element_count::<T>(region)?;
+        Ok(ReadView { ptr: region.as_ptr() as *const T, len, _guard: PhantomData, _elem: PhantomData })
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The element at `index`.
+    ///
+    /// # Panics
+    /// When `index >= len` (kernels stay in bounds; the binding turns a panic into `ERR_PARABUF_INTERNAL`).
+    #[inline(always)]
+    pub fn get(&self, index: usize) -> T {
+        assert!(index < self.len, "index {index} out of bounds for a view of {}", self.len);
+        // SAFETY: index is in bounds, the view's memory is valid and aligned for 'g (from_region's contract).
+        unsafe { T::load(self.ptr.wrapping_add(index)) }
+    }
+
+    /// The elements of `range` as a view with the same lifetime.
+    ///
+    /// # Panics
+    /// When `range` reaches past the end or is reversed.
+    pub fn slice(&self, range: Range<usize>) -> ReadView<'g, T> {
+        assert!(range.start <= range.end && range.end <= self.len, "range {range:?} out of bounds for {}", self.len);
+        ReadView {
+            // SAFETY (pointer arithmetic): range.start <= len, so the result stays within or one past the view.
+            ptr: self.ptr.wrapping_add(range.start),
+            len: range.end - range.start,
+            _guard: PhantomData,
+            _elem: PhantomData,
+        }
+    }
+
+    /// Copies `out.len()` elements starting at `start` into `out`.
+    ///
+    /// # Panics
+    /// When the range reaches past the end.
+    #[inline]
+    pub fn read_into(&self, start: usize, out: &mut [T]) {
+        let end = start.checked_add(out.len()).expect("range overflow");
+        assert!(end <= self.len, "range {start}..{end} out of bounds for {}", self.len);
+        for (i, slot) in out.iter_mut().enumerate() {
+            // SAFETY: start + i < end <= len, within the view's valid memory.
+            *slot = unsafe { T::load(self.ptr.wrapping_add(start + i)) };
+        }
+    }
+
+    /// An iterator over the elements, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = T> + '_ {
+        (0..self.len).map(move |i| self.get(i))
+    }
+
+    /// Copies the elements into a new vector.
+    pub fn to_vec(&self) -> Vec<T> {
+        let mut out = vec![T::default(); self.len];
+        self.read_into(0, &mut out);
+        out
+    }
+
+    /// The view cut into consecutive sub-views of `size` elements (the last may be shorter).
+    ///
+    /// # Panics
+    /// When `size` is 0.
+    pub fn chunks(&self, size: usize) -> impl ExactSizeIterator<Item = ReadView<'g, T>> + '_ {
+        assert!(size > 0, "chunk size must be positive");
+        let this = *self;
+        (0..self.len.div_ceil(size)).map(move |c| this.slice(c * size..((c + 1) * size).min(this.len)))
+    }
+}
+
+impl<'g, T: Element> WriteView<'g, T> {
+    /// Makes a writable view of the whole region.
+    ///
+    /// # Safety
+    /// The region's bytes must be readable and writable (as promised to [`Region::new`]) and under a live write export
+    /// for all of `'g`, and no other view of them may be alive during `'g`.
+    pub(crate) unsafe fn from_region(region: Region) -> Result<Self> {
+        let len = element_count::<T>(region)?;
+        Ok(WriteView { ptr: region.as_ptr() as *mut T, len, _guard: PhantomData, _elem: PhantomData })
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The element at `index`.
+    ///
+    /// # Panics
+    /// When `index >= len`.
+    #[inline(always)]
+    pub fn get(&self, index: usize) -> T {
+        assert!(index < self.len, "index {index} out of bounds for a view of {}", self.len);
+        // SAFETY: in bounds; memory valid and aligned for 'g.
+        unsafe { T::load(self.ptr.wrapping_add(index)) }
+    }
+
+    /// Stores `value` at `index`.
+    ///
+    /// # Panics
+    /// When `index >= len`.
+    #[inline(always)]
+    pub fn set(&mut self, index: usize, value: T) {
+        assert!(index < self.len, "index {index} out of bounds for a view of {}", self.len);
+        // SAFETY: in bounds; memory valid, aligned and writable for 'g, and this view is its only writer in Rust.
+        unsafe { T::store(self.ptr.wrapping_add(index), value) }
+    }
+
+    /// Copies `values` into the view starting at `start`.
+    ///
+    /// # Panics
+    /// When the range reaches past the end.
+    pub fn write_from(&mut self, start: usize, values: &[T]) {
+        let end = start.checked_add(values.len()).expect("range overflow");
+        assert!(end <= self.len, "range {start}..{end} out of bounds for {}", self.len);
+        for (i, v) in values.iter().enumerate() {
+            // SAFETY: start + i < end <= len, within the view's writable memory.
+            unsafe { T::store(self.ptr.wrapping_add(start + i), *v) };
+        }
+    }
+
+    /// A read-only view of the same elements, borrowing this one.
+    pub fn as_read(&self) -> ReadView<'_, T> {
+        ReadView { ptr: self.ptr, len: self.len, _guard: PhantomData, _elem: PhantomData }
+    }
+
+    /// A shorter-lived writable view of the same elements.
+    pub fn reborrow(&mut self) -> WriteView<'_, T> {
+        WriteView { ptr: self.ptr, len: self.len, _guard: PhantomData, _elem: PhantomData }
+    }
+
+    /// Splits the view into the elements before `mid` and from `mid` on. Each half can be written independently (on
+    /// different threads).
+    ///
+    /// # Panics
+    /// When `mid > len`.
+    pub fn split_at(self, mid: usize) -> (WriteView<'g, T>, WriteView<'g, T>) {
+        assert!(mid <= self.len, "split point {mid} out of bounds for {}", self.len);
+        let head = WriteView { ptr: self.ptr, len: mid, _guard: PhantomData, _elem: PhantomData };
+        let tail =
+            WriteView { ptr: self.ptr.wrapping_add(mid), len: self.len - mid, _guard: PhantomData, _elem: PhantomData };
+        (head, tail)
+    }
+
+    /// The view cut into disjoint consecutive sub-views of `size` elements (the last may be shorter), to be written in
+    /// parallel.
+    ///
+    /// # Panics
+    /// When `size` is 0.
+    pub fn into_chunks(self, size: usize) -> Vec<WriteView<'g, T>> {
+        assert!(size > 0, "chunk size must be positive");
+        let mut out = Vec::with_capacity(self.len.div_ceil(size));
+        let mut rest = self;
+        while rest.len > size {
+            let (head, tail) = rest.split_at(size);
+            out.push(head);
+            rest = tail;
+        }
+        if rest.len > 0 {
+            out.push(rest);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Ledger;
+    use crate::region::OwnedBuffer;
+
+    #[test]
+    fn views_read_and_write_through_guards() {
+        let buf = OwnedBuffer::zeroed(64);
+        let ledger = Ledger::new();
+        let mut w = ledger.write(buf.region()).unwrap();
+        {
+            let mut v = w.view_mut::<f64>().unwrap();
+            assert_eq!(v.len(), 8);
+            for i in 0..8 {
+                v.set(i, i as f64 * 0.5);
+            }
+        }
+        drop(w);
+        let r = ledger.read(buf.region()).unwrap();
+        let v = r.view::<f64>().unwrap();
+        assert_eq!(v.to_vec(), vec![0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5]);
+        assert_eq!(v.slice(2..4).to_vec(), vec![1.0, 1.5]);
+        let chunks: Vec<Vec<f64>> = v.chunks(3).map(|c| c.to_vec()).collect();
+        assert_eq!(chunks, vec![vec![0.0, 0.5, 1.0], vec![1.5, 2.0, 2.5], vec![3.0, 3.5]]);
+    }
+
+    #[test]
+    fn misaligned_and_ragged_regions_are_refused() {
+        let buf = OwnedBuffer::zeroed(64);
+        let ledger = Ledger::new();
+        let r = ledger.read(buf.region().sub(4, 16).unwrap()).unwrap();
+        assert_eq!(r.view::<f64>().unwrap_err().code(), "ERR_PARABUF_MISALIGNED");
+        assert_eq!(r.view::<f32>().unwrap().len(), 4);
+        let ragged = ledger.read(buf.region().sub(0, 6).unwrap()).unwrap();
+        assert_eq!(ragged.view::<u32>().unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+    }
+
+    #[test]
+    fn split_views_write_disjoint_halves_in_parallel() {
+        let buf = OwnedBuffer::zeroed(8 * 1000);
+        let ledger = Ledger::new();
+        let mut w = ledger.write(buf.region()).unwrap();
+        let v = w.view_mut::<u64>().unwrap();
+        let chunks = v.into_chunks(300);
+        assert_eq!(chunks.iter().map(WriteView::len).collect::<Vec<_>>(), vec![300, 300, 300, 100]);
+        std::thread::scope(|s| {
+            for (c, mut chunk) in chunks.into_iter().enumerate() {
+                s.spawn(move || {
+                    for i in 0..chunk.len() {
+                        chunk.set(i, (c * 300 + i) as u64);
+                    }
+                });
+            }
+        });
+        let v = w.view::<u64>().unwrap();
+        assert!(v.iter().enumerate().all(|(i, x)| x == i as u64));
+    }
+
+    #[test]
+    fn every_element_type_round_trips() {
+        fn round_trip<T: Element>(value: T) {
+            let buf = OwnedBuffer::zeroed(32);
+            let ledger = Ledger::new();
+            let mut w = ledger.write(buf.region()).unwrap();
+            let mut v = w.view_mut::<T>().unwrap();
+            let last = v.len() - 1;
+            v.set(last, value);
+            assert_eq!(v.get(last), value);
+            assert_eq!(v.get(0), T::default());
+        }
+        round_trip(-5i8);
+        round_trip(250u8);
+        round_trip(-300i16);
+        round_trip(60000u16);
+        round_trip(-7i32);
+        round_trip(4_000_000_000u32);
+        round_trip(i64::MIN);
+        round_trip(u64::MAX);
+        round_trip(f16::from_f32(1.5));
+        round_trip(-0.25f32);
+        round_trip(1e300f64);
+    }
+}
