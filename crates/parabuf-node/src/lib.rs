@@ -1,1 +1,281 @@
+//! The Node-API binding of parabuf. Thin by design: it turns JavaScript values into regions and exports, calls
+//! `parabuf_core::execute`, and turns results and errors back into JavaScript. Only the facade (`src/index.ts`) calls it.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+mod errors;
+mod inflight;
+mod intake;
+mod operation;
+
+use std::sync::{Arc, Mutex};
+
+use napi::bindgen_prelude::{Either, ObjectFinalize};
+use napi::{Env, Unknown};
+use napi_derive::napi;
+use parabuf_core::{Cancel, ElementKind, Error, ExportCell, Ledger, Mode, Op};
+
+use crate::errors::to_napi;
+use crate::intake::KeepAlive;
+use crate::operation::{lock, ArgIn, AsyncOutput, JsOutput};
+
+/// `[code, className]` for every error code the core raises.
+#[napi]
+pub fn error_catalog() -> Vec<Vec<String>> {
+    parabuf_core::CATALOG.iter().map(|(code, class)| vec![code.to_string(), class.name().to_string()]).collect()
+}
+
+/// The pool's thread count.
+#[napi]
+pub fn threads() -> u32 {
+    parabuf_core::threads() as u32
+}
+
+/// How many exports are live in the whole process.
+#[napi]
+pub fn live_export_count() -> u32 {
+    Ledger::global().live_count() as u32
+}
+
+/// How many parabuf-owned (alloc) buffers are still allocated.
+#[napi]
+pub fn owned_buffer_count() -> u32 {
+    parabuf_core::owned_buffer_count() as u32
+}
+
+/// An export held by a JavaScript handle (`borrow()`).
+#[napi(custom_finalize)]
+pub struct NativeExport {
+    cell: Arc<Mutex<ExportCell>>,
+    kind: ElementKind,
+    keep: Option<KeepAlive>,
+}
+
+#[napi]
+impl NativeExport {
+    /// Releases the export (idempotent; deferred while an operation in flight holds it).
+    #[napi]
+    pub fn release(&mut self, env: Env) {
+        lock(&self.cell).release();
+        if let Some(keep) = self.keep.take() {
+            keep.release(&env);
+        }
+    }
+
+    /// Whether `release()` was called.
+    #[napi(getter)]
+    pub fn released(&self) -> bool {
+        lock(&self.cell).is_released()
+    }
+
+    /// The export's mode: `'read'` or `'write'`.
+    #[napi(getter)]
+    pub fn mode(&self) -> String {
+        lock(&self.cell).mode().as_str().to_string()
+    }
+
+    /// The ledger id of the export.
+    #[napi(getter)]
+    pub fn id(&self) -> f64 {
+        lock(&self.cell).info().id as f64
+    }
+}
+
+impl ObjectFinalize for NativeExport {
+    fn finalize(mut self, env: Env) -> napi::Result<()> {
+        // A handle collected without release(): its export ends with it, so nothing leaks.
+        self.release(env);
+        Ok(())
+    }
+}
+
+fn parse_mode(mode: &str) -> Result<Mode, Error> {
+    match mode {
+        "read" => Ok(Mode::Read),
+        "write" => Ok(Mode::Write),
+        other => Err(Error::arg_value(format!("mode must be 'read' or 'write', got '{other}'"))),
+    }
+}
+
+/// Takes an export of `array` (viewed as kind `kind`) for a handle.
+#[napi]
+pub fn export_open(env: Env, array: Unknown<'_>, kind: u32, mode: String) -> napi::Result<NativeExport> {
+    let open = || -> Result<NativeExport, Error> {
+        let mode = parse_mode(&mode)?;
+        let info = intake::typed_array(&env, &array, "borrow() argument")?;
+        let kind = ElementKind::from_code(kind)?;
+        let cell = match mode {
+            Mode::Read => ExportCell::from_read(Ledger::global().read(info.region)?),
+            Mode::Write => ExportCell::from_write(Ledger::global().write(info.region)?),
+        };
+        let keep = KeepAlive::new(&env, &array)?;
+        Ok(NativeExport { cell: Arc::new(Mutex::new(cell)), kind, keep: Some(keep) })
+    };
+    open().map_err(|e| to_napi(&env, &e))
+}
+
+/// One live export overlapping an array, with its bytes relative to that array's buffer.
+#[napi(object, object_from_js = false)]
+pub struct ExportEntry {
+    /// Ledger id.
+    pub id: f64,
+    /// `'read'` or `'write'`.
+    pub mode: String,
+    /// First byte, relative to the start of the queried array's buffer.
+    pub byte_offset: f64,
+    /// Number of bytes.
+    pub byte_length: f64,
+}
+
+/// The live exports sharing bytes with `array`.
+#[napi]
+pub fn exports_overlapping(env: Env, array: Unknown<'_>) -> napi::Result<Vec<ExportEntry>> {
+    let info = intake::typed_array(&env, &array, "exportsOf() argument").map_err(|e| to_napi(&env, &e))?;
+    let base = info.region.addr() - info.byte_offset;
+    Ok(Ledger::global()
+        .exports_overlapping(info.region)
+        .into_iter()
+        .map(|e| ExportEntry {
+            id: e.id as f64,
+            mode: e.mode.as_str().to_string(),
+            byte_offset: e.range.start as f64 - base as f64,
+            byte_length: (e.range.end - e.range.start) as f64,
+        })
+        .collect())
+}
+
+/// A cancellation flag an `AbortSignal` raises.
+#[napi]
+pub struct CancelToken {
+    inner: Cancel,
+}
+
+#[napi]
+impl CancelToken {
+    /// A flag that is not raised.
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> CancelToken {
+        CancelToken { inner: Cancel::new() }
+    }
+
+    /// Raises the flag.
+    #[napi]
+    pub fn cancel(&self) {
+        self.inner.cancel();
+    }
+}
+
+/// The operation's parameters (only those it uses are read).
+#[napi(object)]
+pub struct OpParams {
+    /// `variance`/`std`: delta degrees of freedom.
+    pub ddof: Option<f64>,
+    /// `histogram`: bin count.
+    pub bins: Option<f64>,
+    /// `histogram`: range start.
+    pub min: Option<f64>,
+    /// `histogram`: range end.
+    pub max: Option<f64>,
+}
+
+fn parse_op(name: &str, _params: Option<OpParams>) -> Result<Op, Error> {
+    match name {
+        "sum" => Ok(Op::Sum),
+        other => Err(Error::internal(format!("unknown operation '{other}'"))),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn with_inputs<R>(
+    a: &Unknown<'_>,
+    a_kind: u32,
+    a_handle: Option<&NativeExport>,
+    b: Option<&Unknown<'_>>,
+    b_kind: Option<u32>,
+    b_handle: Option<&NativeExport>,
+    f: impl FnOnce(&[ArgIn<'_, '_>]) -> R,
+) -> R {
+    let mut inputs = vec![ArgIn { array: a, kind: a_kind, handle: a_handle.map(|h| &h.cell) }];
+    if let Some(b) = b {
+        inputs.push(ArgIn { array: b, kind: b_kind.unwrap_or(u32::MAX), handle: b_handle.map(|h| &h.cell) });
+    }
+    for (input, handle) in inputs.iter_mut().zip([a_handle, b_handle]) {
+        if let Some(h) = handle {
+            input.kind = h.kind.code();
+        }
+    }
+    f(&inputs)
+}
+
+/// Runs an operation synchronously.
+#[napi]
+#[allow(clippy::too_many_arguments)]
+pub fn run_sync(
+    env: Env,
+    op: String,
+    params: Option<OpParams>,
+    a: Unknown<'_>,
+    a_kind: u32,
+    a_handle: Option<&NativeExport>,
+    b: Option<Unknown<'_>>,
+    b_kind: Option<u32>,
+    b_handle: Option<&NativeExport>,
+) -> napi::Result<JsOutput> {
+    let op = parse_op(&op, params).map_err(|e| to_napi(&env, &e))?;
+    with_inputs(&a, a_kind, a_handle, b.as_ref(), b_kind, b_handle, |inputs| operation::run_now(&env, &op, inputs))
+}
+
+/// Runs an operation off the JavaScript thread: returns the result itself when small enough to run inline, else a
+/// promise.
+#[napi(ts_return_type = "unknown")]
+#[allow(clippy::too_many_arguments)]
+pub fn run_async<'env>(
+    env: &'env Env,
+    op: String,
+    params: Option<OpParams>,
+    cancel: Option<&CancelToken>,
+    a: Unknown<'_>,
+    a_kind: u32,
+    a_handle: Option<&NativeExport>,
+    b: Option<Unknown<'_>>,
+    b_kind: Option<u32>,
+    b_handle: Option<&NativeExport>,
+) -> napi::Result<AsyncOutput<'env>> {
+    let op = parse_op(&op, params).map_err(|e| to_napi(env, &e))?;
+    let cancel = cancel.map(|c| c.inner.clone()).unwrap_or_default();
+    with_inputs(&a, a_kind, a_handle, b.as_ref(), b_kind, b_handle, |inputs| {
+        operation::run_later(env, op, inputs, cancel)
+    })
+}
+
+fn napi_type_of(kind: ElementKind) -> napi::sys::napi_typedarray_type {
+    use napi::sys::TypedarrayType as T;
+    match kind {
+        ElementKind::Int8 => T::int8_array,
+        ElementKind::Uint8 => T::uint8_array,
+        ElementKind::Uint8Clamped => T::uint8_clamped_array,
+        ElementKind::Int16 => T::int16_array,
+        ElementKind::Uint16 | ElementKind::Float16 => T::uint16_array,
+        ElementKind::Int32 => T::int32_array,
+        ElementKind::Uint32 => T::uint32_array,
+        ElementKind::Float32 => T::float32_array,
+        ElementKind::Float64 => T::float64_array,
+        ElementKind::BigInt64 => 9,
+        ElementKind::BigUint64 => 10,
+    }
+}
+
+/// A typed array over parabuf-owned memory, and whether the memory is really external (else a normal buffer).
+#[napi(ts_return_type = "[ArrayBufferView, boolean]")]
+pub fn alloc<'env>(env: &'env Env, kind: u32, length: f64) -> napi::Result<Vec<Either<Unknown<'env>, bool>>> {
+    let make = || -> Result<(Unknown<'env>, bool), Error> {
+        let kind = ElementKind::from_code(kind)?;
+        if !(length.is_finite() && length >= 0.0 && length.fract() == 0.0 && length <= (isize::MAX as f64)) {
+            return Err(Error::out_of_range(format!("alloc() length must be a non-negative integer, got {length}")));
+        }
+        intake::external_array(env, kind, napi_type_of(kind), length as usize)
+    };
+    let (array, external) = make().map_err(|e| to_napi(env, &e))?;
+    Ok(vec![Either::A(array), Either::B(external)])
+}

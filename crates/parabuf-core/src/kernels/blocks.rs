@@ -1,0 +1,213 @@
+//! Machinery the kernels share: staged copies of shared memory into local buffers, lane-split compensated
+//! accumulation, and block-parallel loops over readable and writable views.
+//!
+//! Every loop here cuts its input at the same [`BLOCK`] boundaries as [`exec::map_blocks`](crate::exec::map_blocks), so
+//! anything built on them inherits its determinism.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::exec::{pool, Cancel, BLOCK};
+use crate::kernels::numeric::Neumaier;
+use crate::view::{Element, ReadView, WriteView};
+
+/// Elements copied from shared memory into a local buffer at a time: small enough for the stack and L1, large enough
+/// that the per-copy overhead vanishes. A multiple of [`LANES`], so lane assignment never depends on staging.
+pub(crate) const STAGE: usize = 512;
+
+/// Independent accumulators per block: they hide the latency of the compensated add. Fixed, so results never depend on
+/// the machine.
+pub(crate) const LANES: usize = 8;
+
+/// Calls `f(offset, values)` on consecutive local copies of `view`, `offset` being the index of `values[0]` in `view`.
+#[inline]
+pub(crate) fn staged<T: Element>(view: &ReadView<'_, T>, mut f: impl FnMut(usize, &[T])) {
+    let mut stage = [T::default(); STAGE];
+    let mut start = 0;
+    while start < view.len() {
+        let n = STAGE.min(view.len() - start);
+        view.read_into(start, &mut stage[..n]);
+        f(start, &stage[..n]);
+        start += n;
+    }
+}
+
+/// [`staged`] over two views of one length, in step.
+///
+/// # Panics
+/// When the lengths differ (callers validate them first).
+#[inline]
+pub(crate) fn staged_pair<A: Element, B: Element>(
+    a: &ReadView<'_, A>,
+    b: &ReadView<'_, B>,
+    mut f: impl FnMut(usize, &[A], &[B]),
+) {
+    assert_eq!(a.len(), b.len(), "paired views must have one length");
+    let mut stage_b = [B::default(); STAGE];
+    staged(a, |start, xs| {
+        b.read_into(start, &mut stage_b[..xs.len()]);
+        f(start, xs, &stage_b[..xs.len()]);
+    });
+}
+
+/// [`LANES`] compensated accumulators: term `i` of a block goes to lane `i % LANES`, and the lanes merge in order.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Lanes([Neumaier; LANES]);
+
+impl Lanes {
+    /// Adds `terms`, the first of which has a block index that is a multiple of [`LANES`].
+    #[inline]
+    pub(crate) fn add(&mut self, terms: &[f64]) {
+        let mut groups = terms.chunks_exact(LANES);
+        for group in &mut groups {
+            for (lane, x) in self.0.iter_mut().zip(group) {
+                lane.add(*x);
+            }
+        }
+        for (lane, x) in self.0.iter_mut().zip(groups.remainder()) {
+            lane.add(*x);
+        }
+    }
+
+    /// The lanes merged in lane order.
+    pub(crate) fn total(&self) -> Neumaier {
+        merged(self.0)
+    }
+}
+
+/// Accumulators merged in the order given (block order, for per-block partials).
+pub(crate) fn merged(parts: impl IntoIterator<Item = Neumaier>) -> Neumaier {
+    let mut acc = Neumaier::default();
+    parts.into_iter().for_each(|p| acc.merge(p));
+    acc
+}
+
+/// The compensated sum of `term(x)` over one block, in [`Lanes`] order.
+#[inline]
+pub(crate) fn compensated_block<T: Element>(block: &ReadView<'_, T>, term: impl Fn(T) -> f64) -> Neumaier {
+    let mut lanes = Lanes::default();
+    let mut terms = [0.0; STAGE];
+    staged(block, |_, xs| {
+        for (t, x) in terms.iter_mut().zip(xs) {
+            *t = term(*x);
+        }
+        lanes.add(&terms[..xs.len()]);
+    });
+    lanes.total()
+}
+
+/// The [`BLOCK`]-sized ranges that cut `0..len`, as `exec::map_blocks` cuts views.
+fn block_range(block: usize, len: usize) -> Range<usize> {
+    block * BLOCK..((block + 1) * BLOCK).min(len)
+}
+
+/// Applies `per_block` to each [`BLOCK`]-sized range of `0..len` on the pool and returns the results in block order.
+/// For kernels that need a block's position (indices, a second view).
+///
+/// # Errors
+/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+pub(crate) fn map_ranges<R, F>(len: usize, cancel: &Cancel, operation: &'static str, per_block: F) -> Result<Vec<R>>
+where
+    R: Send,
+    F: Fn(Range<usize>) -> R + Sync + Send,
+{
+    let partials: Vec<Option<R>> = pool().install(|| {
+        (0..len.div_ceil(BLOCK))
+            .into_par_iter()
+            .map(|b| (!cancel.is_cancelled()).then(|| per_block(block_range(b, len))))
+            .collect()
+    });
+    cancel.check(operation)?;
+    partials.into_iter().collect::<Option<Vec<R>>>().ok_or(Error::Aborted { operation })
+}
+
+/// Folds the [`BLOCK`]-sized ranges of `0..len` into at most `parts` accumulators made by `init`, on the pool, then
+/// combines them with `reduce`. Only for accumulations whose result does not depend on grouping (integer counts):
+/// which blocks share an accumulator depends on scheduling.
+///
+/// # Errors
+/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+pub(crate) fn fold_ranges<A, I, F, R>(
+    len: usize,
+    parts: usize,
+    cancel: &Cancel,
+    operation: &'static str,
+    init: I,
+    fold: F,
+    reduce: R,
+) -> Result<A>
+where
+    A: Send,
+    I: Fn() -> A + Sync + Send,
+    F: Fn(&mut A, Range<usize>) + Sync + Send,
+    R: Fn(A, A) -> A + Sync + Send,
+{
+    cancel.check(operation)?;
+    let blocks = len.div_ceil(BLOCK);
+    pool().install(|| {
+        (0..blocks)
+            .into_par_iter()
+            .with_min_len(blocks.div_ceil(parts.max(1)).max(1))
+            .try_fold(&init, |mut acc, b| {
+                cancel.check(operation)?;
+                fold(&mut acc, block_range(b, len));
+                Ok(acc)
+            })
+            .try_reduce(&init, |a, b| Ok(reduce(a, b)))
+    })
+}
+
+/// Runs `f(offset, chunk)` on each [`BLOCK`]-sized piece of `view` in parallel on the pool, checking `cancel` before
+/// the first piece and before each one. A flag raised mid-way leaves the pieces already done written.
+///
+/// # Errors
+/// [`Error::Aborted`] when `cancel` is raised before every piece is done.
+pub(crate) fn for_each_block_mut<'g, T, F>(
+    view: WriteView<'g, T>,
+    cancel: &Cancel,
+    operation: &'static str,
+    f: F,
+) -> Result<()>
+where
+    T: Element,
+    F: Fn(usize, WriteView<'g, T>) + Sync + Send,
+{
+    cancel.check(operation)?;
+    let chunks = view.into_chunks(BLOCK);
+    pool().install(|| {
+        chunks.into_par_iter().enumerate().try_for_each(|(b, chunk)| {
+            cancel.check(operation)?;
+            f(b * BLOCK, chunk);
+            Ok(())
+        })
+    })
+}
+
+/// Overwrites every element of `view` with `f(element)`, block-parallel (see [`for_each_block_mut`]).
+///
+/// # Errors
+/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+pub(crate) fn map_in_place<T: Element>(
+    view: WriteView<'_, T>,
+    cancel: &Cancel,
+    operation: &'static str,
+    f: impl Fn(T) -> T + Sync + Send,
+) -> Result<()> {
+    for_each_block_mut(view, cancel, operation, |_, mut chunk| {
+        let mut out = [T::default(); STAGE];
+        let read = chunk.as_read();
+        let mut done = Vec::new();
+        staged(&read, |start, xs| {
+            for (o, x) in out.iter_mut().zip(xs) {
+                *o = f(*x);
+            }
+            done.push((start, xs.len()));
+            // Writing needs the chunk mutably while `read` borrows it, so results are written after each copy below.
+        });
+        drop(done);
+        let _ = &mut chunk;
+        unreachable_rewrite(&mut chunk, &f, &mut out);
+    })
+}

@@ -1,0 +1,199 @@
+//! Running an operation: take or borrow the exports its arrays need, run the core kernel inline or on the pool, and
+//! hand back the result and the exports on the JavaScript thread.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use napi::bindgen_prelude::{Either, Either5, Float64Array};
+use napi::{Env, JsValue, Unknown};
+use parabuf_core::{
+    execute, pool, runs_inline, Arg, Cancel, ElementKind, Error, ExportCell, Ledger, Lent, Mode, Op, Output, Scalar,
+};
+
+use crate::errors::to_napi;
+use crate::inflight;
+use crate::intake::{self, KeepAlive};
+
+/// `{ min, max }` as JavaScript receives it.
+#[napi_derive::napi(object, object_from_js = false)]
+pub struct MinMax {
+    /// The smallest element.
+    pub min: Either<f64, i128>,
+    /// The largest element.
+    pub max: Either<f64, i128>,
+}
+
+/// Every shape of result: a number, a bigint, `{min, max}`, histogram counts, or nothing (in-place operations).
+pub type JsOutput = Either5<f64, i128, MinMax, Float64Array, ()>;
+
+fn scalar(s: Scalar) -> Either<f64, i128> {
+    match s {
+        Scalar::Number(x) => Either::A(x),
+        Scalar::BigInt(x) => Either::B(x),
+    }
+}
+
+/// Converts a core result for JavaScript.
+pub fn to_js(output: Output) -> JsOutput {
+    match output {
+        Output::Scalar(Scalar::Number(x)) => Either5::A(x),
+        Output::Scalar(Scalar::BigInt(x)) => Either5::B(x),
+    }
+}
+
+/// Locks an export handle's cell (a poisoned lock still holds a consistent cell: no method panics midway).
+pub fn lock(cell: &Mutex<ExportCell>) -> MutexGuard<'_, ExportCell> {
+    cell.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One array argument as the facade passes it.
+pub struct ArgIn<'a, 'env> {
+    /// The typed array (for a `Float16Array`, its `Uint16Array` alias).
+    pub array: &'a Unknown<'env>,
+    /// Its [`ElementKind`] code.
+    pub kind: u32,
+    /// The export handle it came through, if any.
+    pub handle: Option<&'a Arc<Mutex<ExportCell>>>,
+}
+
+/// The exports of one operation's arrays. Dropping it gives lent exports back to their handles and releases the rest;
+/// so every path (result, error, abort, an environment torn down before the result is delivered) cleans the ledger.
+#[derive(Default)]
+pub struct Leases {
+    /// The arguments, in order.
+    pub args: Vec<Arg>,
+    homes: Vec<Option<Arc<Mutex<ExportCell>>>>,
+}
+
+impl Drop for Leases {
+    fn drop(&mut self) {
+        for (arg, home) in self.args.drain(..).zip(self.homes.drain(..)) {
+            if let Some(home) = home {
+                lock(&home).give_back(arg.lent);
+            }
+        }
+    }
+}
+
+/// Checks that the facade's kind code matches what Node-API reports about the array.
+fn checked_kind(code: u32, reported: Option<ElementKind>, what: &str) -> Result<ElementKind, Error> {
+    let kind = ElementKind::from_code(code)?;
+    let matches = reported == Some(kind) || (kind == ElementKind::Float16 && reported == Some(ElementKind::Uint16));
+    if !matches {
+        return Err(Error::arg_type(format!(
+            "{what} is a {}, not a {kind}",
+            reported.map_or("TypedArray of an unsupported type", ElementKind::name)
+        )));
+    }
+    Ok(kind)
+}
+
+/// Takes the exports `op` needs on `inputs`: lent from their handles, or freshly acquired from the global ledger.
+///
+/// # Errors
+/// Any intake or ledger error; exports taken before the failing argument are released.
+pub fn lease(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> Result<Leases, Error> {
+    let modes = op.modes();
+    if inputs.len() != modes.len() {
+        return Err(Error::internal(format!("{}() takes {} arrays, got {}", op.name(), modes.len(), inputs.len())));
+    }
+    let mut leases = Leases::default();
+    for (index, (input, mode)) in inputs.iter().zip(modes).enumerate() {
+        let what = if inputs.len() == 1 {
+            format!("{}() argument", op.name())
+        } else {
+            format!("{}() argument {}", op.name(), index + 1)
+        };
+        let (kind, lent) = match input.handle {
+            Some(cell) => {
+                let kind = ElementKind::from_code(input.kind)?;
+                (kind, lock(cell).lend(*mode, op.name())?)
+            }
+            None => {
+                let info = intake::typed_array(env, input.array, &what)?;
+                let kind = checked_kind(input.kind, info.napi_kind, &what)?;
+                let lent = match mode {
+                    Mode::Read => Lent::Read(Arc::new(Ledger::global().read(info.region)?)),
+                    Mode::Write => Lent::Write(Ledger::global().write(info.region)?),
+                };
+                (kind, lent)
+            }
+        };
+        leases.args.push(Arg { kind, lent });
+        leases.homes.push(input.handle.cloned());
+    }
+    Ok(leases)
+}
+
+/// Runs `op` now, on the calling (JavaScript) thread's behalf; the kernel itself still spreads over the pool.
+///
+/// # Errors
+/// As [`lease`] and [`execute`].
+pub fn run_now(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> napi::Result<JsOutput> {
+    let mut leases = lease(env, op, inputs).map_err(|e| to_napi(env, &e))?;
+    let result = execute(op, &mut leases.args, &Cancel::new());
+    drop(leases);
+    result.map(to_js).map_err(|e| to_napi(env, &e))
+}
+
+/// What an async call returns: the result itself when it ran inline, else a promise.
+pub type AsyncOutput<'env> = Either<JsOutput, Unknown<'env>>;
+
+/// Starts `op`: inline when small, else on the pool with a promise that settles on the JavaScript thread.
+///
+/// # Errors
+/// As [`lease`]; later failures reject the promise.
+pub fn run_later<'env>(
+    env: &'env Env,
+    op: Op,
+    inputs: &[ArgIn<'_, '_>],
+    cancel: Cancel,
+) -> napi::Result<AsyncOutput<'env>> {
+    if cancel.is_cancelled() {
+        return Err(to_napi(env, &Error::Aborted { operation: op.name() }));
+    }
+    let mut leases = lease(env, &op, inputs).map_err(|e| to_napi(env, &e))?;
+    if runs_inline(&leases.args) {
+        let result = execute(&op, &mut leases.args, &cancel);
+        drop(leases);
+        return result.map(|out| Either::A(to_js(out))).map_err(|e| to_napi(env, &e));
+    }
+    let keep: Vec<KeepAlive> = inputs
+        .iter()
+        .map(|input| KeepAlive::new(env, input.array))
+        .collect::<Result<_, _>>()
+        .map_err(|e| to_napi(env, &e))?;
+    let running = inflight::start(env, &cancel)?;
+    let (deferred, promise) = env.create_deferred()?;
+    pool().spawn(move || {
+        let mut leases = leases;
+        let result = execute(&op, &mut leases.args, &cancel);
+        drop(running);
+        deferred.resolve(move |env| settle(&env, &op, leases, keep, result));
+    });
+    Ok(Either::B(promise.to_unknown()))
+}
+
+/// On the JavaScript thread, after the kernel returned: release the exports, then report the result, unless an array
+/// was detached meanwhile (its memory may have moved under the kernel, so the result cannot be trusted).
+fn settle(
+    env: &Env,
+    op: &Op,
+    leases: Leases,
+    keep: Vec<KeepAlive>,
+    result: Result<Output, Error>,
+) -> napi::Result<JsOutput> {
+    drop(leases);
+    let mut detached = false;
+    for held in keep {
+        if let Ok(value) = held.value(env) {
+            detached |= intake::typed_array_is_detached(env, &value).unwrap_or(false);
+        }
+        held.release(env);
+    }
+    let result = if detached && !matches!(result, Err(Error::Aborted { .. })) {
+        Err(Error::Detached { what: format!("an array passed to {}() while it ran", op.name()) })
+    } else {
+        result
+    };
+    result.map(to_js).map_err(|e| to_napi(env, &e))
+}

@@ -1,0 +1,23 @@
+// After tsc: place the generated binding beside the compiled facade, and add the ES module entry points, whose export
+// list is read from the CommonJS build so the two can never disagree.
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const from = join(root, 'src', 'binding')
+const to = join(root, 'dist', 'binding')
+mkdirSync(to, { recursive: true })
+for (const name of readdirSync(from)) {
+  if (name.endsWith('.js') || name.endsWith('.d.ts') || name.endsWith('.node')) copyFileSync(join(from, name), join(to, name))
+}
+
+const require = createRequire(import.meta.url)
+const names = Object.keys(require(join(root, 'dist', 'index.js'))).filter((n) => n !== 'default' && n !== '__esModule')
+writeFileSync(
+  join(root, 'dist', 'index.mjs'),
+  `// ES module entry: re-exports the CommonJS build, so both share one module instance.\nimport parabuf from './index.js'\n\nexport const {\n${names.map((n) => `  ${n},`).join('\n')}\n} = parabuf\nexport default parabuf\n`,
+)
+writeFileSync(join(root, 'dist', 'index.d.mts'), "export * from './index.js'\n")
+console.log(`finish-build: binding copied, ESM entry exports ${names.length} names`)

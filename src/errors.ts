@@ -1,0 +1,102 @@
+import { native } from './native.js'
+
+/**
+ * Thrown (or rejected with) when an export cannot be taken because a live export of the same memory is in the way,
+ * when a read export handle is passed to a writing operation, or when a buffer with live exports is resized or
+ * transferred. `code` is `'ERR_PARABUF_BORROWED'` or, for a released handle, `'ERR_PARABUF_RELEASED'`.
+ *
+ * @example
+ * ```ts
+ * import { borrow, BorrowError } from 'parabuf'
+ * const a = new Float64Array(4)
+ * using w = borrow(a, 'write')
+ * try { borrow(a, 'read') } catch (e) { console.log(e instanceof BorrowError, (e as BorrowError).code) }
+ * ```
+ */
+export class BorrowError extends Error {
+  /** The stable error code. */
+  readonly code: string
+  constructor(message: string, code = 'ERR_PARABUF_BORROWED') {
+    super(message)
+    this.name = 'BorrowError'
+    this.code = code
+  }
+}
+
+/**
+ * The rejection of an operation whose `AbortSignal` fired. `name` is `'AbortError'` and `code` is `'ABORT_ERR'`, as in
+ * Node's own APIs; `cause` is the signal's `reason`.
+ *
+ * @example
+ * ```ts
+ * import { sum, AbortError } from 'parabuf'
+ * const controller = new AbortController()
+ * const pending = sum(new Float64Array(1e8), { signal: controller.signal })
+ * controller.abort()
+ * await pending.catch((e) => console.log(e instanceof AbortError, e.name))
+ * ```
+ */
+export class AbortError extends Error {
+  /** Always `'ABORT_ERR'`. */
+  readonly code = 'ABORT_ERR'
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'AbortError'
+  }
+}
+
+/**
+ * An internal failure of parabuf (`code === 'ERR_PARABUF_INTERNAL'`), such as a caught panic in a kernel. The process
+ * and the library stay usable.
+ *
+ * @example
+ * ```ts
+ * import { ParabufError } from 'parabuf'
+ * const e = new ParabufError('details')
+ * console.log(e.code) // 'ERR_PARABUF_INTERNAL'
+ * ```
+ */
+export class ParabufError extends Error {
+  /** The stable error code. */
+  readonly code: string
+  constructor(message: string, code = 'ERR_PARABUF_INTERNAL') {
+    super(message)
+    this.name = 'ParabufError'
+    this.code = code
+  }
+}
+
+type ErrorWithCode = Error & { code: string }
+
+const CLASS_OF_CODE = new Map<string, string>(native.errorCatalog().map(([code, cls]) => [code, cls] as [string, string]))
+
+/** Builds the public error for a catalog code. */
+export function makeError(code: string, message: string, cause?: unknown): ErrorWithCode {
+  const cls = CLASS_OF_CODE.get(code) ?? 'Error'
+  let error: Error
+  switch (cls) {
+    case 'TypeError':
+      error = new TypeError(message)
+      break
+    case 'RangeError':
+      error = new RangeError(message)
+      break
+    case 'BorrowError':
+      return new BorrowError(message, code)
+    case 'AbortError':
+      return new AbortError(message, { cause })
+    default:
+      return new ParabufError(message, code)
+  }
+  Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true })
+  return error as ErrorWithCode
+}
+
+/** Turns an error from the binding into its public class; anything else passes through unchanged. */
+export function translate(error: unknown, abortReason?: unknown): unknown {
+  if (error instanceof Error && typeof (error as ErrorWithCode).code === 'string') {
+    const { code, message } = error as ErrorWithCode
+    if (CLASS_OF_CODE.has(code)) return makeError(code, message, abortReason)
+  }
+  return error
+}

@@ -1,0 +1,101 @@
+// The plumbing every operation shares: argument intake, the sync and async calls into the binding, abort handling.
+import type { CancelToken, MinMax, NativeExport, OpParams } from './binding/index.js'
+import { AbortError, makeError, translate } from './errors.js'
+import { Export, KIND, NATIVE, requireArray } from './borrow.js'
+import { isResizable, Kind, nativeView } from './kinds.js'
+import { native } from './native.js'
+import type { NumericArray } from './types.js'
+
+/** Every shape of result the binding returns. */
+export type JsOutput = number | bigint | MinMax | Float64Array | undefined
+
+/** Options every async operation accepts. */
+export interface AsyncOptions {
+  /** Aborts the operation: the promise rejects with an {@link AbortError} and its exports are released. */
+  signal?: AbortSignal
+}
+
+/** One array argument, ready for the binding. */
+interface Prepared {
+  /** The array as the caller sees it (returned by in-place operations). */
+  readonly array: NumericArray
+  /** The array as the binding sees it (a Uint16Array alias for Float16Array). */
+  readonly view: ArrayBufferView
+  readonly kind: Kind
+  readonly handle: NativeExport | undefined
+}
+
+function prepare(value: unknown, what: string, operation: string, async: boolean): Prepared {
+  if (value instanceof Export) {
+    const array = value.array as NumericArray
+    return { array, view: nativeView(array, value[KIND], `${operation}() ${what} argument`), kind: value[KIND], handle: value[NATIVE] }
+  }
+  const { array, kind } = requireArray(value, what)
+  if (async && isResizable(array)) {
+    throw makeError(
+      'ERR_PARABUF_RESIZABLE',
+      `${operation}() cannot run off the JavaScript thread on a resizable ArrayBuffer: shrinking it while a native thread reads it would crash the process. Use ${operation}Sync(), or copy into a fixed-length buffer`,
+    )
+  }
+  return { array, view: nativeView(array, kind, `${operation}() ${what} argument`), kind, handle: undefined }
+}
+
+/** Runs `operation` synchronously on one or two arrays. */
+export function runSync(operation: string, params: OpParams | undefined, a: unknown, b?: unknown): JsOutput {
+  try {
+    const first = prepare(a, b === undefined ? 'first' : '"a"', operation, false)
+    if (b === undefined) return native.runSync(operation, params, first.view, first.kind, first.handle)
+    const second = prepare(b, '"b"', operation, false)
+    return native.runSync(operation, params, first.view, first.kind, first.handle, second.view, second.kind, second.handle)
+  } catch (error) {
+    throw translate(error)
+  }
+}
+
+/** Runs `operation` off the JavaScript thread (inline when tiny); rejects instead of throwing. */
+export async function runAsync(
+  operation: string,
+  params: OpParams | undefined,
+  options: AsyncOptions | undefined,
+  a: unknown,
+  b?: unknown,
+): Promise<JsOutput> {
+  const signal = options?.signal
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw makeError('ERR_INVALID_ARG_TYPE', 'The "options.signal" property must be an AbortSignal')
+  }
+  if (signal?.aborted) throw new AbortError(`${operation}() was aborted`, { cause: signal.reason })
+  let token: CancelToken | undefined
+  let onAbort: (() => void) | undefined
+  try {
+    const first = prepare(a, b === undefined ? 'first' : '"a"', operation, true)
+    const second = b === undefined ? undefined : prepare(b, '"b"', operation, true)
+    if (signal) {
+      const cancel = new native.CancelToken()
+      token = cancel
+      onAbort = () => cancel.cancel()
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
+    const started = native.runAsync(
+      operation,
+      params,
+      token,
+      first.view,
+      first.kind,
+      first.handle,
+      second?.view,
+      second?.kind,
+      second?.handle,
+    )
+    return started instanceof Promise ? ((await started) as JsOutput) : (started as JsOutput)
+  } catch (error) {
+    throw translate(error, signal?.reason)
+  } finally {
+    if (onAbort) signal!.removeEventListener('abort', onAbort)
+  }
+}
+
+/** The array an in-place operation returns: the argument itself, or the array of the export passed. */
+export function arrayOf<A extends NumericArray>(input: A | Export<A, 'write'>): A {
+  return input instanceof Export ? (input.array as A) : input
+}
