@@ -17,7 +17,7 @@ pub mod view;
 pub use error::{ByteRange, Error, JsClass, Result, CATALOG};
 pub use exec::{pool, threads, Cancel, BLOCK};
 pub use half::f16;
-pub use kernels::{Neumaier, Numeric, Scalar};
+pub use kernels::{Conversion, Key, Neumaier, Numeric, Ordered, Scalar, Store};
 pub use kind::ElementKind;
 pub use ledger::{ExportCell, ExportInfo, Ledger, Lent, Mode, ReadGuard, WriteGuard};
 pub use ops::{execute, runs_inline, Arg, Op, Output, INLINE_BYTES};

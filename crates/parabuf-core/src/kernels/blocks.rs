@@ -58,17 +58,48 @@ pub(crate) struct Lanes([Neumaier; LANES]);
 
 impl Lanes {
     /// Adds `terms`, the first of which has a block index that is a multiple of [`LANES`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn add(&mut self, terms: &[f64]) {
-        let mut groups = terms.chunks_exact(LANES);
+        self.add_mapped(terms, &|x| x);
+    }
+
+    /// Adds `term(x)` for each of `xs`, the first of which has a block index that is a multiple of [`LANES`].
+    #[inline(always)]
+    pub(crate) fn add_mapped<T: Copy>(&mut self, xs: &[T], term: &impl Fn(T) -> f64) {
+        let mut groups = xs.chunks_exact(LANES);
         for group in &mut groups {
+            // Fixed-size groups unroll into independent lane updates, which the compiler vectorises across lanes.
             for (lane, x) in self.0.iter_mut().zip(group) {
-                lane.add(*x);
+                lane.add(term(*x));
             }
         }
         for (lane, x) in self.0.iter_mut().zip(groups.remainder()) {
-            lane.add(*x);
+            lane.add(term(*x));
         }
+    }
+
+    /// Adds the two parts of `terms(x)` for each of `xs` to `self` and `other`, lane by lane as
+    /// [`Lanes::add_mapped`]: two sums for the price of one pass.
+    #[inline(always)]
+    pub(crate) fn add_mapped_pair<T: Copy>(&mut self, other: &mut Lanes, xs: &[T], terms: &impl Fn(T) -> (f64, f64)) {
+        let mut groups = xs.chunks_exact(LANES);
+        for group in &mut groups {
+            for ((a, b), x) in self.0.iter_mut().zip(other.0.iter_mut()).zip(group) {
+                let (p, q) = terms(*x);
+                a.add(p);
+                b.add(q);
+            }
+        }
+        for ((a, b), x) in self.0.iter_mut().zip(other.0.iter_mut()).zip(groups.remainder()) {
+            let (p, q) = terms(*x);
+            a.add(p);
+            b.add(q);
+        }
+    }
+
+    /// Multiplies every lane by `factor` (see [`Neumaier::scaled`]).
+    pub(crate) fn scale(&mut self, factor: f64) {
+        self.0.iter_mut().for_each(|lane| *lane = lane.scaled(factor));
     }
 
     /// The lanes merged in lane order.
@@ -88,13 +119,7 @@ pub(crate) fn merged(parts: impl IntoIterator<Item = Neumaier>) -> Neumaier {
 #[inline]
 pub(crate) fn compensated_block<T: Element>(block: &ReadView<'_, T>, term: impl Fn(T) -> f64) -> Neumaier {
     let mut lanes = Lanes::default();
-    let mut terms = [0.0; STAGE];
-    staged(block, |_, xs| {
-        for (t, x) in terms.iter_mut().zip(xs) {
-            *t = term(*x);
-        }
-        lanes.add(&terms[..xs.len()]);
-    });
+    staged(block, |_, xs| lanes.add_mapped(xs, &term));
     lanes.total()
 }
 
@@ -125,7 +150,9 @@ where
 
 /// Folds the [`BLOCK`]-sized ranges of `0..len` into at most `parts` accumulators made by `init`, on the pool, then
 /// combines them with `reduce`. Only for accumulations whose result does not depend on grouping (integer counts):
-/// which blocks share an accumulator depends on scheduling.
+/// which blocks share an accumulator depends on scheduling. Accumulators may be large (a histogram's counts), so no
+/// more than `parts` are ever made: the partial results are collected and combined here rather than by rayon's
+/// `reduce`, which would make an identity per piece.
 ///
 /// # Errors
 /// [`Error::Aborted`] when `cancel` is raised before every block is done.
@@ -142,11 +169,11 @@ where
     A: Send,
     I: Fn() -> A + Sync + Send,
     F: Fn(&mut A, Range<usize>) + Sync + Send,
-    R: Fn(A, A) -> A + Sync + Send,
+    R: Fn(A, A) -> A,
 {
     cancel.check(operation)?;
     let blocks = len.div_ceil(BLOCK);
-    pool().install(|| {
+    let partials: Vec<A> = pool().install(|| {
         (0..blocks)
             .into_par_iter()
             .with_min_len(blocks.div_ceil(parts.max(1)).max(1))
@@ -155,8 +182,9 @@ where
                 fold(&mut acc, block_range(b, len));
                 Ok(acc)
             })
-            .try_reduce(&init, |a, b| Ok(reduce(a, b)))
-    })
+            .collect::<Result<_>>()
+    })?;
+    Ok(partials.into_iter().reduce(reduce).unwrap_or_else(init))
 }
 
 /// Runs `f(offset, chunk)` on each [`BLOCK`]-sized piece of `view` in parallel on the pool, checking `cancel` before
@@ -185,6 +213,20 @@ where
     })
 }
 
+/// Copies `chunk` through a local buffer: `f(offset, values)` may change each copy before it is written back.
+#[inline]
+pub(crate) fn staged_mut<T: Element>(chunk: &mut WriteView<'_, T>, mut f: impl FnMut(usize, &mut [T])) {
+    let mut stage = [T::default(); STAGE];
+    let mut start = 0;
+    while start < chunk.len() {
+        let n = STAGE.min(chunk.len() - start);
+        chunk.as_read().read_into(start, &mut stage[..n]);
+        f(start, &mut stage[..n]);
+        chunk.write_from(start, &stage[..n]);
+        start += n;
+    }
+}
+
 /// Overwrites every element of `view` with `f(element)`, block-parallel (see [`for_each_block_mut`]).
 ///
 /// # Errors
@@ -196,18 +238,31 @@ pub(crate) fn map_in_place<T: Element>(
     f: impl Fn(T) -> T + Sync + Send,
 ) -> Result<()> {
     for_each_block_mut(view, cancel, operation, |_, mut chunk| {
-        let mut out = [T::default(); STAGE];
-        let read = chunk.as_read();
-        let mut done = Vec::new();
-        staged(&read, |start, xs| {
-            for (o, x) in out.iter_mut().zip(xs) {
-                *o = f(*x);
-            }
-            done.push((start, xs.len()));
-            // Writing needs the chunk mutably while `read` borrows it, so results are written after each copy below.
+        staged_mut(&mut chunk, |_, xs| xs.iter_mut().for_each(|x| *x = f(*x)));
+    })
+}
+
+/// Overwrites every element of `dst` with `f(dst[i], src[i])`, block-parallel (see [`for_each_block_mut`]).
+///
+/// # Errors
+/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+///
+/// # Panics
+/// When the lengths differ (callers validate them first).
+pub(crate) fn zip_in_place<T: Element, U: Element>(
+    dst: WriteView<'_, T>,
+    src: &ReadView<'_, U>,
+    cancel: &Cancel,
+    operation: &'static str,
+    f: impl Fn(T, U) -> T + Sync + Send,
+) -> Result<()> {
+    assert_eq!(dst.len(), src.len(), "zipped views must have one length");
+    for_each_block_mut(dst, cancel, operation, |offset, mut chunk| {
+        let mut other = [U::default(); STAGE];
+        staged_mut(&mut chunk, |start, xs| {
+            let other = &mut other[..xs.len()];
+            src.read_into(offset + start, other);
+            xs.iter_mut().zip(other.iter()).for_each(|(x, y)| *x = f(*x, *y));
         });
-        drop(done);
-        let _ = &mut chunk;
-        unreachable_rewrite(&mut chunk, &f, &mut out);
     })
 }

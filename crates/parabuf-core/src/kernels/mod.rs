@@ -1,8 +1,145 @@
 //! The kernels: one module per operation, each generic over the element type and split across the pool in fixed
 //! blocks (see [`exec`](crate::exec)).
+//!
+//! Kernels read shared memory only through views (element-wise relaxed atomics, or copies into local buffers with the
+//! helpers of `blocks`) and never form Rust references to it; they check cancellation between blocks.
 
+pub(crate) mod blocks;
+
+pub mod add;
+pub mod argext;
+pub mod convert;
+pub mod dot;
+pub mod fill;
+pub mod histogram;
+pub mod minmax;
+pub mod moments;
+pub mod norm;
 pub mod numeric;
+pub mod order;
+pub mod scale;
+pub mod sort;
 pub mod sum;
 
+pub use add::add;
+pub use argext::{argmax, argmin};
+pub use convert::{f64_to_f16, Conversion, Store};
+pub use dot::dot;
+pub use fill::fill;
+pub use histogram::histogram;
+pub use minmax::{max, min, minmax};
+pub use moments::{mean, std, variance};
+pub use norm::norm;
 pub use numeric::{Neumaier, Numeric, Scalar};
+pub use order::{Key, Ordered};
+pub use scale::scale;
+pub use sort::sort;
 pub use sum::sum;
+
+/// Helpers for the kernels' unit tests: arrays in parabuf-owned memory under a private ledger, reference
+/// implementations, and a small deterministic random source.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use crate::exec::{Cancel, BLOCK};
+    use crate::kernels::numeric::Neumaier;
+    use crate::ledger::Ledger;
+    use crate::region::OwnedBuffer;
+    use crate::view::{Element, ReadView, WriteView};
+
+    /// Lengths around the block boundaries, where splitting bugs live.
+    pub(crate) const SIZES: [usize; 7] = [0, 1, 2, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 3];
+
+    fn buffer_with<T: Element>(values: &[T]) -> (std::sync::Arc<OwnedBuffer>, Ledger) {
+        let buf = OwnedBuffer::zeroed(std::mem::size_of_val(values));
+        let ledger = Ledger::new();
+        ledger.write(buf.region()).unwrap().view_mut::<T>().unwrap().write_from(0, values);
+        (buf, ledger)
+    }
+
+    /// Runs `f` on a read view of a copy of `values`.
+    pub(crate) fn with_view<T: Element, R>(values: &[T], f: impl FnOnce(&ReadView<'_, T>) -> R) -> R {
+        let (buf, ledger) = buffer_with(values);
+        let guard = ledger.read(buf.region()).unwrap();
+        let view = guard.view::<T>().unwrap();
+        f(&view)
+    }
+
+    /// Runs `f` on read views of copies of `a` and `b`.
+    pub(crate) fn with_views<A: Element, B: Element, R>(
+        a: &[A],
+        b: &[B],
+        f: impl FnOnce(&ReadView<'_, A>, &ReadView<'_, B>) -> R,
+    ) -> R {
+        with_view(a, |a| with_view(b, |b| f(a, b)))
+    }
+
+    /// Runs `f` on a write view of a copy of `values`; returns its result and the elements afterwards.
+    pub(crate) fn with_view_mut<T: Element, R>(values: &[T], f: impl FnOnce(WriteView<'_, T>) -> R) -> (R, Vec<T>) {
+        let (buf, ledger) = buffer_with(values);
+        let mut guard = ledger.write(buf.region()).unwrap();
+        let result = f(guard.view_mut::<T>().unwrap());
+        (result, guard.view::<T>().unwrap().to_vec())
+    }
+
+    /// Runs `f` on a write view of a copy of `dst` and a read view of a copy of `src`; returns its result and the
+    /// elements of `dst` afterwards.
+    pub(crate) fn with_dst_src<T: Element, R>(
+        dst: &[T],
+        src: &[T],
+        f: impl FnOnce(WriteView<'_, T>, &ReadView<'_, T>) -> R,
+    ) -> (R, Vec<T>) {
+        with_view(src, |src| with_view_mut(dst, |dst| f(dst, src)))
+    }
+
+    /// A flag that is already raised.
+    pub(crate) fn cancelled() -> Cancel {
+        let cancel = Cancel::new();
+        cancel.cancel();
+        cancel
+    }
+
+    /// The compensated sum of `terms` exactly as the kernels order it, written out sequentially: blocks of [`BLOCK`]
+    /// terms, term `i` of a block into lane `i % 8`, lanes merged in order, then blocks merged in order.
+    pub(crate) fn reference_compensated(terms: &[f64]) -> f64 {
+        let mut total = Neumaier::default();
+        for block in terms.chunks(BLOCK) {
+            let mut lanes = [Neumaier::default(); 8];
+            for (i, x) in block.iter().enumerate() {
+                lanes[i % 8].add(*x);
+            }
+            let mut block_total = Neumaier::default();
+            lanes.iter().for_each(|lane| block_total.merge(*lane));
+            total.merge(block_total);
+        }
+        total.value()
+    }
+
+    /// SplitMix64: tiny, deterministic, good enough to scatter test values.
+    #[derive(Debug)]
+    pub(crate) struct Rng(u64);
+
+    impl Rng {
+        pub(crate) fn new(seed: u64) -> Rng {
+            Rng(seed)
+        }
+
+        pub(crate) fn next_u64(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        /// Uniform in [0, 1).
+        pub(crate) fn unit(&mut self) -> f64 {
+            (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        }
+
+        /// Either sign, magnitudes spread over many binades: hard for naive summation.
+        pub(crate) fn wide_f64(&mut self) -> f64 {
+            let sign = if self.next_u64() & 1 == 0 { 1.0 } else { -1.0 };
+            sign * (self.unit() + 0.5) * 2f64.powi((self.next_u64() % 60) as i32 - 30)
+        }
+    }
+}

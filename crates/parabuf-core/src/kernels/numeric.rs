@@ -23,6 +23,15 @@ pub trait Numeric: Element + PartialOrd {
 
     /// The exact value for integer types; `None` for floats.
     fn to_i128(self) -> Option<i128>;
+
+    /// The value as JavaScript reads it from an array of this type: a bigint for 64-bit integers, else a number.
+    #[inline]
+    fn to_scalar(self) -> Scalar {
+        match self.to_i128() {
+            Some(exact) if std::mem::size_of::<Self>() == 8 => Scalar::BigInt(exact),
+            _ => Scalar::Number(self.to_f64()),
+        }
+    }
 }
 
 macro_rules! int_numeric {
@@ -104,7 +113,24 @@ impl Neumaier {
     #[inline]
     pub fn merge(&mut self, other: Neumaier) {
         self.add(other.sum);
-        self.add(other.compensation);
+        // A non-finite sum carries a NaN compensation, which must not reach the sum: [1, Infinity] split across two
+        // accumulators still sums to Infinity. The sum alone already makes the total non-finite.
+        if other.sum.is_finite() {
+            self.add(other.compensation);
+        }
+    }
+
+    /// Both parts multiplied by `factor`: exact for a power of two, as long as neither part leaves the normal range.
+    #[inline]
+    pub fn scaled(self, factor: f64) -> Neumaier {
+        Neumaier { sum: self.sum * factor, compensation: self.compensation * factor }
+    }
+
+    /// The running sum and the compensation, unrounded: a double-double value for callers that need more than
+    /// [`Neumaier::value`].
+    #[inline]
+    pub fn parts(&self) -> (f64, f64) {
+        (self.sum, self.compensation)
     }
 
     /// The compensated total.
@@ -135,6 +161,24 @@ mod tests {
     fn neumaier_recovers_cancelled_terms() {
         assert_eq!(total(&[1.0, 1e100, 1.0, -1e100]), 2.0);
         assert_eq!(total(&[0.1; 10]), 1.0);
+    }
+
+    #[test]
+    fn merging_keeps_non_finite_totals() {
+        let mut finite = Neumaier::default();
+        finite.add(1.0);
+        let mut infinite = Neumaier::default();
+        infinite.add(f64::INFINITY);
+        let mut acc = finite;
+        acc.merge(infinite);
+        assert_eq!(acc.value(), f64::INFINITY);
+        let mut acc = infinite;
+        acc.merge(finite);
+        assert_eq!(acc.value(), f64::INFINITY);
+        let mut negative = Neumaier::default();
+        negative.add(f64::NEG_INFINITY);
+        acc.merge(negative);
+        assert!(acc.value().is_nan());
     }
 
     #[test]

@@ -2,44 +2,14 @@
 
 use crate::error::Result;
 use crate::exec::{map_blocks, Cancel};
+use crate::kernels::blocks::{compensated_block, merged, staged};
 use crate::kernels::numeric::{Neumaier, Numeric, Scalar};
 use crate::view::ReadView;
 
-/// Lanes per block: independent accumulators that hide the latency of the compensated add. Fixed, so results never
-/// depend on the machine.
-const LANES: usize = 8;
-/// Elements copied from shared memory into a local buffer at a time.
-const STAGE: usize = 512;
-
-/// The compensated sum of one block, as an accumulator (lane `i % LANES` takes element `i`; lanes merge in order).
-pub(crate) fn float_block_sum<T: Numeric>(block: ReadView<'_, T>) -> Neumaier {
-    let mut lanes = [Neumaier::default(); LANES];
-    let mut stage = [T::default(); STAGE];
-    let mut start = 0;
-    while start < block.len() {
-        let n = STAGE.min(block.len() - start);
-        block.read_into(start, &mut stage[..n]);
-        for (i, x) in stage[..n].iter().enumerate() {
-            lanes[i % LANES].add(x.to_f64());
-        }
-        start += n;
-    }
-    let mut acc = Neumaier::default();
-    lanes.iter().for_each(|lane| acc.merge(*lane));
-    acc
-}
-
 /// The exact sum of one block of integers.
 pub(crate) fn int_block_sum<T: Numeric>(block: ReadView<'_, T>) -> i128 {
-    let mut stage = [T::default(); STAGE];
     let mut total: i128 = 0;
-    let mut start = 0;
-    while start < block.len() {
-        let n = STAGE.min(block.len() - start);
-        block.read_into(start, &mut stage[..n]);
-        total += stage[..n].iter().map(|x| x.to_i128().unwrap_or(0)).sum::<i128>();
-        start += n;
-    }
+    staged(&block, |_, xs| total += xs.iter().map(|x| x.to_i128().unwrap_or(0)).sum::<i128>());
     total
 }
 
@@ -52,10 +22,7 @@ pub(crate) fn float_sum<T: Numeric>(
     cancel: &Cancel,
     operation: &'static str,
 ) -> Result<Neumaier> {
-    let partials = map_blocks(view, cancel, operation, float_block_sum)?;
-    let mut acc = Neumaier::default();
-    partials.into_iter().for_each(|p| acc.merge(p));
-    Ok(acc)
+    Ok(merged(map_blocks(view, cancel, operation, |block| compensated_block(&block, T::to_f64))?))
 }
 
 /// The exact integer sum of `view`.
@@ -85,22 +52,10 @@ pub fn sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Scalar
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
     use crate::exec::BLOCK;
-    use crate::ledger::Ledger;
-    use crate::region::OwnedBuffer;
+    use crate::kernels::testutil::{cancelled, reference_compensated, with_view, Rng, SIZES};
     use crate::view::Element;
-
-    fn with_view<T: Numeric, R>(values: &[T], f: impl FnOnce(&ReadView<'_, T>) -> R) -> R {
-        let buf = OwnedBuffer::zeroed(std::mem::size_of_val(values));
-        let ledger = Ledger::new();
-        {
-            let mut w = ledger.write(buf.region()).unwrap();
-            w.view_mut::<T>().unwrap().write_from(0, values);
-        }
-        let g = ledger.read(buf.region()).unwrap();
-        let v = g.view::<T>().unwrap();
-        f(&v)
-    }
 
     fn sum_of<T: Numeric>(values: &[T]) -> Scalar {
         with_view(values, |v| sum(v, &Cancel::new()).unwrap())
@@ -111,6 +66,17 @@ mod tests {
         assert_eq!(sum_of::<f64>(&[1.0, 2.0, 3.0]), Scalar::Number(6.0));
         assert_eq!(sum_of::<f64>(&[]), Scalar::Number(0.0));
         assert_eq!(sum_of::<i64>(&[]), Scalar::BigInt(0));
+    }
+
+    #[test]
+    fn infinities_survive_the_lanes() {
+        assert_eq!(sum_of(&[1.0f64, f64::INFINITY]), Scalar::Number(f64::INFINITY));
+        assert_eq!(sum_of(&[f64::NEG_INFINITY, 1.0, 2.0]), Scalar::Number(f64::NEG_INFINITY));
+        let mut values = vec![1.0f32; 2 * BLOCK + 3];
+        values[BLOCK + 5] = f32::INFINITY;
+        assert_eq!(sum_of(&values), Scalar::Number(f64::INFINITY));
+        values[2] = f32::NEG_INFINITY;
+        assert!(matches!(sum_of(&values), Scalar::Number(x) if x.is_nan()));
     }
 
     #[test]
@@ -135,6 +101,15 @@ mod tests {
     }
 
     #[test]
+    fn float_sums_follow_the_block_and_lane_order() {
+        let mut rng = Rng::new(7);
+        for n in SIZES {
+            let values: Vec<f64> = (0..n).map(|_| rng.wide_f64()).collect();
+            assert_eq!(sum_of(&values), Scalar::Number(reference_compensated(&values)), "n = {n}");
+        }
+    }
+
+    #[test]
     fn narrow_floats_accumulate_in_double() {
         let values = vec![0.1f32; 1000];
         let expected = {
@@ -152,5 +127,11 @@ mod tests {
         let values = [3u16, 4, 5];
         with_view(&values, |v| assert_eq!(v.iter().map(|x| x.to_f64()).sum::<f64>(), 12.0));
         assert_eq!(<u16 as Element>::ALIGN, 2);
+    }
+
+    #[test]
+    fn a_raised_flag_aborts() {
+        let err = with_view(&[1.0f64; 10], |v| sum(v, &cancelled()).unwrap_err());
+        assert_eq!(err, Error::Aborted { operation: "sum" });
     }
 }

@@ -1,0 +1,183 @@
+//! `dot`: the sum of element-wise products. Exact for integers, compensated and deterministic for floats.
+
+use crate::error::{Error, Result};
+use crate::exec::Cancel;
+use crate::kernels::blocks::{map_ranges, merged, staged_pair, Lanes, STAGE};
+use crate::kernels::numeric::{Numeric, Scalar};
+use crate::view::ReadView;
+
+/// A signed integer of 192 bits, `high · 2^128 + low`: wide enough that no dot product of arrays that fit in memory
+/// overflows it (products of two 64-bit values reach 2^128), so the exact result can be tested against `i128` once,
+/// at the end, whatever the order of the partial sums.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Wide {
+    low: u128,
+    high: i64,
+}
+
+impl Wide {
+    #[inline(always)]
+    fn add(&mut self, magnitude: u128, negative: bool) {
+        if negative {
+            let (low, borrow) = self.low.overflowing_sub(magnitude);
+            self.low = low;
+            self.high -= borrow as i64;
+        } else {
+            let (low, carry) = self.low.overflowing_add(magnitude);
+            self.low = low;
+            self.high += carry as i64;
+        }
+    }
+
+    #[inline(always)]
+    fn add_product(&mut self, a: i128, b: i128) {
+        // |a|, |b| < 2^64, so the product of magnitudes fits u128.
+        self.add(a.unsigned_abs() * b.unsigned_abs(), (a < 0) != (b < 0));
+    }
+
+    fn merge(&mut self, other: Wide) {
+        self.add(other.low, false);
+        self.high += other.high;
+    }
+
+    fn to_i128(self) -> Option<i128> {
+        let low = self.low as i128;
+        match self.high {
+            0 if low >= 0 => Some(low),
+            -1 if low < 0 => Some(low),
+            _ => None,
+        }
+    }
+}
+
+/// The sum of `a[i] * b[i]`. Empty arrays give 0 (`0n` for 64-bit integers).
+///
+/// Floats (`f32` and `f16` promoted): each product rounded to a double (exact for `f32` and `f16`), Neumaier-summed
+/// in fixed blocks and lanes, so the bits never depend on the thread count. 8- to 32-bit integers: exact, rounded once
+/// to a double. 64-bit integers: exact, as a bigint.
+///
+/// # Errors
+/// [`Error::LengthMismatch`] when the lengths differ; [`Error::OutOfRange`] when a 64-bit result does not fit 128
+/// bits; `Aborted` when `cancel` is raised.
+pub fn dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Cancel) -> Result<Scalar> {
+    if a.len() != b.len() {
+        return Err(Error::LengthMismatch { left: a.len(), right: b.len() });
+    }
+    if T::IS_FLOAT {
+        let partials = map_ranges(a.len(), cancel, "dot", |range| {
+            let mut lanes = Lanes::default();
+            let mut terms = [0.0; STAGE];
+            staged_pair(&a.slice(range.clone()), &b.slice(range), |_, xs, ys| {
+                for ((t, x), y) in terms.iter_mut().zip(xs).zip(ys) {
+                    *t = x.to_f64() * y.to_f64();
+                }
+                lanes.add(&terms[..xs.len()]);
+            });
+            lanes.total()
+        })?;
+        return Ok(Scalar::Number(merged(partials).value()));
+    }
+    let partials = map_ranges(a.len(), cancel, "dot", |range| {
+        let mut acc = Wide::default();
+        staged_pair(&a.slice(range.clone()), &b.slice(range), |_, xs, ys| {
+            for (x, y) in xs.iter().zip(ys) {
+                acc.add_product(x.to_i128().unwrap_or(0), y.to_i128().unwrap_or(0));
+            }
+        });
+        acc
+    })?;
+    let mut total = Wide::default();
+    partials.into_iter().for_each(|p| total.merge(p));
+    let exact = total.to_i128().ok_or_else(|| {
+        Error::out_of_range("dot() of these bigint arrays exceeds the 128-bit range parabuf computes exactly")
+    })?;
+    Ok(if std::mem::size_of::<T>() == 8 { Scalar::BigInt(exact) } else { Scalar::Number(exact as f64) })
+}
+
+#[cfg(test)]
+mod tests {
+    use half::f16;
+
+    use super::*;
+    use crate::exec::BLOCK;
+    use crate::kernels::testutil::{cancelled, reference_compensated, with_views, Rng, SIZES};
+
+    fn dot_of<T: Numeric>(a: &[T], b: &[T]) -> Result<Scalar> {
+        with_views(a, b, |a, b| dot(a, b, &Cancel::new()))
+    }
+
+    fn is_nan(result: Result<Scalar>) -> bool {
+        matches!(result, Ok(Scalar::Number(x)) if x.is_nan())
+    }
+
+    #[test]
+    fn empty_is_zero() {
+        assert_eq!(dot_of::<f64>(&[], &[]).unwrap(), Scalar::Number(0.0));
+        assert_eq!(dot_of::<i64>(&[], &[]).unwrap(), Scalar::BigInt(0));
+        assert_eq!(dot_of::<u8>(&[], &[]).unwrap(), Scalar::Number(0.0));
+    }
+
+    #[test]
+    fn lengths_must_match() {
+        assert_eq!(dot_of(&[1.0f64], &[]).unwrap_err(), Error::LengthMismatch { left: 1, right: 0 });
+    }
+
+    #[test]
+    fn floats_are_compensated_and_ieee() {
+        assert_eq!(dot_of(&[1.0f64, 1e100, 1.0, -1e100], &[1.0; 4]).unwrap(), Scalar::Number(2.0));
+        assert_eq!(dot_of(&[3.0f32, 4.0], &[0.5, 0.25]).unwrap(), Scalar::Number(2.5));
+        let h = f16::from_f32;
+        assert_eq!(dot_of(&[h(65504.0), h(65504.0)], &[h(65504.0), h(-65504.0)]).unwrap(), Scalar::Number(0.0));
+        assert!(is_nan(dot_of(&[1e200f64, 1e200], &[1e200, -1e200])));
+        assert!(is_nan(dot_of(&[f64::NAN], &[1.0])));
+        assert_eq!(dot_of(&[f64::INFINITY], &[2.0]).unwrap(), Scalar::Number(f64::INFINITY));
+    }
+
+    #[test]
+    fn integers_are_exact() {
+        let exact = u32::MAX as i128 * u32::MAX as i128 + u32::MAX as i128;
+        assert_eq!(dot_of(&[u32::MAX, u32::MAX], &[u32::MAX, 1]).unwrap(), Scalar::Number(exact as f64));
+        assert_eq!(dot_of(&[-128i8; 3], &[-128; 3]).unwrap(), Scalar::Number(49152.0));
+        let expected = i64::MIN as i128 * i64::MAX as i128 - 6;
+        assert_eq!(dot_of(&[i64::MIN, 3], &[i64::MAX, -2]).unwrap(), Scalar::BigInt(expected));
+        let expected = u64::MAX as i128 * 3 * 2;
+        assert_eq!(dot_of(&[u64::MAX, 3], &[3, u64::MAX]).unwrap(), Scalar::BigInt(expected));
+    }
+
+    #[test]
+    fn bigint_results_beyond_128_bits_are_out_of_range() {
+        assert_eq!(dot_of(&[u64::MAX; 2], &[u64::MAX; 2]).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        // 2^126 + 2^126 is one past i128::MAX.
+        assert_eq!(dot_of(&[i64::MIN; 2], &[i64::MIN; 2]).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+    }
+
+    #[test]
+    fn partial_sums_beyond_128_bits_that_come_back_are_exact() {
+        // Blocks 0 and 1 contribute 2^126 each (2^127 in total: past i128), block 2 brings it back.
+        let n = 2 * BLOCK + 3;
+        let a = vec![i64::MIN; n];
+        let mut b = vec![0i64; n];
+        b[0] = i64::MIN;
+        b[BLOCK] = i64::MIN;
+        b[n - 1] = i64::MAX;
+        let expected = (1i128 << 126) + (i64::MIN as i128 * i64::MAX as i128) + (1i128 << 126);
+        assert_eq!(dot_of(&a, &b).unwrap(), Scalar::BigInt(expected));
+    }
+
+    #[test]
+    fn follows_the_block_and_lane_order() {
+        let mut rng = Rng::new(9);
+        for n in SIZES {
+            let a: Vec<f64> = (0..n).map(|_| rng.wide_f64()).collect();
+            let b: Vec<f64> = (0..n).map(|_| rng.wide_f64()).collect();
+            let products: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x * y).collect();
+            assert_eq!(dot_of(&a, &b).unwrap(), Scalar::Number(reference_compensated(&products)), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn a_raised_flag_aborts() {
+        let err = with_views(&[1.0f64; 4], &[1.0; 4], |a, b| dot(a, b, &cancelled()).unwrap_err());
+        assert_eq!(err, Error::Aborted { operation: "dot" });
+    }
+}
