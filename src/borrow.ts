@@ -1,5 +1,7 @@
 // Export handles (`borrow`), the ledger listing (`exportsOf`), parabuf-owned arrays (`alloc`), and the guards that make
 // an exported buffer refuse `resize()` and `transfer()`.
+import { constants as bufferConstants } from 'node:buffer'
+
 import type { NativeExport } from './binding/index.js'
 import { makeError, translate } from './errors.js'
 import { describe, isBigIntKind, Kind, kindOf, nativeView } from './kinds.js'
@@ -198,6 +200,9 @@ export type ArrayConstructorOf<A extends NumericArray> = {
 
 let externalRefused = false
 
+/** The largest `Buffer`, and so the largest external buffer, Node.js can make. */
+const MAX_BYTES = bufferConstants.MAX_LENGTH
+
 /**
  * Allocates a zero-filled typed array whose memory parabuf owns: an external `ArrayBuffer` over a reference-counted
  * native allocation. The memory stays valid until the array is garbage-collected **and** every export of it has ended,
@@ -221,8 +226,11 @@ let externalRefused = false
  */
 export function alloc<A extends NumericArray>(Type: ArrayConstructorOf<A>, length: number): A {
   let kind: Kind | undefined
+  let bytesPerElement = 1
   try {
-    kind = typeof Type === 'function' ? kindOf(Reflect.construct(Type as unknown as Function, [0])) : undefined
+    const probe = typeof Type === 'function' ? (Reflect.construct(Type as unknown as Function, [0]) as unknown) : undefined
+    kind = kindOf(probe)
+    if (kind !== undefined) bytesPerElement = (probe as NumericArray).BYTES_PER_ELEMENT
   } catch {
     kind = undefined
   }
@@ -234,6 +242,13 @@ export function alloc<A extends NumericArray>(Type: ArrayConstructorOf<A>, lengt
   }
   if (typeof length !== 'number') {
     throw makeError('ERR_INVALID_ARG_TYPE', `The "length" argument must be of type number. Received ${describe(length)}`)
+  }
+  if (Number.isInteger(length) && length * bytesPerElement > MAX_BYTES) {
+    // Refused before allocating: the runtime would refuse the buffer only after the memory was committed.
+    throw makeError(
+      'ERR_OUT_OF_RANGE',
+      `alloc() of ${length} elements (${length * bytesPerElement} bytes) exceeds the largest buffer this runtime supports (${MAX_BYTES} bytes)`,
+    )
   }
   let made: [ArrayBufferView, boolean]
   try {

@@ -25,18 +25,33 @@ interface Prepared {
   readonly handle: NativeExport | undefined
 }
 
-function prepare(value: unknown, what: string, operation: string, async: boolean): Prepared {
-  if (value instanceof Export) {
-    const array = value.array as NumericArray
-    return { array, view: nativeView(array, value[KIND], `${operation}() ${what} argument`), kind: value[KIND], handle: value[NATIVE] }
-  }
-  const { array, kind } = requireArray(value, what)
-  if (async && isResizable(array)) {
+function refuseResizable(array: NumericArray, operation: string): void {
+  if (isResizable(array)) {
     throw makeError(
       'ERR_PARABUF_RESIZABLE',
       `${operation}() cannot run off the JavaScript thread on a resizable ArrayBuffer: shrinking it while a native thread reads it would crash the process. Use ${operation}Sync(), or copy into a fixed-length buffer`,
     )
   }
+}
+
+function prepare(value: unknown, what: string, operation: string, async: boolean): Prepared {
+  if (value instanceof Export) {
+    const array = value.array as NumericArray
+    // The export covers the bytes the array had when it was taken. If the buffer has since been detached (transferred
+    // by structuredClone/postMessage, which parabuf cannot stop) or shrunk, those bytes may belong to another object
+    // or be freed: refuse rather than read them.
+    if (array.byteLength < value.byteLength) {
+      throw makeError(
+        'ERR_PARABUF_DETACHED',
+        `${operation}() ${what} argument is detached: the memory of the export handle's array was transferred or freed`,
+      )
+    }
+    // An export handle does not make a resizable buffer safe off-thread: its resize() guard can be bypassed.
+    if (async) refuseResizable(array, operation)
+    return { array, view: nativeView(array, value[KIND], `${operation}() ${what} argument`), kind: value[KIND], handle: value[NATIVE] }
+  }
+  const { array, kind } = requireArray(value, what)
+  if (async) refuseResizable(array, operation)
   return { array, view: nativeView(array, kind, `${operation}() ${what} argument`), kind, handle: undefined }
 }
 

@@ -108,8 +108,8 @@ impl Ledger {
         self.acquire(region, Mode::Write).map(|raw| WriteGuard { raw })
     }
 
-    /// The live exports sharing at least one byte with `region` (for an empty `region`, those starting at its address),
-    /// oldest first.
+    /// The live exports sharing at least one byte with `region` (for an empty `region`, the non-empty exports whose
+    /// range contains its address, its end included), oldest first.
     pub fn exports_overlapping(&self, region: Region) -> Vec<ExportInfo> {
         self.lock()
             .iter()

@@ -132,8 +132,24 @@ fn lock_registry() -> std::sync::MutexGuard<'static, BTreeMap<usize, Weak<OwnedB
 
 impl OwnedBuffer {
     /// Allocates `len` zeroed bytes and registers them so exports keep them alive.
+    ///
+    /// Aborts the process when the memory cannot be allocated, like `Vec`; see [`OwnedBuffer::try_zeroed`].
     pub fn zeroed(len: usize) -> Arc<OwnedBuffer> {
         let words: Box<[AtomicU64]> = (0..len.div_ceil(8)).map(|_| AtomicU64::new(0)).collect();
+        OwnedBuffer::register(words, len)
+    }
+
+    /// As [`OwnedBuffer::zeroed`], but `None` instead of aborting when the memory cannot be allocated (the binding
+    /// turns that into a `RangeError` for JavaScript).
+    pub fn try_zeroed(len: usize) -> Option<Arc<OwnedBuffer>> {
+        let count = len.div_ceil(8);
+        let mut words = Vec::new();
+        words.try_reserve_exact(count).ok()?;
+        words.resize_with(count, || AtomicU64::new(0));
+        Some(OwnedBuffer::register(words.into_boxed_slice(), len))
+    }
+
+    fn register(words: Box<[AtomicU64]>, len: usize) -> Arc<OwnedBuffer> {
         let buffer = Arc::new(OwnedBuffer { words, len });
         if len > 0 {
             lock_registry().insert(buffer.addr(), Arc::downgrade(&buffer));
@@ -233,6 +249,15 @@ mod tests {
         drop(owner);
         let outside = region(buf.region().addr() + 96, 8);
         assert!(owner_of(&outside).is_none(), "a region reaching past the buffer has no owner");
+    }
+
+    #[test]
+    fn impossible_allocations_fail_instead_of_aborting() {
+        assert!(OwnedBuffer::try_zeroed(usize::MAX).is_none());
+        assert!(OwnedBuffer::try_zeroed(1 << 62).is_none());
+        let ok = OwnedBuffer::try_zeroed(24).expect("small allocations succeed");
+        assert_eq!(ok.len(), 24);
+        assert!(owner_of(&ok.region()).is_some(), "try_zeroed registers the buffer like zeroed");
     }
 
     #[test]

@@ -69,8 +69,8 @@ pub fn typed_array(env: &Env, value: &Unknown<'_>, what: &str) -> Result<TypedAr
     let mut data: *mut c_void = ptr::null_mut();
     let mut buffer: sys::napi_value = ptr::null_mut();
     let mut byte_offset = 0usize;
-    // SAFETY: value is a typed array (checked above); every out-pointer is a live local.
     status(
+        // SAFETY: value is a typed array (checked above); every out-pointer is a live local.
         unsafe {
             sys::napi_get_typedarray_info(
                 raw_env,
@@ -101,8 +101,8 @@ pub fn typed_array(env: &Env, value: &Unknown<'_>, what: &str) -> Result<TypedAr
 
 fn is_detached(raw_env: sys::napi_env, buffer: sys::napi_value) -> Result<bool, Error> {
     let mut detached = false;
-    // SAFETY: buffer is the ArrayBuffer (or SharedArrayBuffer) Node-API reported for a typed array in this call.
     status(
+        // SAFETY: buffer is the ArrayBuffer (or SharedArrayBuffer) Node-API reported for a typed array in this call.
         unsafe { sys::napi_is_detached_arraybuffer(raw_env, buffer, &mut detached) },
         "napi_is_detached_arraybuffer",
     )?;
@@ -119,8 +119,8 @@ pub fn typed_array_is_detached(env: &Env, value: &Unknown<'_>) -> Result<bool, E
     let mut data: *mut c_void = ptr::null_mut();
     let mut buffer: sys::napi_value = ptr::null_mut();
     let mut byte_offset = 0usize;
-    // SAFETY: value was checked to be a typed array when it entered; every out-pointer is a live local.
     status(
+        // SAFETY: value was checked to be a typed array when it entered; every out-pointer is a live local.
         unsafe {
             sys::napi_get_typedarray_info(
                 env.raw(),
@@ -183,6 +183,23 @@ impl KeepAlive {
     }
 }
 
+fn too_large(length: usize, byte_length: usize) -> Error {
+    Error::out_of_range(format!("alloc() of {length} elements ({byte_length} bytes) is more than can be allocated"))
+}
+
+/// Clears the exception a failed Node-API call left pending, so that the error parabuf raises instead is the one
+/// JavaScript sees.
+fn clear_pending_exception(env: &Env) {
+    let mut pending = false;
+    // SAFETY: env is the live environment of the current call; the out-pointer is a live local.
+    let checked = unsafe { sys::napi_is_exception_pending(env.raw(), &mut pending) };
+    if checked == sys::Status::napi_ok && pending {
+        let mut exception = ptr::null_mut();
+        // SAFETY: as above; the cleared exception is a handle of the current scope and is simply dropped.
+        let _ = unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut exception) };
+    }
+}
+
 unsafe extern "C" fn drop_owned_buffer(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
     // SAFETY: hint is the Box<Arc<OwnedBuffer>> leaked by `external_array`, passed back exactly once by the engine when
     // the ArrayBuffer is collected.
@@ -210,13 +227,13 @@ pub fn external_array<'env>(
         // Engines reject external buffers of length 0; an empty buffer owns nothing worth sharing.
         external = false;
         let mut data = ptr::null_mut();
-        // SAFETY: out-pointers are live locals.
         status(
+            // SAFETY: out-pointers are live locals.
             unsafe { sys::napi_create_arraybuffer(env.raw(), 0, &mut data, &mut buffer) },
             "napi_create_arraybuffer",
         )?;
     } else {
-        let owned = OwnedBuffer::zeroed(byte_length);
+        let owned = OwnedBuffer::try_zeroed(byte_length).ok_or_else(|| too_large(length, byte_length))?;
         let data = owned.as_mut_ptr();
         let hint = Box::into_raw(Box::new(owned));
         // SAFETY: data points at byte_length bytes that the Arc in `hint` keeps allocated until the engine calls
@@ -231,13 +248,21 @@ pub fn external_array<'env>(
                 &mut buffer,
             )
         };
-        if created != sys::Status::napi_ok {
-            // SAFETY: the engine did not take `hint`, so it is still ours to free, once.
+        if created != sys::Status::napi_ok && created != sys::Status::napi_no_external_buffers_allowed {
+            // Any other failure (Node: a length over `buffer.constants.MAX_LENGTH`) may already have run, or scheduled,
+            // the finalizer with `hint` (Node's Buffer::New calls it before failing), so `hint` is no longer ours to
+            // free: at worst it leaks. The engine's pending exception is replaced by ours.
+            clear_pending_exception(env);
+            return Err(too_large(length, byte_length));
+        }
+        if created == sys::Status::napi_no_external_buffers_allowed {
+            // SAFETY: the runtime refuses external memory before taking ownership of anything (it returns this status
+            // before creating a finalizer), so `hint` is still ours to free, once.
             drop(unsafe { Box::from_raw(hint) });
             external = false;
             let mut data = ptr::null_mut();
-            // SAFETY: out-pointers are live locals.
             status(
+                // SAFETY: out-pointers are live locals.
                 unsafe { sys::napi_create_arraybuffer(env.raw(), byte_length, &mut data, &mut buffer) },
                 "napi_create_arraybuffer",
             )?;
@@ -245,10 +270,12 @@ pub fn external_array<'env>(
     }
     let mut array = ptr::null_mut();
     // SAFETY: buffer is the ArrayBuffer just created with room for exactly `length` elements at offset 0.
-    status(
-        unsafe { sys::napi_create_typedarray(env.raw(), napi_type, length, buffer, 0, &mut array) },
-        "napi_create_typedarray",
-    )?;
+    let created = unsafe { sys::napi_create_typedarray(env.raw(), napi_type, length, buffer, 0, &mut array) };
+    if created != sys::Status::napi_ok {
+        // The engine's limit on typed array lengths; the buffer is collected (and its memory freed) like any other.
+        clear_pending_exception(env);
+        return Err(too_large(length, byte_length));
+    }
     // SAFETY: Node-API returned a valid handle for the current scope.
     Ok((unsafe { Unknown::from_raw_unchecked(env.raw(), array) }, external))
 }

@@ -1,0 +1,284 @@
+// What JavaScript can do to memory behind parabuf's back, and how parabuf answers: detached buffers, buffers transferred
+// while exported or while an operation runs, resizable buffers, the resize()/transfer() guards (and their limit: methods
+// captured before parabuf loaded), Node's pooled Buffers, and plain JavaScript writes, which exports cannot stop.
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+
+import test from 'ava'
+
+import { borrow, BorrowError, exportsOf, liveExportCount, sum, sumSync } from 'parabuf'
+
+import {
+  INLINE_BYTES,
+  ledgerBaseline,
+  rejectsError,
+  throwsConflict,
+  throwsError,
+  turn,
+  typeError,
+} from './helpers/ledger.js'
+
+const detached = (message?: RegExp) => typeError('ERR_PARABUF_DETACHED', message)
+
+// ES2024 resizable and growable buffers, typed locally (the project's TypeScript lib is ES2023).
+type ResizableArrayBuffer = ArrayBuffer & { resize(byteLength: number): void; readonly resizable: boolean }
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ResizableArrayBuffer
+type GrowableSharedArrayBuffer = SharedArrayBuffer & { grow(byteLength: number): void }
+const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (
+  length: number,
+  options: { maxByteLength: number },
+) => GrowableSharedArrayBuffer
+
+/** Detaches `buffer` the way Node 20 can: transfer it into a structured clone. Returns the new owner of the memory. */
+function detach(buffer: ArrayBufferLike): ArrayBuffer {
+  return structuredClone(buffer, { transfer: [buffer as ArrayBuffer] }) as ArrayBuffer
+}
+
+async function collectGarbage(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc!()
+    await turn()
+  }
+}
+
+test.serial('a detached array is refused: sync throws, borrow throws, exportsOf throws, async rejects', async (t) => {
+  const ledger = ledgerBaseline(t)
+  const arrays = [
+    Float64Array.from([1, 2, 3]),
+    new Int32Array(1024).subarray(10, 20),
+    Buffer.alloc(64, 1),
+    new BigInt64Array(4),
+  ]
+  for (const array of arrays) {
+    const moved = detach(array.buffer)
+    t.is(moved.byteLength > 0, true)
+    t.is(array.length, 0)
+    throwsError(t, () => sumSync(array), detached(/^sum\(\) argument is detached: its memory was transferred or freed$/))
+    throwsError(t, () => borrow(array, 'read'), detached(/^borrow\(\) argument is detached/))
+    throwsError(t, () => borrow(array, 'write'), detached())
+    throwsError(t, () => exportsOf(array), detached(/^exportsOf\(\) argument is detached/))
+    await rejectsError(t, () => sum(array), detached(/^sum\(\) argument is detached/))
+    ledger.clean()
+  }
+})
+
+test.serial('a handle whose buffer was transferred after borrow() is refused; its export still covers the moved memory', async (t) => {
+  const ledger = ledgerBaseline(t)
+  const a = new Float64Array(128).fill(2)
+  const w = borrow(a, 'write')
+  const moved = new Float64Array(detach(a.buffer))
+  t.is(moved.length, 128)
+
+  throwsError(t, () => sumSync(w), detached(/^sum\(\) first argument is detached/))
+  await rejectsError(t, () => sum(w), detached())
+  // The ledger tracks memory, not objects: the transferred bytes are still under the write export.
+  throwsConflict(t, () => borrow(moved, 'read'), {
+    requested: 'read',
+    requestedBytes: 1024,
+    blocking: 'write',
+    blockingBytes: 1024,
+    blockingOffset: 0,
+  })
+  t.false(w.released)
+  t.is(liveExportCount(), ledger.baseline + 1)
+  w.release()
+  ledger.clean()
+  t.is(sumSync(moved), 256)
+})
+
+test.serial('a handle whose moved memory was garbage-collected is refused instead of read', async (t) => {
+  const ledger = ledgerBaseline(t)
+  // Large enough to live in its own mapping, which is unmapped when freed: reading it afterwards would crash.
+  const a = new Float64Array(1 << 21).fill(1)
+  const r = borrow(a, 'read')
+  detach(a.buffer)
+  await collectGarbage()
+  throwsError(t, () => sumSync(r), detached())
+  await rejectsError(t, () => sum(r), detached())
+  r.release()
+  ledger.clean()
+})
+
+test.serial('a buffer transferred while an async sum runs: the promise rejects with ERR_PARABUF_DETACHED', async (t) => {
+  const ledger = ledgerBaseline(t)
+  const big = new Float64Array(2e7).fill(1)
+  t.true(big.byteLength > INLINE_BYTES)
+  const running = sum(big)
+  t.is(liveExportCount(), ledger.baseline + 1)
+  // The clone now owns the memory the kernel reads: keep it referenced until the promise settles.
+  const clone = detach(big.buffer)
+  await rejectsError(t, () => running, detached(/^an array passed to sum\(\) while it ran is detached/))
+  t.is(clone.byteLength, 2e7 * 8)
+  ledger.clean()
+
+  // Through a handle: the operation's result is refused, the handle keeps its export until released.
+  const again = new Float64Array(2e6).fill(1)
+  const r = borrow(again, 'read')
+  const viaHandle = sum(r)
+  const clone2 = detach(again.buffer)
+  await rejectsError(t, () => viaHandle, detached(/^an array passed to sum\(\) while it ran is detached/))
+  t.is(liveExportCount(), ledger.baseline + 1)
+  throwsError(t, () => sumSync(r), detached())
+  r.release()
+  t.is(clone2.byteLength, 2e6 * 8)
+  ledger.clean()
+})
+
+test.serial('resizable ArrayBuffer: accepted by sumSync, refused by sum (ERR_PARABUF_RESIZABLE), even through a handle', async (t) => {
+  const ledger = ledgerBaseline(t)
+  const rab = new ResizableArrayBuffer(64, { maxByteLength: 256 })
+  const tracking = new Float64Array(rab).fill(3) // length-tracking
+  const fixed = new Float64Array(rab, 8, 2)
+  const resizableMessage = /^sum\(\) cannot run off the JavaScript thread on a resizable ArrayBuffer/
+  t.is(sumSync(tracking), 24)
+  t.is(sumSync(fixed), 6)
+  await rejectsError(t, () => sum(tracking), typeError('ERR_PARABUF_RESIZABLE', resizableMessage))
+  await rejectsError(t, () => sum(fixed), typeError('ERR_PARABUF_RESIZABLE', resizableMessage))
+  const r = borrow(tracking, 'read')
+  t.is(sumSync(r), 24)
+  await rejectsError(t, () => sum(r), typeError('ERR_PARABUF_RESIZABLE', resizableMessage))
+  r.release()
+  ledger.clean()
+
+  // Growable SharedArrayBuffers never shrink or move, so async operations accept them.
+  const gsab = new GrowableSharedArrayBuffer(32, { maxByteLength: 64 })
+  const shared = new Float64Array(gsab).fill(1)
+  t.is(await sum(shared), 4)
+  gsab.grow(64)
+  t.is(shared.length, 8)
+  t.is(await sum(shared), 4)
+  ledger.clean()
+})
+
+test.serial('while an export is live, resize() throws BorrowError and leaves the buffer unchanged; after release it works', (t) => {
+  const ledger = ledgerBaseline(t)
+  const rab = new ResizableArrayBuffer(64, { maxByteLength: 256 })
+  const tracking = new Float64Array(rab).fill(1)
+  const r = borrow(new Float64Array(rab, 16, 2), 'read')
+  for (const size of [8, 128, 64]) {
+    throwsError(t, () => rab.resize(size), {
+      instanceOf: BorrowError,
+      name: 'BorrowError',
+      code: 'ERR_PARABUF_BORROWED',
+      message: /^cannot resize\(\) an ArrayBuffer with live exports: a 'read' export holds bytes 16\.\.32 \(1 live export\)$/,
+    })
+    t.is(rab.byteLength, 64)
+    t.is(tracking.length, 8)
+    t.is(sumSync(tracking), 8)
+  }
+  // Any view's export counts, a Buffer's included.
+  const w = borrow(Buffer.from(rab, 40, 8), 'write')
+  throwsError(t, () => rab.resize(8), {
+    instanceOf: BorrowError,
+    name: 'BorrowError',
+    code: 'ERR_PARABUF_BORROWED',
+    message: /^cannot resize\(\) an ArrayBuffer with live exports: a 'read' export holds bytes 16\.\.32 \(2 live exports\)$/,
+  })
+  r.release()
+  throwsError(t, () => rab.resize(8), {
+    instanceOf: BorrowError,
+    name: 'BorrowError',
+    code: 'ERR_PARABUF_BORROWED',
+    message: /a 'write' export holds bytes 40\.\.48 \(1 live export\)$/,
+  })
+  w.release()
+  ledger.clean()
+
+  rab.resize(128)
+  t.is(tracking.length, 16)
+  rab.resize(16)
+  t.is(tracking.length, 2)
+  t.is(sumSync(tracking), 2)
+
+  // An empty export holds no byte, so it does not pin the buffer's size.
+  const empty = borrow(new Float64Array(rab, 8, 0), 'write')
+  t.notThrows(() => rab.resize(32))
+  t.is(rab.byteLength, 32)
+  empty.release()
+  ledger.clean()
+})
+
+test.serial('transfer() and transferToFixedLength() refuse while exported (child process with the methods enabled)', (t) => {
+  // Node 20 ships the methods behind a V8 flag; newer Node has them unflagged.
+  const flags = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function' ? [] : ['--harmony-rab-gsab-transfer']
+  const script = join(process.cwd(), '__test__', 'helpers', 'buffer-methods-child.mjs')
+  const output = execFileSync(process.execPath, [...flags, script], { encoding: 'utf8' })
+  const report = JSON.parse(output)
+  t.true(report.available)
+  for (const name of ['transfer', 'transferToFixedLength']) {
+    t.deepEqual(report.guarded[name], {
+      refused: {
+        threw: true,
+        borrowError: true,
+        name: 'BorrowError',
+        code: 'ERR_PARABUF_BORROWED',
+        message: `cannot ${name}() an ArrayBuffer with live exports: a 'read' export holds bytes 16..32 (1 live export)`,
+      },
+      unchanged: { byteLength: 64, sum: 8 },
+      allowed: { threw: false, byteLength: 64 },
+      detachedAfter: true,
+      liveExports: 0,
+    })
+  }
+  t.like(report.guarded.resizableTransfer, { threw: true, borrowError: true, code: 'ERR_PARABUF_BORROWED' })
+  t.true(report.guarded.resizableStillAttached)
+  // The documented limit: methods captured before parabuf loaded are not guarded.
+  t.deepEqual(report.cachedBypass, {
+    resize: { threw: false },
+    byteLengthAfterResize: 8,
+    transfer: { threw: false, byteLength: 8 },
+    detachedAfterTransfer: true,
+  })
+  t.is(report.liveExportsAtEnd, 0)
+})
+
+test.serial("small pooled Buffers share one ArrayBuffer: write exports of two of them coexist", (t) => {
+  const ledger = ledgerBaseline(t)
+  const x = Buffer.from([1, 2, 3])
+  const y = Buffer.from([4, 5, 6, 7])
+  t.is(x.buffer, y.buffer, 'both come from the same pool')
+  t.not(x.byteOffset, y.byteOffset)
+  const wx = borrow(x, 'write')
+  const wy = borrow(y, 'write')
+  t.is(sumSync(wx), 6)
+  t.is(sumSync(wy), 22)
+  const z = Buffer.from([8, 9])
+  t.is(z.buffer, x.buffer)
+  t.is(sumSync(z), 17, 'operations on other bytes of the pool are not blocked')
+  t.deepEqual(
+    exportsOf(x).map(({ mode, byteOffset, byteLength }) => ({ mode, byteOffset, byteLength })),
+    [{ mode: 'write', byteOffset: x.byteOffset, byteLength: 3 }],
+  )
+  // The pool itself, seen whole, overlaps both.
+  const pool = new Uint8Array(x.buffer)
+  t.deepEqual(
+    exportsOf(pool).map(({ byteOffset }) => byteOffset),
+    [x.byteOffset, y.byteOffset],
+  )
+  throwsConflict(t, () => sumSync(pool), {
+    requested: 'read',
+    requestedBytes: pool.byteLength,
+    blocking: 'write',
+    blockingBytes: 3,
+    blockingOffset: x.byteOffset,
+  })
+  wx.release()
+  wy.release()
+  t.is(sumSync(x), 6)
+  t.is(sumSync(y), 22)
+  ledger.clean()
+})
+
+test.serial('plain JavaScript writes are not stopped by exports (documented limit)', async (t) => {
+  const ledger = ledgerBaseline(t)
+  const a = new Float64Array(4).fill(1)
+  const r = borrow(a, 'read')
+  a[0] = 10 // parabuf never sees this store
+  t.is(sumSync(r), 13)
+  const w = borrow(new Float64Array(8), 'write')
+  ;(w.array as Float64Array).fill(2)
+  t.is(await sum(w), 16)
+  r.release()
+  w.release()
+  ledger.clean()
+})
