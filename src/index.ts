@@ -5,10 +5,12 @@
  *
  * @packageDocumentation
  */
-import type { BigIntInput, Input } from './borrow.js'
+import type { Input, WritableInput } from './borrow.js'
+import { makeError } from './errors.js'
+import { describe } from './kinds.js'
 import { native } from './native.js'
-import { type AsyncOptions, runAsync, runSync } from './operations.js'
-import type { NumericArray } from './types.js'
+import { arrayOf, type AsyncOptions, type JsOutput, runAsync, runSync } from './operations.js'
+import type { BigIntArray, ElementOf, NumericArray } from './types.js'
 
 export { AbortError, BorrowError, ParabufError } from './errors.js'
 export {
@@ -52,12 +54,101 @@ export function threads(): number {
 }
 
 /**
+ * What an operation on input `I` returns for one element-valued result: `bigint` for 64-bit integer arrays (and
+ * exports of them), `number` for every other array.
+ *
+ * @typeParam I - the input's type.
+ */
+export type ScalarOf<I> = I extends Input<BigIntArray> ? bigint : number
+
+/** Options of {@link variance} and {@link std}. */
+export interface VarianceOptions {
+  /** Delta degrees of freedom: the divisor is `n - ddof`. `0` (population, the default) or `1` (sample). */
+  ddof?: number
+}
+
+/** Options of {@link histogram}. */
+export interface HistogramOptions {
+  /** The number of equal-width bins, an integer from 1 to 2^24. */
+  bins: number
+  /** The lower edge of the first bin; defaults to the smallest non-NaN element. */
+  min?: number
+  /** The upper edge of the last bin (included in it, as in numpy); defaults to the largest non-NaN element. */
+  max?: number
+}
+
+/**
+ * The smallest and largest elements, as returned by {@link minmax}.
+ *
+ * @typeParam T - `bigint` for 64-bit integer arrays, else `number`.
+ */
+export interface MinMax<T extends number | bigint = number | bigint> {
+  /** The smallest element. */
+  readonly min: T
+  /** The largest element. */
+  readonly max: T
+}
+
+function optionsObject(value: unknown, name: string): Record<string, unknown> {
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object') {
+    throw makeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument must be an object. Received ${describe(value)}`)
+  }
+  return value as Record<string, unknown>
+}
+
+function numberOption(options: Record<string, unknown>, key: string, fallback?: number): number | undefined {
+  const value = options[key]
+  if (value === undefined) return fallback
+  if (typeof value !== 'number') {
+    throw makeError('ERR_INVALID_ARG_TYPE', `The "options.${key}" property must be of type number. Received ${describe(value)}`)
+  }
+  return value
+}
+
+function ddofOf(options: unknown): { ddof: number } {
+  return { ddof: numberOption(optionsObject(options, 'options'), 'ddof', 0)! }
+}
+
+function histogramParams(options: unknown): { bins: number; min?: number; max?: number } {
+  const o = optionsObject(options, 'options')
+  if (o.bins === undefined) {
+    throw makeError('ERR_INVALID_ARG_TYPE', 'The "options.bins" property must be of type number. Received undefined')
+  }
+  const params: { bins: number; min?: number; max?: number } = { bins: numberOption(o, 'bins')! }
+  const min = numberOption(o, 'min')
+  const max = numberOption(o, 'max')
+  if (min !== undefined) params.min = min
+  if (max !== undefined) params.max = max
+  return params
+}
+
+function scalarArg(value: unknown, name: string): number | bigint {
+  if (typeof value !== 'number' && typeof value !== 'bigint') {
+    throw makeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type number or bigint. Received ${describe(value)}`)
+  }
+  return value
+}
+
+function extraArguments(operation: string, count: number, allowed: number): void {
+  if (count > allowed) {
+    throw makeError('ERR_INVALID_ARG_VALUE', `${operation}() takes at most ${allowed} arguments, got ${count}`)
+  }
+}
+
+function minmaxOf(out: JsOutput): MinMax {
+  const { min, max } = out as MinMax
+  return { min, max }
+}
+
+/**
  * The sum of every element, computed on all cores off the JavaScript thread.
  *
  * Integer arrays sum exactly and round once to the nearest double (`bigint`, exact, for 64-bit arrays). Float arrays
- * sum with Neumaier compensation in double precision over fixed blocks combined in a fixed order, so the result is
- * bit-identical for any thread count and every run. The sum of an empty array is `0` (`0n`).
+ * (Float16 and Float32 accumulate in double) sum with Neumaier compensation over fixed blocks combined in a fixed
+ * order, so the result is bit-identical for any thread count and every run. The sum of an empty array is `0` (`0n`).
  *
+ * @typeParam I - the input's type: an array or an export of one.
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
  * @returns a promise of the sum.
@@ -71,16 +162,15 @@ export function threads(): number {
  * console.log(await sum(a)) // 1000000
  * ```
  */
-export function sum(a: BigIntInput, options?: AsyncOptions): Promise<bigint>
-export function sum(a: Input<Exclude<NumericArray, BigInt64Array | BigUint64Array>>, options?: AsyncOptions): Promise<number>
-export function sum(a: Input, options?: AsyncOptions): Promise<number | bigint>
-export async function sum(a: Input, options?: AsyncOptions): Promise<number | bigint> {
-  return (await runAsync('sum', undefined, options, a)) as number | bigint
+export async function sum<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
+  extraArguments('sum', arguments.length, 2)
+  return (await runAsync('sum', undefined, options, a)) as ScalarOf<I>
 }
 
 /**
  * The sum of every element, computed on all cores while the calling thread waits. Same results as {@link sum}.
  *
+ * @typeParam I - the input's type: an array or an export of one.
  * @param a - the array, or an export of it.
  * @returns the sum.
  * @throws {@link BorrowError} when a write export of the bytes is live; TypeError `ERR_INVALID_ARG_TYPE` or
@@ -93,9 +183,609 @@ export async function sum(a: Input, options?: AsyncOptions): Promise<number | bi
  * console.log(sumSync(new BigInt64Array([1n, 2n]))) // 3n
  * ```
  */
-export function sumSync(a: BigIntInput): bigint
-export function sumSync(a: Input<Exclude<NumericArray, BigInt64Array | BigUint64Array>>): number
-export function sumSync(a: Input): number | bigint
-export function sumSync(a: Input): number | bigint {
-  return runSync('sum', undefined, a) as number | bigint
+export function sumSync<I extends Input>(a: I): ScalarOf<I> {
+  extraArguments('sumSync', arguments.length, 1)
+  return runSync('sum', undefined, a) as ScalarOf<I>
+}
+
+/**
+ * The arithmetic mean: the {@link sum} divided by the length. `NaN` for an empty array. Always a `number`.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `signal` to abort.
+ * @throws (rejects) as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { mean } from 'parabuf'
+ * console.log(await mean(new Int16Array([1, 2, 3, 4]))) // 2.5
+ * ```
+ */
+export async function mean(a: Input, options?: AsyncOptions): Promise<number> {
+  extraArguments('mean', arguments.length, 2)
+  return (await runAsync('mean', undefined, options, a)) as number
+}
+
+/**
+ * Synchronous {@link mean}.
+ *
+ * @param a - the array, or an export of it.
+ * @throws as {@link sumSync}.
+ *
+ * @example
+ * ```ts
+ * import { meanSync } from 'parabuf'
+ * console.log(meanSync(new Float32Array([1, 2]))) // 1.5
+ * ```
+ */
+export function meanSync(a: Input): number {
+  extraArguments('meanSync', arguments.length, 1)
+  return runSync('mean', undefined, a) as number
+}
+
+/**
+ * The smallest element. Any `NaN` makes it `NaN`, and `-0` is smaller than `+0`, as with `Math.min`.
+ *
+ * @typeParam I - the input's type: an array or an export of one.
+ * @param a - the array, or an export of it.
+ * @param options - `signal` to abort.
+ * @returns `bigint` for 64-bit integer arrays, else `number`.
+ * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { min } from 'parabuf'
+ * console.log(await min(new Float64Array([3, -1, 2]))) // -1
+ * ```
+ */
+export async function min<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
+  extraArguments('min', arguments.length, 2)
+  return (await runAsync('min', undefined, options, a)) as ScalarOf<I>
+}
+
+/**
+ * Synchronous {@link min}.
+ *
+ * @typeParam I - the input's type: an array or an export of one.
+ * @param a - the array, or an export of it.
+ * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
+ *
+ * @example
+ * ```ts
+ * import { minSync } from 'parabuf'
+ * console.log(minSync(new BigInt64Array([5n, -2n]))) // -2n
+ * ```
+ */
+export function minSync<I extends Input>(a: I): ScalarOf<I> {
+  extraArguments('minSync', arguments.length, 1)
+  return runSync('min', undefined, a) as ScalarOf<I>
+}
+
+/**
+ * The largest element. Any `NaN` makes it `NaN`, and `+0` is larger than `-0`, as with `Math.max`.
+ *
+ * @typeParam I - the input's type: an array or an export of one.
+ * @param a - the array, or an export of it.
+ * @param options - `signal` to abort.
+ * @returns `bigint` for 64-bit integer arrays, else `number`.
+ * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { max } from 'parabuf'
+ * console.log(await max(new Uint8Array([3, 250, 2]))) // 250
+ * ```
+ */
+export async function max<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
+  extraArguments('max', arguments.length, 2)
+  return (await runAsync('max', undefined, options, a)) as ScalarOf<I>
+}
+
+/**
+ * Synchronous {@link max}.
+ *
+ * @typeParam I - the input's type: an array or an export of one.
+ * @param a - the array, or an export of it.
+ * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
+ *
+ * @example
+ * ```ts
+ * import { maxSync } from 'parabuf'
+ * console.log(maxSync(new Float64Array([1, NaN]))) // NaN
+ * ```
+ */
+export function maxSync<I extends Input>(a: I): ScalarOf<I> {
+  extraArguments('maxSync', arguments.length, 1)
+  return runSync('max', undefined, a) as ScalarOf<I>
+}
+
+/**
+ * The smallest and largest elements in one pass, with the semantics of {@link min} and {@link max}.
+ *
+ * @typeParam I - the input's type: an array or an export of one.
+ * @param a - the array, or an export of it.
+ * @param options - `signal` to abort.
+ * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { minmax } from 'parabuf'
+ * console.log(await minmax(new Int32Array([4, -7, 9]))) // { min: -7, max: 9 }
+ * ```
+ */
+export async function minmax<I extends Input>(a: I, options?: AsyncOptions): Promise<MinMax<ScalarOf<I>>> {
+  extraArguments('minmax', arguments.length, 2)
+  return minmaxOf(await runAsync('minmax', undefined, options, a)) as MinMax<ScalarOf<I>>
+}
+
+/**
+ * Synchronous {@link minmax}.
+ *
+ * @typeParam I - the input's type: an array or an export of one.
+ * @param a - the array, or an export of it.
+ * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
+ *
+ * @example
+ * ```ts
+ * import { minmaxSync } from 'parabuf'
+ * const { min, max } = minmaxSync(new Float32Array([0.5, -2]))
+ * ```
+ */
+export function minmaxSync<I extends Input>(a: I): MinMax<ScalarOf<I>> {
+  extraArguments('minmaxSync', arguments.length, 1)
+  return minmaxOf(runSync('minmax', undefined, a)) as MinMax<ScalarOf<I>>
+}
+
+/**
+ * The index of the smallest element: the first one if it occurs more than once, the first `NaN` if there is any.
+ * `-0` counts as smaller than `+0`.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `signal` to abort.
+ * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { argmin } from 'parabuf'
+ * console.log(await argmin(new Float64Array([3, 1, 1]))) // 1
+ * ```
+ */
+export async function argmin(a: Input, options?: AsyncOptions): Promise<number> {
+  extraArguments('argmin', arguments.length, 2)
+  return (await runAsync('argmin', undefined, options, a)) as number
+}
+
+/**
+ * Synchronous {@link argmin}.
+ *
+ * @param a - the array, or an export of it.
+ * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
+ *
+ * @example
+ * ```ts
+ * import { argminSync } from 'parabuf'
+ * console.log(argminSync(new Float64Array([2, NaN, 1]))) // 1
+ * ```
+ */
+export function argminSync(a: Input): number {
+  extraArguments('argminSync', arguments.length, 1)
+  return runSync('argmin', undefined, a) as number
+}
+
+/**
+ * The index of the largest element: the first one if it occurs more than once, the first `NaN` if there is any.
+ * `+0` counts as larger than `-0`.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `signal` to abort.
+ * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { argmax } from 'parabuf'
+ * console.log(await argmax(new Uint16Array([1, 9, 9]))) // 1
+ * ```
+ */
+export async function argmax(a: Input, options?: AsyncOptions): Promise<number> {
+  extraArguments('argmax', arguments.length, 2)
+  return (await runAsync('argmax', undefined, options, a)) as number
+}
+
+/**
+ * Synchronous {@link argmax}.
+ *
+ * @param a - the array, or an export of it.
+ * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
+ *
+ * @example
+ * ```ts
+ * import { argmaxSync } from 'parabuf'
+ * console.log(argmaxSync(new Int8Array([-1, 5, 2]))) // 1
+ * ```
+ */
+export function argmaxSync(a: Input): number {
+  extraArguments('argmaxSync', arguments.length, 1)
+  return runSync('argmax', undefined, a) as number
+}
+
+/**
+ * The variance: the compensated sum of squared deviations from the mean, divided by `n - ddof`. `NaN` when
+ * `n - ddof <= 0`. Deterministic for any thread count.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `ddof` (default 0) and `signal`.
+ * @throws (rejects) RangeError `ERR_OUT_OF_RANGE` for a negative or non-finite `ddof`; TypeError
+ *   `ERR_INVALID_ARG_TYPE` for a non-number `ddof`; otherwise as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { variance } from 'parabuf'
+ * console.log(await variance(new Float64Array([1, 2, 3, 4, 5, 6]), { ddof: 1 })) // 3.5
+ * ```
+ */
+export async function variance(a: Input, options?: VarianceOptions & AsyncOptions): Promise<number> {
+  extraArguments('variance', arguments.length, 2)
+  return (await runAsync('variance', ddofOf(options), options, a)) as number
+}
+
+/**
+ * Synchronous {@link variance}.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `ddof` (default 0).
+ * @throws as {@link variance}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { varianceSync } from 'parabuf'
+ * console.log(varianceSync(new Float64Array([2, 4]))) // 1
+ * ```
+ */
+export function varianceSync(a: Input, options?: VarianceOptions): number {
+  extraArguments('varianceSync', arguments.length, 2)
+  return runSync('variance', ddofOf(options), a) as number
+}
+
+/**
+ * The standard deviation: the square root of {@link variance}.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `ddof` (default 0) and `signal`.
+ * @throws (rejects) as {@link variance}.
+ *
+ * @example
+ * ```ts
+ * import { std } from 'parabuf'
+ * console.log(await std(new Float64Array([2, 4, 4, 4, 5, 5, 7, 9]))) // 2
+ * ```
+ */
+export async function std(a: Input, options?: VarianceOptions & AsyncOptions): Promise<number> {
+  extraArguments('std', arguments.length, 2)
+  return (await runAsync('std', ddofOf(options), options, a)) as number
+}
+
+/**
+ * Synchronous {@link std}.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `ddof` (default 0).
+ * @throws as {@link variance}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { stdSync } from 'parabuf'
+ * console.log(stdSync(new Int32Array([1, 3]))) // 1
+ * ```
+ */
+export function stdSync(a: Input, options?: VarianceOptions): number {
+  extraArguments('stdSync', arguments.length, 2)
+  return runSync('std', ddofOf(options), a) as number
+}
+
+/**
+ * The dot product `Σ a[i] * b[i]`. Floats: compensated, products in double. Integers: exact, rounded once (`bigint`,
+ * exact, for 64-bit arrays). `0` (`0n`) for empty arrays.
+ *
+ * @typeParam A - the array's type.
+ * @param a - the first array, or an export of it.
+ * @param b - the second array: same element type and length.
+ * @param options - `signal` to abort.
+ * @throws (rejects) TypeError `ERR_PARABUF_TYPE_MISMATCH` or RangeError `ERR_PARABUF_LENGTH_MISMATCH` for mismatched
+ *   arrays; RangeError `ERR_OUT_OF_RANGE` when a 64-bit integer result exceeds 2^127; otherwise as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { dot } from 'parabuf'
+ * console.log(await dot(new Float64Array([1, 2]), new Float64Array([3, 4]))) // 11
+ * ```
+ */
+export async function dot<A extends NumericArray>(a: Input<A>, b: Input<A>, options?: AsyncOptions): Promise<ElementOf<A>> {
+  extraArguments('dot', arguments.length, 3)
+  return (await runAsync('dot', undefined, options, a, b)) as ElementOf<A>
+}
+
+/**
+ * Synchronous {@link dot}.
+ *
+ * @typeParam A - the array's type.
+ * @param a - the array, or an export of it.
+ * @param b - the second array, of the same element type and length, or an export of it.
+ * @throws as {@link dot}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { dotSync } from 'parabuf'
+ * console.log(dotSync(new Int32Array([1, 2]), new Int32Array([3, 4]))) // 11
+ * ```
+ */
+export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): ElementOf<A> {
+  extraArguments('dotSync', arguments.length, 2)
+  return runSync('dot', undefined, a, b) as ElementOf<A>
+}
+
+/**
+ * The Euclidean norm `√Σ a[i]²`, scaled internally so it neither overflows nor underflows needlessly. `NaN` if any
+ * element is `NaN`, `Infinity` if any is infinite. Always a `number`.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `signal` to abort.
+ * @throws (rejects) as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { norm } from 'parabuf'
+ * console.log(await norm(new Float64Array([3, 4]))) // 5
+ * ```
+ */
+export async function norm(a: Input, options?: AsyncOptions): Promise<number> {
+  extraArguments('norm', arguments.length, 2)
+  return (await runAsync('norm', undefined, options, a)) as number
+}
+
+/**
+ * Synchronous {@link norm}.
+ *
+ * @param a - the array, or an export of it.
+ * @throws as {@link sumSync}.
+ *
+ * @example
+ * ```ts
+ * import { normSync } from 'parabuf'
+ * console.log(normSync(new Float32Array([1e30, 1e30]))) // 1.4142135623730952e30
+ * ```
+ */
+export function normSync(a: Input): number {
+  extraArguments('normSync', arguments.length, 1)
+  return runSync('norm', undefined, a) as number
+}
+
+/**
+ * Counts elements into `bins` equal-width bins between `min` and `max` (by default the data's smallest and largest
+ * non-NaN elements). The last bin includes `max`, as in numpy; elements outside the range and `NaN` are not counted.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `bins` (required), `min`, `max`, and `signal`.
+ * @returns a promise of a `Float64Array` of `bins` counts.
+ * @throws (rejects) RangeError `ERR_OUT_OF_RANGE` for `bins` that is not an integer from 1 to 2^24, or a range that
+ *   is not finite with `min <= max`; TypeError `ERR_INVALID_ARG_TYPE` for missing or non-number options; otherwise as
+ *   {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { histogram } from 'parabuf'
+ * console.log(await histogram(new Float64Array([0, 1, 1, 2]), { bins: 2 })) // Float64Array [1, 3]
+ * ```
+ */
+export async function histogram(a: Input, options: HistogramOptions & AsyncOptions): Promise<Float64Array> {
+  extraArguments('histogram', arguments.length, 2)
+  return (await runAsync('histogram', histogramParams(options), options, a)) as Float64Array
+}
+
+/**
+ * Synchronous {@link histogram}.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `bins` (required), `min`, `max`.
+ * @throws as {@link histogram}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { histogramSync } from 'parabuf'
+ * console.log(histogramSync(new Uint8Array([1, 2, 200]), { bins: 4, min: 0, max: 256 })) // Float64Array [2, 0, 0, 1]
+ * ```
+ */
+export function histogramSync(a: Input, options: HistogramOptions): Float64Array {
+  extraArguments('histogramSync', arguments.length, 2)
+  return runSync('histogram', histogramParams(options), a) as Float64Array
+}
+
+/**
+ * Sets every element to `value`, storing exactly what `a[i] = value` would store (integer wrapping, `Uint8Clamped`
+ * rounding, float rounding). Takes a write export.
+ *
+ * @typeParam A - the array's type.
+ * @param a - the array, or a write export of it.
+ * @param value - a `bigint` for 64-bit integer arrays, else a `number`.
+ * @param options - `signal` to abort.
+ * @returns a promise of the same array object.
+ * @throws (rejects) {@link BorrowError} when any export of the bytes is live or a read export is passed; TypeError
+ *   `ERR_INVALID_ARG_TYPE` for a value of the wrong type; otherwise as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { fill } from 'parabuf'
+ * const a = await fill(new Float64Array(1e7), 0.5)
+ * ```
+ */
+export async function fill<A extends NumericArray>(a: WritableInput<A>, value: ElementOf<A>, options?: AsyncOptions): Promise<A> {
+  extraArguments('fill', arguments.length, 3)
+  await runAsync('fill', { value: scalarArg(value, 'value') }, options, a)
+  return arrayOf(a)
+}
+
+/**
+ * Synchronous {@link fill}.
+ *
+ * @typeParam A - the array's type.
+ * @param a - the array, or a write export of it.
+ * @param value - a `bigint` for 64-bit integer arrays, else a `number`.
+ * @returns the same array object.
+ * @throws as {@link fill}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { fillSync } from 'parabuf'
+ * fillSync(new Uint8ClampedArray(4), 300) // Uint8ClampedArray [255, 255, 255, 255]
+ * ```
+ */
+export function fillSync<A extends NumericArray>(a: WritableInput<A>, value: ElementOf<A>): A {
+  extraArguments('fillSync', arguments.length, 2)
+  runSync('fill', { value: scalarArg(value, 'value') }, a)
+  return arrayOf(a)
+}
+
+/**
+ * In place, `a[i] = a[i] * factor + offset`, computed in double precision (not fused) and stored exactly as JavaScript
+ * assignment would. For 64-bit integer arrays `factor` and `offset` are `bigint`s and the arithmetic wraps modulo 2^64.
+ *
+ * @typeParam A - the array's type.
+ * @param a - the array, or a write export of it.
+ * @param factor - the multiplier.
+ * @param offset - the addend (default `0` / `0n`).
+ * @param options - `signal` to abort.
+ * @returns a promise of the same array object.
+ * @throws (rejects) as {@link fill}.
+ *
+ * @example
+ * ```ts
+ * import { scale } from 'parabuf'
+ * const celsius = new Float32Array([0, 100])
+ * await scale(celsius, 9 / 5, 32) // Float32Array [32, 212]
+ * ```
+ */
+export async function scale<A extends NumericArray>(
+  a: WritableInput<A>,
+  factor: ElementOf<A>,
+  offset?: ElementOf<A>,
+  options?: AsyncOptions,
+): Promise<A> {
+  extraArguments('scale', arguments.length, 4)
+  await runAsync('scale', scaleParams(factor, offset), options, a)
+  return arrayOf(a)
+}
+
+function scaleParams(factor: unknown, offset: unknown): { factor: number | bigint; offset: number | bigint } {
+  const f = scalarArg(factor, 'factor')
+  return { factor: f, offset: offset === undefined ? (typeof f === 'bigint' ? 0n : 0) : scalarArg(offset, 'offset') }
+}
+
+/**
+ * Synchronous {@link scale}.
+ *
+ * @typeParam A - the array's type.
+ * @param a - the array, or a write export of it.
+ * @param factor - the multiplier: a `bigint` for 64-bit integer arrays, else a `number`.
+ * @param offset - the addend (default `0` / `0n`), of the same type as `factor`.
+ * @returns the same array object.
+ * @throws as {@link fill}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { scaleSync } from 'parabuf'
+ * scaleSync(new Int16Array([1, 2]), 3, 1) // Int16Array [4, 7]
+ * ```
+ */
+export function scaleSync<A extends NumericArray>(a: WritableInput<A>, factor: ElementOf<A>, offset?: ElementOf<A>): A {
+  extraArguments('scaleSync', arguments.length, 3)
+  runSync('scale', scaleParams(factor, offset), a)
+  return arrayOf(a)
+}
+
+/**
+ * In place, `dst[i] += src[i]`, stored exactly as JavaScript's `+=` would. `dst` takes a write export and `src` a read
+ * export, so overlapping arguments — `add(a, a)` included — raise {@link BorrowError}.
+ *
+ * @typeParam A - the array's type.
+ * @param dst - the array to add into, or a write export of it.
+ * @param src - the array to add: same element type and length.
+ * @param options - `signal` to abort.
+ * @returns a promise of `dst`'s array object.
+ * @throws (rejects) {@link BorrowError} for overlapping arguments or live exports; TypeError
+ *   `ERR_PARABUF_TYPE_MISMATCH` or RangeError `ERR_PARABUF_LENGTH_MISMATCH` for mismatched arrays; otherwise as
+ *   {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { add } from 'parabuf'
+ * const total = new Float64Array([1, 2])
+ * await add(total, new Float64Array([10, 20])) // Float64Array [11, 22]
+ * ```
+ */
+export async function add<A extends NumericArray>(dst: WritableInput<A>, src: Input<A>, options?: AsyncOptions): Promise<A> {
+  extraArguments('add', arguments.length, 3)
+  await runAsync('add', undefined, options, dst, src)
+  return arrayOf(dst)
+}
+
+/**
+ * Synchronous {@link add}.
+ *
+ * @typeParam A - the array's type.
+ * @param dst - the array to add into, or a write export of it.
+ * @param src - the array to add, of the same element type and length, or an export of it.
+ * @returns `dst`'s array object.
+ * @throws as {@link add}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { addSync } from 'parabuf'
+ * addSync(new Uint8Array([250]), new Uint8Array([10])) // Uint8Array [4]
+ * ```
+ */
+export function addSync<A extends NumericArray>(dst: WritableInput<A>, src: Input<A>): A {
+  extraArguments('addSync', arguments.length, 2)
+  runSync('add', undefined, dst, src)
+  return arrayOf(dst)
+}
+
+/**
+ * Sorts in place in ascending numeric order, exactly as `TypedArray.prototype.sort()` without a comparator: `-0`
+ * before `+0`, every `NaN` last. A parallel radix sort.
+ *
+ * @typeParam A - the array's type.
+ * @param a - the array, or a write export of it.
+ * @param options - `signal` to abort.
+ * @returns a promise of the same array object.
+ * @throws (rejects) as {@link fill}.
+ *
+ * @example
+ * ```ts
+ * import { sort } from 'parabuf'
+ * await sort(new Float64Array([3, NaN, -0, 0, -1])) // Float64Array [-1, -0, 0, 3, NaN]
+ * ```
+ */
+export async function sort<A extends NumericArray>(a: WritableInput<A>, options?: AsyncOptions): Promise<A> {
+  extraArguments('sort', arguments.length, 2)
+  await runAsync('sort', undefined, options, a)
+  return arrayOf(a)
+}
+
+/**
+ * Synchronous {@link sort}.
+ *
+ * @typeParam A - the array's type.
+ * @param a - the array, or a write export of it.
+ * @returns the same array object.
+ * @throws as {@link fill}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { sortSync } from 'parabuf'
+ * sortSync(new Int32Array([3, 1, 2])) // Int32Array [1, 2, 3]
+ * ```
+ */
+export function sortSync<A extends NumericArray>(a: WritableInput<A>): A {
+  extraArguments('sortSync', arguments.length, 1)
+  runSync('sort', undefined, a)
+  return arrayOf(a)
 }

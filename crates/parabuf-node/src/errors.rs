@@ -5,7 +5,7 @@ use napi::{Env, JsError, Unknown};
 
 /// The JavaScript error object for a core error.
 pub fn js_error<'env>(env: &'env Env, error: &parabuf_core::Error) -> Unknown<'env> {
-    JsError::from(napi::Error::new(error.code().to_string(), error.to_string())).into_unknown(*env)
+    JsError::from(napi::Error::new(error.code(), error.to_string())).into_unknown(*env)
 }
 
 /// A `napi::Error` that, when thrown or used to reject, surfaces exactly the object [`js_error`] builds.

@@ -10,10 +10,10 @@ mod operation;
 
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{Either, ObjectFinalize};
+use napi::bindgen_prelude::{BigInt, Either, ObjectFinalize};
 use napi::{Env, Unknown};
 use napi_derive::napi;
-use parabuf_core::{Cancel, ElementKind, Error, ExportCell, Ledger, Mode, Op};
+use parabuf_core::{Cancel, ElementKind, Error, ExportCell, Ledger, Mode, Op, Scalar};
 
 use crate::errors::to_napi;
 use crate::intake::KeepAlive;
@@ -45,6 +45,7 @@ pub fn owned_buffer_count() -> u32 {
 
 /// An export held by a JavaScript handle (`borrow()`).
 #[napi(custom_finalize)]
+#[derive(Debug)]
 pub struct NativeExport {
     cell: Arc<Mutex<ExportCell>>,
     kind: ElementKind,
@@ -116,6 +117,7 @@ pub fn export_open(env: Env, array: Unknown<'_>, kind: u32, mode: String) -> nap
 
 /// One live export overlapping an array, with its bytes relative to that array's buffer.
 #[napi(object, object_from_js = false)]
+#[derive(Debug)]
 pub struct ExportEntry {
     /// Ledger id.
     pub id: f64,
@@ -146,6 +148,7 @@ pub fn exports_overlapping(env: Env, array: Unknown<'_>) -> napi::Result<Vec<Exp
 
 /// A cancellation flag an `AbortSignal` raises.
 #[napi]
+#[derive(Debug)]
 pub struct CancelToken {
     inner: Cancel,
 }
@@ -167,7 +170,8 @@ impl CancelToken {
 }
 
 /// The operation's parameters (only those it uses are read).
-#[napi(object)]
+#[napi(object, object_to_js = false)]
+#[derive(Debug)]
 pub struct OpParams {
     /// `variance`/`std`: delta degrees of freedom.
     pub ddof: Option<f64>,
@@ -177,13 +181,61 @@ pub struct OpParams {
     pub min: Option<f64>,
     /// `histogram`: range end.
     pub max: Option<f64>,
+    /// `fill`: the value.
+    pub value: Option<Either<f64, BigInt>>,
+    /// `scale`: the multiplier.
+    pub factor: Option<Either<f64, BigInt>>,
+    /// `scale`: the addend.
+    pub offset: Option<Either<f64, BigInt>>,
 }
 
-fn parse_op(name: &str, _params: Option<OpParams>) -> Result<Op, Error> {
-    match name {
-        "sum" => Ok(Op::Sum),
-        other => Err(Error::internal(format!("unknown operation '{other}'"))),
+/// A JavaScript number or bigint as a core scalar. A bigint keeps only what matters modulo 2^64 (its lowest word and
+/// its sign), which is all any 64-bit array can store.
+fn scalar_of(value: Option<Either<f64, BigInt>>, what: &str) -> Result<Scalar, Error> {
+    match value {
+        Some(Either::A(x)) => Ok(Scalar::Number(x)),
+        Some(Either::B(big)) => {
+            let low = i128::from(big.words.first().copied().unwrap_or(0));
+            Ok(Scalar::BigInt(if big.sign_bit { -low } else { low }))
+        }
+        None => Err(Error::arg_type(format!("the {what} must be a number or a bigint"))),
     }
+}
+
+fn parse_op(name: &str, params: Option<OpParams>) -> Result<Op, Error> {
+    let params = params.unwrap_or(OpParams {
+        ddof: None,
+        bins: None,
+        min: None,
+        max: None,
+        value: None,
+        factor: None,
+        offset: None,
+    });
+    let ddof = params.ddof.unwrap_or(0.0);
+    Ok(match name {
+        "sum" => Op::Sum,
+        "mean" => Op::Mean,
+        "min" => Op::Min,
+        "max" => Op::Max,
+        "minmax" => Op::MinMax,
+        "argmin" => Op::ArgMin,
+        "argmax" => Op::ArgMax,
+        "variance" => Op::Variance { ddof },
+        "std" => Op::Std { ddof },
+        "dot" => Op::Dot,
+        "norm" => Op::Norm,
+        "histogram" => Op::histogram(params.bins.unwrap_or(f64::NAN), params.min, params.max)?,
+        "fill" => Op::Fill { value: scalar_of(params.value, "fill() value")? },
+        "scale" => Op::Scale {
+            factor: scalar_of(params.factor, "scale() factor")?,
+            offset: scalar_of(params.offset, "scale() offset")?,
+        },
+        "add" => Op::Add,
+        "sort" => Op::Sort,
+        "__panic" => Op::SelfTestPanic,
+        other => return Err(Error::internal(format!("unknown operation '{other}'"))),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

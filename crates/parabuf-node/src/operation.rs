@@ -15,6 +15,7 @@ use crate::intake::{self, KeepAlive};
 
 /// `{ min, max }` as JavaScript receives it.
 #[napi_derive::napi(object, object_from_js = false)]
+#[derive(Debug)]
 pub struct MinMax {
     /// The smallest element.
     pub min: Either<f64, i128>,
@@ -37,6 +38,10 @@ pub fn to_js(output: Output) -> JsOutput {
     match output {
         Output::Scalar(Scalar::Number(x)) => Either5::A(x),
         Output::Scalar(Scalar::BigInt(x)) => Either5::B(x),
+        Output::Index(i) => Either5::A(i as f64),
+        Output::MinMax { min, max } => Either5::C(MinMax { min: scalar(min), max: scalar(max) }),
+        Output::Counts(counts) => Either5::D(Float64Array::new(counts)),
+        Output::InPlace => Either5::E(()),
     }
 }
 
