@@ -91,9 +91,17 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
   }
 }
 
-/** An array or an export handle of it, as operations accept. */
+/**
+ * An array or an export handle of it, as operations accept.
+ *
+ * @typeParam A - the array's type.
+ */
 export type Input<A extends NumericArray = NumericArray> = A | Export<A, Mode>
-/** An array or a write export of it, as writing operations accept. */
+/**
+ * An array or a write export of it, as writing operations accept.
+ *
+ * @typeParam A - the array's type.
+ */
 export type WritableInput<A extends NumericArray = NumericArray> = A | Export<A, 'write'>
 /** A 64-bit integer array or an export of one. */
 export type BigIntInput = Input<BigIntArray>
@@ -114,6 +122,8 @@ export function requireArray(value: unknown, what: string): { array: NumericArra
  * Takes an export of `array`'s memory and returns its handle. A `'read'` export shares with other reads; a `'write'`
  * export excludes every other export of the same bytes, whichever array, `Buffer` or worker thread they come through.
  *
+ * @typeParam A - the array's type.
+ * @typeParam M - the mode, as a literal type: a `'read'` export's `array` is read-only to the type checker.
  * @param array - any typed array, `Buffer` or subarray.
  * @param mode - `'read'` or `'write'`.
  * @returns a handle to pass to operations; release it when done (`using` does so automatically).
@@ -129,9 +139,6 @@ export function requireArray(value: unknown, what: string): { array: NumericArra
  * using right = borrow(a.subarray(500), 'write') // disjoint bytes: no conflict
  * ```
  */
-export function borrow<A extends NumericArray>(array: A, mode: 'read'): Export<A, 'read'>
-export function borrow<A extends NumericArray>(array: A, mode: 'write'): Export<A, 'write'>
-export function borrow<A extends NumericArray, M extends Mode>(array: A, mode: M): Export<A, M>
 export function borrow<A extends NumericArray, M extends Mode>(array: A, mode: M): Export<A, M> {
   const { kind } = requireArray(array, '"array"')
   if (mode !== 'read' && mode !== 'write') {
@@ -161,6 +168,8 @@ export interface ExportInfo {
  * Lists the live exports that share at least one byte with `array` (from any handle, operation in flight or worker
  * thread), oldest first. For debugging `BorrowError`s.
  *
+ * @param array - any typed array, `Buffer` or subarray.
+ * @returns one entry per live export, with byte ranges relative to `array`'s buffer.
  * @throws TypeError `ERR_INVALID_ARG_TYPE` for a value that is not a typed array, `ERR_PARABUF_DETACHED` for a detached
  *   one.
  *
@@ -191,10 +200,21 @@ export function liveExportCount(): number {
   return native.liveExportCount()
 }
 
-/** Constructors {@link alloc} accepts. */
+/**
+ * Constructors {@link alloc} accepts: `Float64Array`, `Int32Array`, `BigInt64Array` and the other typed arrays.
+ *
+ * @typeParam A - the arrays the constructor makes.
+ */
 export type ArrayConstructorOf<A extends NumericArray> = {
+  /**
+   * @param buffer - the memory.
+   * @param byteOffset - where the array starts in it.
+   * @param length - how many elements it has.
+   */
   new (buffer: ArrayBuffer, byteOffset?: number, length?: number): A
+  /** Bytes per element. */
   readonly BYTES_PER_ELEMENT: number
+  /** The constructor's name, such as `'Float64Array'`. */
   readonly name: string
 }
 
@@ -211,6 +231,7 @@ const MAX_BYTES = bufferConstants.MAX_LENGTH
  * If the runtime refuses external buffers (for example under a V8 memory sandbox), a normal buffer is returned instead
  * and {@link allocIsExternal} reports `false`.
  *
+ * @typeParam A - the array type `Type` makes.
  * @param Type - the typed array constructor, such as `Float64Array`.
  * @param length - the number of elements.
  * @throws TypeError `ERR_INVALID_ARG_TYPE` for an unsupported constructor.

@@ -16,6 +16,12 @@ import { native } from './native.js'
 export class BorrowError extends Error {
   /** The stable error code. */
   readonly code: string
+  /**
+   * Builds the error; parabuf raises it itself, but code that wraps parabuf may construct one too.
+   *
+   * @param message - what was asked and what blocked it.
+   * @param code - `'ERR_PARABUF_BORROWED'` (the default) or `'ERR_PARABUF_RELEASED'`.
+   */
   constructor(message: string, code = 'ERR_PARABUF_BORROWED') {
     super(message)
     this.name = 'BorrowError'
@@ -39,6 +45,12 @@ export class BorrowError extends Error {
 export class AbortError extends Error {
   /** Always `'ABORT_ERR'`. */
   readonly code = 'ABORT_ERR'
+  /**
+   * Builds the error, as parabuf does when a signal fires.
+   *
+   * @param message - which operation was aborted.
+   * @param options - `cause`: the signal's `reason`.
+   */
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'AbortError'
@@ -59,6 +71,12 @@ export class AbortError extends Error {
 export class ParabufError extends Error {
   /** The stable error code. */
   readonly code: string
+  /**
+   * Builds the error, as parabuf does for an internal failure.
+   *
+   * @param message - what went wrong.
+   * @param code - the catalog code, `'ERR_PARABUF_INTERNAL'` by default.
+   */
   constructor(message: string, code = 'ERR_PARABUF_INTERNAL') {
     super(message)
     this.name = 'ParabufError'
