@@ -2,7 +2,7 @@
 // keeps running while parabuf works. Usage: npm run demo [-- <elements>]   (default 1e8)
 import { performance } from 'node:perf_hooks'
 
-import { sum, sumSync, threads } from 'parabuf'
+import { histogram, minmax, sort, std, sum, sumSync, threads } from 'parabuf'
 
 const length = Number(process.argv[2] ?? 1e8)
 if (!Number.isInteger(length) || length <= 0) {
@@ -65,6 +65,68 @@ console.log(`\nparabuf vs compensated JS loop: relative difference ${relative(as
 console.log(`plain JS loop vs compensated:   relative difference ${relative(loop, exact).toExponential(2)} (the plain loop's rounding error)`)
 console.log(`speed-up over the plain JS loop: ${(loopMs / asyncMs).toFixed(1)}x async, ${(loopMs / syncMs).toFixed(1)}x sync`)
 
-const ok = asyncSum === syncSum && relative(asyncSum, exact) <= 1e-12 && relative(loop, exact) <= 1e-6
+// The other operations, each checked against a plain JavaScript computation of the same thing.
+console.log('\nmore operations (parabuf async vs plain JS):')
+const timed = async (label, parabufRun, jsRun, same) => {
+  let t = performance.now()
+  const ours = await parabufRun()
+  const oursMs = performance.now() - t
+  t = performance.now()
+  const theirs = jsRun()
+  const theirsMs = performance.now() - t
+  const agree = same(ours, theirs)
+  console.log(`  ${label.padEnd(22)} parabuf ${ms(oursMs)}   JS ${ms(theirsMs)}   ${agree ? 'agree' : 'DISAGREE'}`)
+  return agree
+}
+let othersOk = await timed(
+  'minmax',
+  () => minmax(data),
+  () => {
+    let lo = Infinity
+    let hi = -Infinity
+    for (let i = 0; i < length; i++) {
+      const x = data[i]
+      if (x < lo) lo = x
+      if (x > hi) hi = x
+    }
+    return { min: lo, max: hi }
+  },
+  (a, b) => a.min === b.min && a.max === b.max,
+)
+othersOk &&= await timed(
+  'std',
+  () => std(data),
+  () => {
+    const mean = exact / length
+    let squares = 0
+    for (let i = 0; i < length; i++) squares += (data[i] - mean) ** 2
+    return Math.sqrt(squares / length)
+  },
+  (a, b) => relative(a, b) <= 1e-9,
+)
+othersOk &&= await timed(
+  'histogram (16 bins)',
+  () => histogram(data, { bins: 16, min: -0.25, max: 0.75 }),
+  () => {
+    const counts = new Float64Array(16)
+    for (let i = 0; i < length; i++) {
+      const x = data[i]
+      if (x >= -0.25 && x <= 0.75) counts[x === 0.75 ? 15 : Math.floor((x + 0.25) * 16)]++
+    }
+    return counts
+  },
+  (a, b) => a.every((c, i) => c === b[i]),
+)
+const sortLength = Math.min(length, 10_000_000)
+const ours = data.slice(0, sortLength)
+const theirs = data.slice(0, sortLength)
+othersOk &&= await timed(
+  `sort (${sortLength.toExponential(0)} elements)`,
+  () => sort(ours),
+  () => theirs.sort(),
+  (a, b) => a.every((x, i) => Object.is(x, b[i])),
+)
+
+const ok = othersOk && asyncSum === syncSum && relative(asyncSum, exact) <= 1e-12 && relative(loop, exact) <= 1e-6
 console.log(ok ? '\nOK: parabuf agrees with the JavaScript reference.' : '\nMISMATCH: parabuf disagrees with the JavaScript reference.')
 process.exit(ok ? 0 : 1)
