@@ -166,7 +166,8 @@ export interface ExportInfo {
 
 /**
  * Lists the live exports that share at least one byte with `array` (from any handle, operation in flight or worker
- * thread), oldest first. For debugging `BorrowError`s.
+ * thread), oldest first; for an empty array, the exports whose bytes surround its position. For debugging
+ * `BorrowError`s.
  *
  * @param array - any typed array, `Buffer` or subarray.
  * @returns one entry per live export, with byte ranges relative to `array`'s buffer.
