@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
 import test from 'ava'
 import fc from 'fast-check'
 
@@ -76,4 +80,19 @@ test('sum matches a compensated JS reference for any Float64Array (property)', a
 
 test('the pool reports its thread count', (t) => {
   t.true(Number.isInteger(threads()) && threads() >= 1)
+})
+
+test('the package loads by its own name from the repository root, as CommonJS and as an ES module', (t) => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+  const cjs = execFileSync(process.execPath, ['-e', "console.log(require('parabuf').sumSync(new Float64Array([1, 2, 3])))"], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+  const esm = execFileSync(
+    process.execPath,
+    ['--input-type=module', '-e', "import { sum } from 'parabuf'; console.log(await sum(new Float64Array([4, 5])))"],
+    { cwd: root, encoding: 'utf8' },
+  )
+  t.is(cjs.trim(), '6')
+  t.is(esm.trim(), '9')
 })
