@@ -3,7 +3,7 @@
 import { constants as bufferConstants } from 'node:buffer'
 
 import type { NativeExport } from './binding/index.js'
-import { makeError, translate } from './errors.js'
+import { makeError, refuseExtraArguments, translate } from './errors.js'
 import { describe, isBigIntKind, Kind, kindOf, nativeView } from './kinds.js'
 import { native } from './native.js'
 import type { BigIntArray, Mode, NumericArray, ReadonlyArrayView } from './types.js'
@@ -12,6 +12,24 @@ import type { BigIntArray, Mode, NumericArray, ReadonlyArrayView } from './types
 export const NATIVE = Symbol('parabuf.native')
 /** @internal */
 export const KIND = Symbol('parabuf.kind')
+
+// The handles borrow() made. `instanceof Export` is not enough to trust an object: `Object.create(Export.prototype)`
+// passes it without ever running the constructor, and then has no native export behind it.
+const issued = new WeakSet<object>()
+// Set only while borrow() constructs a handle: the constructor is internal.
+let issuing = false
+
+/** Whether `value` is a handle made by {@link borrow} (not merely an object inheriting from `Export.prototype`). @internal */
+export function isExport(value: unknown): value is Export {
+  return typeof value === 'object' && value !== null && issued.has(value)
+}
+
+function requireHandle(value: unknown, what: string): Export {
+  if (!isExport(value)) {
+    throw makeError('ERR_INVALID_ARG_TYPE', `Export.prototype.${what} called on an object that is not an export handle from borrow()`)
+  }
+  return value
+}
 
 /**
  * A live export of an array's memory, returned by {@link borrow}. While it lives, parabuf refuses conflicting exports of
@@ -49,6 +67,9 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
 
   /** @internal */
   constructor(array: A, mode: M, handle: NativeExport, kind: Kind) {
+    if (!issuing) {
+      throw makeError('ERR_INVALID_ARG_TYPE', 'Export handles are made by borrow(); the Export constructor is not public')
+    }
     this.array = array as M extends 'read' ? ReadonlyArrayView<A> : A
     this.mode = mode
     this.byteOffset = array.byteOffset
@@ -59,7 +80,7 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
 
   /** Whether {@link Export.release} has been called. */
   get released(): boolean {
-    return this[NATIVE].released
+    return requireHandle(this, 'released')[NATIVE].released
   }
 
   /**
@@ -74,7 +95,8 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
    * ```
    */
   release(): void {
-    this[NATIVE].release()
+    refuseExtraArguments('release', arguments.length, 0)
+    requireHandle(this, 'release')[NATIVE].release()
   }
 
   /**
@@ -87,7 +109,8 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
    * ```
    */
   [Symbol.dispose](): void {
-    this.release()
+    refuseExtraArguments('[Symbol.dispose]', arguments.length, 0)
+    requireHandle(this, '[Symbol.dispose]').release()
   }
 }
 
@@ -106,14 +129,17 @@ export type WritableInput<A extends NumericArray = NumericArray> = A | Export<A,
 /** A 64-bit integer array or an export of one. */
 export type BigIntInput = Input<BigIntArray>
 
-/** The array and kind code of a typed array argument, or throws `ERR_INVALID_ARG_TYPE`. */
-export function requireArray(value: unknown, what: string): { array: NumericArray; kind: Kind } {
+/**
+ * The array and kind code of a typed array argument, or throws `ERR_INVALID_ARG_TYPE` (whose message mentions export
+ * handles only where they are accepted: `handles`).
+ */
+export function requireArray(value: unknown, what: string, handles = true): { array: NumericArray; kind: Kind } {
   const kind = kindOf(value)
   if (kind === undefined) {
-    throw makeError(
-      'ERR_INVALID_ARG_TYPE',
-      `The ${what} argument must be a TypedArray (Int8Array … BigUint64Array, Float16Array), a Buffer or a parabuf export. Received ${describe(value)}`,
-    )
+    const accepted = handles
+      ? 'a TypedArray (Int8Array … BigUint64Array, Float16Array), a Buffer or a parabuf export'
+      : 'a TypedArray (Int8Array … BigUint64Array, Float16Array) or a Buffer'
+    throw makeError('ERR_INVALID_ARG_TYPE', `The ${what} argument must be ${accepted}. Received ${describe(value)}`)
   }
   return { array: value as NumericArray, kind }
 }
@@ -140,13 +166,22 @@ export function requireArray(value: unknown, what: string): { array: NumericArra
  * ```
  */
 export function borrow<A extends NumericArray, M extends Mode>(array: A, mode: M): Export<A, M> {
-  const { kind } = requireArray(array, '"array"')
+  refuseExtraArguments('borrow', arguments.length, 2)
+  const { kind } = requireArray(array, '"array"', false)
   if (mode !== 'read' && mode !== 'write') {
     throw makeError('ERR_INVALID_ARG_VALUE', `The "mode" argument must be 'read' or 'write'. Received ${describe(mode)}`)
   }
   try {
     const handle = native.exportOpen(nativeView(array, kind, 'borrow() argument'), kind, mode)
-    return new Export(array, mode, handle, kind)
+    issuing = true
+    let made: Export<A, M>
+    try {
+      made = new Export(array, mode, handle, kind)
+    } finally {
+      issuing = false
+    }
+    issued.add(made)
+    return made
   } catch (error) {
     throw translate(error)
   }
@@ -183,7 +218,8 @@ export interface ExportInfo {
  * ```
  */
 export function exportsOf(array: NumericArray): ExportInfo[] {
-  const { kind } = requireArray(array, '"array"')
+  refuseExtraArguments('exportsOf', arguments.length, 1)
+  const { kind } = requireArray(array, '"array"', false)
   try {
     return native.exportsOverlapping(nativeView(array, kind, 'exportsOf() argument')).map((e) => ({
       id: e.id,
@@ -198,6 +234,7 @@ export function exportsOf(array: NumericArray): ExportInfo[] {
 
 /** The number of live exports in the whole process (for tests and leak checks). */
 export function liveExportCount(): number {
+  refuseExtraArguments('liveExportCount', arguments.length, 0)
   return native.liveExportCount()
 }
 
@@ -247,6 +284,7 @@ const MAX_BYTES = bufferConstants.MAX_LENGTH
  * ```
  */
 export function alloc<A extends NumericArray>(Type: ArrayConstructorOf<A>, length: number): A {
+  refuseExtraArguments('alloc', arguments.length, 2)
   let kind: Kind | undefined
   let bytesPerElement = 1
   try {
@@ -288,6 +326,7 @@ export function alloc<A extends NumericArray>(Type: ArrayConstructorOf<A>, lengt
 
 /** Whether {@link alloc} has been able to hand out parabuf-owned (external) memory on this runtime so far. */
 export function allocIsExternal(): boolean {
+  refuseExtraArguments('allocIsExternal', arguments.length, 0)
   return !externalRefused
 }
 

@@ -110,6 +110,16 @@ export function makeError(code: string, message: string, cause?: unknown): Error
   return error as ErrorWithCode
 }
 
+/**
+ * Throws `ERR_INVALID_ARG_VALUE` when a function is called with more arguments than it declares (`count` is
+ * `arguments.length`), as every public function of parabuf refuses extra arguments rather than ignore them.
+ */
+export function refuseExtraArguments(operation: string, count: number, allowed: number): void {
+  if (count > allowed) {
+    throw makeError('ERR_INVALID_ARG_VALUE', `${operation}() takes at most ${allowed} arguments, got ${count}`)
+  }
+}
+
 /** Turns an error from the binding into its public class; anything else passes through unchanged. */
 export function translate(error: unknown, abortReason?: unknown): unknown {
   if (error instanceof Error && typeof (error as ErrorWithCode).code === 'string') {

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import type { Input, WritableInput } from './borrow.js'
-import { makeError } from './errors.js'
+import { makeError, refuseExtraArguments } from './errors.js'
 import { describe } from './kinds.js'
 import { native } from './native.js'
 import { arrayOf, type AsyncOptions, type JsOutput, runAsync, runSync } from './operations.js'
@@ -41,7 +41,7 @@ export type {
  * The number of threads parabuf's pool uses: `PARABUF_THREADS` if set to a positive integer when parabuf first runs
  * an operation, else the machine's available parallelism.
  *
- * @throws never
+ * @throws TypeError `ERR_INVALID_ARG_VALUE` when given arguments.
  *
  * @example
  * ```ts
@@ -50,6 +50,7 @@ export type {
  * ```
  */
 export function threads(): number {
+  refuseExtraArguments('threads', arguments.length, 0)
   return native.threads()
 }
 
@@ -130,12 +131,6 @@ function scalarArg(value: unknown, name: string): number | bigint {
   return value
 }
 
-function extraArguments(operation: string, count: number, allowed: number): void {
-  if (count > allowed) {
-    throw makeError('ERR_INVALID_ARG_VALUE', `${operation}() takes at most ${allowed} arguments, got ${count}`)
-  }
-}
-
 function minmaxOf(out: JsOutput): MinMax {
   const { min, max } = out as MinMax
   return { min, max }
@@ -163,7 +158,7 @@ function minmaxOf(out: JsOutput): MinMax {
  * ```
  */
 export async function sum<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
-  extraArguments('sum', arguments.length, 2)
+  refuseExtraArguments('sum', arguments.length, 2)
   return (await runAsync('sum', undefined, options, a)) as ScalarOf<I>
 }
 
@@ -184,7 +179,7 @@ export async function sum<I extends Input>(a: I, options?: AsyncOptions): Promis
  * ```
  */
 export function sumSync<I extends Input>(a: I): ScalarOf<I> {
-  extraArguments('sumSync', arguments.length, 1)
+  refuseExtraArguments('sumSync', arguments.length, 1)
   return runSync('sum', undefined, a) as ScalarOf<I>
 }
 
@@ -202,7 +197,7 @@ export function sumSync<I extends Input>(a: I): ScalarOf<I> {
  * ```
  */
 export async function mean(a: Input, options?: AsyncOptions): Promise<number> {
-  extraArguments('mean', arguments.length, 2)
+  refuseExtraArguments('mean', arguments.length, 2)
   return (await runAsync('mean', undefined, options, a)) as number
 }
 
@@ -219,7 +214,7 @@ export async function mean(a: Input, options?: AsyncOptions): Promise<number> {
  * ```
  */
 export function meanSync(a: Input): number {
-  extraArguments('meanSync', arguments.length, 1)
+  refuseExtraArguments('meanSync', arguments.length, 1)
   return runSync('mean', undefined, a) as number
 }
 
@@ -239,7 +234,7 @@ export function meanSync(a: Input): number {
  * ```
  */
 export async function min<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
-  extraArguments('min', arguments.length, 2)
+  refuseExtraArguments('min', arguments.length, 2)
   return (await runAsync('min', undefined, options, a)) as ScalarOf<I>
 }
 
@@ -257,7 +252,7 @@ export async function min<I extends Input>(a: I, options?: AsyncOptions): Promis
  * ```
  */
 export function minSync<I extends Input>(a: I): ScalarOf<I> {
-  extraArguments('minSync', arguments.length, 1)
+  refuseExtraArguments('minSync', arguments.length, 1)
   return runSync('min', undefined, a) as ScalarOf<I>
 }
 
@@ -277,7 +272,7 @@ export function minSync<I extends Input>(a: I): ScalarOf<I> {
  * ```
  */
 export async function max<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
-  extraArguments('max', arguments.length, 2)
+  refuseExtraArguments('max', arguments.length, 2)
   return (await runAsync('max', undefined, options, a)) as ScalarOf<I>
 }
 
@@ -295,7 +290,7 @@ export async function max<I extends Input>(a: I, options?: AsyncOptions): Promis
  * ```
  */
 export function maxSync<I extends Input>(a: I): ScalarOf<I> {
-  extraArguments('maxSync', arguments.length, 1)
+  refuseExtraArguments('maxSync', arguments.length, 1)
   return runSync('max', undefined, a) as ScalarOf<I>
 }
 
@@ -314,7 +309,7 @@ export function maxSync<I extends Input>(a: I): ScalarOf<I> {
  * ```
  */
 export async function minmax<I extends Input>(a: I, options?: AsyncOptions): Promise<MinMax<ScalarOf<I>>> {
-  extraArguments('minmax', arguments.length, 2)
+  refuseExtraArguments('minmax', arguments.length, 2)
   return minmaxOf(await runAsync('minmax', undefined, options, a)) as MinMax<ScalarOf<I>>
 }
 
@@ -332,7 +327,7 @@ export async function minmax<I extends Input>(a: I, options?: AsyncOptions): Pro
  * ```
  */
 export function minmaxSync<I extends Input>(a: I): MinMax<ScalarOf<I>> {
-  extraArguments('minmaxSync', arguments.length, 1)
+  refuseExtraArguments('minmaxSync', arguments.length, 1)
   return minmaxOf(runSync('minmax', undefined, a)) as MinMax<ScalarOf<I>>
 }
 
@@ -351,7 +346,7 @@ export function minmaxSync<I extends Input>(a: I): MinMax<ScalarOf<I>> {
  * ```
  */
 export async function argmin(a: Input, options?: AsyncOptions): Promise<number> {
-  extraArguments('argmin', arguments.length, 2)
+  refuseExtraArguments('argmin', arguments.length, 2)
   return (await runAsync('argmin', undefined, options, a)) as number
 }
 
@@ -368,7 +363,7 @@ export async function argmin(a: Input, options?: AsyncOptions): Promise<number> 
  * ```
  */
 export function argminSync(a: Input): number {
-  extraArguments('argminSync', arguments.length, 1)
+  refuseExtraArguments('argminSync', arguments.length, 1)
   return runSync('argmin', undefined, a) as number
 }
 
@@ -387,7 +382,7 @@ export function argminSync(a: Input): number {
  * ```
  */
 export async function argmax(a: Input, options?: AsyncOptions): Promise<number> {
-  extraArguments('argmax', arguments.length, 2)
+  refuseExtraArguments('argmax', arguments.length, 2)
   return (await runAsync('argmax', undefined, options, a)) as number
 }
 
@@ -404,7 +399,7 @@ export async function argmax(a: Input, options?: AsyncOptions): Promise<number> 
  * ```
  */
 export function argmaxSync(a: Input): number {
-  extraArguments('argmaxSync', arguments.length, 1)
+  refuseExtraArguments('argmaxSync', arguments.length, 1)
   return runSync('argmax', undefined, a) as number
 }
 
@@ -424,7 +419,7 @@ export function argmaxSync(a: Input): number {
  * ```
  */
 export async function variance(a: Input, options?: VarianceOptions & AsyncOptions): Promise<number> {
-  extraArguments('variance', arguments.length, 2)
+  refuseExtraArguments('variance', arguments.length, 2)
   return (await runAsync('variance', ddofOf(options), options, a)) as number
 }
 
@@ -442,7 +437,7 @@ export async function variance(a: Input, options?: VarianceOptions & AsyncOption
  * ```
  */
 export function varianceSync(a: Input, options?: VarianceOptions): number {
-  extraArguments('varianceSync', arguments.length, 2)
+  refuseExtraArguments('varianceSync', arguments.length, 2)
   return runSync('variance', ddofOf(options), a) as number
 }
 
@@ -460,7 +455,7 @@ export function varianceSync(a: Input, options?: VarianceOptions): number {
  * ```
  */
 export async function std(a: Input, options?: VarianceOptions & AsyncOptions): Promise<number> {
-  extraArguments('std', arguments.length, 2)
+  refuseExtraArguments('std', arguments.length, 2)
   return (await runAsync('std', ddofOf(options), options, a)) as number
 }
 
@@ -478,7 +473,7 @@ export async function std(a: Input, options?: VarianceOptions & AsyncOptions): P
  * ```
  */
 export function stdSync(a: Input, options?: VarianceOptions): number {
-  extraArguments('stdSync', arguments.length, 2)
+  refuseExtraArguments('stdSync', arguments.length, 2)
   return runSync('std', ddofOf(options), a) as number
 }
 
@@ -500,7 +495,7 @@ export function stdSync(a: Input, options?: VarianceOptions): number {
  * ```
  */
 export async function dot<A extends NumericArray>(a: Input<A>, b: Input<A>, options?: AsyncOptions): Promise<ElementOf<A>> {
-  extraArguments('dot', arguments.length, 3)
+  refuseExtraArguments('dot', arguments.length, 3)
   return (await runAsync('dot', undefined, options, a, b)) as ElementOf<A>
 }
 
@@ -519,7 +514,7 @@ export async function dot<A extends NumericArray>(a: Input<A>, b: Input<A>, opti
  * ```
  */
 export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): ElementOf<A> {
-  extraArguments('dotSync', arguments.length, 2)
+  refuseExtraArguments('dotSync', arguments.length, 2)
   return runSync('dot', undefined, a, b) as ElementOf<A>
 }
 
@@ -538,7 +533,7 @@ export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): Eleme
  * ```
  */
 export async function norm(a: Input, options?: AsyncOptions): Promise<number> {
-  extraArguments('norm', arguments.length, 2)
+  refuseExtraArguments('norm', arguments.length, 2)
   return (await runAsync('norm', undefined, options, a)) as number
 }
 
@@ -555,7 +550,7 @@ export async function norm(a: Input, options?: AsyncOptions): Promise<number> {
  * ```
  */
 export function normSync(a: Input): number {
-  extraArguments('normSync', arguments.length, 1)
+  refuseExtraArguments('normSync', arguments.length, 1)
   return runSync('norm', undefined, a) as number
 }
 
@@ -577,7 +572,7 @@ export function normSync(a: Input): number {
  * ```
  */
 export async function histogram(a: Input, options: HistogramOptions & AsyncOptions): Promise<Float64Array> {
-  extraArguments('histogram', arguments.length, 2)
+  refuseExtraArguments('histogram', arguments.length, 2)
   return (await runAsync('histogram', histogramParams(options), options, a)) as Float64Array
 }
 
@@ -595,7 +590,7 @@ export async function histogram(a: Input, options: HistogramOptions & AsyncOptio
  * ```
  */
 export function histogramSync(a: Input, options: HistogramOptions): Float64Array {
-  extraArguments('histogramSync', arguments.length, 2)
+  refuseExtraArguments('histogramSync', arguments.length, 2)
   return runSync('histogram', histogramParams(options), a) as Float64Array
 }
 
@@ -618,7 +613,7 @@ export function histogramSync(a: Input, options: HistogramOptions): Float64Array
  * ```
  */
 export async function fill<A extends NumericArray>(a: WritableInput<A>, value: ElementOf<A>, options?: AsyncOptions): Promise<A> {
-  extraArguments('fill', arguments.length, 3)
+  refuseExtraArguments('fill', arguments.length, 3)
   await runAsync('fill', { value: scalarArg(value, 'value') }, options, a)
   return arrayOf(a)
 }
@@ -639,7 +634,7 @@ export async function fill<A extends NumericArray>(a: WritableInput<A>, value: E
  * ```
  */
 export function fillSync<A extends NumericArray>(a: WritableInput<A>, value: ElementOf<A>): A {
-  extraArguments('fillSync', arguments.length, 2)
+  refuseExtraArguments('fillSync', arguments.length, 2)
   runSync('fill', { value: scalarArg(value, 'value') }, a)
   return arrayOf(a)
 }
@@ -669,7 +664,7 @@ export async function scale<A extends NumericArray>(
   offset?: ElementOf<A>,
   options?: AsyncOptions,
 ): Promise<A> {
-  extraArguments('scale', arguments.length, 4)
+  refuseExtraArguments('scale', arguments.length, 4)
   await runAsync('scale', scaleParams(factor, offset), options, a)
   return arrayOf(a)
 }
@@ -696,7 +691,7 @@ function scaleParams(factor: unknown, offset: unknown): { factor: number | bigin
  * ```
  */
 export function scaleSync<A extends NumericArray>(a: WritableInput<A>, factor: ElementOf<A>, offset?: ElementOf<A>): A {
-  extraArguments('scaleSync', arguments.length, 3)
+  refuseExtraArguments('scaleSync', arguments.length, 3)
   runSync('scale', scaleParams(factor, offset), a)
   return arrayOf(a)
 }
@@ -722,7 +717,7 @@ export function scaleSync<A extends NumericArray>(a: WritableInput<A>, factor: E
  * ```
  */
 export async function add<A extends NumericArray>(dst: WritableInput<A>, src: Input<A>, options?: AsyncOptions): Promise<A> {
-  extraArguments('add', arguments.length, 3)
+  refuseExtraArguments('add', arguments.length, 3)
   await runAsync('add', undefined, options, dst, src)
   return arrayOf(dst)
 }
@@ -743,7 +738,7 @@ export async function add<A extends NumericArray>(dst: WritableInput<A>, src: In
  * ```
  */
 export function addSync<A extends NumericArray>(dst: WritableInput<A>, src: Input<A>): A {
-  extraArguments('addSync', arguments.length, 2)
+  refuseExtraArguments('addSync', arguments.length, 2)
   runSync('add', undefined, dst, src)
   return arrayOf(dst)
 }
@@ -765,7 +760,7 @@ export function addSync<A extends NumericArray>(dst: WritableInput<A>, src: Inpu
  * ```
  */
 export async function sort<A extends NumericArray>(a: WritableInput<A>, options?: AsyncOptions): Promise<A> {
-  extraArguments('sort', arguments.length, 2)
+  refuseExtraArguments('sort', arguments.length, 2)
   await runAsync('sort', undefined, options, a)
   return arrayOf(a)
 }
@@ -785,7 +780,7 @@ export async function sort<A extends NumericArray>(a: WritableInput<A>, options?
  * ```
  */
 export function sortSync<A extends NumericArray>(a: WritableInput<A>): A {
-  extraArguments('sortSync', arguments.length, 1)
+  refuseExtraArguments('sortSync', arguments.length, 1)
   runSync('sort', undefined, a)
   return arrayOf(a)
 }

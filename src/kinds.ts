@@ -1,4 +1,6 @@
 // Recognising typed arrays and their element kinds, across realms and for subclasses such as Buffer.
+import { types } from 'node:util'
+
 import { makeError } from './errors.js'
 import type { NumericArray } from './types.js'
 
@@ -54,6 +56,8 @@ export function describe(value: unknown): string {
   if (value === null) return 'null'
   if (value === undefined) return 'undefined'
   if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`
+  // A proxy answers `constructor` for its target: `new Proxy(new Float64Array(1), {})` is not a typed array.
+  if (types.isProxy(value)) return 'a Proxy'
   if (typeof value === 'object') {
     const name = (value as object).constructor?.name
     return name ? `an instance of ${name}` : 'an object'

@@ -1,8 +1,9 @@
 // The plumbing every operation shares: argument intake, the sync and async calls into the binding, abort handling.
 import type { CancelToken, MinMax, NativeExport, OpParams } from './binding/index.js'
 import { AbortError, makeError, translate } from './errors.js'
-import { Export, KIND, NATIVE, requireArray } from './borrow.js'
-import { isResizable, Kind, nativeView } from './kinds.js'
+import { isExport, KIND, NATIVE, requireArray } from './borrow.js'
+import type { Export } from './borrow.js'
+import { describe, isResizable, Kind, nativeView } from './kinds.js'
 import { native } from './native.js'
 import type { NumericArray } from './types.js'
 
@@ -25,6 +26,9 @@ interface Prepared {
   readonly handle: NativeExport | undefined
 }
 
+/** The operations that take two arrays (`dot(a, b)`, `add(dst, src)`); every other one takes one. */
+const TWO_ARRAYS: ReadonlySet<string> = new Set(['dot', 'add'])
+
 function refuseResizable(array: NumericArray, operation: string): void {
   if (isResizable(array)) {
     throw makeError(
@@ -35,7 +39,7 @@ function refuseResizable(array: NumericArray, operation: string): void {
 }
 
 function prepare(value: unknown, what: string, operation: string, async: boolean): Prepared {
-  if (value instanceof Export) {
+  if (isExport(value)) {
     const array = value.array as NumericArray
     // The export covers the bytes the array had when it was taken. If the buffer has since been detached (transferred
     // by structuredClone/postMessage, which parabuf cannot stop) or shrunk, those bytes may belong to another object
@@ -57,9 +61,11 @@ function prepare(value: unknown, what: string, operation: string, async: boolean
 
 /** Runs `operation` synchronously on one or two arrays. */
 export function runSync(operation: string, params: OpParams | undefined, a: unknown, b?: unknown): JsOutput {
+  // The operation, not the value of `b`, says how many arrays there are: a missing second array is a bad argument.
+  const two = TWO_ARRAYS.has(operation)
   try {
-    const first = prepare(a, b === undefined ? 'first' : '"a"', operation, false)
-    if (b === undefined) return native.runSync(operation, params, first.view, first.kind, first.handle)
+    const first = prepare(a, two ? '"a"' : 'first', operation, false)
+    if (!two) return native.runSync(operation, params, first.view, first.kind, first.handle)
     const second = prepare(b, '"b"', operation, false)
     return native.runSync(operation, params, first.view, first.kind, first.handle, second.view, second.kind, second.handle)
   } catch (error) {
@@ -75,6 +81,9 @@ export async function runAsync(
   a: unknown,
   b?: unknown,
 ): Promise<JsOutput> {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw makeError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object. Received ${describe(options)}`)
+  }
   const signal = options?.signal
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw makeError('ERR_INVALID_ARG_TYPE', 'The "options.signal" property must be an AbortSignal')
@@ -83,8 +92,9 @@ export async function runAsync(
   let token: CancelToken | undefined
   let onAbort: (() => void) | undefined
   try {
-    const first = prepare(a, b === undefined ? 'first' : '"a"', operation, true)
-    const second = b === undefined ? undefined : prepare(b, '"b"', operation, true)
+    const two = TWO_ARRAYS.has(operation)
+    const first = prepare(a, two ? '"a"' : 'first', operation, true)
+    const second = two ? prepare(b, '"b"', operation, true) : undefined
     if (signal) {
       const cancel = new native.CancelToken()
       token = cancel
@@ -112,5 +122,5 @@ export async function runAsync(
 
 /** The array an in-place operation returns: the argument itself, or the array of the export passed. */
 export function arrayOf<A extends NumericArray>(input: A | Export<A, 'write'>): A {
-  return input instanceof Export ? (input.array as A) : input
+  return isExport(input) ? (input.array as A) : (input as A)
 }

@@ -382,7 +382,7 @@ mod tests {
 
     fn region(addr: usize, len: usize) -> Region {
         // SAFETY: these tests never make views of the regions, only ledger entries.
-        unsafe { Region::new(addr as *mut u8, len) }
+        unsafe { Region::new(std::ptr::without_provenance_mut(addr), len) }
     }
 
     #[test]

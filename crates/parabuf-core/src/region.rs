@@ -1,6 +1,7 @@
 //! [`Region`]: a half-open byte range of memory that Rust does not own, and the one type in which pointers to such
 //! memory travel between threads.
 
+use std::alloc::Layout;
 use std::collections::BTreeMap;
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicU64;
@@ -135,18 +136,18 @@ impl OwnedBuffer {
     ///
     /// Aborts the process when the memory cannot be allocated, like `Vec`; see [`OwnedBuffer::try_zeroed`].
     pub fn zeroed(len: usize) -> Arc<OwnedBuffer> {
-        let words: Box<[AtomicU64]> = (0..len.div_ceil(8)).map(|_| AtomicU64::new(0)).collect();
+        let count = len.div_ceil(8);
+        let words = zeroed_words(count).unwrap_or_else(|| match Layout::array::<AtomicU64>(count) {
+            Ok(layout) => std::alloc::handle_alloc_error(layout),
+            Err(_) => panic!("capacity overflow: {len} bytes"),
+        });
         OwnedBuffer::register(words, len)
     }
 
     /// As [`OwnedBuffer::zeroed`], but `None` instead of aborting when the memory cannot be allocated (the binding
     /// turns that into a `RangeError` for JavaScript).
     pub fn try_zeroed(len: usize) -> Option<Arc<OwnedBuffer>> {
-        let count = len.div_ceil(8);
-        let mut words = Vec::new();
-        words.try_reserve_exact(count).ok()?;
-        words.resize_with(count, || AtomicU64::new(0));
-        Some(OwnedBuffer::register(words.into_boxed_slice(), len))
+        Some(OwnedBuffer::register(zeroed_words(len.div_ceil(8))?, len))
     }
 
     fn register(words: Box<[AtomicU64]>, len: usize) -> Arc<OwnedBuffer> {
@@ -194,6 +195,28 @@ impl Drop for OwnedBuffer {
     }
 }
 
+/// `count` zeroed words, or `None` when the allocator refuses them.
+///
+/// They come from the allocator's zeroing allocation (`calloc`), which gets large blocks as fresh pages that the system
+/// zeroes when they are first touched: like a JavaScript `ArrayBuffer`, a big `alloc()` costs memory only as it is
+/// written, and asking for more than the machine has fails here (or costs nothing until written) instead of writing
+/// zeros over all of it and getting the process killed for running out of memory.
+fn zeroed_words(count: usize) -> Option<Box<[AtomicU64]>> {
+    let layout = Layout::array::<AtomicU64>(count).ok()?;
+    if layout.size() == 0 {
+        return Some(Box::new([]));
+    }
+    // SAFETY: the layout's size is not zero.
+    let first = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<AtomicU64>();
+    if first.is_null() {
+        return None;
+    }
+    // SAFETY: `first` is a fresh allocation of `layout`, the layout of `[AtomicU64; count]`, which is what the Box
+    // deallocates with; all-zero bytes are a valid `AtomicU64` (it has the representation of `u64`), so every element is
+    // initialised, to 0.
+    Some(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(first, count)) })
+}
+
 /// The parabuf-owned buffer that contains all of `region`, if any.
 pub(crate) fn owner_of(region: &Region) -> Option<Arc<OwnedBuffer>> {
     if region.is_empty() {
@@ -216,7 +239,7 @@ mod tests {
 
     fn region(addr: usize, len: usize) -> Region {
         // SAFETY: these regions only exercise address arithmetic; no view is made of them.
-        unsafe { Region::new(addr as *mut u8, len) }
+        unsafe { Region::new(std::ptr::without_provenance_mut(addr), len) }
     }
 
     #[test]
@@ -249,6 +272,17 @@ mod tests {
         drop(owner);
         let outside = region(buf.region().addr() + 96, 8);
         assert!(owner_of(&outside).is_none(), "a region reaching past the buffer has no owner");
+    }
+
+    #[test]
+    fn zeroed_buffers_are_zero_and_sized() {
+        for len in [0, 1, 7, 8, 9, 4096 + 3] {
+            let buf = OwnedBuffer::try_zeroed(len).expect("small allocations succeed");
+            assert_eq!(buf.len(), len);
+            assert_eq!(buf.words.len(), len.div_ceil(8));
+            assert!(buf.words.iter().all(|w| w.load(std::sync::atomic::Ordering::Relaxed) == 0));
+            assert_eq!(OwnedBuffer::zeroed(len).words.len(), len.div_ceil(8));
+        }
     }
 
     #[test]

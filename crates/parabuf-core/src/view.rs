@@ -254,9 +254,7 @@ impl<'g, T: Element> WriteView<'g, T> {
     /// When `index >= len`.
     #[inline(always)]
     pub fn get(&self, index: usize) -> T {
-        assert!(index < self.len, "index {index} out of bounds for a view of {}", self.len);
-        // SAFETY: in bounds; memory valid and aligned for 'g.
-        unsafe { T::load(self.ptr.wrapping_add(index)) }
+        self.as_read().get(index)
     }
 
     /// Stores `value` at `index`.
