@@ -173,19 +173,22 @@ pub fn run_later<'env>(
         let mut leases = leases;
         let result = execute(&op, &mut leases.args, &cancel);
         drop(running);
-        deferred.resolve(move |env| settle(&env, &op, leases, keep, result));
+        deferred.resolve(move |env| settle(&env, &op, leases, keep, result, &cancel));
     });
     Ok(Either::B(promise.to_unknown()))
 }
 
-/// On the JavaScript thread, after the kernel returned: release the exports, then report the result, unless an array
-/// was detached meanwhile (its memory may have moved under the kernel, so the result cannot be trusted).
+/// On the JavaScript thread, after the kernel returned: release the exports, then report the result, unless the
+/// operation was aborted before this point (even if the kernel had already finished: an abort that JavaScript saw
+/// happen before the promise settled always wins, whatever the threads' timing) or an array was detached meanwhile
+/// (its memory may have moved under the kernel, so the result cannot be trusted).
 fn settle(
     env: &Env,
     op: &Op,
     leases: Leases,
     keep: Vec<KeepAlive>,
     result: Result<Output, Error>,
+    cancel: &Cancel,
 ) -> napi::Result<JsOutput> {
     drop(leases);
     let mut detached = false;
@@ -195,7 +198,9 @@ fn settle(
         }
         held.release(env);
     }
-    let result = if detached && !matches!(result, Err(Error::Aborted { .. })) {
+    let result = if cancel.is_cancelled() {
+        Err(Error::Aborted { operation: op.name() })
+    } else if detached {
         Err(Error::Detached { what: format!("an array passed to {}() while it ran", op.name()) })
     } else {
         result
