@@ -11,6 +11,7 @@ pub mod kernels;
 pub mod kind;
 pub mod ledger;
 pub mod ops;
+pub mod probe;
 pub mod region;
 pub mod view;
 

@@ -331,3 +331,50 @@ pub fn alloc<'env>(env: &'env Env, kind: u32, length: f64) -> napi::Result<Vec<E
     let (array, external) = make().map_err(|e| to_napi(env, &e))?;
     Ok(vec![Either::A(array), Either::B(external)])
 }
+
+/// Internal, for `npm run bench` only (not part of the API; the facade never calls it): the machine's memory-read
+/// bandwidth as measured by `parabuf_core::probe::read_bandwidth`.
+#[napi(object, object_from_js = false)]
+#[derive(Debug)]
+pub struct BenchBandwidth {
+    /// Bytes read per second in the fastest pass.
+    pub bytes_per_second: f64,
+    /// The buffer's size in bytes.
+    pub bytes: f64,
+    /// The seconds of every pass.
+    pub seconds: Vec<f64>,
+    /// Threads that read at once.
+    pub threads: u32,
+}
+
+/// Internal, for `npm run bench` only: reads a private buffer of `bytes` bytes `passes` times with every pool thread
+/// and reports the fastest pass. `throughViews` reads it as the kernels read JavaScript memory (relaxed atomic loads
+/// per element, staged), else with plain vectorised loads (the machine's limit). Blocks the calling thread.
+#[napi]
+pub fn bench_read_bandwidth(bytes: f64, passes: u32, through_views: Option<bool>) -> BenchBandwidth {
+    use parabuf_core::probe::{read_bandwidth, ReadPath};
+    let path = if through_views.unwrap_or(false) { ReadPath::View } else { ReadPath::Plain };
+    let bw = read_bandwidth(bytes.max(0.0) as usize, passes as usize, path);
+    BenchBandwidth {
+        bytes_per_second: bw.bytes_per_second,
+        bytes: bw.bytes as f64,
+        seconds: bw.seconds,
+        threads: bw.threads as u32,
+    }
+}
+
+/// Internal, for `npm run bench` only: the plain, non-deterministic parallel sum of a `Float64Array`
+/// (`parabuf_core::probe::plain_sum`), the baseline the compensated `sum` is measured against. Synchronous.
+#[napi]
+pub fn bench_plain_sum(env: Env, array: Unknown<'_>) -> napi::Result<f64> {
+    let run = || -> Result<f64, Error> {
+        let info = intake::typed_array(&env, &array, "benchPlainSum() argument")?;
+        if info.napi_kind != Some(ElementKind::Float64) {
+            return Err(Error::arg_type("benchPlainSum() needs a Float64Array"));
+        }
+        // The array is an argument of this synchronous call, so its memory outlives the guard.
+        let guard = Ledger::global().read(info.region)?;
+        Ok(parabuf_core::probe::plain_sum(&guard.view::<f64>()?))
+    };
+    run().map_err(|e| to_napi(&env, &e))
+}

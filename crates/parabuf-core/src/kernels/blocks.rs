@@ -9,7 +9,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::exec::{pool, Cancel, BLOCK};
+use crate::exec::{pool, runs_on_caller, Cancel, BLOCK};
 use crate::kernels::numeric::Neumaier;
 use crate::view::{Element, ReadView, WriteView};
 
@@ -53,8 +53,15 @@ pub(crate) fn staged_pair<A: Element, B: Element>(
 }
 
 /// [`LANES`] compensated accumulators: term `i` of a block goes to lane `i % LANES`, and the lanes merge in order.
+///
+/// Stored as two arrays (every lane's running sum, then every lane's compensation) rather than as an array of
+/// [`Neumaier`]s: with the sums side by side, one group of [`LANES`] terms updates whole vector registers at once.
+/// The arithmetic per lane is exactly [`Neumaier::add`]'s.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Lanes([Neumaier; LANES]);
+pub(crate) struct Lanes {
+    sums: [f64; LANES],
+    compensations: [f64; LANES],
+}
 
 impl Lanes {
     /// Adds `terms`, the first of which has a block index that is a multiple of [`LANES`].
@@ -63,18 +70,35 @@ impl Lanes {
         self.add_mapped(terms, &|x| x);
     }
 
+    /// Adds one term to every lane: `terms[i]` to lane `i`.
+    #[inline(always)]
+    fn add_group(&mut self, terms: [f64; LANES]) {
+        for ((sum, compensation), x) in self.sums.iter_mut().zip(self.compensations.iter_mut()).zip(terms) {
+            // Neumaier::add, spelled out over the arrays (TwoSum: see there).
+            let t = *sum + x;
+            let x_part = t - *sum;
+            *compensation += (*sum - (t - x_part)) + (x - x_part);
+            *sum = t;
+        }
+    }
+
     /// Adds `term(x)` for each of `xs`, the first of which has a block index that is a multiple of [`LANES`].
     #[inline(always)]
     pub(crate) fn add_mapped<T: Copy>(&mut self, xs: &[T], term: &impl Fn(T) -> f64) {
         let mut groups = xs.chunks_exact(LANES);
         for group in &mut groups {
-            // Fixed-size groups unroll into independent lane updates, which the compiler vectorises across lanes.
-            for (lane, x) in self.0.iter_mut().zip(group) {
-                lane.add(term(*x));
-            }
+            self.add_group(std::array::from_fn(|i| term(group[i])));
         }
-        for (lane, x) in self.0.iter_mut().zip(groups.remainder()) {
-            lane.add(term(*x));
+        self.add_partial(groups.remainder().iter().map(|x| term(*x)));
+    }
+
+    /// Adds a last, short group: its `i`-th term to lane `i`.
+    #[inline]
+    fn add_partial(&mut self, terms: impl Iterator<Item = f64>) {
+        for (i, x) in terms.enumerate() {
+            let mut lane = self.lane(i);
+            lane.add(x);
+            (self.sums[i], self.compensations[i]) = lane.parts();
         }
     }
 
@@ -84,27 +108,31 @@ impl Lanes {
     pub(crate) fn add_mapped_pair<T: Copy>(&mut self, other: &mut Lanes, xs: &[T], terms: &impl Fn(T) -> (f64, f64)) {
         let mut groups = xs.chunks_exact(LANES);
         for group in &mut groups {
-            for ((a, b), x) in self.0.iter_mut().zip(other.0.iter_mut()).zip(group) {
-                let (p, q) = terms(*x);
-                a.add(p);
-                b.add(q);
-            }
+            let pairs: [(f64, f64); LANES] = std::array::from_fn(|i| terms(group[i]));
+            self.add_group(pairs.map(|(p, _)| p));
+            other.add_group(pairs.map(|(_, q)| q));
         }
-        for ((a, b), x) in self.0.iter_mut().zip(other.0.iter_mut()).zip(groups.remainder()) {
-            let (p, q) = terms(*x);
-            a.add(p);
-            b.add(q);
-        }
+        let rest: Vec<(f64, f64)> = groups.remainder().iter().map(|x| terms(*x)).collect();
+        self.add_partial(rest.iter().map(|(p, _)| *p));
+        other.add_partial(rest.iter().map(|(_, q)| *q));
+    }
+
+    /// Lane `i` as an accumulator.
+    #[inline(always)]
+    fn lane(&self, i: usize) -> Neumaier {
+        Neumaier::from_parts(self.sums[i], self.compensations[i])
     }
 
     /// Multiplies every lane by `factor` (see [`Neumaier::scaled`]).
     pub(crate) fn scale(&mut self, factor: f64) {
-        self.0.iter_mut().for_each(|lane| *lane = lane.scaled(factor));
+        for i in 0..LANES {
+            (self.sums[i], self.compensations[i]) = self.lane(i).scaled(factor).parts();
+        }
     }
 
     /// The lanes merged in lane order.
     pub(crate) fn total(&self) -> Neumaier {
-        merged(self.0)
+        merged((0..LANES).map(|i| self.lane(i)))
     }
 }
 
@@ -138,11 +166,13 @@ where
     R: Send,
     F: Fn(Range<usize>) -> R + Sync + Send,
 {
+    let blocks = len.div_ceil(BLOCK);
+    if runs_on_caller(blocks) {
+        cancel.check(operation)?;
+        return Ok((0..blocks).map(|b| per_block(block_range(b, len))).collect());
+    }
     let partials: Vec<Option<R>> = pool().install(|| {
-        (0..len.div_ceil(BLOCK))
-            .into_par_iter()
-            .map(|b| (!cancel.is_cancelled()).then(|| per_block(block_range(b, len))))
-            .collect()
+        (0..blocks).into_par_iter().map(|b| (!cancel.is_cancelled()).then(|| per_block(block_range(b, len)))).collect()
     });
     cancel.check(operation)?;
     partials.into_iter().collect::<Option<Vec<R>>>().ok_or(Error::Aborted { operation })
@@ -173,6 +203,11 @@ where
 {
     cancel.check(operation)?;
     let blocks = len.div_ceil(BLOCK);
+    if runs_on_caller(blocks) {
+        let mut acc = init();
+        (0..blocks).for_each(|b| fold(&mut acc, block_range(b, len)));
+        return Ok(acc);
+    }
     let partials: Vec<A> = pool().install(|| {
         (0..blocks)
             .into_par_iter()
@@ -204,6 +239,10 @@ where
 {
     cancel.check(operation)?;
     let chunks = view.into_chunks(BLOCK);
+    if runs_on_caller(chunks.len()) {
+        chunks.into_iter().for_each(|chunk| f(0, chunk));
+        return Ok(());
+    }
     pool().install(|| {
         chunks.into_par_iter().enumerate().try_for_each(|(b, chunk)| {
             cancel.check(operation)?;

@@ -1,0 +1,444 @@
+// parabuf against the alternatives, with the machine's own read bandwidth measured in the same run.
+//
+//   npm run bench                 full run: sizes 1e3 … 1e8, results in bench/results/latest.{json,md} and *.svg
+//   npm run bench:quick           sizes 1e3 … 1e6, fewer samples, results in bench/results/quick.tmp/ (git-ignored)
+//   node --expose-gc bench/run.mjs [--quick] [--only=sum,sort] [--sizes=1e3,1e6] [--out=DIR]
+//
+// Every timing is the median of several samples taken by mitata after warm-up; calls shorter than ~65 µs are timed in
+// batches of 256. See bench/README.md for what each contender is and how the limit and the lag are measured.
+import { rename, mkdir, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import dsumpw from '@stdlib/blas-ext-base-dsumpw'
+import gsumpw from '@stdlib/blas-ext-base-gsumpw'
+import { measure } from 'mitata'
+import * as parabuf from 'parabuf'
+
+import * as js from './kernels.mjs'
+import { WorkerPool } from './pool.mjs'
+import { fmtTime, writeReports } from './report.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const native = createRequire(import.meta.url)(join(here, '..', 'dist', 'binding', 'index.js'))
+
+// ---------------------------------------------------------------------------------------------------------------- //
+// Options
+
+const argv = process.argv.slice(2)
+const flag = (name) => argv.includes(`--${name}`)
+const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+const QUICK = flag('quick')
+const SIZES = (option('sizes')?.split(',') ?? (QUICK ? ['1e3', '1e4', '1e5', '1e6'] : ['1e3', '1e4', '1e5', '1e6', '1e7', '1e8'])).map(Number)
+const ONLY = option('only')?.split(',')
+const OUT = option('out') ?? join(here, 'results', QUICK ? 'quick.tmp' : '')
+const LARGE = 1e7 // rows at or above this size report their fraction of the read limit
+const HISTOGRAM = { bins: 256, min: 0, max: 1 }
+const MAX = Math.max(...SIZES)
+
+if (typeof globalThis.gc !== 'function') {
+  console.error('run with --expose-gc (npm run bench does): mitata collects garbage before each measurement')
+  process.exit(2)
+}
+
+// ---------------------------------------------------------------------------------------------------------------- //
+// Data: deterministic, in SharedArrayBuffers (the worker pool needs them; parabuf takes them as they are)
+
+function shared(Type, n) {
+  return new Type(new SharedArrayBuffer(n * Type.BYTES_PER_ELEMENT))
+}
+
+/** Fills `a` from a fixed-seed xorshift: floats uniform in [0, 1), integers uniform in [-2^20, 2^20). */
+function fill(a, seed) {
+  let s = seed >>> 0 || 1
+  const float = !(a instanceof Int32Array)
+  for (let i = 0; i < a.length; i++) {
+    s ^= s << 13
+    s ^= s >>> 17
+    s ^= s << 5
+    s >>>= 0
+    a[i] = float ? s / 4294967296 : (s >>> 11) - 1048576
+  }
+  return a
+}
+
+const data = {}
+function array(name) {
+  if (!data[name]) {
+    const t0 = performance.now()
+    const Type = { f64: Float64Array, f64b: Float64Array, f32: Float32Array, i32: Int32Array, work: Float64Array }[name]
+    data[name] = name === 'work' ? shared(Type, MAX) : fill(shared(Type, MAX), { f64: 1, f64b: 2, f32: 3, i32: 4 }[name])
+    log(`  (made ${name}: ${MAX.toExponential(0)} elements in ${((performance.now() - t0) / 1e3).toFixed(1)} s)`)
+  }
+  return data[name]
+}
+
+// ---------------------------------------------------------------------------------------------------------------- //
+// Cases and contenders. Each contender: id, label, async, and make(n) -> { run, reset?, value? }.
+
+const pool = new WorkerPool(os.availableParallelism())
+
+const relClose = (tolerance) => (got, want) => Math.abs(got - want) <= tolerance * Math.max(Math.abs(want), 1e-300)
+const sameMinMax = (got, want) => got.min === want.min && got.max === want.max
+const sameCounts = (got, want) => {
+  let total = 0
+  let wantTotal = 0
+  let off = 0
+  for (let i = 0; i < want.length; i++) {
+    total += got[i]
+    wantTotal += want[i]
+    off += Math.abs(got[i] - want[i])
+  }
+  return total === wantTotal && off <= 2e-6 * wantTotal + 2 // bin edges may round differently
+}
+
+function reductionCase({ id, title, op, source, bytesPerElement, inputs = 1, params, check, extra = [] }) {
+  const args = (n) => {
+    const a = array(source).subarray(0, n)
+    return inputs === 2 ? [a, array('f64b').subarray(0, n)] : [a]
+  }
+  const sync = `${op}Sync`
+  const jsKernel = { sum: js.sum, minmax: js.minmax, variance: js.variance, dot: js.dot, histogram: js.histogram }[op]
+  return {
+    id,
+    title,
+    op,
+    bytesPerElement,
+    inputs,
+    check,
+    contenders: [
+      { id: 'parabuf-async', label: 'parabuf (async)', async: true, make: (n) => bind(args(n), (...x) => parabuf[op](...x, ...(params ? [params] : []))) },
+      { id: 'parabuf-sync', label: 'parabuf (sync)', async: false, make: (n) => bind(args(n), (...x) => parabuf[sync](...x, ...(params ? [params] : []))) },
+      {
+        id: 'js-loop',
+        label: 'JS loop',
+        async: false,
+        make: (n) => bind(args(n), params ? (...x) => jsKernel(...x, params.bins, params.min, params.max) : jsKernel),
+      },
+      { id: 'workers', label: `worker_threads ×${pool.size}`, async: true, make: (n) => bind(args(n), (...x) => pool[op](...x, ...(params ? [params] : []))) },
+      ...extra.map((c) => ({ ...c, make: (n) => bind(args(n), c.fn) })),
+    ],
+  }
+}
+
+/** A contender bound to its arrays: `run()` makes one call. */
+function bind(arrays, fn) {
+  const [a, b] = arrays
+  return { run: arrays.length === 2 ? () => fn(a, b) : () => fn(a) }
+}
+
+function sortCase() {
+  const make = (n, fn) => {
+    const src = array('f64').subarray(0, n)
+    const work = array('work').subarray(0, n)
+    return { reset: () => work.set(src), run: () => fn(work) }
+  }
+  return {
+    id: 'sort',
+    title: 'sort · Float64Array',
+    op: 'sort',
+    bytesPerElement: 8,
+    inputs: 1,
+    streaming: false,
+    contenders: [
+      { id: 'parabuf-async', label: 'parabuf (async)', async: true, make: (n) => make(n, (w) => parabuf.sort(w)) },
+      { id: 'parabuf-sync', label: 'parabuf (sync)', async: false, make: (n) => make(n, (w) => parabuf.sortSync(w)) },
+      { id: 'typedarray-sort', label: 'TypedArray.prototype.sort', async: false, make: (n) => make(n, (w) => w.sort()) },
+      { id: 'workers', label: `worker_threads ×${pool.size} + merge`, async: true, make: (n) => make(n, (w) => pool.sort(w)) },
+    ],
+    verify: (n) => {
+      const w = array('work').subarray(0, n)
+      for (let i = 1; i < n; i++) if (!(w[i - 1] <= w[i])) return `not sorted at ${i}`
+      return 'ok'
+    },
+  }
+}
+
+const CASES = [
+  reductionCase({
+    id: 'sum',
+    title: 'sum · Float64Array',
+    op: 'sum',
+    source: 'f64',
+    bytesPerElement: 8,
+    check: relClose(1e-9),
+    extra: [
+      { id: 'stdlib-pairwise', label: '@stdlib dsumpw (pairwise)', async: false, fn: (a) => dsumpw(a.length, a, 1) },
+      { id: 'native-plain', label: 'native plain parallel sum (bench hook)', async: false, fn: (a) => native.benchPlainSum(a) },
+    ],
+  }),
+  reductionCase({
+    id: 'sum-float32',
+    title: 'sum · Float32Array',
+    op: 'sum',
+    source: 'f32',
+    bytesPerElement: 4,
+    check: relClose(1e-9),
+    extra: [{ id: 'stdlib-pairwise', label: '@stdlib gsumpw (pairwise)', async: false, fn: (a) => gsumpw(a.length, a, 1) }],
+  }),
+  reductionCase({
+    id: 'sum-int32',
+    title: 'sum · Int32Array',
+    op: 'sum',
+    source: 'i32',
+    bytesPerElement: 4,
+    check: (got, want) => got === want,
+    extra: [{ id: 'stdlib-pairwise', label: '@stdlib gsumpw (pairwise)', async: false, fn: (a) => gsumpw(a.length, a, 1) }],
+  }),
+  reductionCase({ id: 'minmax', title: 'minmax · Float64Array', op: 'minmax', source: 'f64', bytesPerElement: 8, check: sameMinMax }),
+  reductionCase({ id: 'variance', title: 'variance · Float64Array', op: 'variance', source: 'f64', bytesPerElement: 8, check: relClose(1e-9) }),
+  reductionCase({ id: 'dot', title: 'dot · Float64Array × 2', op: 'dot', source: 'f64', bytesPerElement: 8, inputs: 2, check: relClose(1e-9) }),
+  reductionCase({
+    id: 'histogram',
+    title: `histogram · Float64Array (${HISTOGRAM.bins} bins over [${HISTOGRAM.min}, ${HISTOGRAM.max}])`,
+    op: 'histogram',
+    source: 'f64',
+    bytesPerElement: 8,
+    params: HISTOGRAM,
+    check: sameCounts,
+  }),
+  sortCase(),
+].filter((c) => !ONLY || ONLY.includes(c.id))
+
+// ---------------------------------------------------------------------------------------------------------------- //
+// Measurement
+
+/** mitata settings per size: many samples where calls are cheap, a handful (after one warm-up call) where not. */
+function samplingFor(n, caseId) {
+  if (n <= 1e5) return { min_samples: QUICK ? 8 : 12, min_cpu_time: (QUICK ? 150 : 400) * 1e6, batch_samples: 256 }
+  if (n <= 1e6) return { min_samples: QUICK ? 6 : 10, min_cpu_time: (QUICK ? 150 : 300) * 1e6, batch_samples: 256 }
+  if (n <= 1e7) return { min_samples: 7, min_cpu_time: 0 }
+  return { min_samples: caseId === 'sort' ? 3 : 5, min_cpu_time: 0 }
+}
+
+/** Median and quartiles (ns per call) of `contender` bound to `n` elements. */
+async function time(bound, n, caseId) {
+  const settings = samplingFor(n, caseId)
+  if (bound.reset) {
+    // The input must be unsorted at every call: restore it outside the timed region, one call per sample.
+    const stats = await measure(
+      function* () {
+        yield { [0]: () => (bound.reset(), 0), bench: () => bound.run() }
+      },
+      { ...settings, batch_threshold: 0 },
+    )
+    return stats
+  }
+  return measure(bound.run, settings)
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * The largest delay of a 1 ms interval timer while calls are in flight: each call starts right after a tick, and a
+ * tick's delay is how much later than 1 ms after the previous tick it ran. The end of a call counts as a tick, so a
+ * call that blocks the thread shows its whole blocking time. Resets (re-filling an array to sort) happen outside.
+ */
+async function lag(bound, n, minMs = n >= LARGE ? 0 : 30) {
+  const minCalls = n >= LARGE ? 2 : 5
+  let last = performance.now()
+  let worst = 0
+  let counting = false
+  const timer = setInterval(() => {
+    const now = performance.now()
+    if (counting) worst = Math.max(worst, now - last - 1)
+    last = now
+  }, 1)
+  const t0 = performance.now()
+  for (let calls = 0; calls < minCalls || (performance.now() - t0 < minMs && calls < 5000); calls++) {
+    bound.reset?.()
+    await sleep(2)
+    counting = true
+    await bound.run()
+    worst = Math.max(worst, performance.now() - last - 1)
+    counting = false
+  }
+  clearInterval(timer)
+  return Math.max(0, worst)
+}
+
+// ---------------------------------------------------------------------------------------------------------------- //
+// The read limit
+
+function probe(when) {
+  const bytes = Math.max(2 ** 30, MAX * 8)
+  const passes = QUICK ? 4 : 7
+  const plain = native.benchReadBandwidth(bytes, passes, false)
+  const views = native.benchReadBandwidth(bytes, passes, true)
+  log(
+    `read limit (${when}): ${(plain.bytesPerSecond / 1e9).toFixed(2)} GB/s with plain loads, ` +
+      `${(views.bytesPerSecond / 1e9).toFixed(2)} GB/s through views (per-element relaxed atomic loads), ` +
+      `${plain.threads} threads, ${(bytes / 2 ** 30).toFixed(2)} GiB × ${passes} passes, best pass`,
+  )
+  return { when, plain, views }
+}
+
+// ---------------------------------------------------------------------------------------------------------------- //
+// Run
+
+function log(line) {
+  console.log(line)
+}
+
+async function main() {
+  const started = performance.now()
+  const machine = {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model ?? 'unknown',
+    availableParallelism: os.availableParallelism(),
+    poolThreads: parabuf.threads(),
+    totalMemoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadAverage: { start: os.loadavg().map((x) => +x.toFixed(2)) },
+  }
+  log(`parabuf bench${QUICK ? ' (quick)' : ''}: ${machine.model}, ${machine.cpus} CPUs, ${machine.poolThreads} pool threads, Node ${machine.node}`)
+  log(`load average at start: ${machine.loadAverage.start.join(', ')}`)
+
+  const probes = [probe('start')]
+  await pool.warmUp()
+  // The timer's own jitter on this machine: the same measurement around calls that do nothing.
+  machine.timerNoiseMs = +(await lag({ run: async () => {} }, 1, 300)).toFixed(3)
+  log(`event-loop lag around empty async calls (timer noise): ${machine.timerNoiseMs} ms`)
+
+  const cases = []
+  for (const c of CASES) {
+    log(`\n${c.title}`)
+    const result = { id: c.id, title: c.title, op: c.op, bytesPerElement: c.bytesPerElement, inputs: c.inputs, streaming: c.streaming !== false, contenders: [] }
+    for (const contender of c.contenders) result.contenders.push({ id: contender.id, label: contender.label, async: contender.async, results: [] })
+    for (const n of SIZES) {
+      // One untimed call per contender, checked against parabuf's synchronous result (sort: checked for order).
+      const reference = c.verify ? undefined : await c.contenders.find((x) => x.id === 'parabuf-sync').make(n).run()
+      for (const [k, contender] of c.contenders.entries()) {
+        const bound = contender.make(n)
+        bound.reset?.()
+        const value = await bound.run()
+        const check = c.verify ? c.verify(n) : c.check(value, reference) ? 'ok' : `differs: ${show(value)} vs ${show(reference)}`
+        const stats = await time(bound, n, c.id)
+        const lagMs = contender.async ? await lag(bound, n) : null
+        const bytes = n * c.bytesPerElement * c.inputs
+        const row = {
+          size: n,
+          medianNs: stats.p50,
+          p25Ns: stats.p25,
+          p75Ns: stats.p75,
+          minNs: stats.min,
+          samples: stats.samples.length,
+          callsPerSample: Math.round(stats.ticks / stats.samples.length),
+          bytesPerSecond: bytes / (stats.p50 / 1e9),
+          lagMs,
+          check,
+        }
+        result.contenders[k].results.push(row)
+        log(
+          `  ${String(n.toExponential(0)).padEnd(5)} ${contender.label.padEnd(40)} ${fmtTime(row.medianNs).padStart(10)}  ` +
+            `${(row.bytesPerSecond / 1e9).toFixed(2).padStart(7)} GB/s${lagMs === null ? '' : `  lag ${lagMs.toFixed(2)} ms`}${check === 'ok' ? '' : `  CHECK: ${check}`}`,
+        )
+      }
+    }
+    cases.push(result)
+  }
+
+  probes.push(probe('end'))
+  machine.loadAverage.end = os.loadavg().map((x) => +x.toFixed(2))
+  await pool.close()
+
+  const limit = Math.max(...probes.map((p) => p.plain.bytesPerSecond))
+  for (const c of cases) {
+    for (const contender of c.contenders) {
+      for (const row of contender.results) row.limitFraction = c.streaming && row.size >= LARGE ? row.bytesPerSecond / limit : null
+    }
+  }
+  const results = {
+    schema: 1,
+    date: new Date().toISOString(),
+    quick: QUICK,
+    sizes: SIZES,
+    machine,
+    limit: { bytesPerSecond: limit, viewsBytesPerSecond: Math.max(...probes.map((p) => p.views.bytesPerSecond)), probes },
+    cases,
+    targets: targets(cases, limit),
+    durationSeconds: Math.round((performance.now() - started) / 1e3),
+  }
+  log(`\nload average at end: ${machine.loadAverage.end.join(', ')}; ${results.durationSeconds} s`)
+  log('\ntargets:')
+  for (const t of results.targets) log(`  ${t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'MISS'}  ${t.description}: ${t.measured}`)
+
+  await mkdir(OUT, { recursive: true })
+  const json = join(OUT, 'latest.json')
+  await writeFile(`${json}.tmp`, `${JSON.stringify(results, null, 2)}\n`)
+  await rename(`${json}.tmp`, json)
+  const written = await writeReports(results, OUT)
+  log(`\nwrote ${[json, ...written].map((f) => f.replace(`${process.cwd()}/`, '')).join(', ')}`)
+}
+
+// ---------------------------------------------------------------------------------------------------------------- //
+// Targets (reported, not enforced)
+
+function row(cases, caseId, contenderId, size) {
+  return cases.find((c) => c.id === caseId)?.contenders.find((c) => c.id === contenderId)?.results.find((r) => r.size === size)
+}
+
+function targets(cases, limit) {
+  const big = Math.max(...SIZES)
+  const out = []
+  const add = (description, measured, pass) => out.push({ description, measured, pass })
+  const asyncBig = row(cases, 'sum', 'parabuf-async', big)
+  const label = big.toExponential(0)
+  if (asyncBig) {
+    const fraction = asyncBig.bytesPerSecond / limit
+    add(`async sum of ${label} f64 ≥ 0.85 of the read limit`, `${fraction.toFixed(3)} (${gb(asyncBig.bytesPerSecond)} of ${gb(limit)})`, fraction >= 0.85)
+    const jsRow = row(cases, 'sum', 'js-loop', big)
+    if (jsRow) {
+      const x = jsRow.medianNs / asyncBig.medianNs
+      add(`async sum of ${label} f64 ≥ 2.5× the best JS loop`, `${x.toFixed(2)}× (${fmtTime(asyncBig.medianNs)} vs ${fmtTime(jsRow.medianNs)})`, x >= 2.5)
+    }
+    const workers = row(cases, 'sum', 'workers', big)
+    if (workers) {
+      const x = workers.medianNs / asyncBig.medianNs
+      add(`async sum of ${label} f64 ≥ 1.7× the worker pool`, `${x.toFixed(2)}× (${fmtTime(asyncBig.medianNs)} vs ${fmtTime(workers.medianNs)})`, x >= 1.7)
+    }
+  }
+  const sync1k = row(cases, 'sum', 'parabuf-sync', 1e3)
+  if (sync1k) add('sync sum of 1e3 f64 ≤ 1 µs per call', fmtTime(sync1k.medianNs), sync1k.medianNs <= 1000)
+  const async1k = row(cases, 'sum', 'parabuf-async', 1e3)
+  if (async1k) add('async sum of 1e3 f64 ≤ 3 µs per call', fmtTime(async1k.medianNs), async1k.medianNs <= 3000)
+  let worst = null
+  for (const c of cases) {
+    for (const r of c.contenders.find((x) => x.id === 'parabuf-async')?.results ?? []) {
+      if (worst === null || r.lagMs > worst.lagMs) worst = { ...r, caseId: c.id }
+    }
+  }
+  if (worst) add('event-loop max lag ≤ 5 ms during every async parabuf call', `${worst.lagMs.toFixed(2)} ms (worst: ${worst.caseId} at ${worst.size.toExponential(0)})`, worst.lagMs <= 5)
+  const sort = row(cases, 'sort', 'parabuf-async', 1e7)
+  const native = row(cases, 'sort', 'typedarray-sort', 1e7)
+  if (sort && native) {
+    const x = native.medianNs / sort.medianNs
+    add('async sort of 1e7 f64 ≥ 3× TypedArray.prototype.sort', `${x.toFixed(2)}× (${fmtTime(sort.medianNs)} vs ${fmtTime(native.medianNs)})`, x >= 3)
+  }
+  for (const size of [1e7, 1e8]) {
+    const compensated = row(cases, 'sum', 'parabuf-sync', size)
+    const plain = row(cases, 'sum', 'native-plain', size)
+    if (compensated && plain) {
+      const x = compensated.medianNs / plain.medianNs
+      add(
+        `compensated deterministic sum of ${size.toExponential(0)} f64 within 10 % of a plain parallel sum`,
+        `${((x - 1) * 100).toFixed(1)} % slower (${fmtTime(compensated.medianNs)} sync vs ${fmtTime(plain.medianNs)})`,
+        x <= 1.1,
+      )
+    }
+  }
+  return out
+}
+
+function show(value) {
+  return value instanceof Float64Array ? `counts summing to ${value.reduce((s, x) => s + x, 0)}` : JSON.stringify(value)
+}
+
+function gb(bytesPerSecond) {
+  return `${(bytesPerSecond / 1e9).toFixed(2)} GB/s`
+}
+
+await main()

@@ -1,0 +1,198 @@
+//! Bench-only measurements, used by `npm run bench` and by no operation: the machine's memory-read bandwidth (the limit
+//! any streaming kernel runs into), and a plain parallel sum to hold the deterministic compensated `sum` against.
+//!
+//! Both run on parabuf's own pool ([`pool`]), so they use the same threads as the kernels.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::exec::{pool, runs_on_caller, threads, BLOCK};
+use crate::kernels::blocks::STAGE;
+use crate::ledger::Ledger;
+use crate::region::OwnedBuffer;
+use crate::view::ReadView;
+
+/// Words (`u64`) per piece of work in the bandwidth probe: 1 MiB, large enough that scheduling costs nothing, small
+/// enough that the pool balances the tail.
+const PROBE_CHUNK: usize = 1 << 17;
+
+/// How the bandwidth probe reads its buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadPath {
+    /// Ordinary loads of a private `Vec<u64>`, which the compiler vectorises: the machine's read limit.
+    Plain,
+    /// Through a [`ReadView`] of a parabuf-owned buffer, staged with [`ReadView::read_into`] (one relaxed atomic load
+    /// per element, as the kernels read JavaScript memory), then folded: what the kernels' reading alone can reach.
+    View,
+}
+
+/// One bandwidth measurement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bandwidth {
+    /// Bytes read per second in the fastest pass.
+    pub bytes_per_second: f64,
+    /// The buffer's size in bytes (a multiple of 8).
+    pub bytes: usize,
+    /// Passes made over the buffer; the fastest counts.
+    pub passes: usize,
+    /// The seconds of every pass, in order.
+    pub seconds: Vec<f64>,
+    /// Threads that read at once (the pool's size).
+    pub threads: usize,
+}
+
+/// XOR of `words` into eight independent accumulators: no dependency chain longer than one instruction per eight
+/// words, no floating point, and a loop the compiler turns into wide vector loads.
+#[inline]
+fn xor_fold(words: &[u64]) -> u64 {
+    let mut acc = [0u64; 8];
+    let mut groups = words.chunks_exact(8);
+    for group in &mut groups {
+        for (a, w) in acc.iter_mut().zip(group) {
+            *a ^= *w;
+        }
+    }
+    groups.remainder().iter().fold(acc.iter().fold(0, |x, a| x ^ a), |x, w| x ^ w)
+}
+
+/// Reads `bytes` (rounded down to whole `u64` words, at least one) with every thread of the pool, `passes` times
+/// (at least once), and reports the fastest pass.
+///
+/// The buffer is allocated and written first (so every page is mapped) and freed at the end; pass a size far larger
+/// than the last-level cache (1 GiB or more) to measure memory rather than cache. The pass folds words with XOR into
+/// independent accumulators, so arithmetic never limits it: the time is the time to bring the bytes in.
+pub fn read_bandwidth(bytes: usize, passes: usize, path: ReadPath) -> Bandwidth {
+    let words = (bytes / 8).max(1);
+    let passes = passes.max(1);
+    let seconds = match path {
+        ReadPath::Plain => {
+            let mut data = vec![0u64; words];
+            pool().install(|| {
+                data.par_chunks_mut(PROBE_CHUNK).enumerate().for_each(|(c, chunk)| {
+                    for (i, w) in chunk.iter_mut().enumerate() {
+                        *w = ((c * PROBE_CHUNK + i) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    }
+                });
+            });
+            time_passes(passes, || {
+                pool().install(|| data.par_chunks(PROBE_CHUNK).map(xor_fold).reduce(|| 0, |a, b| a ^ b))
+            })
+        }
+        ReadPath::View => {
+            let buf = OwnedBuffer::zeroed(words * 8);
+            let ledger = Ledger::new();
+            {
+                let mut guard = ledger.write(buf.region()).expect("a private ledger has no other export");
+                let view = guard.view_mut::<u64>().expect("an owned buffer is aligned for u64");
+                pool().install(|| {
+                    view.into_chunks(PROBE_CHUNK).into_par_iter().enumerate().for_each(|(c, mut chunk)| {
+                        let pattern: Vec<u64> = (0..chunk.len())
+                            .map(|i| ((c * PROBE_CHUNK + i) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                            .collect();
+                        chunk.write_from(0, &pattern);
+                    });
+                });
+            }
+            let guard = ledger.read(buf.region()).expect("a private ledger has no other export");
+            let view = guard.view::<u64>().expect("an owned buffer is aligned for u64");
+            time_passes(passes, || {
+                pool().install(|| {
+                    (0..words.div_ceil(PROBE_CHUNK))
+                        .into_par_iter()
+                        .map(|c| staged_xor(&view.slice(c * PROBE_CHUNK..((c + 1) * PROBE_CHUNK).min(words))))
+                        .reduce(|| 0, |a, b| a ^ b)
+                })
+            })
+        }
+    };
+    let best = seconds.iter().copied().fold(f64::INFINITY, f64::min);
+    Bandwidth { bytes_per_second: (words * 8) as f64 / best, bytes: words * 8, passes, seconds, threads: threads() }
+}
+
+/// [`xor_fold`] of a view, staged through a local buffer as the kernels stage their input.
+fn staged_xor(view: &ReadView<'_, u64>) -> u64 {
+    let mut stage = [0u64; STAGE];
+    let mut acc = 0;
+    let mut start = 0;
+    while start < view.len() {
+        let n = STAGE.min(view.len() - start);
+        view.read_into(start, &mut stage[..n]);
+        acc ^= xor_fold(&stage[..n]);
+        start += n;
+    }
+    acc
+}
+
+/// The seconds each of `passes` runs of `pass` takes; results go through [`black_box`] so no pass is optimised away.
+fn time_passes(passes: usize, pass: impl Fn() -> u64) -> Vec<f64> {
+    (0..passes)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(pass());
+            start.elapsed().as_secs_f64()
+        })
+        .collect()
+}
+
+/// A plain parallel sum of `view`: uncompensated `f64` additions in eight lanes per staged piece, the pieces spread by
+/// rayon's work stealing and added in whatever order they finish. Fast, but the bits of the result depend on the
+/// scheduling: the baseline the deterministic, compensated [`sum`](crate::kernels::sum()) is measured against.
+///
+/// Like the kernels, it stays on the calling thread for inputs of at most one [`BLOCK`], so that small sizes compare
+/// per-call costs rather than the cost of waking the pool.
+pub fn plain_sum(view: &ReadView<'_, f64>) -> f64 {
+    let piece_sum = |piece: usize| {
+        let start = piece * STAGE;
+        let n = STAGE.min(view.len() - start);
+        let mut stage = [0.0f64; STAGE];
+        view.read_into(start, &mut stage[..n]);
+        let mut lanes = [0.0f64; 8];
+        let mut groups = stage[..n].chunks_exact(8);
+        for group in &mut groups {
+            for (lane, x) in lanes.iter_mut().zip(group) {
+                *lane += *x;
+            }
+        }
+        lanes.iter().sum::<f64>() + groups.remainder().iter().sum::<f64>()
+    };
+    let pieces = view.len().div_ceil(STAGE);
+    if runs_on_caller(view.len().div_ceil(BLOCK)) {
+        return (0..pieces).map(piece_sum).sum();
+    }
+    pool().install(|| (0..pieces).into_par_iter().map(piece_sum).sum::<f64>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::testutil::with_view;
+
+    #[test]
+    fn xor_fold_folds_every_word() {
+        let words: Vec<u64> = (1..=19).collect();
+        assert_eq!(xor_fold(&words), words.iter().fold(0, |a, w| a ^ w));
+        assert_eq!(xor_fold(&[]), 0);
+    }
+
+    #[test]
+    fn bandwidth_probes_report_positive_rates() {
+        for path in [ReadPath::Plain, ReadPath::View] {
+            let bw = read_bandwidth(3 * PROBE_CHUNK * 8 + 24, 2, path);
+            assert_eq!(bw.bytes, 3 * PROBE_CHUNK * 8 + 24);
+            assert_eq!((bw.passes, bw.seconds.len()), (2, 2));
+            assert!(bw.bytes_per_second > 0.0 && bw.bytes_per_second.is_finite(), "{bw:?}");
+            assert!(bw.threads >= 1);
+        }
+        assert_eq!(read_bandwidth(0, 0, ReadPath::Plain).bytes, 8);
+    }
+
+    #[test]
+    fn plain_sum_adds_every_element() {
+        let values: Vec<f64> = (0..(3 * STAGE + 13)).map(|i| i as f64).collect();
+        let n = values.len() as f64;
+        assert_eq!(with_view(&values, plain_sum), n * (n - 1.0) / 2.0);
+        assert_eq!(with_view(&[], plain_sum), 0.0);
+    }
+}
