@@ -94,13 +94,48 @@ const sameCounts = (got, want) => {
   return total === wantTotal && off <= 2e-6 * wantTotal + 2 // bin edges may round differently
 }
 
-function reductionCase({ id, title, op, source, bytesPerElement, inputs = 1, params, check, extra = [] }) {
+// Every call is written out as a user would write it (one function literal per operation and contender), so that no
+// call site is shared between operations: a shared, megamorphic call site with spread arguments costs more than a
+// whole small call.
+const CALLS = {
+  sum: {
+    async: (a) => parabuf.sum(a),
+    sync: (a) => parabuf.sumSync(a),
+    js: (a) => js.sum(a),
+    workers: (a) => pool.sum(a),
+  },
+  minmax: {
+    async: (a) => parabuf.minmax(a),
+    sync: (a) => parabuf.minmaxSync(a),
+    js: (a) => js.minmax(a),
+    workers: (a) => pool.minmax(a),
+  },
+  variance: {
+    async: (a) => parabuf.variance(a),
+    sync: (a) => parabuf.varianceSync(a),
+    js: (a) => js.variance(a),
+    workers: (a) => pool.variance(a),
+  },
+  dot: {
+    async: (a, b) => parabuf.dot(a, b),
+    sync: (a, b) => parabuf.dotSync(a, b),
+    js: (a, b) => js.dot(a, b),
+    workers: (a, b) => pool.dot(a, b),
+  },
+  histogram: {
+    async: (a) => parabuf.histogram(a, HISTOGRAM),
+    sync: (a) => parabuf.histogramSync(a, HISTOGRAM),
+    js: (a) => js.histogram(a, HISTOGRAM.bins, HISTOGRAM.min, HISTOGRAM.max),
+    workers: (a) => pool.histogram(a, HISTOGRAM),
+  },
+}
+
+function reductionCase({ id, title, op, source, bytesPerElement, inputs = 1, check, extra = [] }) {
   const args = (n) => {
     const a = array(source).subarray(0, n)
     return inputs === 2 ? [a, array('f64b').subarray(0, n)] : [a]
   }
-  const sync = `${op}Sync`
-  const jsKernel = { sum: js.sum, minmax: js.minmax, variance: js.variance, dot: js.dot, histogram: js.histogram }[op]
+  const calls = CALLS[op]
   return {
     id,
     title,
@@ -109,15 +144,10 @@ function reductionCase({ id, title, op, source, bytesPerElement, inputs = 1, par
     inputs,
     check,
     contenders: [
-      { id: 'parabuf-async', label: 'parabuf (async)', async: true, make: (n) => bind(args(n), (...x) => parabuf[op](...x, ...(params ? [params] : []))) },
-      { id: 'parabuf-sync', label: 'parabuf (sync)', async: false, make: (n) => bind(args(n), (...x) => parabuf[sync](...x, ...(params ? [params] : []))) },
-      {
-        id: 'js-loop',
-        label: 'JS loop',
-        async: false,
-        make: (n) => bind(args(n), params ? (...x) => jsKernel(...x, params.bins, params.min, params.max) : jsKernel),
-      },
-      { id: 'workers', label: `worker_threads ×${pool.size}`, async: true, make: (n) => bind(args(n), (...x) => pool[op](...x, ...(params ? [params] : []))) },
+      { id: 'parabuf-async', label: 'parabuf (async)', async: true, make: (n) => bind(args(n), calls.async) },
+      { id: 'parabuf-sync', label: 'parabuf (sync)', async: false, make: (n) => bind(args(n), calls.sync) },
+      { id: 'js-loop', label: 'JS loop', async: false, make: (n) => bind(args(n), calls.js) },
+      { id: 'workers', label: `worker_threads ×${pool.size}`, async: true, make: (n) => bind(args(n), calls.workers) },
       ...extra.map((c) => ({ ...c, make: (n) => bind(args(n), c.fn) })),
     ],
   }
@@ -196,7 +226,6 @@ const CASES = [
     op: 'histogram',
     source: 'f64',
     bytesPerElement: 8,
-    params: HISTOGRAM,
     check: sameCounts,
   }),
   sortCase(),

@@ -14,6 +14,10 @@ use crate::ledger::Ledger;
 use crate::region::OwnedBuffer;
 use crate::view::ReadView;
 
+/// Elements per piece of the plain sum: its own constant, so that the baseline stays the same whatever the kernels'
+/// staging size.
+const PLAIN_PIECE: usize = 512;
+
 /// Words (`u64`) per piece of work in the bandwidth probe: 1 MiB, large enough that scheduling costs nothing, small
 /// enough that the pool balances the tail.
 const PROBE_CHUNK: usize = 1 << 17;
@@ -144,9 +148,9 @@ fn time_passes(passes: usize, pass: impl Fn() -> u64) -> Vec<f64> {
 /// per-call costs rather than the cost of waking the pool.
 pub fn plain_sum(view: &ReadView<'_, f64>) -> f64 {
     let piece_sum = |piece: usize| {
-        let start = piece * STAGE;
-        let n = STAGE.min(view.len() - start);
-        let mut stage = [0.0f64; STAGE];
+        let start = piece * PLAIN_PIECE;
+        let n = PLAIN_PIECE.min(view.len() - start);
+        let mut stage = [0.0f64; PLAIN_PIECE];
         view.read_into(start, &mut stage[..n]);
         let mut lanes = [0.0f64; 8];
         let mut groups = stage[..n].chunks_exact(8);
@@ -157,7 +161,7 @@ pub fn plain_sum(view: &ReadView<'_, f64>) -> f64 {
         }
         lanes.iter().sum::<f64>() + groups.remainder().iter().sum::<f64>()
     };
-    let pieces = view.len().div_ceil(STAGE);
+    let pieces = view.len().div_ceil(PLAIN_PIECE);
     if runs_on_caller(view.len().div_ceil(BLOCK)) {
         return (0..pieces).map(piece_sum).sum();
     }

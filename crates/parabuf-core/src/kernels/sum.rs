@@ -10,7 +10,7 @@ use crate::view::ReadView;
 pub(crate) fn int_block_sum<T: Numeric>(block: ReadView<'_, T>) -> i128 {
     let mut total: i128 = 0;
     if std::mem::size_of::<T>() <= 4 {
-        // Up to 32-bit values: a staged piece (STAGE = 512 values below 2^32 in magnitude) sums exactly in an i64,
+        // Up to 32-bit values: a staged piece (at most STAGE values below 2^32 in magnitude) sums exactly in an i64,
         // which vectorises where i128 additions (a carry chain) do not.
         staged(&block, |_, xs| total += i128::from(xs.iter().map(|x| x.to_i128().unwrap_or(0) as i64).sum::<i64>()));
     } else {
