@@ -82,10 +82,10 @@ export function markdown(results) {
       `${machine.totalMemoryGiB} GiB · Node ${machine.node} · ${machine.platform} · load average ${machine.loadAverage.start.join(' / ')} at start, ` +
       `${machine.loadAverage.end.join(' / ')} at end · ${Math.round(results.durationSeconds / 60)} min`,
     '',
-    `**Read limit: ${gbps(limit.bytesPerSecond)} GB/s** — every pool thread XOR-folding u64 words of a ` +
+    `**Read limit: ${gbps(limit.bytesPerSecond)} GB/s** — every pool thread XOR-folding u64 words (prefetched 4 KiB ahead, as the kernels read) of a ` +
       `${(limit.probes[0].plain.bytes / 2 ** 30).toFixed(2)} GiB buffer, best of ${limit.probes[0].plain.seconds.length} passes, ` +
       `measured at the start and the end of the run (best kept). The same probe reading through parabuf's views ` +
-      `(one relaxed atomic load per element, as the kernels read JavaScript memory) reaches ${gbps(limit.viewsBytesPerSecond)} GB/s.`,
+      `(aligned vector copies into a local buffer, as the kernels read JavaScript memory) reaches ${gbps(limit.viewsBytesPerSecond)} GB/s.`,
     '',
     'Cells: median time per call, then throughput in GB/s of input (bytes of every input array / median time) and, for ' +
       `sizes ≥ 1e7, that throughput as a fraction of the read limit. Medians of mitata samples after warm-up.`,

@@ -5,6 +5,9 @@
 //! anything built on them inherits its determinism.
 
 use std::ops::Range;
+use std::sync::OnceLock;
+
+use pulp::{as_arrays, Arch, Simd, WithSimd};
 
 use rayon::prelude::*;
 
@@ -149,11 +152,99 @@ pub(crate) fn merged(parts: impl IntoIterator<Item = Neumaier>) -> Neumaier {
 }
 
 /// The compensated sum of `term(x)` over one block, in [`Lanes`] order.
-#[inline]
+///
+/// The same arithmetic as [`Lanes::add_mapped`], run on the widest vectors the processor has (see [`VectorLanes`]):
+/// the bits of the result are the same on every machine.
 pub(crate) fn compensated_block<T: Element>(block: &ReadView<'_, T>, term: impl Fn(T) -> f64) -> Neumaier {
-    let mut lanes = Lanes::default();
-    staged(block, |_, xs| lanes.add_mapped(xs, &term));
-    lanes.total()
+    simd_arch().dispatch(CompensatedBlock { block, term })
+}
+
+/// [`compensated_block`] as an operation pulp can compile for each instruction set.
+struct CompensatedBlock<'b, 'g, T: Element, F> {
+    block: &'b ReadView<'g, T>,
+    term: F,
+}
+
+impl<T: Element, F: Fn(T) -> f64> WithSimd for CompensatedBlock<'_, '_, T, F> {
+    type Output = Neumaier;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> Neumaier {
+        let mut lanes = VectorLanes::new(simd);
+        let mut terms = [0.0f64; STAGE];
+        let mut last = None;
+        staged(self.block, |_, xs| {
+            let terms = &mut terms[..xs.len()];
+            terms.iter_mut().zip(xs).for_each(|(t, x)| *t = (self.term)(*x));
+            let whole = lanes.add(terms);
+            // Stages are whole groups, so only the block's last stage can end in a partial group: it goes to the
+            // lanes its positions select, after every whole group.
+            if whole < terms.len() {
+                let mut rest = lanes.lanes();
+                rest.add_partial(terms[whole..].iter().copied());
+                last = Some(rest);
+            }
+        });
+        last.unwrap_or_else(|| lanes.lanes()).total()
+    }
+}
+
+/// The instruction sets of this processor that [`VectorLanes`] can use, detected once.
+pub(crate) fn simd_arch() -> Arch {
+    static ARCH: OnceLock<Arch> = OnceLock::new();
+    *ARCH.get_or_init(Arch::new)
+}
+
+/// [`Lanes`] held in SIMD registers: lane `i` is element `i % W` of vector `i / W` (`W` elements per vector: 8 with
+/// AVX-512, 4 with AVX2, 1 without vectors), so term `i` of a group lands in lane `i` exactly as in [`Lanes`], and each
+/// lane sees the same additions in the same order. Vector additions are the IEEE additions of each element, so the
+/// results are bit for bit those of [`Lanes`] whatever the width.
+struct VectorLanes<S: Simd> {
+    simd: S,
+    sums: [S::f64s; LANES],
+    compensations: [S::f64s; LANES],
+}
+
+impl<S: Simd> VectorLanes<S> {
+    /// Vectors per group of [`LANES`] terms.
+    const VECTORS: usize = LANES / S::F64_LANES;
+
+    #[inline(always)]
+    fn new(simd: S) -> Self {
+        let zero = simd.splat_f64s(0.0);
+        VectorLanes { simd, sums: [zero; LANES], compensations: [zero; LANES] }
+    }
+
+    /// Adds the whole groups of `terms` (the first term has a block index that is a multiple of [`LANES`]) and
+    /// returns how many terms that was.
+    #[inline(always)]
+    fn add(&mut self, terms: &[f64]) -> usize {
+        let simd = self.simd;
+        let (groups, _) = as_arrays::<LANES, f64>(terms);
+        for group in groups {
+            let (vectors, _) = S::as_simd_f64s(group);
+            for (j, &x) in vectors.iter().enumerate().take(Self::VECTORS) {
+                // Neumaier::add, one vector of lanes at a time (TwoSum: see there).
+                let sum = self.sums[j];
+                let t = simd.add_f64s(sum, x);
+                let x_part = simd.sub_f64s(t, sum);
+                let error = simd.add_f64s(simd.sub_f64s(sum, simd.sub_f64s(t, x_part)), simd.sub_f64s(x, x_part));
+                self.compensations[j] = simd.add_f64s(self.compensations[j], error);
+                self.sums[j] = t;
+            }
+        }
+        groups.len() * LANES
+    }
+
+    /// The lanes as plain [`Lanes`].
+    #[inline(always)]
+    fn lanes(&self) -> Lanes {
+        let unpack = |vectors: &[S::f64s]| -> [f64; LANES] {
+            let values: &[f64] = bytemuck::cast_slice(&vectors[..Self::VECTORS]);
+            values.try_into().expect("VECTORS vectors hold LANES values")
+        };
+        Lanes { sums: unpack(&self.sums), compensations: unpack(&self.compensations) }
+    }
 }
 
 /// The [`BLOCK`]-sized ranges that cut `0..len`, as `exec::map_blocks` cuts views.
@@ -309,4 +400,63 @@ pub(crate) fn zip_in_place<T: Element, U: Element>(
             xs.iter_mut().zip(other.iter()).for_each(|(x, y)| *x = f(*x, *y));
         });
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::BLOCK;
+    use crate::kernels::testutil::{reference_compensated, with_view, Rng};
+
+    /// Blocks whose lengths end in every kind of partial group and stage, full blocks, and the edge cases.
+    const LENGTHS: [usize; 10] = [0, 1, 7, 8, 9, STAGE - 1, STAGE + 5, 1000, BLOCK - 3, BLOCK];
+
+    fn with_every_instruction_set(values: &[f64], check: impl Fn(&str, Neumaier)) {
+        with_view(values, |view| {
+            check("scalar", CompensatedBlock { block: view, term: |x: f64| x }.with_simd(pulp::Scalar));
+            #[cfg(target_arch = "x86_64")]
+            {
+                if let Some(simd) = pulp::x86::V3::try_new() {
+                    check("AVX2", CompensatedBlock { block: view, term: |x: f64| x }.with_simd(simd));
+                }
+                if let Some(simd) = pulp::x86::V4::try_new() {
+                    check("AVX-512", CompensatedBlock { block: view, term: |x: f64| x }.with_simd(simd));
+                }
+            }
+            check("dispatched", compensated_block(view, |x: f64| x));
+        });
+    }
+
+    #[test]
+    fn every_instruction_set_gives_the_bits_of_the_sequential_lanes() {
+        let mut rng = Rng::new(7);
+        for len in LENGTHS {
+            let values: Vec<f64> = (0..len).map(|_| rng.wide_f64()).collect();
+            let mut lanes = Lanes::default();
+            lanes.add_mapped(&values, &|x| x);
+            let sequential = lanes.total();
+            assert_eq!(sequential.value().to_bits(), reference_compensated(&values).to_bits(), "{len} values");
+            with_every_instruction_set(&values, |set, got| {
+                assert_eq!(got.parts(), sequential.parts(), "{set}, {len} values");
+            });
+        }
+    }
+
+    #[test]
+    fn special_values_keep_their_meaning_on_every_instruction_set() {
+        for special in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN, -0.0] {
+            for at in [0, 5, 8, 13, STAGE + 2] {
+                let mut values = vec![1.5f64; STAGE + 3];
+                values[at] = special;
+                let want = reference_compensated(&values);
+                with_every_instruction_set(&values, |set, got| {
+                    let got = got.value();
+                    assert!(
+                        got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                        "{set}: {got} vs {want}"
+                    );
+                });
+            }
+        }
+    }
 }
