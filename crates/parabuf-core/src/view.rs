@@ -9,7 +9,9 @@
 //! every supported target, and they make concurrent access by another thread a *race on values* rather than a data
 //! race in Rust's sense: a kernel may see old or new values when JavaScript writes during an operation, but never
 //! undefined behaviour on the Rust side. Kernels that want tight loops copy a block into a local buffer with
-//! [`ReadView::read_into`] and compute on that.
+//! [`ReadView::read_into`] and compute on that. On x86-64 that bulk copy reads the 16-byte-aligned middle of the block
+//! with aligned vector loads in inline assembly (see `copy_from_shared`): each naturally aligned element inside such a
+//! load is read in one access, so the guarantee is the same — old or new value, never a torn element.
 
 use std::fmt;
 use std::marker::PhantomData;
