@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::exec::{pool, runs_on_caller, Cancel, BLOCK};
-use crate::kernels::numeric::Neumaier;
+use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::view::{Element, ReadView, WriteView};
 
 /// Elements copied from shared memory into a local buffer at a time. A multiple of [`LANES`], so lane assignment never
@@ -151,31 +151,34 @@ pub(crate) fn merged(parts: impl IntoIterator<Item = Neumaier>) -> Neumaier {
     acc
 }
 
-/// The compensated sum of `term(x)` over one block, in [`Lanes`] order.
+/// The compensated sum of one block's values (as doubles), in [`Lanes`] order.
 ///
 /// The same arithmetic as [`Lanes::add_mapped`], run on the widest vectors the processor has (see [`VectorLanes`]):
 /// the bits of the result are the same on every machine.
-pub(crate) fn compensated_block<T: Element>(block: &ReadView<'_, T>, term: impl Fn(T) -> f64) -> Neumaier {
-    simd_arch().dispatch(CompensatedBlock { block, term })
+pub(crate) fn compensated_block<T: Numeric>(block: &ReadView<'_, T>) -> Neumaier {
+    simd_arch().dispatch(CompensatedBlock { block })
 }
 
 /// [`compensated_block`] as an operation pulp can compile for each instruction set.
-struct CompensatedBlock<'b, 'g, T: Element, F> {
+struct CompensatedBlock<'b, 'g, T: Numeric> {
     block: &'b ReadView<'g, T>,
-    term: F,
 }
 
-impl<T: Element, F: Fn(T) -> f64> WithSimd for CompensatedBlock<'_, '_, T, F> {
+impl<T: Numeric> WithSimd for CompensatedBlock<'_, '_, T> {
     type Output = Neumaier;
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> Neumaier {
         let mut lanes = VectorLanes::new(simd);
-        let mut terms = [0.0f64; STAGE];
+        let mut converted = [0.0f64; STAGE];
         let mut last = None;
         staged(self.block, |_, xs| {
-            let terms = &mut terms[..xs.len()];
-            terms.iter_mut().zip(xs).for_each(|(t, x)| *t = (self.term)(*x));
+            // Doubles go to the lanes straight from the stage: a second copy costs a sixth of the time from memory.
+            let terms = T::as_doubles(xs).unwrap_or_else(|| {
+                let converted = &mut converted[..xs.len()];
+                converted.iter_mut().zip(xs).for_each(|(t, x)| *t = x.to_f64());
+                converted
+            });
             let whole = lanes.add(terms);
             // Stages are whole groups, so only the block's last stage can end in a partial group: it goes to the
             // lanes its positions select, after every whole group.
@@ -413,17 +416,17 @@ mod tests {
 
     fn with_every_instruction_set(values: &[f64], check: impl Fn(&str, Neumaier)) {
         with_view(values, |view| {
-            check("scalar", CompensatedBlock { block: view, term: |x: f64| x }.with_simd(pulp::Scalar));
+            check("scalar", CompensatedBlock { block: view }.with_simd(pulp::Scalar));
             #[cfg(target_arch = "x86_64")]
             {
                 if let Some(simd) = pulp::x86::V3::try_new() {
-                    check("AVX2", CompensatedBlock { block: view, term: |x: f64| x }.with_simd(simd));
+                    check("AVX2", CompensatedBlock { block: view }.with_simd(simd));
                 }
                 if let Some(simd) = pulp::x86::V4::try_new() {
-                    check("AVX-512", CompensatedBlock { block: view, term: |x: f64| x }.with_simd(simd));
+                    check("AVX-512", CompensatedBlock { block: view }.with_simd(simd));
                 }
             }
-            check("dispatched", compensated_block(view, |x: f64| x));
+            check("dispatched", compensated_block(view));
         });
     }
 

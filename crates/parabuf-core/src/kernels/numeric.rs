@@ -24,6 +24,14 @@ pub trait Numeric: Element + PartialOrd {
     /// The exact value for integer types; `None` for floats.
     fn to_i128(self) -> Option<i128>;
 
+    /// `values` as doubles without converting, when the type is `f64`; `None` otherwise. Lets a kernel skip copying
+    /// terms it would otherwise convert one by one.
+    #[inline(always)]
+    fn as_doubles(values: &[Self]) -> Option<&[f64]> {
+        let _ = values;
+        None
+    }
+
     /// The value as JavaScript reads it from an array of this type: a bigint for 64-bit integers, else a number.
     #[inline]
     fn to_scalar(self) -> Scalar {
@@ -84,6 +92,10 @@ impl Numeric for f64 {
     #[inline(always)]
     fn to_i128(self) -> Option<i128> {
         None
+    }
+    #[inline(always)]
+    fn as_doubles(values: &[f64]) -> Option<&[f64]> {
+        Some(values)
     }
 }
 

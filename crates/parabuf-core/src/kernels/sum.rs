@@ -28,7 +28,7 @@ pub(crate) fn float_sum<T: Numeric>(
     cancel: &Cancel,
     operation: &'static str,
 ) -> Result<Neumaier> {
-    Ok(merged(map_blocks(view, cancel, operation, |block| compensated_block(&block, T::to_f64))?))
+    Ok(merged(map_blocks(view, cancel, operation, |block| compensated_block(&block))?))
 }
 
 /// The exact integer sum of `view`.
