@@ -196,7 +196,7 @@ impl<'g, T: Element> ReadView<'g, T> {
     ///
     /// # Panics
     /// When the range reaches past the end.
-    #[inline]
+    #[inline(always)]
     pub fn read_into(&self, start: usize, out: &mut [T]) {
         let end = start.checked_add(out.len()).expect("range overflow");
         assert!(end <= self.len, "range {start}..{end} out of bounds for {}", self.len);
@@ -279,6 +279,37 @@ unsafe fn copy_from_shared<T: Element>(src: *const T, out: &mut [T], ahead: usiz
     }
 }
 
+/// The loop of [`copy_vectors`]: `groups` times, four aligned 16-byte loads (`$load`) from `$src` and four stores
+/// (`$store`) to `$dst`, 64 bytes each time. Must be used inside an `unsafe` block whose obligations cover those bytes.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+macro_rules! copy_groups {
+    ($load:literal, $store:literal, $src:expr, $dst:expr, $groups:expr) => {
+        std::arch::asm!(
+            "2:",
+            concat!($load, " {a}, xmmword ptr [{src}]"),
+            concat!($load, " {b}, xmmword ptr [{src} + 16]"),
+            concat!($load, " {c}, xmmword ptr [{src} + 32]"),
+            concat!($load, " {d}, xmmword ptr [{src} + 48]"),
+            concat!($store, " xmmword ptr [{dst}], {a}"),
+            concat!($store, " xmmword ptr [{dst} + 16], {b}"),
+            concat!($store, " xmmword ptr [{dst} + 32], {c}"),
+            concat!($store, " xmmword ptr [{dst} + 48], {d}"),
+            "add {src}, 64",
+            "add {dst}, 64",
+            "dec {groups}",
+            "jnz 2b",
+            src = inout(reg) $src => _,
+            dst = inout(reg) $dst => _,
+            groups = inout(reg) $groups => _,
+            a = out(xmm_reg) _,
+            b = out(xmm_reg) _,
+            c = out(xmm_reg) _,
+            d = out(xmm_reg) _,
+            options(nostack),
+        )
+    };
+}
+
 /// Copies a leading part of `out.len()` elements at `src` into `out` with aligned 16-byte vector loads (see
 /// [`copy_from_shared`]) and returns how many elements it copied: none when there are fewer than 64 bytes past the
 /// first 16-byte boundary.
@@ -300,35 +331,21 @@ unsafe fn copy_vectors<T: Element>(src: *const T, out: &mut [T]) -> usize {
         *slot = unsafe { T::load(src.wrapping_add(i)) };
     }
     let groups = (bytes - head * size) / GROUP;
-    // SAFETY: `src + head` is 16-byte aligned (head elements reach the next multiple of 16; element sizes
-    // divide 16) and the `groups * 64` bytes from there lie within the caller's valid range; they go to
-    // `out[head..]`, which holds at least as many bytes and is exclusively ours. `groups` is at least 1, so
-    // the loop runs at least once. The block touches only those bytes, the four vector registers it names and
-    // the three registers it consumes.
-    unsafe {
-        std::arch::asm!(
-            "2:",
-            "movaps {a}, xmmword ptr [{src}]",
-            "movaps {b}, xmmword ptr [{src} + 16]",
-            "movaps {c}, xmmword ptr [{src} + 32]",
-            "movaps {d}, xmmword ptr [{src} + 48]",
-            "movups xmmword ptr [{dst}], {a}",
-            "movups xmmword ptr [{dst} + 16], {b}",
-            "movups xmmword ptr [{dst} + 32], {c}",
-            "movups xmmword ptr [{dst} + 48], {d}",
-            "add {src}, 64",
-            "add {dst}, 64",
-            "dec {groups}",
-            "jnz 2b",
-            src = inout(reg) src.wrapping_add(head) => _,
-            dst = inout(reg) out.as_mut_ptr().wrapping_add(head) => _,
-            groups = inout(reg) groups => _,
-            a = out(xmm_reg) _,
-            b = out(xmm_reg) _,
-            c = out(xmm_reg) _,
-            d = out(xmm_reg) _,
-            options(nostack),
-        );
+    let (src, dst) = (src.wrapping_add(head), out.as_mut_ptr().wrapping_add(head));
+    // Both copies below rest on this: `src` is now 16-byte aligned (head elements reach the next multiple of 16;
+    // element sizes divide 16) and the `groups * 64` bytes from there lie within the caller's valid range; they go
+    // to `out[head..]`, which holds at least as many bytes and is exclusively ours. `groups` is at least 1, so the
+    // loop runs at least once. The block touches only those bytes, the four vector registers it names and the three
+    // registers it consumes.
+    //
+    // Inside AVX code (the kernels' SIMD paths) legacy SSE instructions would pay a transition on every load, so the
+    // copy uses the VEX encoding of the same 16-byte moves wherever there is AVX.
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: as above; the VEX encoding runs only here, where the processor has AVX.
+        unsafe { copy_groups!("vmovaps", "vmovups", src, dst, groups) };
+    } else {
+        // SAFETY: as above; SSE2 is part of every x86-64 processor.
+        unsafe { copy_groups!("movaps", "movups", src, dst, groups) };
     }
     head + groups * GROUP / size
 }

@@ -103,13 +103,11 @@ pub(crate) mod testutil {
     pub(crate) fn reference_compensated(terms: &[f64]) -> f64 {
         let mut total = Neumaier::default();
         for block in terms.chunks(BLOCK) {
-            let mut lanes = [Neumaier::default(); 8];
+            let mut lanes = [Neumaier::default(); crate::kernels::blocks::LANES];
             for (i, x) in block.iter().enumerate() {
-                lanes[i % 8].add(*x);
+                lanes[i % crate::kernels::blocks::LANES].add(*x);
             }
-            let mut block_total = Neumaier::default();
-            lanes.iter().for_each(|lane| block_total.merge(*lane));
-            total.merge(block_total);
+            total.merge(crate::kernels::blocks::fold_lanes(&mut lanes));
         }
         total.value()
     }
