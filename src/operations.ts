@@ -26,6 +26,11 @@ interface Prepared {
   readonly handle: NativeExport | undefined
 }
 
+/** The binding's code for each operation name: the binding takes a number, which crosses into Rust for free. */
+const OPERATION_CODE: Readonly<Record<string, number>> = Object.fromEntries(
+  native.operationNames().map((name, code) => [name, code]),
+)
+
 /** The operations that take two arrays (`dot(a, b)`, `add(dst, src)`); every other one takes one. */
 const TWO_ARRAYS: ReadonlySet<string> = new Set(['dot', 'add'])
 
@@ -36,6 +41,11 @@ function refuseResizable(array: NumericArray, operation: string): void {
       `${operation}() cannot run off the JavaScript thread on a resizable ArrayBuffer: shrinking it while a native thread reads it would crash the process. Use ${operation}Sync(), or copy into a fixed-length buffer`,
     )
   }
+}
+
+/** {@link nativeView}, naming the argument only when it is needed (a Float16Array), so other calls build no string. */
+function viewFor(array: NumericArray, kind: Kind, operation: string, what: string): ArrayBufferView {
+  return kind === Kind.Float16 ? nativeView(array, kind, `${operation}() ${what} argument`) : array
 }
 
 function prepare(value: unknown, what: string, operation: string, async: boolean): Prepared {
@@ -52,11 +62,12 @@ function prepare(value: unknown, what: string, operation: string, async: boolean
     }
     // An export handle does not make a resizable buffer safe off-thread: its resize() guard can be bypassed.
     if (async) refuseResizable(array, operation)
-    return { array, view: nativeView(array, value[KIND], `${operation}() ${what} argument`), kind: value[KIND], handle: value[NATIVE] }
+    const kind = value[KIND]
+    return { array, view: viewFor(array, kind, operation, what), kind, handle: value[NATIVE] }
   }
   const { array, kind } = requireArray(value, what)
   if (async) refuseResizable(array, operation)
-  return { array, view: nativeView(array, kind, `${operation}() ${what} argument`), kind, handle: undefined }
+  return { array, view: viewFor(array, kind, operation, what), kind, handle: undefined }
 }
 
 /** Runs `operation` synchronously on one or two arrays. */
@@ -65,9 +76,10 @@ export function runSync(operation: string, params: OpParams | undefined, a: unkn
   const two = TWO_ARRAYS.has(operation)
   try {
     const first = prepare(a, two ? '"a"' : 'first', operation, false)
-    if (!two) return native.runSync(operation, params, first.view, first.kind, first.handle)
+    const code = OPERATION_CODE[operation]!
+    if (!two) return native.runSync(code, params, first.view, first.kind, first.handle)
     const second = prepare(b, '"b"', operation, false)
-    return native.runSync(operation, params, first.view, first.kind, first.handle, second.view, second.kind, second.handle)
+    return native.runSync(code, params, first.view, first.kind, first.handle, second.view, second.kind, second.handle)
   } catch (error) {
     throw translate(error)
   }
@@ -102,7 +114,7 @@ export async function runAsync(
       signal.addEventListener('abort', onAbort, { once: true })
     }
     const started = native.runAsync(
-      operation,
+      OPERATION_CODE[operation]!,
       params,
       token,
       first.view,

@@ -4,6 +4,7 @@
 //! here ([`KeepAlive`]). Everything after this module works with regions, guards and views.
 
 use std::ffi::c_void;
+use std::fmt;
 use std::ptr;
 use std::sync::Arc;
 
@@ -47,56 +48,67 @@ fn kind_of_napi_type(t: sys::napi_typedarray_type) -> Option<ElementKind> {
     })
 }
 
+/// What `napi_get_typedarray_info` reports.
+struct RawInfo {
+    napi_type: sys::napi_typedarray_type,
+    length: usize,
+    data: *mut c_void,
+    buffer: sys::napi_value,
+    byte_offset: usize,
+}
+
+/// Asks Node-API about `value`; `None` when it is not a typed array.
+fn raw_info(raw_env: sys::napi_env, value: &Unknown<'_>) -> Result<Option<RawInfo>, Error> {
+    let mut info = RawInfo { napi_type: 0, length: 0, data: ptr::null_mut(), buffer: ptr::null_mut(), byte_offset: 0 };
+    // SAFETY: env and value are the live handles of the current call; every out-pointer is a field of a live local.
+    // Node-API checks the value's type itself and answers napi_invalid_arg, touching nothing, when it is not a typed
+    // array.
+    let code = unsafe {
+        sys::napi_get_typedarray_info(
+            raw_env,
+            value.raw(),
+            &mut info.napi_type,
+            &mut info.length,
+            &mut info.data,
+            &mut info.buffer,
+            &mut info.byte_offset,
+        )
+    };
+    if code == sys::Status::napi_invalid_arg {
+        return Ok(None);
+    }
+    status(code, "napi_get_typedarray_info")?;
+    Ok(Some(info))
+}
+
 /// Reads a typed array's data pointer and length, refusing detached arrays.
 ///
 /// The returned region is valid for as long as the typed array's `ArrayBuffer` is reachable and neither detached nor
 /// shrunk: callers keep the array alive (it is an argument of the running call, or held by a [`KeepAlive`]) for as
 /// long as any guard on the region lives, and the facade refuses resizable buffers for work that outlives the call.
+/// `what` names the argument in error messages; it is formatted only when there is an error.
 ///
 /// # Errors
 /// `ERR_INVALID_ARG_TYPE` for a value that is not a typed array, `ERR_PARABUF_DETACHED` for a detached one.
-pub fn typed_array(env: &Env, value: &Unknown<'_>, what: &str) -> Result<TypedArrayInfo, Error> {
+pub fn typed_array(env: &Env, value: &Unknown<'_>, what: &dyn fmt::Display) -> Result<TypedArrayInfo, Error> {
     let raw_env = env.raw();
-    let raw_value = value.raw();
-    let mut is_typed_array = false;
-    // SAFETY: env and value are the live handles of the current call.
-    status(unsafe { sys::napi_is_typedarray(raw_env, raw_value, &mut is_typed_array) }, "napi_is_typedarray")?;
-    if !is_typed_array {
+    let Some(info) = raw_info(raw_env, value)? else {
         return Err(Error::arg_type(format!("{what} must be a TypedArray")));
-    }
-    let mut napi_type: sys::napi_typedarray_type = 0;
-    let mut length = 0usize;
-    let mut data: *mut c_void = ptr::null_mut();
-    let mut buffer: sys::napi_value = ptr::null_mut();
-    let mut byte_offset = 0usize;
-    status(
-        // SAFETY: value is a typed array (checked above); every out-pointer is a live local.
-        unsafe {
-            sys::napi_get_typedarray_info(
-                raw_env,
-                raw_value,
-                &mut napi_type,
-                &mut length,
-                &mut data,
-                &mut buffer,
-                &mut byte_offset,
-            )
-        },
-        "napi_get_typedarray_info",
-    )?;
-    if is_detached(raw_env, buffer)? {
+    };
+    if is_detached(raw_env, info.buffer)? {
         return Err(Error::Detached { what: what.to_string() });
     }
-    let napi_kind = kind_of_napi_type(napi_type);
+    let napi_kind = kind_of_napi_type(info.napi_type);
     let element_size = napi_kind.map_or(1, ElementKind::size);
-    let byte_length = length
+    let byte_length = info
+        .length
         .checked_mul(element_size)
         .ok_or_else(|| Error::out_of_range(format!("{what} is larger than the address space")))?;
     // SAFETY: Node-API just reported `data` as the first byte of this live, attached typed array and `byte_length` as
     // its size; the obligation to keep it alive while guards live is passed on to our callers (see this function's
     // documentation), and Rust forms no reference to these bytes.
-    let region = unsafe { Region::new(data.cast(), byte_length) };
-    Ok(TypedArrayInfo { napi_kind, region, byte_offset })
+    let region = unsafe { Region::new(info.data.cast(), byte_length) };
+    Ok(TypedArrayInfo { napi_kind, region, byte_offset: info.byte_offset })
 }
 
 fn is_detached(raw_env: sys::napi_env, buffer: sys::napi_value) -> Result<bool, Error> {
@@ -112,29 +124,12 @@ fn is_detached(raw_env: sys::napi_env, buffer: sys::napi_value) -> Result<bool, 
 /// Whether the buffer behind a typed array has been detached since the call that handed it to us.
 ///
 /// # Errors
-/// Only when Node-API fails.
+/// Only when Node-API fails (the value was checked to be a typed array when it entered).
 pub fn typed_array_is_detached(env: &Env, value: &Unknown<'_>) -> Result<bool, Error> {
-    let mut napi_type: sys::napi_typedarray_type = 0;
-    let mut length = 0usize;
-    let mut data: *mut c_void = ptr::null_mut();
-    let mut buffer: sys::napi_value = ptr::null_mut();
-    let mut byte_offset = 0usize;
-    status(
-        // SAFETY: value was checked to be a typed array when it entered; every out-pointer is a live local.
-        unsafe {
-            sys::napi_get_typedarray_info(
-                env.raw(),
-                value.raw(),
-                &mut napi_type,
-                &mut length,
-                &mut data,
-                &mut buffer,
-                &mut byte_offset,
-            )
-        },
-        "napi_get_typedarray_info",
-    )?;
-    is_detached(env.raw(), buffer)
+    match raw_info(env.raw(), value)? {
+        Some(info) => is_detached(env.raw(), info.buffer),
+        None => Err(Error::internal("an argument stopped being a typed array".to_string())),
+    }
 }
 
 /// A strong reference that keeps a JavaScript object (and so its memory) alive while native code uses it.

@@ -103,7 +103,7 @@ fn parse_mode(mode: &str) -> Result<Mode, Error> {
 pub fn export_open(env: Env, array: Unknown<'_>, kind: u32, mode: String) -> napi::Result<NativeExport> {
     let open = || -> Result<NativeExport, Error> {
         let mode = parse_mode(&mode)?;
-        let info = intake::typed_array(&env, &array, "borrow() argument")?;
+        let info = intake::typed_array(&env, &array, &"borrow() argument")?;
         let kind = ElementKind::from_code(kind)?;
         let cell = match mode {
             Mode::Read => ExportCell::from_read(Ledger::global().read(info.region)?),
@@ -132,7 +132,7 @@ pub struct ExportEntry {
 /// The live exports sharing bytes with `array`.
 #[napi]
 pub fn exports_overlapping(env: Env, array: Unknown<'_>) -> napi::Result<Vec<ExportEntry>> {
-    let info = intake::typed_array(&env, &array, "exportsOf() argument").map_err(|e| to_napi(&env, &e))?;
+    let info = intake::typed_array(&env, &array, &"exportsOf() argument").map_err(|e| to_napi(&env, &e))?;
     let base = info.region.addr() - info.byte_offset;
     Ok(Ledger::global()
         .exports_overlapping(info.region)
@@ -202,7 +202,38 @@ fn scalar_of(value: Option<Either<f64, BigInt>>, what: &str) -> Result<Scalar, E
     }
 }
 
-fn parse_op(name: &str, params: Option<OpParams>) -> Result<Op, Error> {
+/// Every operation the facade can ask for, by code: the facade passes an operation's index in this list (read once
+/// through [`operation_names`]) rather than its name, so no call converts a string.
+const OPERATIONS: [&str; 17] = [
+    "sum",
+    "mean",
+    "min",
+    "max",
+    "minmax",
+    "argmin",
+    "argmax",
+    "variance",
+    "std",
+    "dot",
+    "norm",
+    "histogram",
+    "fill",
+    "scale",
+    "add",
+    "sort",
+    "__panic",
+];
+
+/// The operation names, in the order of their codes.
+#[napi]
+pub fn operation_names() -> Vec<&'static str> {
+    OPERATIONS.to_vec()
+}
+
+fn parse_op(code: u32, params: Option<OpParams>) -> Result<Op, Error> {
+    let Some(name) = OPERATIONS.get(code as usize) else {
+        return Err(Error::internal(format!("unknown operation code {code}")));
+    };
     let params = params.unwrap_or(OpParams {
         ddof: None,
         bins: None,
@@ -213,7 +244,7 @@ fn parse_op(name: &str, params: Option<OpParams>) -> Result<Op, Error> {
         offset: None,
     });
     let ddof = params.ddof.unwrap_or(0.0);
-    Ok(match name {
+    Ok(match *name {
         "sum" => Op::Sum,
         "mean" => Op::Mean,
         "min" => Op::Min,
@@ -233,8 +264,7 @@ fn parse_op(name: &str, params: Option<OpParams>) -> Result<Op, Error> {
         },
         "add" => Op::Add,
         "sort" => Op::Sort,
-        "__panic" => Op::SelfTestPanic,
-        other => return Err(Error::internal(format!("unknown operation '{other}'"))),
+        _ => Op::SelfTestPanic,
     })
 }
 
@@ -248,16 +278,15 @@ fn with_inputs<R>(
     b_handle: Option<&NativeExport>,
     f: impl FnOnce(&[ArgIn<'_, '_>]) -> R,
 ) -> R {
-    let mut inputs = vec![ArgIn { array: a, kind: a_kind, handle: a_handle.map(|h| &h.cell) }];
-    if let Some(b) = b {
-        inputs.push(ArgIn { array: b, kind: b_kind.unwrap_or(u32::MAX), handle: b_handle.map(|h| &h.cell) });
+    // A handle's own kind wins over the code the facade passed beside it.
+    fn input<'a, 'env>(array: &'a Unknown<'env>, kind: u32, handle: Option<&'a NativeExport>) -> ArgIn<'a, 'env> {
+        ArgIn { array, kind: handle.map_or(kind, |h| h.kind.code()), handle: handle.map(|h| &h.cell) }
     }
-    for (input, handle) in inputs.iter_mut().zip([a_handle, b_handle]) {
-        if let Some(h) = handle {
-            input.kind = h.kind.code();
-        }
+    let first = input(a, a_kind, a_handle);
+    match b {
+        Some(b) => f(&[first, input(b, b_kind.unwrap_or(u32::MAX), b_handle)]),
+        None => f(&[first]),
     }
-    f(&inputs)
 }
 
 /// Runs an operation synchronously.
@@ -265,7 +294,7 @@ fn with_inputs<R>(
 #[allow(clippy::too_many_arguments)]
 pub fn run_sync(
     env: Env,
-    op: String,
+    op: u32,
     params: Option<OpParams>,
     a: Unknown<'_>,
     a_kind: u32,
@@ -274,7 +303,7 @@ pub fn run_sync(
     b_kind: Option<u32>,
     b_handle: Option<&NativeExport>,
 ) -> napi::Result<JsOutput> {
-    let op = parse_op(&op, params).map_err(|e| to_napi(&env, &e))?;
+    let op = parse_op(op, params).map_err(|e| to_napi(&env, &e))?;
     with_inputs(&a, a_kind, a_handle, b.as_ref(), b_kind, b_handle, |inputs| operation::run_now(&env, &op, inputs))
 }
 
@@ -284,7 +313,7 @@ pub fn run_sync(
 #[allow(clippy::too_many_arguments)]
 pub fn run_async<'env>(
     env: &'env Env,
-    op: String,
+    op: u32,
     params: Option<OpParams>,
     cancel: Option<&CancelToken>,
     a: Unknown<'_>,
@@ -294,7 +323,7 @@ pub fn run_async<'env>(
     b_kind: Option<u32>,
     b_handle: Option<&NativeExport>,
 ) -> napi::Result<AsyncOutput<'env>> {
-    let op = parse_op(&op, params).map_err(|e| to_napi(env, &e))?;
+    let op = parse_op(op, params).map_err(|e| to_napi(env, &e))?;
     let cancel = cancel.map(|c| c.inner.clone()).unwrap_or_default();
     with_inputs(&a, a_kind, a_handle, b.as_ref(), b_kind, b_handle, |inputs| {
         operation::run_later(env, op, inputs, cancel)
@@ -368,7 +397,7 @@ pub fn bench_read_bandwidth(bytes: f64, passes: u32, through_views: Option<bool>
 #[napi]
 pub fn bench_plain_sum(env: Env, array: Unknown<'_>) -> napi::Result<f64> {
     let run = || -> Result<f64, Error> {
-        let info = intake::typed_array(&env, &array, "benchPlainSum() argument")?;
+        let info = intake::typed_array(&env, &array, &"benchPlainSum() argument")?;
         if info.napi_kind != Some(ElementKind::Float64) {
             return Err(Error::arg_type("benchPlainSum() needs a Float64Array"));
         }

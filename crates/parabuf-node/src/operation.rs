@@ -1,6 +1,7 @@
 //! Running an operation: take or borrow the exports its arrays need, run the core kernel inline or on the pool, and
 //! hand back the result and the exports on the JavaScript thread.
 
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use napi::bindgen_prelude::{Either, Either5, Float64Array};
@@ -8,6 +9,7 @@ use napi::{Env, JsValue, Unknown};
 use parabuf_core::{
     execute, pool, runs_inline, Arg, Cancel, ElementKind, Error, ExportCell, Ledger, Lent, Mode, Op, Output, Scalar,
 };
+use smallvec::SmallVec;
 
 use crate::errors::to_napi;
 use crate::inflight;
@@ -62,11 +64,12 @@ pub struct ArgIn<'a, 'env> {
 
 /// The exports of one operation's arrays. Dropping it gives lent exports back to their handles and releases the rest;
 /// so every path (result, error, abort, an environment torn down before the result is delivered) cleans the ledger.
+/// Inline storage for the (at most two) arguments: a call allocates nothing for them.
 #[derive(Default)]
 pub struct Leases {
     /// The arguments, in order.
-    pub args: Vec<Arg>,
-    homes: Vec<Option<Arc<Mutex<ExportCell>>>>,
+    pub args: SmallVec<[Arg; 2]>,
+    homes: SmallVec<[Option<Arc<Mutex<ExportCell>>>; 2]>,
 }
 
 impl Drop for Leases {
@@ -80,7 +83,7 @@ impl Drop for Leases {
 }
 
 /// Checks that the facade's kind code matches what Node-API reports about the array.
-fn checked_kind(code: u32, reported: Option<ElementKind>, what: &str) -> Result<ElementKind, Error> {
+fn checked_kind(code: u32, reported: Option<ElementKind>, what: &dyn fmt::Display) -> Result<ElementKind, Error> {
     let kind = ElementKind::from_code(code)?;
     let matches = reported == Some(kind) || (kind == ElementKind::Float16 && reported == Some(ElementKind::Uint16));
     if !matches {
@@ -90,6 +93,21 @@ fn checked_kind(code: u32, reported: Option<ElementKind>, what: &str) -> Result<
         )));
     }
     Ok(kind)
+}
+
+/// "sum() argument", "dot() argument 2": formatted only when an error message needs it.
+struct ArgumentName {
+    operation: &'static str,
+    position: Option<usize>,
+}
+
+impl fmt::Display for ArgumentName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some(position) => write!(f, "{}() argument {position}", self.operation),
+            None => write!(f, "{}() argument", self.operation),
+        }
+    }
 }
 
 /// Takes the exports `op` needs on `inputs`: lent from their handles, or freshly acquired from the global ledger.
@@ -103,11 +121,7 @@ pub fn lease(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> Result<Leases, Err
     }
     let mut leases = Leases::default();
     for (index, (input, mode)) in inputs.iter().zip(modes).enumerate() {
-        let what = if inputs.len() == 1 {
-            format!("{}() argument", op.name())
-        } else {
-            format!("{}() argument {}", op.name(), index + 1)
-        };
+        let what = ArgumentName { operation: op.name(), position: (inputs.len() > 1).then_some(index + 1) };
         let (kind, lent) = match input.handle {
             Some(cell) => {
                 let kind = ElementKind::from_code(input.kind)?;
