@@ -298,7 +298,7 @@ function probe(when) {
   const views = native.benchReadBandwidth(bytes, passes, true)
   log(
     `read limit (${when}): ${(plain.bytesPerSecond / 1e9).toFixed(2)} GB/s with plain loads, ` +
-      `${(views.bytesPerSecond / 1e9).toFixed(2)} GB/s through views (per-element relaxed atomic loads), ` +
+      `${(views.bytesPerSecond / 1e9).toFixed(2)} GB/s through views (staged copies, as the kernels read), ` +
       `${plain.threads} threads, ${(bytes / 2 ** 30).toFixed(2)} GiB × ${passes} passes, best pass`,
   )
   return { when, plain, views }
