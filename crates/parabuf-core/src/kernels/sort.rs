@@ -13,7 +13,7 @@ use std::mem;
 use rayon::prelude::*;
 
 use crate::error::Result;
-use crate::exec::{pool, threads, Cancel, BLOCK};
+use crate::exec::{pool, threads, yield_point, Cancel, BLOCK};
 use crate::kernels::blocks::{fold_ranges, staged, STAGE};
 use crate::kernels::order::{Key, Ordered};
 use crate::view::{ReadView, WriteView};
@@ -31,6 +31,8 @@ const CACHE_BYTES: usize = 1 << 19;
 const TINY: usize = 256;
 /// Buckets of at least this many keys are split by every thread at once rather than by one.
 const PARALLEL_MIN: usize = 1 << 18;
+/// Keys a long pass handles between two [`yield_point`]s: well under a millisecond of work.
+const YIELD_KEYS: usize = 1 << 16;
 
 /// Per-bucket counts of one digit.
 type Counts = Vec<usize>;
@@ -114,6 +116,7 @@ fn write_keys<T: Ordered>(view: WriteView<'_, T>, keys: &[T::Key]) {
     let chunks = view.into_chunks(BLOCK);
     pool().install(|| {
         chunks.into_par_iter().zip(keys.par_chunks(BLOCK)).for_each(|(mut chunk, keys)| {
+            yield_point();
             let mut stage = [T::default(); STAGE];
             for (i, keys) in keys.chunks(STAGE).enumerate() {
                 for (s, k) in stage.iter_mut().zip(keys) {
@@ -182,13 +185,17 @@ fn counting_sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<
 /// Counts of one digit over `keys`.
 fn digit_counts<K: Key>(keys: &[K], shift: u32) -> Counts {
     let mut counts = vec![0usize; RADIX];
-    keys.iter().for_each(|k| counts[digit(*k, shift)] += 1);
+    for keys in keys.chunks(YIELD_KEYS) {
+        yield_point();
+        keys.iter().for_each(|k| counts[digit(*k, shift)] += 1);
+    }
     counts
 }
 
 /// Sorts the keys in `a` by their lowest `digits` digits (the higher ones being equal throughout), using `b` as
 /// scratch; the result ends in `a` if `into_a`, else in `b`.
 fn sort_level<K: Key>(a: &mut [K], b: &mut [K], digits: u32, into_a: bool, cancel: &Cancel) -> Result<()> {
+    yield_point();
     let n = a.len();
     if digits == 0 || n <= TINY {
         if digits > 0 {
@@ -281,10 +288,13 @@ fn scatter<K: Key>(src: &[K], dst: &mut [K], shift: u32, counts: &[Counts], chun
     pool().install(|| {
         src.par_chunks(chunk).zip(pieces).for_each(|(keys, mut pieces)| {
             let mut filled = [0usize; RADIX];
-            for key in keys {
-                let d = digit(*key, shift);
-                pieces[d][filled[d]] = *key;
-                filled[d] += 1;
+            for keys in keys.chunks(YIELD_KEYS) {
+                yield_point();
+                for key in keys {
+                    let d = digit(*key, shift);
+                    pieces[d][filled[d]] = *key;
+                    filled[d] += 1;
+                }
             }
         });
     });
