@@ -117,15 +117,21 @@ export function markdown(results) {
   lines.push(
     '## Event-loop lag',
     '',
-    `Largest delay of a 1 ms \`setInterval\` timer while an async call is in flight (ms). Around async calls that do ` +
-      `nothing, the same measurement gives ${results.machine.timerNoiseMs ?? '—'} ms on this machine (timer noise).`,
+    `Largest delay of a 1 ms \`setInterval\` timer while an async call is in flight (ms), leaving out ticks that a V8 ` +
+      `garbage-collection pause overlapped; where such a pause made a tick later, the delay counting it follows in ` +
+      `parentheses. Around async calls that do nothing, the same measurement gives ` +
+      `${results.machine.timerNoiseMs ?? '—'} ms on this machine (timer noise).`,
     '',
     `| case | contender | ${sizes.map(sizeLabel).join(' | ')} |`,
     `| --- | --- | ${sizes.map(() => '---:').join(' | ')} |`,
   )
   for (const c of results.cases) {
     for (const x of c.contenders.filter((y) => y.async)) {
-      const cells = sizes.map((n) => x.results.find((r) => r.size === n)?.lagMs?.toFixed(2) ?? '—')
+      const cells = sizes.map((n) => {
+        const r = x.results.find((y) => y.size === n)
+        if (r?.lagMs == null) return '—'
+        return r.lagWithGcMs > r.lagMs ? `${r.lagMs.toFixed(2)} (${r.lagWithGcMs.toFixed(2)})` : r.lagMs.toFixed(2)
+      })
       lines.push(`| ${c.id} | ${x.label} | ${cells.join(' | ')} |`)
     }
   }
