@@ -95,7 +95,8 @@ pub fn typed_array(env: &Env, value: &Unknown<'_>, what: &dyn fmt::Display) -> R
     let Some(info) = raw_info(raw_env, value)? else {
         return Err(Error::arg_type(format!("{what} must be a TypedArray")));
     };
-    if is_detached(raw_env, info.buffer)? {
+    // A detached buffer's typed arrays report no elements, so only an empty array needs the extra question.
+    if info.length == 0 && is_detached(raw_env, info.buffer)? {
         return Err(Error::Detached { what: what.to_string() });
     }
     let napi_kind = kind_of_napi_type(info.napi_type);
