@@ -76,7 +76,7 @@ const YIELD_EVERY: Duration = Duration::from_micros(200);
 /// JavaScript thread woken by a timer or by I/O otherwise waits for the end of a pool thread's time slice: on the
 /// 2-core bench VM `perf sched` showed it runnable but not running for 3.5-6 ms at a time during a long sort. Costs one
 /// clock read per call and one system call per 200 µs of work; nothing on threads outside the pool.
-pub fn yield_point() {
+pub(crate) fn yield_point() {
     thread_local! {
         static LAST_YIELD: Cell<Option<Instant>> = const { Cell::new(None) };
     }

@@ -50,27 +50,17 @@ pub struct Bandwidth {
 }
 
 /// XOR of `words` into eight independent accumulators: no dependency chain longer than one instruction per eight
-/// words, no floating point, and a loop the compiler turns into wide vector loads.
-#[inline]
-fn xor_fold(words: &[u64]) -> u64 {
+/// words, no floating point, and a loop the compiler turns into wide vector loads. With `prefetching`, each group also
+/// asks for the bytes [`PREFETCH_AHEAD`] further on, as [`ReadView::read_into`] does, so that the limit is measured
+/// with the best reading technique the kernels have (memory not yet in cache); without it, for data already staged.
+#[inline(always)]
+fn xor_fold(words: &[u64], prefetching: bool) -> u64 {
     let mut acc = [0u64; 8];
     let mut groups = words.chunks_exact(8);
     for group in &mut groups {
-        for (a, w) in acc.iter_mut().zip(group) {
-            *a ^= *w;
+        if prefetching {
+            prefetch(group.as_ptr().wrapping_add(PREFETCH_AHEAD / 8).cast());
         }
-    }
-    groups.remainder().iter().fold(acc.iter().fold(0, |x, a| x ^ a), |x, w| x ^ w)
-}
-
-/// [`xor_fold`] of memory that is not in cache yet, prefetching [`PREFETCH_AHEAD`] bytes ahead as
-/// [`ReadView::read_into`] does, so that the limit is measured with the best reading technique the kernels have.
-#[inline]
-fn xor_fold_streaming(words: &[u64]) -> u64 {
-    let mut acc = [0u64; 8];
-    let mut groups = words.chunks_exact(8);
-    for group in &mut groups {
-        prefetch(group.as_ptr().wrapping_add(PREFETCH_AHEAD / 8).cast());
         for (a, w) in acc.iter_mut().zip(group) {
             *a ^= *w;
         }
@@ -98,7 +88,9 @@ pub fn read_bandwidth(bytes: usize, passes: usize, path: ReadPath) -> Bandwidth 
                 });
             });
             time_passes(passes, || {
-                pool().install(|| data.par_chunks(PROBE_CHUNK).map(xor_fold_streaming).reduce(|| 0, |a, b| a ^ b))
+                pool().install(|| {
+                    data.par_chunks(PROBE_CHUNK).map(|chunk| xor_fold(chunk, true)).reduce(|| 0, |a, b| a ^ b)
+                })
             })
         }
         ReadPath::View => {
@@ -140,7 +132,7 @@ fn staged_xor(view: &ReadView<'_, u64>) -> u64 {
     while start < view.len() {
         let n = STAGE.min(view.len() - start);
         view.read_into(start, &mut stage[..n]);
-        acc ^= xor_fold(&stage[..n]);
+        acc ^= xor_fold(&stage[..n], false);
         start += n;
     }
     acc
@@ -208,8 +200,10 @@ mod tests {
     #[test]
     fn xor_fold_folds_every_word() {
         let words: Vec<u64> = (1..=19).collect();
-        assert_eq!(xor_fold(&words), words.iter().fold(0, |a, w| a ^ w));
-        assert_eq!(xor_fold(&[]), 0);
+        for prefetching in [false, true] {
+            assert_eq!(xor_fold(&words, prefetching), words.iter().fold(0, |a, w| a ^ w));
+            assert_eq!(xor_fold(&[], prefetching), 0);
+        }
     }
 
     #[test]

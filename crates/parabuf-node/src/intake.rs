@@ -129,7 +129,7 @@ fn is_detached(raw_env: sys::napi_env, buffer: sys::napi_value) -> Result<bool, 
 pub fn typed_array_is_detached(env: &Env, value: &Unknown<'_>) -> Result<bool, Error> {
     match raw_info(env.raw(), value)? {
         Some(info) => is_detached(env.raw(), info.buffer),
-        None => Err(Error::internal("an argument stopped being a typed array".to_string())),
+        None => Err(Error::internal("an argument stopped being a typed array")),
     }
 }
 

@@ -264,7 +264,8 @@ fn parse_op(code: u32, params: Option<OpParams>) -> Result<Op, Error> {
         },
         "add" => Op::Add,
         "sort" => Op::Sort,
-        _ => Op::SelfTestPanic,
+        "__panic" => Op::SelfTestPanic,
+        other => return Err(Error::internal(format!("operation '{other}' has a code but no meaning"))),
     })
 }
 
