@@ -171,7 +171,31 @@ pub(crate) fn merged(parts: impl IntoIterator<Item = Neumaier>) -> Neumaier {
 /// The same arithmetic as [`Lanes::add_mapped`], run on the widest vectors the processor has (see [`VectorLanes`]):
 /// the bits of the result are the same on every machine.
 pub(crate) fn compensated_block<T: Numeric>(block: &ReadView<'_, T>) -> Neumaier {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    if let (Some(doubles), Arch::V4(simd)) = (T::as_double_view(block), simd_arch()) {
+        return simd.vectorize(|| compensated_doubles_avx512(simd, &doubles));
+    }
     simd_arch().dispatch(CompensatedBlock { block })
+}
+
+/// [`compensated_block`] of doubles on AVX-512, with the groups loaded straight into the lanes' registers (see
+/// [`ReadView::fold_groups`]) rather than staged: the same lanes, terms and arithmetic, so the same bits.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn compensated_doubles_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f64>) -> Neumaier {
+    const _: () = assert!(LANES == crate::view::DOUBLES_PER_GROUP);
+    let (lanes, whole) = block.fold_groups(simd, VectorLanes::new(simd), |mut lanes, group| {
+        lanes.add_vectors(&group);
+        lanes
+    });
+    let mut total = lanes.lanes();
+    if whole < block.len() {
+        let mut rest = [0.0; LANES];
+        let rest = &mut rest[..block.len() - whole];
+        block.read_into(whole, rest);
+        total.add_partial(rest.iter().copied());
+    }
+    total.total()
 }
 
 /// [`compensated_block`] as an operation pulp can compile for each instruction set.
@@ -217,6 +241,7 @@ pub(crate) fn simd_arch() -> Arch {
 /// AVX-512, 4 with AVX2, 1 without vectors), so term `i` of a group lands in lane `i` exactly as in [`Lanes`], and each
 /// lane sees the same additions in the same order. Vector additions are the IEEE additions of each element, so the
 /// results are bit for bit those of [`Lanes`] whatever the width.
+#[derive(Clone, Copy)]
 struct VectorLanes<S: Simd> {
     simd: S,
     sums: [S::f64s; LANES],
@@ -237,21 +262,26 @@ impl<S: Simd> VectorLanes<S> {
     /// returns how many terms that was.
     #[inline(always)]
     fn add(&mut self, terms: &[f64]) -> usize {
-        let simd = self.simd;
         let (groups, _) = as_arrays::<LANES, f64>(terms);
         for group in groups {
-            let (vectors, _) = S::as_simd_f64s(group);
-            for (j, &x) in vectors.iter().enumerate().take(Self::VECTORS) {
-                // Neumaier::add, one vector of lanes at a time (TwoSum: see there).
-                let sum = self.sums[j];
-                let t = simd.add_f64s(sum, x);
-                let x_part = simd.sub_f64s(t, sum);
-                let error = simd.add_f64s(simd.sub_f64s(sum, simd.sub_f64s(t, x_part)), simd.sub_f64s(x, x_part));
-                self.compensations[j] = simd.add_f64s(self.compensations[j], error);
-                self.sums[j] = t;
-            }
+            self.add_vectors(S::as_simd_f64s(group).0);
         }
         groups.len() * LANES
+    }
+
+    /// Adds one group of [`LANES`] terms, given as vectors: element `i % W` of vector `i / W` is term `i`.
+    #[inline(always)]
+    fn add_vectors(&mut self, vectors: &[S::f64s]) {
+        let simd = self.simd;
+        for (j, &x) in vectors.iter().enumerate().take(Self::VECTORS) {
+            // Neumaier::add, one vector of lanes at a time (TwoSum: see there).
+            let sum = self.sums[j];
+            let t = simd.add_f64s(sum, x);
+            let x_part = simd.sub_f64s(t, sum);
+            let error = simd.add_f64s(simd.sub_f64s(sum, simd.sub_f64s(t, x_part)), simd.sub_f64s(x, x_part));
+            self.compensations[j] = simd.add_f64s(self.compensations[j], error);
+            self.sums[j] = t;
+        }
     }
 
     /// The lanes as plain [`Lanes`].
@@ -440,6 +470,8 @@ mod tests {
                 }
                 if let Some(simd) = pulp::x86::V4::try_new() {
                     check("AVX-512", CompensatedBlock { block: view }.with_simd(simd));
+                    #[cfg(not(miri))]
+                    check("AVX-512 registers", simd.vectorize(|| compensated_doubles_avx512(simd, view)));
                 }
             }
             check("dispatched", compensated_block(view));
@@ -458,6 +490,27 @@ mod tests {
             with_every_instruction_set(&values, |set, got| {
                 assert_eq!(got.parts(), sequential.parts(), "{set}, {len} values");
             });
+        }
+    }
+
+    /// The register path loads 64 bytes at a time from wherever the block starts: from every offset within a cache
+    /// line it gives the bits of the scalar lanes, and reads nothing outside the block (the NaNs around it would
+    /// show).
+    #[test]
+    fn blocks_starting_anywhere_in_a_line_give_the_same_bits() {
+        let mut rng = Rng::new(11);
+        for len in LENGTHS {
+            let values: Vec<f64> = (0..len).map(|_| rng.wide_f64()).collect();
+            for offset in 0..8 {
+                let mut padded = vec![f64::NAN; offset];
+                padded.extend(&values);
+                padded.extend([f64::NAN; 8]);
+                with_view(&padded, |whole| {
+                    let view = whole.slice(offset..offset + len);
+                    let want = CompensatedBlock { block: &view }.with_simd(pulp::Scalar);
+                    assert_eq!(compensated_block(&view).parts(), want.parts(), "{len} values from offset {offset}");
+                });
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 
 use half::f16;
 
-use crate::view::Element;
+use crate::view::{Element, ReadView};
 
 /// A single number as JavaScript receives it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,6 +29,14 @@ pub trait Numeric: Element + PartialOrd {
     #[inline(always)]
     fn as_doubles(values: &[Self]) -> Option<&[f64]> {
         let _ = values;
+        None
+    }
+
+    /// `view` as a view of doubles, when the type is `f64`; `None` otherwise. Lets a kernel take a path that only
+    /// doubles have.
+    #[inline(always)]
+    fn as_double_view<'g>(view: &ReadView<'g, Self>) -> Option<ReadView<'g, f64>> {
+        let _ = view;
         None
     }
 
@@ -96,6 +104,10 @@ impl Numeric for f64 {
     #[inline(always)]
     fn as_doubles(values: &[f64]) -> Option<&[f64]> {
         Some(values)
+    }
+    #[inline(always)]
+    fn as_double_view<'g>(view: &ReadView<'g, f64>) -> Option<ReadView<'g, f64>> {
+        Some(*view)
     }
 }
 
