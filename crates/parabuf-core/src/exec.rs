@@ -35,7 +35,7 @@ impl Cancel {
         self.flag.store(true, Ordering::Relaxed);
     }
 
-    /// Whether the flag is raised. Kernels ask between blocks, so this is also a [`yield_point`].
+    /// Whether the flag is raised. Kernels ask between blocks, so this is also a yield point (`yield_point`).
     pub fn is_cancelled(&self) -> bool {
         yield_point();
         self.flag.load(Ordering::Relaxed)

@@ -11,7 +11,10 @@
 //! undefined behaviour on the Rust side. Kernels that want tight loops copy a block into a local buffer with
 //! [`ReadView::read_into`] and compute on that. On x86-64 that bulk copy reads the 16-byte-aligned middle of the block
 //! with aligned vector loads in inline assembly (see `copy_from_shared`): each naturally aligned element inside such a
-//! load is read in one access, so the guarantee is the same — old or new value, never a torn element.
+//! load is read in one access, so the guarantee is the same — old or new value, never a torn element. On processors
+//! with AVX-512, views of doubles can also hand a kernel their elements 32 at a time straight in vector registers
+//! (`ReadView::fold_groups`), from 64-byte loads in inline assembly with the same guarantee (see there for what it
+//! rests on).
 
 use std::fmt;
 use std::marker::PhantomData;

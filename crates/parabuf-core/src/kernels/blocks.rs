@@ -184,11 +184,18 @@ pub(crate) fn compensated_block<T: Numeric>(block: &ReadView<'_, T>) -> Neumaier
 #[inline(always)]
 fn compensated_doubles_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f64>) -> Neumaier {
     const _: () = assert!(LANES == crate::view::DOUBLES_PER_GROUP);
-    let (lanes, whole) = block.fold_groups(simd, VectorLanes::new(simd), |mut lanes, group| {
-        lanes.add_vectors(&group);
-        lanes
-    });
-    let mut total = lanes.lanes();
+    // Only the four vectors of each kind the lanes take on AVX-512: a VectorLanes sized for every width would be
+    // copied in and out of the loop whole (4 KiB per block).
+    let zero = simd.splat_f64s(0.0);
+    let ((sums, compensations), whole) =
+        block.fold_groups(simd, ([zero; 4], [zero; 4]), |(mut sums, mut compensations), group| {
+            for ((sum, compensation), x) in sums.iter_mut().zip(compensations.iter_mut()).zip(group) {
+                neumaier_add(simd, sum, compensation, x);
+            }
+            (sums, compensations)
+        });
+    let unpack = |vectors: [pulp::f64x8; 4]| -> [f64; LANES] { bytemuck::cast(vectors) };
+    let mut total = Lanes { sums: unpack(sums), compensations: unpack(compensations) };
     if whole < block.len() {
         let mut rest = [0.0; LANES];
         let rest = &mut rest[..block.len() - whole];
@@ -196,6 +203,16 @@ fn compensated_doubles_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f64>) ->
         total.add_partial(rest.iter().copied());
     }
     total.total()
+}
+
+/// [`Neumaier::add`] of `x` to `sum` and `compensation`, one vector of lanes at a time (TwoSum: see there).
+#[inline(always)]
+fn neumaier_add<S: Simd>(simd: S, sum: &mut S::f64s, compensation: &mut S::f64s, x: S::f64s) {
+    let t = simd.add_f64s(*sum, x);
+    let x_part = simd.sub_f64s(t, *sum);
+    let error = simd.add_f64s(simd.sub_f64s(*sum, simd.sub_f64s(t, x_part)), simd.sub_f64s(x, x_part));
+    *compensation = simd.add_f64s(*compensation, error);
+    *sum = t;
 }
 
 /// [`compensated_block`] as an operation pulp can compile for each instruction set.
@@ -272,15 +289,8 @@ impl<S: Simd> VectorLanes<S> {
     /// Adds one group of [`LANES`] terms, given as vectors: element `i % W` of vector `i / W` is term `i`.
     #[inline(always)]
     fn add_vectors(&mut self, vectors: &[S::f64s]) {
-        let simd = self.simd;
         for (j, &x) in vectors.iter().enumerate().take(Self::VECTORS) {
-            // Neumaier::add, one vector of lanes at a time (TwoSum: see there).
-            let sum = self.sums[j];
-            let t = simd.add_f64s(sum, x);
-            let x_part = simd.sub_f64s(t, sum);
-            let error = simd.add_f64s(simd.sub_f64s(sum, simd.sub_f64s(t, x_part)), simd.sub_f64s(x, x_part));
-            self.compensations[j] = simd.add_f64s(self.compensations[j], error);
-            self.sums[j] = t;
+            neumaier_add(self.simd, &mut self.sums[j], &mut self.compensations[j], x);
         }
     }
 
