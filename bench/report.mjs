@@ -85,7 +85,12 @@ export function markdown(results) {
     `**Read limit: ${gbps(limit.bytesPerSecond)} GB/s** — every pool thread XOR-folding u64 words (prefetched 4 KiB ahead, as the kernels read) of a ` +
       `${(limit.probes[0].plain.bytes / 2 ** 30).toFixed(2)} GiB buffer, best of ${limit.probes[0].plain.seconds.length} passes, ` +
       `measured at the start and the end of the run (best kept). The same probe reading through parabuf's views ` +
-      `(aligned vector copies into a local buffer, as the kernels read JavaScript memory) reaches ${gbps(limit.viewsBytesPerSecond)} GB/s.`,
+      `(aligned vector copies into a local buffer, as most kernels read JavaScript memory) reaches ${gbps(limit.viewsBytesPerSecond)} GB/s.` +
+      (limit.input
+        ? ` The same probe over the ${(limit.input.bytes / 2 ** 30).toFixed(2)} GiB Float64Array that the f64 contenders read reaches ` +
+          `${gbps(limit.input.bytesPerSecond)} GB/s: the limit of that memory in particular, which the sum target is held against ` +
+          `(fractions in the table are of the private buffer's limit).`
+        : ''),
     '',
     'Cells: median time per call, then throughput in GB/s of input (bytes of every input array / median time) and, for ' +
       `sizes ≥ 1e7, that throughput as a fraction of the read limit. Medians of mitata samples after warm-up.`,
@@ -118,9 +123,11 @@ export function markdown(results) {
     '## Event-loop lag',
     '',
     `Largest delay of a 1 ms \`setInterval\` timer while an async call is in flight (ms), leaving out ticks that a V8 ` +
-      `garbage-collection pause overlapped; where such a pause made a tick later, the delay counting it follows in ` +
-      `parentheses. Around async calls that do nothing, the same measurement gives ` +
-      `${results.machine.timerNoiseMs ?? '—'} ms on this machine (timer noise).`,
+      `garbage-collection pause overlapped, measured in 3 separate windows of calls and the smallest of the three maxima ` +
+      `kept: this machine delays timers by itself now and then, and a delay a call causes comes back in every window. ` +
+      `Where a V8 pause made a tick later, the delay counting it follows in parentheses. With no call in flight, the same ` +
+      `measurement gives ${results.machine.timerNoiseMs ?? '—'} ms, and single spikes of up to ` +
+      `${results.machine.idleSpikeMs ?? '—'} ms (timer noise of the idle machine).`,
     '',
     `| case | contender | ${sizes.map(sizeLabel).join(' | ')} |`,
     `| --- | --- | ${sizes.map(() => '---:').join(' | ')} |`,

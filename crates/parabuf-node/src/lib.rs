@@ -384,13 +384,35 @@ pub struct BenchBandwidth {
 pub fn bench_read_bandwidth(bytes: f64, passes: u32, through_views: Option<bool>) -> BenchBandwidth {
     use parabuf_core::probe::{read_bandwidth, ReadPath};
     let path = if through_views.unwrap_or(false) { ReadPath::View } else { ReadPath::Plain };
-    let bw = read_bandwidth(bytes.max(0.0) as usize, passes as usize, path);
-    BenchBandwidth {
-        bytes_per_second: bw.bytes_per_second,
-        bytes: bw.bytes as f64,
-        seconds: bw.seconds,
-        threads: bw.threads as u32,
+    read_bandwidth(bytes.max(0.0) as usize, passes as usize, path).into()
+}
+
+impl From<parabuf_core::probe::Bandwidth> for BenchBandwidth {
+    fn from(bw: parabuf_core::probe::Bandwidth) -> Self {
+        BenchBandwidth {
+            bytes_per_second: bw.bytes_per_second,
+            bytes: bw.bytes as f64,
+            seconds: bw.seconds,
+            threads: bw.threads as u32,
+        }
     }
+}
+
+/// Internal, for `npm run bench` only: reads the memory of a `Float64Array` `passes` times with every pool thread and
+/// reports the fastest pass (`parabuf_core::probe::read_bandwidth_of`), the read limit of that array's own pages.
+/// Blocks the calling thread.
+#[napi]
+pub fn bench_array_read_bandwidth(env: Env, array: Unknown<'_>, passes: u32) -> napi::Result<BenchBandwidth> {
+    let run = || -> Result<BenchBandwidth, Error> {
+        let info = intake::typed_array(&env, &array, &"benchArrayReadBandwidth() argument")?;
+        if info.napi_kind != Some(ElementKind::Float64) {
+            return Err(Error::arg_type("benchArrayReadBandwidth() needs a Float64Array"));
+        }
+        // The array is an argument of this synchronous call, so its memory outlives the guard.
+        let guard = Ledger::global().read(info.region)?;
+        Ok(parabuf_core::probe::read_bandwidth_of(&guard.view::<f64>()?, passes as usize).into())
+    };
+    run().map_err(|e| to_napi(&env, &e))
 }
 
 /// Internal, for `npm run bench` only: the plain, non-deterministic parallel sum of a `Float64Array`
