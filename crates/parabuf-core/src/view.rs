@@ -370,8 +370,8 @@ unsafe fn copy_vectors<T: Element>(_src: *const T, _out: &mut [T]) -> usize {
 /// Doubles in AVX-512 registers (x86-64): what a kernel that streams a view of `f64` uses in place of
 /// [`ReadView::read_into`] when the processor has AVX-512, so that each element is loaded once, into the register its
 /// arithmetic needs, instead of being copied into a local buffer and loaded again from there. On the 2-core bench VM
-/// a compensated sum read this way streamed from memory as fast as plain loads of a private buffer (24-25 GB/s); the
-/// 16-byte staged copy reached 19.
+/// a compensated sum read this way streamed from memory at 23-24 GB/s, close to plain loads of a private buffer (25);
+/// through the 16-byte staged copy it reached 19.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 impl ReadView<'_, f64> {
     /// Folds each whole group of [`DOUBLES_PER_GROUP`] consecutive elements from the start of the view, as four
