@@ -394,9 +394,29 @@ impl ReadView<'_, f64> {
         f: impl FnMut(A, [pulp::f64x8; 4]) -> A,
     ) -> (A, usize) {
         let _proof = simd;
+        let mut f = f;
         // SAFETY: `simd` exists, so the processor has AVX-512F; the view's `len` elements are valid and aligned for
         // reads for 'g (from_region's contract) and no Rust reference covers them (views never make one).
-        unsafe { fold_groups_avx512(self.ptr, self.len, init, f) }
+        unsafe { fold_groups_avx512([self.ptr], self.len, init, |acc, [group]| f(acc, group)) }
+    }
+
+    /// [`ReadView::fold_groups`] over this view and `other` in step: `f` gets the same group of both.
+    ///
+    /// # Panics
+    /// When the lengths differ (callers validate them first).
+    #[inline(always)]
+    pub(crate) fn fold_group_pairs<A>(
+        &self,
+        other: &ReadView<'_, f64>,
+        simd: pulp::x86::V4,
+        init: A,
+        f: impl FnMut(A, [pulp::f64x8; 4], [pulp::f64x8; 4]) -> A,
+    ) -> (A, usize) {
+        assert_eq!(self.len, other.len, "paired views must have one length");
+        let _proof = simd;
+        let mut f = f;
+        // SAFETY: as in fold_groups, for both views, which have the same length.
+        unsafe { fold_groups_avx512([self.ptr, other.ptr], self.len, init, |acc, [x, y]| f(acc, x, y)) }
     }
 }
 
@@ -417,45 +437,48 @@ pub(crate) const DOUBLES_PER_GROUP: usize = 32;
 /// sound.
 ///
 /// # Safety
-/// The processor must have AVX-512F; `src` must be aligned for `f64` and valid for reads of `len` elements, and no
-/// Rust reference may cover those bytes.
+/// The processor must have AVX-512F; every pointer of `srcs` must be aligned for `f64` and valid for reads of `len`
+/// elements, and no Rust reference may cover those bytes.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn fold_groups_avx512<A>(
-    src: *const f64,
+unsafe fn fold_groups_avx512<A, const VIEWS: usize>(
+    srcs: [*const f64; VIEWS],
     len: usize,
     init: A,
-    mut f: impl FnMut(A, [pulp::f64x8; 4]) -> A,
+    mut f: impl FnMut(A, [[pulp::f64x8; 4]; VIEWS]) -> A,
 ) -> (A, usize) {
     use std::arch::x86_64::__m512d;
     let groups = len / DOUBLES_PER_GROUP;
     let mut acc = init;
-    let start = src as *const u8;
     for group in 0..groups {
         let offset = group * DOUBLES_PER_GROUP * std::mem::size_of::<f64>();
-        for line in (offset + PREFETCH_AHEAD..offset + PREFETCH_AHEAD + 256).step_by(64) {
-            prefetch(start.wrapping_add(line));
-        }
-        let at = start.wrapping_add(offset);
-        let (a, b, c, d): (__m512d, __m512d, __m512d, __m512d);
-        // SAFETY: the 256 bytes from `at` are the group's 32 elements, inside the caller's valid range (group <
-        // len / 32); the block reads only them and writes only the four registers it names.
-        unsafe {
-            std::arch::asm!(
-                "vmovupd {a}, zmmword ptr [{at}]",
-                "vmovupd {b}, zmmword ptr [{at} + 64]",
-                "vmovupd {c}, zmmword ptr [{at} + 128]",
-                "vmovupd {d}, zmmword ptr [{at} + 192]",
-                at = in(reg) at,
-                a = out(zmm_reg) a,
-                b = out(zmm_reg) b,
-                c = out(zmm_reg) c,
-                d = out(zmm_reg) d,
-                options(nostack, readonly, preserves_flags),
-            )
-        };
-        acc = f(acc, [a, b, c, d].map(|v| bytemuck::cast::<[f64; 8], pulp::f64x8>(doubles_of(v))));
+        let loaded = srcs.map(|src| {
+            let start = src as *const u8;
+            for line in (offset + PREFETCH_AHEAD..offset + PREFETCH_AHEAD + 256).step_by(64) {
+                prefetch(start.wrapping_add(line));
+            }
+            let at = start.wrapping_add(offset);
+            let (a, b, c, d): (__m512d, __m512d, __m512d, __m512d);
+            // SAFETY: the 256 bytes from `at` are the group's 32 elements, inside the caller's valid range (group <
+            // len / 32); the block reads only them and writes only the four registers it names.
+            unsafe {
+                std::arch::asm!(
+                    "vmovupd {a}, zmmword ptr [{at}]",
+                    "vmovupd {b}, zmmword ptr [{at} + 64]",
+                    "vmovupd {c}, zmmword ptr [{at} + 128]",
+                    "vmovupd {d}, zmmword ptr [{at} + 192]",
+                    at = in(reg) at,
+                    a = out(zmm_reg) a,
+                    b = out(zmm_reg) b,
+                    c = out(zmm_reg) c,
+                    d = out(zmm_reg) d,
+                    options(nostack, readonly, preserves_flags),
+                )
+            };
+            [a, b, c, d].map(|v| bytemuck::cast::<[f64; 8], pulp::f64x8>(doubles_of(v)))
+        });
+        acc = f(acc, loaded);
     }
     (acc, groups * DOUBLES_PER_GROUP)
 }

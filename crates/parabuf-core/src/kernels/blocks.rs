@@ -183,26 +183,72 @@ pub(crate) fn compensated_block<T: Numeric>(block: &ReadView<'_, T>) -> Neumaier
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
 fn compensated_doubles_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f64>) -> Neumaier {
-    const _: () = assert!(LANES == crate::view::DOUBLES_PER_GROUP);
-    // Only the four vectors of each kind the lanes take on AVX-512: a VectorLanes sized for every width would be
-    // copied in and out of the loop whole (4 KiB per block).
-    let zero = simd.splat_f64s(0.0);
-    let ((sums, compensations), whole) =
-        block.fold_groups(simd, ([zero; 4], [zero; 4]), |(mut sums, mut compensations), group| {
-            for ((sum, compensation), x) in sums.iter_mut().zip(compensations.iter_mut()).zip(group) {
-                neumaier_add(simd, sum, compensation, x);
-            }
-            (sums, compensations)
-        });
-    let unpack = |vectors: [pulp::f64x8; 4]| -> [f64; LANES] { bytemuck::cast(vectors) };
-    let mut total = Lanes { sums: unpack(sums), compensations: unpack(compensations) };
-    if whole < block.len() {
-        let mut rest = [0.0; LANES];
-        let rest = &mut rest[..block.len() - whole];
-        block.read_into(whole, rest);
-        total.add_partial(rest.iter().copied());
+    let (lanes, whole) = block.fold_groups(simd, Avx512Lanes::new(simd), |mut lanes, group| {
+        lanes.add(simd, group);
+        lanes
+    });
+    let mut rest = [0.0; LANES];
+    let rest = &mut rest[..block.len() - whole];
+    block.read_into(whole, rest);
+    lanes.finish(rest.iter().copied())
+}
+
+/// The compensated dot product of two blocks of doubles on AVX-512, read as [`compensated_doubles_avx512`] reads:
+/// the products are the terms, rounded as [`Lanes`] rounds them, so the bits are those of the staged path.
+///
+/// # Panics
+/// When the lengths differ (callers validate them first).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+pub(crate) fn compensated_products_avx512(
+    simd: pulp::x86::V4,
+    a: &ReadView<'_, f64>,
+    b: &ReadView<'_, f64>,
+) -> Neumaier {
+    let (lanes, whole) = a.fold_group_pairs(b, simd, Avx512Lanes::new(simd), |mut lanes, xs, ys| {
+        lanes.add(simd, std::array::from_fn(|j| simd.mul_f64s(xs[j], ys[j])));
+        lanes
+    });
+    let (mut xs, mut ys) = ([0.0; LANES], [0.0; LANES]);
+    let (xs, ys) = (&mut xs[..a.len() - whole], &mut ys[..a.len() - whole]);
+    a.read_into(whole, xs);
+    b.read_into(whole, ys);
+    lanes.finish(xs.iter().zip(ys.iter()).map(|(x, y)| x * y))
+}
+
+/// [`Lanes`] as the four sum and four compensation vectors they take on AVX-512, small enough to stay in registers
+/// through a fold (a [`VectorLanes`] is sized for every width and would be copied in and out whole, 4 KiB per block).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[derive(Clone, Copy)]
+struct Avx512Lanes {
+    sums: [pulp::f64x8; 4],
+    compensations: [pulp::f64x8; 4],
+}
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+impl Avx512Lanes {
+    #[inline(always)]
+    fn new(simd: pulp::x86::V4) -> Self {
+        const _: () = assert!(LANES == crate::view::DOUBLES_PER_GROUP);
+        let zero = simd.splat_f64s(0.0);
+        Avx512Lanes { sums: [zero; 4], compensations: [zero; 4] }
     }
-    total.total()
+
+    /// Adds one group of [`LANES`] terms: element `i % 8` of vector `i / 8` is term `i`.
+    #[inline(always)]
+    fn add(&mut self, simd: pulp::x86::V4, group: [pulp::f64x8; 4]) {
+        for ((sum, compensation), x) in self.sums.iter_mut().zip(self.compensations.iter_mut()).zip(group) {
+            neumaier_add(simd, sum, compensation, x);
+        }
+    }
+
+    /// The total after a last, short group of `rest` (fewer than [`LANES`] terms, going to the first lanes).
+    fn finish(self, rest: impl Iterator<Item = f64>) -> Neumaier {
+        let unpack = |vectors: [pulp::f64x8; 4]| -> [f64; LANES] { bytemuck::cast(vectors) };
+        let mut lanes = Lanes { sums: unpack(self.sums), compensations: unpack(self.compensations) };
+        lanes.add_partial(rest);
+        lanes.total()
+    }
 }
 
 /// [`Neumaier::add`] of `x` to `sum` and `compensation`, one vector of lanes at a time (TwoSum: see there).
