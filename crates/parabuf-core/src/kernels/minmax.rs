@@ -1,7 +1,12 @@
 //! `min`, `max` and `minmax`, as `Math.min`/`Math.max` over the elements: NaN wins, and -0 ranks below +0.
 
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use pulp::Simd;
+
 use crate::error::{Error, Result};
 use crate::exec::{map_blocks, Cancel};
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::kernels::blocks::simd_arch;
 use crate::kernels::blocks::staged;
 use crate::kernels::numeric::Scalar;
 use crate::kernels::order::{Key, Ordered};
@@ -26,6 +31,11 @@ const LANES: usize = 8;
 /// (caught by `x * 0`, NaN for exactly those), or when an extreme is a zero, whose sign comparisons cannot see. The
 /// caller then scans the block by keys, so results are the same either way.
 fn finite_float_range<T: Ordered>(block: &ReadView<'_, T>) -> Option<(T::Key, T::Key)> {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    if let (Some(doubles), pulp::Arch::V4(simd)) = (T::as_double_view(block), simd_arch()) {
+        let (lo, hi, special) = simd.vectorize(|| double_range_avx512(simd, &doubles));
+        return finite_range_keys::<T>(lo, hi, special);
+    }
     let (mut lo, mut hi, mut special) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES], [0.0f64; LANES]);
     staged(block, |_, xs| {
         let mut groups = xs.chunks_exact(LANES);
@@ -46,8 +56,37 @@ fn finite_float_range<T: Ordered>(block: &ReadView<'_, T>) -> Option<(T::Key, T:
     });
     let lo = lo.into_iter().fold(f64::INFINITY, f64::min);
     let hi = hi.into_iter().fold(f64::NEG_INFINITY, f64::max);
-    let special = special.into_iter().sum::<f64>();
+    finite_range_keys::<T>(lo, hi, special.into_iter().sum::<f64>())
+}
+
+/// The keys of `lo` and `hi` when the comparisons that found them are enough (see [`finite_float_range`]): `special`,
+/// the sum of every `x * 0`, is zero, and neither extreme is a zero.
+fn finite_range_keys<T: Ordered>(lo: f64, hi: f64, special: f64) -> Option<(T::Key, T::Key)> {
     (special == 0.0 && lo != 0.0 && hi != 0.0).then(|| (key_of_float::<T>(lo), key_of_float::<T>(hi)))
+}
+
+/// The smallest and largest double of `block` and the sum of every `x * 0`, read straight into AVX-512 registers
+/// (`ReadView::fold_groups`). Which of two equal zeros, or what a NaN, the vector minimum keeps does not matter: such
+/// a result goes to the key scan (see [`finite_float_range`]).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn double_range_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f64>) -> (f64, f64, f64) {
+    let (inf, zero) = (simd.splat_f64s(f64::INFINITY), simd.splat_f64s(0.0));
+    let init = ([inf; 4], [simd.splat_f64s(f64::NEG_INFINITY); 4], [zero; 4]);
+    let ((lo, hi, special), whole) = block.fold_groups(simd, init, |(mut lo, mut hi, mut special), group| {
+        for (j, x) in group.into_iter().enumerate() {
+            lo[j] = simd.min_f64s(lo[j], x);
+            hi[j] = simd.max_f64s(hi[j], x);
+            special[j] = simd.add_f64s(special[j], simd.mul_f64s(x, zero));
+        }
+        (lo, hi, special)
+    });
+    let lanes = |vectors: [pulp::f64x8; 4]| -> [f64; 32] { bytemuck::cast(vectors) };
+    let rest = (whole..block.len()).map(|i| block.get(i));
+    let lo = lanes(lo).into_iter().chain(rest.clone()).fold(f64::INFINITY, f64::min);
+    let hi = lanes(hi).into_iter().chain(rest.clone()).fold(f64::NEG_INFINITY, f64::max);
+    let special = lanes(special).into_iter().chain(rest.map(|x| x * 0.0)).sum::<f64>();
+    (lo, hi, special)
 }
 
 /// The key of `x`, a value of the float type `T` held in a double (exactly: every `f16` and `f32` is a double).
@@ -237,7 +276,11 @@ mod tests {
                         }
                     })
                     .collect();
-                with_view(&values, |v| {
+                // From every offset within a cache line: the AVX-512 path loads 64 bytes at a time.
+                let at = trial % 8;
+                let padded = [vec![of(f64::NAN); at], values.clone(), vec![of(f64::NAN); 8]].concat();
+                with_view(&padded, |whole| {
+                    let v = &whole.slice(at..at + n);
                     let exact = exact_key_range(v);
                     if let Some(fast) = finite_float_range(v) {
                         assert_eq!(fast, exact, "{values:?}");
