@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use crate::error::ByteRange;
 
 /// A half-open byte range `[start, start + len)` of memory owned outside Rust (a JavaScript `ArrayBuffer`, a
-/// `SharedArrayBuffer`, or an [`OwnedBuffer`](crate::OwnedBuffer)).
+/// `SharedArrayBuffer`, or an [`OwnedBuffer`]).
 ///
 /// `Region` is the single wrapper in which pointers to foreign memory cross threads. It is `Copy`, `Send` and `Sync`,
 /// and by itself grants nothing: its address can be read, but its bytes can be reached only through a view, and a view

@@ -34,7 +34,7 @@ mod sealed {
 }
 
 /// A numeric element type that a typed array can hold. Sealed: implemented for `i8`, `u8`, `i16`, `u16`, `i32`, `u32`,
-/// `i64`, `u64`, [`f16`], `f32` and `f64`.
+/// `i64`, `u64`, [`f16`](struct@f16), `f32` and `f64`.
 pub trait Element: Copy + Send + Sync + PartialEq + fmt::Debug + Default + 'static + sealed::Sealed {
     /// The alignment an address must have for this element's atomic accesses.
     const ALIGN: usize;

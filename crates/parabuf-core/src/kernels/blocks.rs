@@ -304,7 +304,6 @@ pub(crate) fn simd_arch() -> Arch {
 /// AVX-512, 4 with AVX2, 1 without vectors), so term `i` of a group lands in lane `i` exactly as in [`Lanes`], and each
 /// lane sees the same additions in the same order. Vector additions are the IEEE additions of each element, so the
 /// results are bit for bit those of [`Lanes`] whatever the width.
-#[derive(Clone, Copy)]
 struct VectorLanes<S: Simd> {
     simd: S,
     sums: [S::f64s; LANES],
