@@ -13,7 +13,7 @@ use crate::exec::{pool, runs_on_caller, threads, BLOCK};
 use crate::kernels::blocks::{simd_arch, STAGE};
 use crate::ledger::Ledger;
 use crate::region::OwnedBuffer;
-use crate::view::{prefetch, ReadView, PREFETCH_AHEAD};
+use crate::view::{prefetch, Element, ReadView, PREFETCH_AHEAD};
 
 /// Elements per piece of the plain sum: its own constant, so that the baseline stays the same whatever the kernels'
 /// staging size.
@@ -110,18 +110,10 @@ pub fn read_bandwidth(bytes: usize, passes: usize, path: ReadPath) -> Bandwidth 
             }
             let guard = ledger.read(buf.region()).expect("a private ledger has no other export");
             let view = guard.view::<u64>().expect("an owned buffer is aligned for u64");
-            time_passes(passes, || {
-                pool().install(|| {
-                    (0..words.div_ceil(PROBE_CHUNK))
-                        .into_par_iter()
-                        .map(|c| staged_xor(&view.slice(c * PROBE_CHUNK..((c + 1) * PROBE_CHUNK).min(words))))
-                        .reduce(|| 0, |a, b| a ^ b)
-                })
-            })
+            time_passes(passes, || xor_in_chunks(&view, staged_xor))
         }
     };
-    let best = seconds.iter().copied().fold(f64::INFINITY, f64::min);
-    Bandwidth { bytes_per_second: (words * 8) as f64 / best, bytes: words * 8, passes, seconds, threads: threads() }
+    Bandwidth::fastest(words * 8, seconds)
 }
 
 /// Reads the memory of `view` `passes` times (at least once) with every thread of the pool and reports the fastest
@@ -133,18 +125,26 @@ pub fn read_bandwidth(bytes: usize, passes: usize, path: ReadPath) -> Bandwidth 
 /// as the sum of doubles (`ReadView::fold_groups`), elsewhere through staged copies, which read slower than plain
 /// loads: there the figure understates the memory.
 pub fn read_bandwidth_of(view: &ReadView<'_, f64>, passes: usize) -> Bandwidth {
-    let passes = passes.max(1);
-    let seconds = time_passes(passes, || {
-        pool().install(|| {
-            (0..view.len().div_ceil(PROBE_CHUNK))
-                .into_par_iter()
-                .map(|c| doubles_xor(&view.slice(c * PROBE_CHUNK..((c + 1) * PROBE_CHUNK).min(view.len()))))
-                .reduce(|| 0, |a, b| a ^ b)
-        })
-    });
-    let bytes = view.len() * 8;
-    let best = seconds.iter().copied().fold(f64::INFINITY, f64::min);
-    Bandwidth { bytes_per_second: bytes as f64 / best, bytes, passes, seconds, threads: threads() }
+    let seconds = time_passes(passes.max(1), || xor_in_chunks(view, doubles_xor));
+    Bandwidth::fastest(view.len() * 8, seconds)
+}
+
+/// The XOR of `fold` over [`PROBE_CHUNK`]-sized pieces of `view`, on every thread of the pool.
+fn xor_in_chunks<T: Element>(view: &ReadView<'_, T>, fold: impl Fn(&ReadView<'_, T>) -> u64 + Sync) -> u64 {
+    pool().install(|| {
+        (0..view.len().div_ceil(PROBE_CHUNK))
+            .into_par_iter()
+            .map(|c| fold(&view.slice(c * PROBE_CHUNK..((c + 1) * PROBE_CHUNK).min(view.len()))))
+            .reduce(|| 0, |a, b| a ^ b)
+    })
+}
+
+impl Bandwidth {
+    /// The measurement of `bytes` read once per pass in `seconds`, the fastest pass counting.
+    fn fastest(bytes: usize, seconds: Vec<f64>) -> Bandwidth {
+        let best = seconds.iter().copied().fold(f64::INFINITY, f64::min);
+        Bandwidth { bytes_per_second: bytes as f64 / best, bytes, passes: seconds.len(), seconds, threads: threads() }
+    }
 }
 
 /// The XOR of the bits of every element of `view`, read as [`read_bandwidth_of`] describes.
@@ -160,25 +160,18 @@ fn doubles_xor(view: &ReadView<'_, f64>) -> u64 {
             (whole..view.len()).fold(words.iter().fold(0, |x, w| x ^ w), |x, i| x ^ view.get(i).to_bits())
         });
     }
-    let mut stage = [0.0f64; STAGE];
-    let mut acc = 0;
-    for start in (0..view.len()).step_by(STAGE) {
-        let stage = &mut stage[..STAGE.min(view.len() - start)];
-        view.read_into(start, stage);
-        acc ^= xor_fold(bytemuck::cast_slice(stage), false);
-    }
-    acc
+    staged_xor(view)
 }
 
-/// [`xor_fold`] of a view, staged through a local buffer as the kernels stage their input.
-fn staged_xor(view: &ReadView<'_, u64>) -> u64 {
-    let mut stage = [0u64; STAGE];
+/// [`xor_fold`] of the words of a view, staged through a local buffer as the kernels stage their input.
+fn staged_xor<T: Element + bytemuck::Pod>(view: &ReadView<'_, T>) -> u64 {
+    let mut stage = [T::default(); STAGE];
     let mut acc = 0;
     let mut start = 0;
     while start < view.len() {
         let n = STAGE.min(view.len() - start);
         view.read_into(start, &mut stage[..n]);
-        acc ^= xor_fold(&stage[..n], false);
+        acc ^= xor_fold(bytemuck::cast_slice(&stage[..n]), false);
         start += n;
     }
     acc

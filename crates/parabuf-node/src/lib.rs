@@ -403,30 +403,33 @@ impl From<parabuf_core::probe::Bandwidth> for BenchBandwidth {
 /// Blocks the calling thread.
 #[napi]
 pub fn bench_array_read_bandwidth(env: Env, array: Unknown<'_>, passes: u32) -> napi::Result<BenchBandwidth> {
-    let run = || -> Result<BenchBandwidth, Error> {
-        let info = intake::typed_array(&env, &array, &"benchArrayReadBandwidth() argument")?;
-        if info.napi_kind != Some(ElementKind::Float64) {
-            return Err(Error::arg_type("benchArrayReadBandwidth() needs a Float64Array"));
-        }
-        // The array is an argument of this synchronous call, so its memory outlives the guard.
-        let guard = Ledger::global().read(info.region)?;
-        Ok(parabuf_core::probe::read_bandwidth_of(&guard.view::<f64>()?, passes as usize).into())
-    };
-    run().map_err(|e| to_napi(&env, &e))
+    with_float64_view(&env, &array, "benchArrayReadBandwidth()", |view| {
+        parabuf_core::probe::read_bandwidth_of(view, passes as usize).into()
+    })
 }
 
 /// Internal, for `npm run bench` only: the plain, non-deterministic parallel sum of a `Float64Array`
 /// (`parabuf_core::probe::plain_sum`), the baseline the compensated `sum` is measured against. Synchronous.
 #[napi]
 pub fn bench_plain_sum(env: Env, array: Unknown<'_>) -> napi::Result<f64> {
-    let run = || -> Result<f64, Error> {
-        let info = intake::typed_array(&env, &array, &"benchPlainSum() argument")?;
+    with_float64_view(&env, &array, "benchPlainSum()", parabuf_core::probe::plain_sum)
+}
+
+/// Runs `f` on a read view of `array`, which must be a `Float64Array`, for the bench hooks (`who` names the hook in
+/// errors). Synchronous: the array is an argument of the calling function, so its memory outlives the guard.
+fn with_float64_view<R>(
+    env: &Env,
+    array: &Unknown<'_>,
+    who: &str,
+    f: impl FnOnce(&parabuf_core::ReadView<'_, f64>) -> R,
+) -> napi::Result<R> {
+    let run = || -> Result<R, Error> {
+        let info = intake::typed_array(env, array, &format_args!("{who} argument"))?;
         if info.napi_kind != Some(ElementKind::Float64) {
-            return Err(Error::arg_type("benchPlainSum() needs a Float64Array"));
+            return Err(Error::arg_type(format!("{who} needs a Float64Array")));
         }
-        // The array is an argument of this synchronous call, so its memory outlives the guard.
         let guard = Ledger::global().read(info.region)?;
-        Ok(parabuf_core::probe::plain_sum(&guard.view::<f64>()?))
+        Ok(f(&guard.view::<f64>()?))
     };
-    run().map_err(|e| to_napi(&env, &e))
+    run().map_err(|e| to_napi(env, &e))
 }

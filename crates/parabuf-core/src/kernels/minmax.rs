@@ -82,11 +82,13 @@ fn double_range_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f64>) -> (f64, 
         (lo, hi, special)
     });
     let lanes = |vectors: [pulp::f64x8; 4]| -> [f64; 32] { bytemuck::cast(vectors) };
-    let rest = (whole..block.len()).map(|i| block.get(i));
-    let lo = lanes(lo).into_iter().chain(rest.clone()).fold(f64::INFINITY, f64::min);
-    let hi = lanes(hi).into_iter().chain(rest.clone()).fold(f64::NEG_INFINITY, f64::max);
-    let special = lanes(special).into_iter().chain(rest.map(|x| x * 0.0)).sum::<f64>();
-    (lo, hi, special)
+    let (lo, hi, special) = (lanes(lo), lanes(hi), lanes(special));
+    let init = (lo.into_iter().fold(f64::INFINITY, f64::min), hi.into_iter().fold(f64::NEG_INFINITY, f64::max));
+    (whole..block.len())
+        .map(|i| block.get(i))
+        .fold((init.0, init.1, special.into_iter().sum::<f64>()), |(lo, hi, special), x| {
+            (lo.min(x), hi.max(x), special + x * 0.0)
+        })
 }
 
 /// The key of `x`, a value of the float type `T` held in a double (exactly: every `f16` and `f32` is a double).
