@@ -267,36 +267,21 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcPauses.push([e.startTime, e.startTime + e.duration])
 }).observe({ entryTypes: ['gc'] })
 
-/** `alternating` for functions that may return promises: each call is awaited before the clock stops. */
-async function alternatingAsync(a, b, rounds) {
+/**
+ * Medians (ms) of `a` and `b` run one after the other `rounds` times, after one warm-up call of each. Either may
+ * return a promise: each call is awaited before the clock stops.
+ */
+async function alternating(a, b, rounds) {
   await a()
   await b()
   const ta = []
   const tb = []
-  for (let r = 0; r < rounds; r++) {
+  for (let i = 0; i < rounds; i++) {
     let t = performance.now()
     await a()
     ta.push(performance.now() - t)
     t = performance.now()
     await b()
-    tb.push(performance.now() - t)
-  }
-  const median = (xs) => xs.sort((x, y) => x - y)[xs.length >> 1]
-  return [median(ta), median(tb)]
-}
-
-/** Medians (ms) of `a` and `b` run one after the other `rounds` times, after one warm-up call of each. */
-function alternating(a, b, rounds) {
-  a()
-  b()
-  const ta = []
-  const tb = []
-  for (let i = 0; i < rounds; i++) {
-    let t = performance.now()
-    a()
-    ta.push(performance.now() - t)
-    t = performance.now()
-    b()
     tb.push(performance.now() - t)
   }
   const median = (xs) => xs.sort((x, y) => x - y)[xs.length >> 1]
@@ -413,7 +398,6 @@ async function main() {
 
   const probes = [probe('start')]
   await pool.warmUp()
-  // The timer's own jitter on this machine: the same measurement around calls that do nothing.
   // The machine's own timer delays, measured the same way around calls that do nothing: first as the calls are
   // measured (the smallest of the windows' maxima), then the largest spike seen while waiting, idle, for 5 s.
   const idle = await lag({ run: () => sleep(50) }, 1, 1667)
@@ -470,22 +454,20 @@ async function main() {
   // The compensated sum against the plain one, measured in alternation so that drift in the machine (other tenants of
   // a VM, memory that the allocator placed differently) falls on both alike.
   const paired = []
+  let sumVsLimit = null
   if (cases.some((c) => c.id === 'sum')) {
     for (const n of SIZES.filter((size) => size >= LARGE)) {
       const a = array('f64').subarray(0, n)
       const rounds = n >= 1e8 ? 11 : 31
-      const [compensatedMs, plainMs] = alternating(() => parabuf.sumSync(a), () => native.benchPlainSum(a), rounds)
+      const [compensatedMs, plainMs] = await alternating(() => parabuf.sumSync(a), () => native.benchPlainSum(a), rounds)
       paired.push({ size: n, rounds, compensatedMs, plainMs })
       log(`  ${n.toExponential(0)}  compensated ${compensatedMs.toFixed(2)} ms, plain ${plainMs.toFixed(2)} ms (alternating, median of ${rounds})`)
     }
-  }
-  // The async sum of the largest array against one pass of the read probe over that same array, in alternation, so
-  // that the VM's drift (its read rate moves by a quarter within a run) falls on both alike.
-  let sumVsLimit = null
-  if (cases.some((c) => c.id === 'sum')) {
+    // The async sum of the largest array against one pass of the read probe over that same array, in alternation, so
+    // that the VM's drift (its read rate moves by a quarter within a run) falls on both alike.
     const a = array('f64')
     const rounds = 11
-    const [sumMs, probeMs] = await alternatingAsync(
+    const [sumMs, probeMs] = await alternating(
       () => parabuf.sum(a),
       () => native.benchArrayReadBandwidth(a, 1),
       rounds,
@@ -581,22 +563,12 @@ function targets(cases, limit, input, paired, machine, sumVsLimit) {
   if (sync1k) add('sync sum of 1e3 f64 ≤ 1 µs per call', fmtTime(sync1k.medianNs), sync1k.medianNs <= 1000)
   const async1k = row(cases, 'sum', 'parabuf-async', 1e3)
   if (async1k) add('async sum of 1e3 f64 ≤ 3 µs per call', fmtTime(async1k.medianNs), async1k.medianNs <= 3000)
-  let worst = null
-  for (const c of cases) {
-    for (const r of c.contenders.find((x) => x.id === 'parabuf-async')?.results ?? []) {
-      if (worst === null || r.lagMs > worst.lagMs) worst = { ...r, caseId: c.id }
-    }
-  }
-  if (worst) {
-    let withGc = 0
-    for (const c of cases) {
-      for (const r of c.contenders.find((x) => x.id === 'parabuf-async')?.results ?? []) withGc = Math.max(withGc, r.lagWithGcMs ?? r.lagMs)
-    }
+  const asyncRows = cases.flatMap((c) => (c.contenders.find((x) => x.id === 'parabuf-async')?.results ?? []).map((r) => ({ ...r, caseId: c.id })))
+  if (asyncRows.length) {
+    const worst = asyncRows.reduce((w, r) => (r.lagMs > w.lagMs ? r : w))
+    const withGc = Math.max(...asyncRows.map((r) => r.lagWithGcMs ?? r.lagMs))
+    const spikes = Math.max(...asyncRows.map((r) => r.lagWithSpikesMs ?? r.lagMs))
     const gcNote = withGc > worst.lagMs ? `; ${withGc.toFixed(2)} ms counting V8's own GC pauses` : ''
-    let spikes = 0
-    for (const c of cases) {
-      for (const r of c.contenders.find((x) => x.id === 'parabuf-async')?.results ?? []) spikes = Math.max(spikes, r.lagWithSpikesMs ?? r.lagMs)
-    }
     add(
       'event-loop max lag ≤ 5 ms during every async parabuf call',
       `${worst.lagMs.toFixed(2)} ms (worst: ${worst.caseId} at ${worst.size.toExponential(0)}, smallest of ${LAG_WINDOWS} windows' maxima${gcNote}; ` +
