@@ -4,7 +4,7 @@
 //   npm run bench:quick           sizes 1e3 … 1e6, fewer samples, results in bench/results/quick.tmp/ (git-ignored)
 //   node --expose-gc bench/run.mjs [--quick] [--only=sum,sort] [--sizes=1e3,1e6] [--out=DIR]
 //
-// Every timing is the median of several samples taken by mitata after warm-up; calls shorter than ~65 µs are timed in
+// Every timing is the median of several samples taken by mitata after a warm-up of 200 ms; calls shorter than ~65 µs are timed in
 // batches of 256. See bench/README.md for what each contender is and how the limit and the lag are measured.
 import { rename, mkdir, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -40,7 +40,7 @@ const HISTOGRAM = { bins: 256, min: 0, max: 1 }
 const MAX = Math.max(...SIZES)
 
 if (typeof globalThis.gc !== 'function') {
-  console.error('run with --expose-gc (npm run bench does): mitata collects garbage before each measurement')
+  console.error('run with --expose-gc (npm run bench does): the bench collects garbage before each measurement')
   process.exit(2)
 }
 
@@ -239,13 +239,36 @@ const CASES = [
 function samplingFor(n, caseId) {
   if (n <= 1e5) return { min_samples: QUICK ? 8 : 12, min_cpu_time: (QUICK ? 150 : 400) * 1e6, batch_samples: 256 }
   if (n <= 1e6) return { min_samples: QUICK ? 6 : 10, min_cpu_time: (QUICK ? 150 : 300) * 1e6, batch_samples: 256 }
-  if (n <= 1e7) return { min_samples: 7, min_cpu_time: 0 }
+  // At 1e7 a call takes a few ms and this VM slows one call in three or four by up to 2x (in every contender, in
+  // mitata's loop and in a plain one alike): 15 samples keep the median off that tail.
+  if (n <= 1e7) return { min_samples: 15, min_cpu_time: 0 }
   return { min_samples: caseId === 'sort' ? 3 : 5, min_cpu_time: 0 }
 }
 
-/** Median and quartiles (ns per call) of `contender` bound to `n` elements. */
+/**
+ * How long to keep calling a function before timing it. After even a short idle spell, this VM streams memory at
+ * half speed and takes about 50 ms of continuous streaming to come back: on two threads, a sum of 1e7 doubles ran
+ * 6.5, 6.1, 5.5, 4.3 … 3.2 ms in its first ten calls after a 50-500 ms sleep (and after V8's `gc()` alike), while a
+ * single-threaded JS loop, or a sum that fits in L2, was at full speed from its second call. mitata warms up only
+ * calls under 0.5 ms, so the larger calls are warmed here.
+ */
+const WARM_UP_MS = 200
+
+/** Collects garbage, then calls `bound` (restoring its input first) for `WARM_UP_MS`, at least once. */
+async function warmUp(bound) {
+  globalThis.gc()
+  const t0 = performance.now()
+  do {
+    bound.reset?.()
+    await bound.run()
+  } while (performance.now() - t0 < WARM_UP_MS)
+}
+
+/** Median and quartiles (ns per call) of `contender` bound to `n` elements, after `warmUp`. */
 async function time(bound, n, caseId) {
-  const settings = samplingFor(n, caseId)
+  // The garbage collection that mitata would run before its samples happens before the warm-up instead.
+  await warmUp(bound)
+  const settings = { ...samplingFor(n, caseId), gc: false }
   if (bound.reset) {
     // The input must be unsorted at every call: restore it outside the timed region, one call per sample.
     const stats = await measure(
@@ -268,12 +291,12 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] })
 
 /**
- * Medians (ms) of `a` and `b` run one after the other `rounds` times, after one warm-up call of each. Either may
- * return a promise: each call is awaited before the clock stops.
+ * Medians (ms) of `a` and `b` run one after the other `rounds` times, after `warmUp` of each. Either may return a
+ * promise: each call is awaited before the clock stops.
  */
 async function alternating(a, b, rounds) {
-  await a()
-  await b()
+  await warmUp({ run: a })
+  await warmUp({ run: b })
   const ta = []
   const tb = []
   for (let i = 0; i < rounds; i++) {
