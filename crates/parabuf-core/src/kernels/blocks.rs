@@ -216,6 +216,27 @@ pub(crate) fn compensated_products_avx512(
     lanes.finish(xs.iter().zip(ys.iter()).map(|(x, y)| x * y))
 }
 
+/// The compensated sums of `x - mean` and of its square over one block of doubles on AVX-512, read as
+/// [`compensated_doubles_avx512`] reads: each deviation and square rounded as the staged path rounds them and added
+/// to two sets of [`Lanes`] in the same order, so the bits are those of [`Lanes::add_mapped_pair`].
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+pub(crate) fn deviation_sums_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f64>, mean: f64) -> (Neumaier, Neumaier) {
+    let centre = simd.splat_f64s(mean);
+    let start = (Avx512Lanes::new(simd), Avx512Lanes::new(simd));
+    let ((linear, square), whole) = block.fold_groups(simd, start, |(mut linear, mut square), group| {
+        let deviations = group.map(|x| simd.sub_f64s(x, centre));
+        linear.add(simd, deviations);
+        square.add(simd, deviations.map(|d| simd.mul_f64s(d, d)));
+        (linear, square)
+    });
+    let mut rest = [0.0; LANES];
+    let rest = &mut rest[..block.len() - whole];
+    block.read_into(whole, rest);
+    rest.iter_mut().for_each(|x| *x -= mean);
+    (linear.finish(rest.iter().copied()), square.finish(rest.iter().map(|d| d * d)))
+}
+
 /// [`Lanes`] as the four sum and four compensation vectors they take on AVX-512, small enough to stay in registers
 /// through a fold (a [`VectorLanes`] is sized for every width and would be copied in and out whole, 4 KiB per block).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
@@ -564,6 +585,36 @@ mod tests {
                     let view = whole.slice(offset..offset + len);
                     let want = CompensatedBlock { block: &view }.with_simd(pulp::Scalar);
                     assert_eq!(compensated_block(&view).parts(), want.parts(), "{len} values from offset {offset}");
+                });
+            }
+        }
+    }
+
+    /// The variance's register path gives the bits of the staged lanes from every offset within a cache line, and
+    /// reads nothing outside the block (the NaNs around it would show).
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[test]
+    fn deviation_sums_in_registers_give_the_bits_of_the_staged_lanes() {
+        let Some(simd) = pulp::x86::V4::try_new() else { return };
+        let bits = |(linear, square): (Neumaier, Neumaier)| {
+            let ((a, b), (c, d)) = (linear.parts(), square.parts());
+            [a, b, c, d].map(f64::to_bits)
+        };
+        let mut rng = Rng::new(13);
+        for len in LENGTHS {
+            let values: Vec<f64> = (0..len).map(|_| 1e3 + rng.wide_f64()).collect();
+            let mean = 1e3 + 0.1;
+            let (mut linear, mut square) = (Lanes::default(), Lanes::default());
+            linear.add_mapped_pair(&mut square, &values, &|x| (x - mean, (x - mean) * (x - mean)));
+            let want = bits((linear.total(), square.total()));
+            for offset in 0..8 {
+                let mut padded = vec![f64::NAN; offset];
+                padded.extend(&values);
+                padded.extend([f64::NAN; 8]);
+                with_view(&padded, |whole| {
+                    let view = whole.slice(offset..offset + len);
+                    let got = bits(simd.vectorize(|| deviation_sums_avx512(simd, &view, mean)));
+                    assert_eq!(got, want, "{len} values from offset {offset}");
                 });
             }
         }

@@ -2,6 +2,11 @@
 
 use crate::error::Result;
 use crate::exec::{map_blocks, Cancel};
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use pulp::Arch;
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::kernels::blocks::{deviation_sums_avx512, simd_arch};
 use crate::kernels::blocks::{merged, staged, Lanes};
 use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::kernels::sum::{float_sum, int_sum};
@@ -33,7 +38,7 @@ fn deviation_sums<T: Numeric>(
     operation: &'static str,
     deviation: impl Fn(T) -> f64 + Sync + Send,
 ) -> Result<(Neumaier, Neumaier)> {
-    let partials = map_blocks(view, cancel, operation, |block| {
+    merged_pairs(map_blocks(view, cancel, operation, |block| {
         let (mut linear, mut square) = (Lanes::default(), Lanes::default());
         let terms = |x: T| {
             let d = deviation(x);
@@ -41,7 +46,26 @@ fn deviation_sums<T: Numeric>(
         };
         staged(&block, |_, xs| linear.add_mapped_pair(&mut square, xs, &terms));
         (linear.total(), square.total())
-    })?;
+    })?)
+}
+
+/// [`deviation_sums`] of `x - mean` over doubles, on AVX-512 straight from the view's registers (see
+/// [`deviation_sums_avx512`]); `None` on other processors.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+fn deviation_sums_of_doubles(
+    view: &ReadView<'_, f64>,
+    mean: f64,
+    cancel: &Cancel,
+    operation: &'static str,
+) -> Option<Result<(Neumaier, Neumaier)>> {
+    let Arch::V4(simd) = simd_arch() else { return None };
+    let partials =
+        map_blocks(view, cancel, operation, |block| simd.vectorize(|| deviation_sums_avx512(simd, &block, mean)));
+    Some(partials.and_then(merged_pairs))
+}
+
+/// Per-block pairs of partial sums, each merged in block order.
+fn merged_pairs(partials: Vec<(Neumaier, Neumaier)>) -> Result<(Neumaier, Neumaier)> {
     let (linear, square): (Vec<Neumaier>, Vec<Neumaier>) = partials.into_iter().unzip();
     Ok((merged(linear), merged(square)))
 }
@@ -56,7 +80,15 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel, o
     let nf = n as f64;
     let (linear, square) = if T::IS_FLOAT {
         let mean = float_sum(view, cancel, operation)?.value() / nf;
-        deviation_sums(view, cancel, operation, |x: T| x.to_f64() - mean)?
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        let registers =
+            T::as_double_view(view).and_then(|doubles| deviation_sums_of_doubles(&doubles, mean, cancel, operation));
+        #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+        let registers = None;
+        match registers {
+            Some(sums) => sums?,
+            None => deviation_sums(view, cancel, operation, |x: T| x.to_f64() - mean)?,
+        }
     } else {
         // The mean s/n is exact as a fraction, so each deviation (n·x - s)/n is an exact integer rounded once and
         // divided once: no cancellation, even for 64-bit values far beyond 2^53. |n·x - s| < 2^127 for any array
