@@ -367,16 +367,34 @@ unsafe fn copy_vectors<T: Element>(_src: *const T, _out: &mut [T]) -> usize {
     0
 }
 
-/// Doubles in AVX-512 registers (x86-64): what a kernel that streams a view of `f64` uses in place of
-/// [`ReadView::read_into`] when the processor has AVX-512, so that each element is loaded once, into the register its
-/// arithmetic needs, instead of being copied into a local buffer and loaded again from there. On the 2-core bench VM
-/// a compensated sum read this way streamed from memory at 23-24 GB/s, close to plain loads of a private buffer (25);
-/// through the 16-byte staged copy it reached 19.
+/// The element types whose views can hand their elements to a kernel as doubles in AVX-512 registers
+/// ([`ReadView::fold_groups`]): `f64` as it is, `f32` widened on the way in (exactly, as `as f64` widens).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-impl ReadView<'_, f64> {
+pub(crate) trait RegisterGroups: Element {
+    /// Whether a group is loaded as floats and widened to doubles (`vcvtps2pd`) rather than loaded as doubles.
+    const WIDENED: bool;
+}
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+impl RegisterGroups for f64 {
+    const WIDENED: bool = false;
+}
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+impl RegisterGroups for f32 {
+    const WIDENED: bool = true;
+}
+
+/// Elements as doubles in AVX-512 registers (x86-64): what a kernel that streams a view of `f64` or `f32` uses in
+/// place of [`ReadView::read_into`] when the processor has AVX-512, so that each element is loaded once, into the
+/// register its arithmetic needs, instead of being copied into a local buffer and loaded again from there. On the
+/// 2-core bench VM a compensated sum of doubles read this way streamed from memory at 23-24 GB/s, close to plain
+/// loads of a private buffer (25); through the 16-byte staged copy it reached 19.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+impl<T: Element> ReadView<'_, T> {
     /// Folds each whole group of [`DOUBLES_PER_GROUP`] consecutive elements from the start of the view, as four
-    /// vectors of eight, in order, into `init` with `f`; returns the result and how many elements that was (the last
-    /// `len % 32` are left for the caller to read another way). Prefetches [`PREFETCH_AHEAD`] bytes ahead as
+    /// vectors of eight doubles, in order, into `init` with `f`; returns the result and how many elements that was
+    /// (the last `len % 32` are left for the caller to read another way). Prefetches [`PREFETCH_AHEAD`] bytes ahead as
     /// [`ReadView::read_into`] does, but without stopping at the end of the view: kernels read a view in blocks that
     /// follow one another, and leaving each block's first 4 KiB unfetched made the sum of 1e8 doubles 8 % slower. A
     /// prefetch is a hint and never faults, so the addresses past the end are harmless.
@@ -392,7 +410,10 @@ impl ReadView<'_, f64> {
         simd: pulp::x86::V4,
         init: A,
         f: impl FnMut(A, [pulp::f64x8; 4]) -> A,
-    ) -> (A, usize) {
+    ) -> (A, usize)
+    where
+        T: RegisterGroups,
+    {
         let _proof = simd;
         let mut f = f;
         // SAFETY: `simd` exists, so the processor has AVX-512F; the view's `len` elements are valid and aligned for
@@ -407,11 +428,14 @@ impl ReadView<'_, f64> {
     #[inline(always)]
     pub(crate) fn fold_group_pairs<A>(
         &self,
-        other: &ReadView<'_, f64>,
+        other: &ReadView<'_, T>,
         simd: pulp::x86::V4,
         init: A,
         f: impl FnMut(A, [pulp::f64x8; 4], [pulp::f64x8; 4]) -> A,
-    ) -> (A, usize) {
+    ) -> (A, usize)
+    where
+        T: RegisterGroups,
+    {
         assert_eq!(self.len, other.len, "paired views must have one length");
         let _proof = simd;
         let mut f = f;
@@ -420,7 +444,7 @@ impl ReadView<'_, f64> {
     }
 }
 
-/// Elements per group of [`ReadView::fold_groups`]: four AVX-512 vectors.
+/// Elements per group of [`ReadView::fold_groups`]: four AVX-512 vectors of doubles.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 pub(crate) const DOUBLES_PER_GROUP: usize = 32;
 
@@ -436,46 +460,69 @@ pub(crate) const DOUBLES_PER_GROUP: usize = 32;
 /// `docs/safety.md` says so; it decides only which of two racing values a kernel sees, never whether Rust code is
 /// sound.
 ///
+/// Floats are loaded 32 bytes at a time and widened as they load (`vcvtps2pd`), which needs no more of the hardware:
+/// a naturally aligned 4-byte element never crosses a cache line either.
+///
 /// # Safety
-/// The processor must have AVX-512F; every pointer of `srcs` must be aligned for `f64` and valid for reads of `len`
+/// The processor must have AVX-512F; every pointer of `srcs` must be aligned for `T` and valid for reads of `len`
 /// elements, and no Rust reference may cover those bytes.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn fold_groups_avx512<A, const VIEWS: usize>(
-    srcs: [*const f64; VIEWS],
+unsafe fn fold_groups_avx512<T: RegisterGroups, A, const VIEWS: usize>(
+    srcs: [*const T; VIEWS],
     len: usize,
     init: A,
     mut f: impl FnMut(A, [[pulp::f64x8; 4]; VIEWS]) -> A,
 ) -> (A, usize) {
     use std::arch::x86_64::__m512d;
+    let group_bytes = DOUBLES_PER_GROUP * std::mem::size_of::<T>();
     let groups = len / DOUBLES_PER_GROUP;
     let mut acc = init;
     for group in 0..groups {
-        let offset = group * DOUBLES_PER_GROUP * std::mem::size_of::<f64>();
+        let offset = group * group_bytes;
         let loaded = srcs.map(|src| {
             let start = src as *const u8;
-            for line in (offset + PREFETCH_AHEAD..offset + PREFETCH_AHEAD + 256).step_by(64) {
+            for line in (offset + PREFETCH_AHEAD..offset + PREFETCH_AHEAD + group_bytes).step_by(64) {
                 prefetch(start.wrapping_add(line));
             }
             let at = start.wrapping_add(offset);
             let (a, b, c, d): (__m512d, __m512d, __m512d, __m512d);
-            // SAFETY: the 256 bytes from `at` are the group's 32 elements, inside the caller's valid range (group <
-            // len / 32); the block reads only them and writes only the four registers it names.
-            unsafe {
-                std::arch::asm!(
-                    "vmovupd {a}, zmmword ptr [{at}]",
-                    "vmovupd {b}, zmmword ptr [{at} + 64]",
-                    "vmovupd {c}, zmmword ptr [{at} + 128]",
-                    "vmovupd {d}, zmmword ptr [{at} + 192]",
-                    at = in(reg) at,
-                    a = out(zmm_reg) a,
-                    b = out(zmm_reg) b,
-                    c = out(zmm_reg) c,
-                    d = out(zmm_reg) d,
-                    options(nostack, readonly, preserves_flags),
-                )
-            };
+            if T::WIDENED {
+                // SAFETY: the 128 bytes from `at` are the group's 32 floats, inside the caller's valid range (group <
+                // len / 32); the block reads only them and writes only the four registers it names.
+                unsafe {
+                    std::arch::asm!(
+                        "vcvtps2pd {a}, ymmword ptr [{at}]",
+                        "vcvtps2pd {b}, ymmword ptr [{at} + 32]",
+                        "vcvtps2pd {c}, ymmword ptr [{at} + 64]",
+                        "vcvtps2pd {d}, ymmword ptr [{at} + 96]",
+                        at = in(reg) at,
+                        a = out(zmm_reg) a,
+                        b = out(zmm_reg) b,
+                        c = out(zmm_reg) c,
+                        d = out(zmm_reg) d,
+                        options(nostack, readonly, preserves_flags),
+                    )
+                };
+            } else {
+                // SAFETY: the 256 bytes from `at` are the group's 32 doubles, inside the caller's valid range (group <
+                // len / 32); the block reads only them and writes only the four registers it names.
+                unsafe {
+                    std::arch::asm!(
+                        "vmovupd {a}, zmmword ptr [{at}]",
+                        "vmovupd {b}, zmmword ptr [{at} + 64]",
+                        "vmovupd {c}, zmmword ptr [{at} + 128]",
+                        "vmovupd {d}, zmmword ptr [{at} + 192]",
+                        at = in(reg) at,
+                        a = out(zmm_reg) a,
+                        b = out(zmm_reg) b,
+                        c = out(zmm_reg) c,
+                        d = out(zmm_reg) d,
+                        options(nostack, readonly, preserves_flags),
+                    )
+                };
+            }
             [a, b, c, d].map(|v| bytemuck::cast::<[f64; 8], pulp::f64x8>(doubles_of(v)))
         });
         acc = f(acc, loaded);
@@ -619,22 +666,21 @@ mod tests {
         assert_eq!(chunks, vec![vec![0.0, 0.5, 1.0], vec![1.5, 2.0, 2.5], vec![3.0, 3.5]]);
     }
 
-    /// `fold_groups` hands over every whole group in order, element for element as `get` reads them, from every
-    /// offset within a cache line, and leaves the partial group at the end to the caller.
+    /// `fold_groups` hands over every whole group in order, element for element as `get` reads them (floats
+    /// widened), from every offset within a cache line, and leaves the partial group at the end to the caller.
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    #[test]
-    fn register_groups_match_single_loads() {
+    fn register_groups_match_single_loads<T: RegisterGroups>(make: impl Fn(usize) -> T, widen: impl Fn(T) -> f64) {
         let Some(simd) = pulp::x86::V4::try_new() else {
             return; // the groups exist only on processors with AVX-512 (the bench and CI machines have it)
         };
         let count = 1024;
-        let buf = OwnedBuffer::zeroed(count * 8);
+        let buf = OwnedBuffer::zeroed(count * std::mem::size_of::<T>());
         let ledger = Ledger::new();
-        let values: Vec<f64> = (0..count).map(|i| i as f64 * 1.25 - 7.0).collect();
-        ledger.write(buf.region()).unwrap().view_mut::<f64>().unwrap().write_from(0, &values);
+        let values: Vec<T> = (0..count).map(make).collect();
+        ledger.write(buf.region()).unwrap().view_mut::<T>().unwrap().write_from(0, &values);
         let guard = ledger.read(buf.region()).unwrap();
-        let view = guard.view::<f64>().unwrap();
-        for start in 0..8 {
+        let view = guard.view::<T>().unwrap();
+        for start in 0..64 / std::mem::size_of::<T>() {
             for len in (0..100).chain([count - start]) {
                 let part = view.slice(start..start + len);
                 let (seen, whole) = simd.vectorize(|| {
@@ -644,9 +690,23 @@ mod tests {
                     })
                 });
                 assert_eq!(whole, len / DOUBLES_PER_GROUP * DOUBLES_PER_GROUP, "{len} from {start}");
-                assert_eq!(seen, values[start..start + whole], "{len} from {start}");
+                let want: Vec<f64> = values[start..start + whole].iter().map(|x| widen(*x)).collect();
+                assert_eq!(seen, want, "{len} from {start}");
             }
         }
+    }
+
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[test]
+    fn register_groups_of_doubles_match_single_loads() {
+        register_groups_match_single_loads(|i| i as f64 * 1.25 - 7.0, |x| x);
+    }
+
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[test]
+    fn register_groups_of_floats_match_single_loads() {
+        // Values that need every bit of a float's mantissa, so a conversion that rounded would show.
+        register_groups_match_single_loads(|i| (i as f32 + 0.5) * (1.0 + f32::EPSILON) - 300.0, f64::from);
     }
 
     /// `read_into` against element-by-element `get`, from every offset of a 16-byte line and for lengths around the

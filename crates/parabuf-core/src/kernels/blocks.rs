@@ -14,6 +14,8 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::exec::{pool, runs_on_caller, Cancel, BLOCK};
 use crate::kernels::numeric::{Neumaier, Numeric};
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::view::RegisterGroups;
 use crate::view::{Element, ReadView, WriteView};
 
 /// Elements copied from shared memory into a local buffer at a time. A multiple of [`LANES`], so lane assignment never
@@ -172,28 +174,33 @@ pub(crate) fn merged(parts: impl IntoIterator<Item = Neumaier>) -> Neumaier {
 /// the bits of the result are the same on every machine.
 pub(crate) fn compensated_block<T: Numeric>(block: &ReadView<'_, T>) -> Neumaier {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if let (Some(doubles), Arch::V4(simd)) = (T::as_double_view(block), simd_arch()) {
-        return simd.vectorize(|| compensated_doubles_avx512(simd, &doubles));
+    if let Arch::V4(simd) = simd_arch() {
+        if let Some(doubles) = T::as_double_view(block) {
+            return simd.vectorize(|| compensated_groups_avx512(simd, &doubles));
+        }
+        if let Some(floats) = T::as_float_view(block) {
+            return simd.vectorize(|| compensated_groups_avx512(simd, &floats));
+        }
     }
     simd_arch().dispatch(CompensatedBlock { block })
 }
 
-/// [`compensated_block`] of doubles on AVX-512, with the groups loaded straight into the lanes' registers (see
-/// [`ReadView::fold_groups`]) rather than staged: the same lanes, terms and arithmetic, so the same bits.
+/// [`compensated_block`] of doubles or floats on AVX-512, with the groups loaded straight into the lanes' registers
+/// (see [`ReadView::fold_groups`]) rather than staged: the same lanes, terms and arithmetic, so the same bits.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
-fn compensated_doubles_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f64>) -> Neumaier {
+fn compensated_groups_avx512<T: RegisterGroups + Numeric>(simd: pulp::x86::V4, block: &ReadView<'_, T>) -> Neumaier {
     let (lanes, whole) = block.fold_groups(simd, Avx512Lanes::new(simd), |mut lanes, group| {
         lanes.add(simd, group);
         lanes
     });
-    let mut rest = [0.0; LANES];
+    let mut rest = [T::default(); LANES];
     let rest = &mut rest[..block.len() - whole];
     block.read_into(whole, rest);
-    lanes.finish(rest.iter().copied())
+    lanes.finish(rest.iter().map(|x| x.to_f64()))
 }
 
-/// The compensated dot product of two blocks of doubles on AVX-512, read as [`compensated_doubles_avx512`] reads:
+/// The compensated dot product of two blocks of doubles on AVX-512, read as [`compensated_groups_avx512`] reads:
 /// the products are the terms, rounded as [`Lanes`] rounds them, so the bits are those of the staged path.
 ///
 /// # Panics
@@ -217,7 +224,7 @@ pub(crate) fn compensated_products_avx512(
 }
 
 /// The compensated sums of `x - mean` and of its square over one block of doubles on AVX-512, read as
-/// [`compensated_doubles_avx512`] reads: each deviation and square rounded as the staged path rounds them and added
+/// [`compensated_groups_avx512`] reads: each deviation and square rounded as the staged path rounds them and added
 /// to two sets of [`Lanes`] in the same order, so the bits are those of [`Lanes::add_mapped_pair`].
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
@@ -547,7 +554,7 @@ mod tests {
                 if let Some(simd) = pulp::x86::V4::try_new() {
                     check("AVX-512", CompensatedBlock { block: view }.with_simd(simd));
                     #[cfg(not(miri))]
-                    check("AVX-512 registers", simd.vectorize(|| compensated_doubles_avx512(simd, view)));
+                    check("AVX-512 registers", simd.vectorize(|| compensated_groups_avx512(simd, view)));
                 }
             }
             check("dispatched", compensated_block(view));
@@ -587,6 +594,39 @@ mod tests {
                     assert_eq!(compensated_block(&view).parts(), want.parts(), "{len} values from offset {offset}");
                 });
             }
+        }
+    }
+
+    /// Floats take the register path too (loaded 32 bytes at a time and widened): from every offset within a cache
+    /// line the bits are those of the staged, converting path, NaNs around the block unread, special values kept.
+    #[test]
+    fn blocks_of_floats_starting_anywhere_in_a_line_give_the_same_bits() {
+        let mut rng = Rng::new(17);
+        for len in LENGTHS {
+            let values: Vec<f32> = (0..len).map(|_| rng.wide_f64() as f32).collect();
+            for offset in 0..16 {
+                let mut padded = vec![f32::NAN; offset];
+                padded.extend(&values);
+                padded.extend([f32::NAN; 16]);
+                with_view(&padded, |whole| {
+                    let view = whole.slice(offset..offset + len);
+                    let want = CompensatedBlock { block: &view }.with_simd(pulp::Scalar);
+                    assert_eq!(compensated_block(&view).parts(), want.parts(), "{len} floats from offset {offset}");
+                });
+            }
+        }
+        for special in [f32::INFINITY, f32::NEG_INFINITY, f32::NAN, -0.0] {
+            let mut values = vec![1.5f32; LANES * 3 + 5];
+            values[LANES + 3] = special;
+            let want: Vec<f64> = values.iter().map(|x| f64::from(*x)).collect();
+            let want = reference_compensated(&want);
+            with_view(&values, |view| {
+                let got = compensated_block(view).value();
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{special}: {got} vs {want}"
+                );
+            });
         }
     }
 

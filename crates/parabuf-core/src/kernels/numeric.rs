@@ -40,6 +40,14 @@ pub trait Numeric: Element + PartialOrd {
         None
     }
 
+    /// `view` as a view of floats, when the type is `f32`; `None` otherwise. Lets a kernel take a path that only
+    /// floats have.
+    #[inline(always)]
+    fn as_float_view<'g>(view: &ReadView<'g, Self>) -> Option<ReadView<'g, f32>> {
+        let _ = view;
+        None
+    }
+
     /// The value as JavaScript reads it from an array of this type: a bigint for 64-bit integers, else a number.
     #[inline]
     fn to_scalar(self) -> Scalar {
@@ -88,6 +96,10 @@ impl Numeric for f32 {
     #[inline(always)]
     fn to_i128(self) -> Option<i128> {
         None
+    }
+    #[inline(always)]
+    fn as_float_view<'g>(view: &ReadView<'g, f32>) -> Option<ReadView<'g, f32>> {
+        Some(*view)
     }
 }
 
