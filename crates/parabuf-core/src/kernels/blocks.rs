@@ -200,35 +200,40 @@ fn compensated_groups_avx512<T: RegisterGroups + Numeric>(simd: pulp::x86::V4, b
     lanes.finish(rest.iter().map(|x| x.to_f64()))
 }
 
-/// The compensated dot product of two blocks of doubles on AVX-512, read as [`compensated_groups_avx512`] reads:
-/// the products are the terms, rounded as [`Lanes`] rounds them, so the bits are those of the staged path.
+/// The compensated dot product of two blocks of doubles or floats on AVX-512, read as [`compensated_groups_avx512`]
+/// reads: the products (of doubles, floats widened first) are the terms, rounded as [`Lanes`] rounds them, so the
+/// bits are those of the staged path.
 ///
 /// # Panics
 /// When the lengths differ (callers validate them first).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
-pub(crate) fn compensated_products_avx512(
+pub(crate) fn compensated_products_avx512<T: RegisterGroups + Numeric>(
     simd: pulp::x86::V4,
-    a: &ReadView<'_, f64>,
-    b: &ReadView<'_, f64>,
+    a: &ReadView<'_, T>,
+    b: &ReadView<'_, T>,
 ) -> Neumaier {
     let (lanes, whole) = a.fold_group_pairs(b, simd, Avx512Lanes::new(simd), |mut lanes, xs, ys| {
         lanes.add(simd, std::array::from_fn(|j| simd.mul_f64s(xs[j], ys[j])));
         lanes
     });
-    let (mut xs, mut ys) = ([0.0; LANES], [0.0; LANES]);
+    let (mut xs, mut ys) = ([T::default(); LANES], [T::default(); LANES]);
     let (xs, ys) = (&mut xs[..a.len() - whole], &mut ys[..a.len() - whole]);
     a.read_into(whole, xs);
     b.read_into(whole, ys);
-    lanes.finish(xs.iter().zip(ys.iter()).map(|(x, y)| x * y))
+    lanes.finish(xs.iter().zip(ys.iter()).map(|(x, y)| x.to_f64() * y.to_f64()))
 }
 
-/// The compensated sums of `x - mean` and of its square over one block of doubles on AVX-512, read as
-/// [`compensated_groups_avx512`] reads: each deviation and square rounded as the staged path rounds them and added
-/// to two sets of [`Lanes`] in the same order, so the bits are those of [`Lanes::add_mapped_pair`].
+/// The compensated sums of `x - mean` and of its square over one block of doubles or floats (widened) on AVX-512,
+/// read as [`compensated_groups_avx512`] reads: each deviation and square rounded as the staged path rounds them and
+/// added to two sets of [`Lanes`] in the same order, so the bits are those of [`Lanes::add_mapped_pair`].
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
-pub(crate) fn deviation_sums_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f64>, mean: f64) -> (Neumaier, Neumaier) {
+pub(crate) fn deviation_sums_avx512<T: RegisterGroups + Numeric>(
+    simd: pulp::x86::V4,
+    block: &ReadView<'_, T>,
+    mean: f64,
+) -> (Neumaier, Neumaier) {
     let centre = simd.splat_f64s(mean);
     let start = (Avx512Lanes::new(simd), Avx512Lanes::new(simd));
     let ((linear, square), whole) = block.fold_groups(simd, start, |(mut linear, mut square), group| {
@@ -237,11 +242,11 @@ pub(crate) fn deviation_sums_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f6
         square.add(simd, deviations.map(|d| simd.mul_f64s(d, d)));
         (linear, square)
     });
-    let mut rest = [0.0; LANES];
+    let mut rest = [T::default(); LANES];
     let rest = &mut rest[..block.len() - whole];
     block.read_into(whole, rest);
-    rest.iter_mut().for_each(|x| *x -= mean);
-    (linear.finish(rest.iter().copied()), square.finish(rest.iter().map(|d| d * d)))
+    let deviations = || rest.iter().map(|x| x.to_f64() - mean);
+    (linear.finish(deviations()), square.finish(deviations().map(|d| d * d)))
 }
 
 /// [`Lanes`] as the four sum and four compensation vectors they take on AVX-512, small enough to stay in registers
@@ -630,27 +635,31 @@ mod tests {
         }
     }
 
-    /// The variance's register path gives the bits of the staged lanes from every offset within a cache line, and
-    /// reads nothing outside the block (the NaNs around it would show).
+    /// The variance's register path gives the bits of the staged lanes from every offset within a cache line, for
+    /// doubles and for floats, and reads nothing outside the block (the NaNs around it would show).
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    #[test]
-    fn deviation_sums_in_registers_give_the_bits_of_the_staged_lanes() {
+    fn deviation_sums_in_registers_give_the_bits_of_the_staged_lanes<T: RegisterGroups + Numeric>(
+        make: impl Fn(f64) -> T,
+        nan: T,
+    ) {
         let Some(simd) = pulp::x86::V4::try_new() else { return };
         let bits = |(linear, square): (Neumaier, Neumaier)| {
             let ((a, b), (c, d)) = (linear.parts(), square.parts());
             [a, b, c, d].map(f64::to_bits)
         };
+        let lanes_per_line = 64 / std::mem::size_of::<T>();
         let mut rng = Rng::new(13);
         for len in LENGTHS {
-            let values: Vec<f64> = (0..len).map(|_| 1e3 + rng.wide_f64()).collect();
+            let values: Vec<T> = (0..len).map(|_| make(1e3 + rng.wide_f64())).collect();
             let mean = 1e3 + 0.1;
             let (mut linear, mut square) = (Lanes::default(), Lanes::default());
-            linear.add_mapped_pair(&mut square, &values, &|x| (x - mean, (x - mean) * (x - mean)));
+            let terms = |x: T| (x.to_f64() - mean, (x.to_f64() - mean) * (x.to_f64() - mean));
+            linear.add_mapped_pair(&mut square, &values, &terms);
             let want = bits((linear.total(), square.total()));
-            for offset in 0..8 {
-                let mut padded = vec![f64::NAN; offset];
+            for offset in 0..lanes_per_line {
+                let mut padded = vec![nan; offset];
                 padded.extend(&values);
-                padded.extend([f64::NAN; 8]);
+                padded.extend(vec![nan; lanes_per_line]);
                 with_view(&padded, |whole| {
                     let view = whole.slice(offset..offset + len);
                     let got = bits(simd.vectorize(|| deviation_sums_avx512(simd, &view, mean)));
@@ -658,6 +667,18 @@ mod tests {
                 });
             }
         }
+    }
+
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[test]
+    fn deviation_sums_of_doubles_in_registers_give_the_bits_of_the_staged_lanes() {
+        deviation_sums_in_registers_give_the_bits_of_the_staged_lanes(|x| x, f64::NAN);
+    }
+
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[test]
+    fn deviation_sums_of_floats_in_registers_give_the_bits_of_the_staged_lanes() {
+        deviation_sums_in_registers_give_the_bits_of_the_staged_lanes(|x| x as f32, f32::NAN);
     }
 
     #[test]

@@ -11,6 +11,8 @@ use crate::kernels::blocks::{merged, staged, Lanes};
 use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::kernels::sum::{float_sum, int_sum};
 use crate::view::ReadView;
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::view::RegisterGroups;
 
 fn mean_of<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel, operation: &'static str) -> Result<f64> {
     // An empty view divides 0 by 0: NaN, as the mean of nothing should be.
@@ -49,11 +51,11 @@ fn deviation_sums<T: Numeric>(
     })?)
 }
 
-/// [`deviation_sums`] of `x - mean` over doubles, on AVX-512 straight from the view's registers (see
+/// [`deviation_sums`] of `x - mean` over doubles or floats, on AVX-512 straight from the view's registers (see
 /// [`deviation_sums_avx512`]); `None` on other processors.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-fn deviation_sums_of_doubles(
-    view: &ReadView<'_, f64>,
+fn deviation_sums_in_registers<T: RegisterGroups + Numeric>(
+    view: &ReadView<'_, T>,
     mean: f64,
     cancel: &Cancel,
     operation: &'static str,
@@ -81,8 +83,11 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel, o
     let (linear, square) = if T::IS_FLOAT {
         let mean = float_sum(view, cancel, operation)?.value() / nf;
         #[cfg(all(target_arch = "x86_64", not(miri)))]
-        let registers =
-            T::as_double_view(view).and_then(|doubles| deviation_sums_of_doubles(&doubles, mean, cancel, operation));
+        let registers = match (T::as_double_view(view), T::as_float_view(view)) {
+            (Some(doubles), _) => deviation_sums_in_registers(&doubles, mean, cancel, operation),
+            (_, Some(floats)) => deviation_sums_in_registers(&floats, mean, cancel, operation),
+            _ => None,
+        };
         #[cfg(not(all(target_arch = "x86_64", not(miri))))]
         let registers = None;
         match registers {
