@@ -151,7 +151,7 @@ impl Lanes {
 }
 
 /// Merges `lanes` as [`Lanes::total`] describes and returns the total (lane 0 at the end).
-pub(crate) fn fold_lanes(lanes: &mut [Neumaier; LANES]) -> Neumaier {
+fn fold_lanes(lanes: &mut [Neumaier; LANES]) -> Neumaier {
     let mut half = LANES / 2;
     while half > 0 {
         let (low, high) = lanes.split_at_mut(half);

@@ -98,16 +98,25 @@ pub(crate) mod testutil {
         cancel
     }
 
-    /// The compensated sum of `terms` exactly as the kernels order it, written out sequentially: blocks of [`BLOCK`]
-    /// terms, term `i` of a block into lane `i % 8`, lanes merged in order, then blocks merged in order.
+    /// The compensated sum of `terms` exactly as the kernels order it, written out sequentially and apart from the
+    /// kernels' code: blocks of [`BLOCK`] terms, term `i` of a block into lane `i % 32`, the lanes merged as a tree
+    /// (lane `i` takes in lane `i + 16`, then `i + 8`, `i + 4`, `i + 2` and `i + 1`), then blocks merged in order.
     pub(crate) fn reference_compensated(terms: &[f64]) -> f64 {
+        const LANES: usize = 32;
+        assert_eq!(LANES, crate::kernels::blocks::LANES, "the reference spells out the kernels' lane count");
         let mut total = Neumaier::default();
         for block in terms.chunks(BLOCK) {
-            let mut lanes = [Neumaier::default(); crate::kernels::blocks::LANES];
+            let mut lanes = [Neumaier::default(); LANES];
             for (i, x) in block.iter().enumerate() {
-                lanes[i % crate::kernels::blocks::LANES].add(*x);
+                lanes[i % LANES].add(*x);
             }
-            total.merge(crate::kernels::blocks::fold_lanes(&mut lanes));
+            for half in [16, 8, 4, 2, 1] {
+                for i in 0..half {
+                    let other = lanes[i + half];
+                    lanes[i].merge(other);
+                }
+            }
+            total.merge(lanes[0]);
         }
         total.value()
     }

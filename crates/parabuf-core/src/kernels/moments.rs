@@ -89,7 +89,7 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel, o
             _ => None,
         };
         #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-        let registers = None;
+        let registers: Option<Result<(Neumaier, Neumaier)>> = None;
         match registers {
             Some(sums) => sums?,
             None => deviation_sums(view, cancel, operation, |x: T| x.to_f64() - mean)?,
