@@ -8,9 +8,13 @@ use crate::exec::{map_blocks, Cancel};
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::kernels::blocks::simd_arch;
 use crate::kernels::blocks::staged;
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::kernels::numeric::Numeric;
 use crate::kernels::numeric::Scalar;
 use crate::kernels::order::{Key, Ordered};
 use crate::view::ReadView;
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::view::RegisterGroups;
 
 /// The smallest and largest total-order key of one non-empty block. NaNs take part: a NaN key lies outside the range
 /// of number keys at one end or the other, so the pair alone tells whether the block holds one.
@@ -32,9 +36,15 @@ const LANES: usize = 8;
 /// caller then scans the block by keys, so results are the same either way.
 fn finite_float_range<T: Ordered>(block: &ReadView<'_, T>) -> Option<(T::Key, T::Key)> {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if let (Some(doubles), pulp::Arch::V4(simd)) = (T::as_double_view(block), simd_arch()) {
-        let (lo, hi, special) = simd.vectorize(|| double_range_avx512(simd, &doubles));
-        return finite_range_keys::<T>(lo, hi, special);
+    if let pulp::Arch::V4(simd) = simd_arch() {
+        let range = match (T::as_double_view(block), T::as_float_view(block)) {
+            (Some(doubles), _) => Some(simd.vectorize(|| float_range_avx512(simd, &doubles))),
+            (_, Some(floats)) => Some(simd.vectorize(|| float_range_avx512(simd, &floats))),
+            _ => None,
+        };
+        if let Some((lo, hi, special)) = range {
+            return finite_range_keys::<T>(lo, hi, special);
+        }
     }
     let (mut lo, mut hi, mut special) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES], [0.0f64; LANES]);
     staged(block, |_, xs| {
@@ -65,12 +75,12 @@ fn finite_range_keys<T: Ordered>(lo: f64, hi: f64, special: f64) -> Option<(T::K
     (special == 0.0 && lo != 0.0 && hi != 0.0).then(|| (key_of_float::<T>(lo), key_of_float::<T>(hi)))
 }
 
-/// The smallest and largest double of `block` and the sum of every `x * 0`, read straight into AVX-512 registers
-/// (`ReadView::fold_groups`). Which of two equal zeros, or what a NaN, the vector minimum keeps does not matter: such
-/// a result goes to the key scan (see [`finite_float_range`]).
+/// The smallest and largest value of a block of doubles or floats (as doubles, floats widened exactly) and the sum of
+/// every `x * 0`, read straight into AVX-512 registers (`ReadView::fold_groups`). Which of two equal zeros, or what a
+/// NaN, the vector minimum keeps does not matter: such a result goes to the key scan (see [`finite_float_range`]).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
-fn double_range_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f64>) -> (f64, f64, f64) {
+fn float_range_avx512<T: RegisterGroups + Numeric>(simd: pulp::x86::V4, block: &ReadView<'_, T>) -> (f64, f64, f64) {
     let (inf, zero) = (simd.splat_f64s(f64::INFINITY), simd.splat_f64s(0.0));
     let init = ([inf; 4], [simd.splat_f64s(f64::NEG_INFINITY); 4], [zero; 4]);
     let ((lo, hi, special), whole) = block.fold_groups(simd, init, |(mut lo, mut hi, mut special), group| {
@@ -85,7 +95,7 @@ fn double_range_avx512(simd: pulp::x86::V4, block: &ReadView<'_, f64>) -> (f64, 
     let (lo, hi, special) = (lanes(lo), lanes(hi), lanes(special));
     let init = (lo.into_iter().fold(f64::INFINITY, f64::min), hi.into_iter().fold(f64::NEG_INFINITY, f64::max));
     (whole..block.len())
-        .map(|i| block.get(i))
+        .map(|i| block.get(i).to_f64())
         .fold((init.0, init.1, special.into_iter().sum::<f64>()), |(lo, hi, special), x| {
             (lo.min(x), hi.max(x), special + x * 0.0)
         })
@@ -278,9 +288,10 @@ mod tests {
                         }
                     })
                     .collect();
-                // From every offset within a cache line: the AVX-512 path loads 64 bytes at a time.
-                let at = trial % 8;
-                let padded = [vec![of(f64::NAN); at], values.clone(), vec![of(f64::NAN); 8]].concat();
+                // From every offset within a cache line: the AVX-512 path loads 64 bytes (32 of floats) at a time.
+                let per_line = 64 / std::mem::size_of::<T>();
+                let at = trial % per_line;
+                let padded = [vec![of(f64::NAN); at], values.clone(), vec![of(f64::NAN); per_line]].concat();
                 with_view(&padded, |whole| {
                     let v = &whole.slice(at..at + n);
                     let exact = exact_key_range(v);
