@@ -542,7 +542,7 @@ pub(crate) fn zip_in_place<T: Element, U: Element>(
 mod tests {
     use super::*;
     use crate::exec::BLOCK;
-    use crate::kernels::testutil::{reference_compensated, with_view, Rng};
+    use crate::kernels::testutil::{from_every_offset_in_a_line, reference_compensated, with_view, Rng};
 
     /// Blocks whose lengths end in every kind of partial group and stage, full blocks, and the edge cases.
     const LENGTHS: [usize; 13] =
@@ -581,45 +581,29 @@ mod tests {
         }
     }
 
-    /// The register path loads 64 bytes at a time from wherever the block starts: from every offset within a cache
-    /// line it gives the bits of the scalar lanes, and reads nothing outside the block (the NaNs around it would
-    /// show).
-    #[test]
-    fn blocks_starting_anywhere_in_a_line_give_the_same_bits() {
-        let mut rng = Rng::new(11);
+    /// The register path loads 64 bytes at a time from wherever the block starts (32 bytes of floats, widened): from
+    /// every offset within a cache line it gives the bits of the scalar, staged lanes, and reads nothing outside the
+    /// block (the NaNs around it would show).
+    fn blocks_starting_anywhere_in_a_line_give_the_same_bits<T: Numeric>(make: impl Fn(f64) -> T, nan: T, seed: u64) {
+        let mut rng = Rng::new(seed);
         for len in LENGTHS {
-            let values: Vec<f64> = (0..len).map(|_| rng.wide_f64()).collect();
-            for offset in 0..8 {
-                let mut padded = vec![f64::NAN; offset];
-                padded.extend(&values);
-                padded.extend([f64::NAN; 8]);
-                with_view(&padded, |whole| {
-                    let view = whole.slice(offset..offset + len);
-                    let want = CompensatedBlock { block: &view }.with_simd(pulp::Scalar);
-                    assert_eq!(compensated_block(&view).parts(), want.parts(), "{len} values from offset {offset}");
-                });
-            }
+            let values: Vec<T> = (0..len).map(|_| make(rng.wide_f64())).collect();
+            from_every_offset_in_a_line(&values, nan, |view, offset| {
+                let want = CompensatedBlock { block: view }.with_simd(pulp::Scalar);
+                assert_eq!(compensated_block(view).parts(), want.parts(), "{len} values from offset {offset}");
+            });
         }
     }
 
-    /// Floats take the register path too (loaded 32 bytes at a time and widened): from every offset within a cache
-    /// line the bits are those of the staged, converting path, NaNs around the block unread, special values kept.
+    #[test]
+    fn blocks_of_doubles_starting_anywhere_in_a_line_give_the_same_bits() {
+        blocks_starting_anywhere_in_a_line_give_the_same_bits(|x| x, f64::NAN, 11);
+    }
+
+    /// Floats take the register path too, and keep the meaning of special values on it.
     #[test]
     fn blocks_of_floats_starting_anywhere_in_a_line_give_the_same_bits() {
-        let mut rng = Rng::new(17);
-        for len in LENGTHS {
-            let values: Vec<f32> = (0..len).map(|_| rng.wide_f64() as f32).collect();
-            for offset in 0..16 {
-                let mut padded = vec![f32::NAN; offset];
-                padded.extend(&values);
-                padded.extend([f32::NAN; 16]);
-                with_view(&padded, |whole| {
-                    let view = whole.slice(offset..offset + len);
-                    let want = CompensatedBlock { block: &view }.with_simd(pulp::Scalar);
-                    assert_eq!(compensated_block(&view).parts(), want.parts(), "{len} floats from offset {offset}");
-                });
-            }
-        }
+        blocks_starting_anywhere_in_a_line_give_the_same_bits(|x| x as f32, f32::NAN, 17);
         for special in [f32::INFINITY, f32::NEG_INFINITY, f32::NAN, -0.0] {
             let mut values = vec![1.5f32; LANES * 3 + 5];
             values[LANES + 3] = special;
@@ -647,7 +631,6 @@ mod tests {
             let ((a, b), (c, d)) = (linear.parts(), square.parts());
             [a, b, c, d].map(f64::to_bits)
         };
-        let lanes_per_line = 64 / std::mem::size_of::<T>();
         let mut rng = Rng::new(13);
         for len in LENGTHS {
             let values: Vec<T> = (0..len).map(|_| make(1e3 + rng.wide_f64())).collect();
@@ -656,16 +639,10 @@ mod tests {
             let terms = |x: T| (x.to_f64() - mean, (x.to_f64() - mean) * (x.to_f64() - mean));
             linear.add_mapped_pair(&mut square, &values, &terms);
             let want = bits((linear.total(), square.total()));
-            for offset in 0..lanes_per_line {
-                let mut padded = vec![nan; offset];
-                padded.extend(&values);
-                padded.extend(vec![nan; lanes_per_line]);
-                with_view(&padded, |whole| {
-                    let view = whole.slice(offset..offset + len);
-                    let got = bits(simd.vectorize(|| deviation_sums_avx512(simd, &view, mean)));
-                    assert_eq!(got, want, "{len} values from offset {offset}");
-                });
-            }
+            from_every_offset_in_a_line(&values, nan, |view, offset| {
+                let got = bits(simd.vectorize(|| deviation_sums_avx512(simd, view, mean)));
+                assert_eq!(got, want, "{len} values from offset {offset}");
+            });
         }
     }
 

@@ -205,20 +205,24 @@ mod tests {
         }
     }
 
-    /// The two arrays start at any offset within a cache line, each its own (the AVX-512 path loads 64 bytes at a
-    /// time from wherever they start), and nothing outside them is read: the NaNs around them would show.
-    #[test]
-    fn arrays_starting_anywhere_in_a_line_give_the_same_bits() {
-        let mut rng = Rng::new(12);
+    /// The two arrays start at any offsets within a cache line, each its own (the AVX-512 path loads 64 bytes at a
+    /// time from wherever they start, 32 of floats), and nothing outside them is read: the NaNs around them would
+    /// show. The bits are those of the products (of widened floats) in the reference order.
+    fn arrays_starting_anywhere_in_a_line_give_the_same_bits<T: Numeric>(
+        make: impl Fn(f64) -> T,
+        nan: T,
+        seed: u64,
+        offsets: &[(usize, usize)],
+    ) {
+        let mut rng = Rng::new(seed);
+        let per_line = 64 / std::mem::size_of::<T>();
         for n in [0, 31, 32, 33, 100, BLOCK + 45] {
-            let a: Vec<f64> = (0..n).map(|_| rng.wide_f64()).collect();
-            let b: Vec<f64> = (0..n).map(|_| rng.wide_f64()).collect();
-            let products: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x * y).collect();
+            let a: Vec<T> = (0..n).map(|_| make(rng.wide_f64())).collect();
+            let b: Vec<T> = (0..n).map(|_| make(rng.wide_f64())).collect();
+            let products: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x.to_f64() * y.to_f64()).collect();
             let want = Scalar::Number(reference_compensated(&products));
-            for (at_a, at_b) in [(0, 0), (1, 3), (5, 2), (7, 7), (4, 0)] {
-                let pad = |values: &[f64], at: usize| -> Vec<f64> {
-                    [vec![f64::NAN; at], values.to_vec(), vec![f64::NAN; 8]].concat()
-                };
+            for &(at_a, at_b) in offsets {
+                let pad = |values: &[T], at: usize| [vec![nan; at], values.to_vec(), vec![nan; per_line]].concat();
                 let got = with_views(&pad(&a, at_a), &pad(&b, at_b), |pa, pb| {
                     dot(&pa.slice(at_a..at_a + n), &pb.slice(at_b..at_b + n), &Cancel::new()).unwrap()
                 });
@@ -227,26 +231,20 @@ mod tests {
         }
     }
 
-    /// Floats take the register path too, widened as they load: the bits are those of the widened products in the
-    /// reference order, from any offsets within a cache line, with nothing outside the arrays read.
+    #[test]
+    fn double_arrays_starting_anywhere_in_a_line_give_the_same_bits() {
+        arrays_starting_anywhere_in_a_line_give_the_same_bits(
+            |x| x,
+            f64::NAN,
+            12,
+            &[(0, 0), (1, 3), (5, 2), (7, 7), (4, 0)],
+        );
+    }
+
     #[test]
     fn float_arrays_starting_anywhere_in_a_line_give_the_same_bits() {
-        let mut rng = Rng::new(14);
-        for n in [0, 31, 32, 33, 100, BLOCK + 45] {
-            let a: Vec<f32> = (0..n).map(|_| rng.wide_f64() as f32).collect();
-            let b: Vec<f32> = (0..n).map(|_| rng.wide_f64() as f32).collect();
-            let products: Vec<f64> = a.iter().zip(&b).map(|(x, y)| f64::from(*x) * f64::from(*y)).collect();
-            let want = Scalar::Number(reference_compensated(&products));
-            for (at_a, at_b) in [(0, 0), (1, 3), (5, 2), (15, 7), (4, 0), (9, 14)] {
-                let pad = |values: &[f32], at: usize| -> Vec<f32> {
-                    [vec![f32::NAN; at], values.to_vec(), vec![f32::NAN; 16]].concat()
-                };
-                let got = with_views(&pad(&a, at_a), &pad(&b, at_b), |pa, pb| {
-                    dot(&pa.slice(at_a..at_a + n), &pb.slice(at_b..at_b + n), &Cancel::new()).unwrap()
-                });
-                assert_eq!(got, want, "{n} floats from offsets {at_a} and {at_b}");
-            }
-        }
+        let offsets = [(0, 0), (1, 3), (5, 2), (15, 7), (4, 0), (9, 14)];
+        arrays_starting_anywhere_in_a_line_give_the_same_bits(|x| x as f32, f32::NAN, 14, &offsets);
     }
 
     #[test]

@@ -64,6 +64,21 @@ pub(crate) mod testutil {
         f(&view)
     }
 
+    /// Runs `check` on a view of a copy of `values` that starts at each offset within a 64-byte cache line (the
+    /// register paths load whole lines' worth from wherever a view starts), with `outside` filling a line's worth
+    /// before and after it: a kernel that reads past either end sees those values.
+    pub(crate) fn from_every_offset_in_a_line<T: Element>(
+        values: &[T],
+        outside: T,
+        check: impl Fn(&ReadView<'_, T>, usize),
+    ) {
+        let per_line = 64 / std::mem::size_of::<T>();
+        for offset in 0..per_line {
+            let padded = [vec![outside; offset], values.to_vec(), vec![outside; per_line]].concat();
+            with_view(&padded, |whole| check(&whole.slice(offset..offset + values.len()), offset));
+        }
+    }
+
     /// Runs `f` on read views of copies of `a` and `b`.
     pub(crate) fn with_views<A: Element, B: Element, R>(
         a: &[A],
