@@ -13,7 +13,7 @@ use crate::exec::{pool, runs_on_caller, threads, BLOCK};
 use crate::kernels::blocks::{simd_arch, STAGE};
 use crate::ledger::Ledger;
 use crate::region::OwnedBuffer;
-use crate::view::{prefetch, Element, ReadView, PREFETCH_AHEAD};
+use crate::view::{prefetch_ahead, Element, ReadView};
 
 /// Elements per piece of the plain sum: its own constant, so that the baseline stays the same whatever the kernels'
 /// staging size.
@@ -51,7 +51,7 @@ pub struct Bandwidth {
 
 /// XOR of `words` into eight independent accumulators: no dependency chain longer than one instruction per eight
 /// words, no floating point, and a loop the compiler turns into wide vector loads. With `prefetching`, each group also
-/// asks for the bytes [`PREFETCH_AHEAD`] further on, as [`ReadView::read_into`] does, so that the limit is measured
+/// asks for what follows it ([`prefetch_ahead`]), as [`ReadView::read_into`] does, so that the limit is measured
 /// with the best reading technique the kernels have (memory not yet in cache); without it, for data already staged.
 #[inline(always)]
 fn xor_fold(words: &[u64], prefetching: bool) -> u64 {
@@ -59,7 +59,7 @@ fn xor_fold(words: &[u64], prefetching: bool) -> u64 {
     let mut groups = words.chunks_exact(8);
     for group in &mut groups {
         if prefetching {
-            prefetch(group.as_ptr().wrapping_add(PREFETCH_AHEAD / 8).cast());
+            prefetch_ahead(group.as_ptr().cast(), std::mem::size_of_val(group), usize::MAX);
         }
         for (a, w) in acc.iter_mut().zip(group) {
             *a ^= *w;
