@@ -438,7 +438,7 @@ impl<T: Element> ReadView<'_, T> {
     {
         let _proof = simd;
         let mut f = f;
-        // SAFETY: `simd` exists, so the processor has AVX-512F; the view's `len` elements are valid and aligned for
+        // SAFETY: `simd` exists, so the processor has AVX-512F and DQ; the view's `len` elements are valid and aligned for
         // reads for 'g (from_region's contract) and no Rust reference covers them (views never make one).
         unsafe { fold_groups_avx512([self.ptr], self.len, init, |acc, [group]| f(acc, group)) }
     }
@@ -485,11 +485,15 @@ pub(crate) const DOUBLES_PER_GROUP: usize = 32;
 /// Floats are loaded 32 bytes at a time and widened as they load (`vcvtps2pd`), which needs no more of the hardware:
 /// a naturally aligned 4-byte element never crosses a cache line either.
 ///
+/// Compiled with AVX-512DQ as well as F: not for the loads, but so that the folds' arithmetic inlines into the loop
+/// (the compensated lanes use `vrangepd`, a DQ instruction; an intrinsic is inlined only into a function that has
+/// its feature, and otherwise became a call per vector).
+///
 /// # Safety
-/// The processor must have AVX-512F; every pointer of `srcs` must be aligned for `T` and valid for reads of `len`
-/// elements, and no Rust reference may cover those bytes.
+/// The processor must have AVX-512F and AVX-512DQ; every pointer of `srcs` must be aligned for `T` and valid for reads
+/// of `len` elements, and no Rust reference may cover those bytes.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 unsafe fn fold_groups_avx512<T: RegisterGroups, A, const VIEWS: usize>(
     srcs: [*const T; VIEWS],
