@@ -74,7 +74,87 @@ pub enum Op {
     SelfTestPanic,
 }
 
+/// An operation's parameters as a caller names them. Each operation reads only its own: `ddof` (`variance`, `std`;
+/// 0 when absent), `bins`, `min` and `max` (`histogram`), `value` (`fill`), `factor` and `offset` (`scale`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Params {
+    /// `variance`/`std`: delta degrees of freedom.
+    pub ddof: Option<f64>,
+    /// `histogram`: bin count.
+    pub bins: Option<f64>,
+    /// `histogram`: range start.
+    pub min: Option<f64>,
+    /// `histogram`: range end.
+    pub max: Option<f64>,
+    /// `fill`: the value.
+    pub value: Option<Scalar>,
+    /// `scale`: the multiplier.
+    pub factor: Option<Scalar>,
+    /// `scale`: the addend.
+    pub offset: Option<Scalar>,
+}
+
 impl Op {
+    /// Every operation's name ([`Op::name`]), in the order of their codes: a caller that names operations by code
+    /// (the binding does, so that no call converts a string) reads this list once.
+    pub const NAMES: [&'static str; 17] = [
+        "sum",
+        "mean",
+        "min",
+        "max",
+        "minmax",
+        "argmin",
+        "argmax",
+        "variance",
+        "std",
+        "dot",
+        "norm",
+        "histogram",
+        "fill",
+        "scale",
+        "add",
+        "sort",
+        "__panic",
+    ];
+
+    /// The operation whose name is `Op::NAMES[code]`, with the parameters it reads from `params`.
+    ///
+    /// # Errors
+    /// `ERR_PARABUF_INTERNAL` for a code outside [`Op::NAMES`]; `ERR_INVALID_ARG_TYPE` when `fill` has no value or
+    /// `scale` no factor or offset; histogram parameters as [`Op::histogram`] checks them.
+    pub fn from_code(code: u32, params: Params) -> Result<Op> {
+        let Some(name) = Op::NAMES.get(code as usize) else {
+            return Err(Error::internal(format!("unknown operation code {code}")));
+        };
+        let required = |scalar: Option<Scalar>, what: &str| {
+            scalar.ok_or_else(|| Error::arg_type(format!("the {what} must be a number or a bigint")))
+        };
+        let ddof = params.ddof.unwrap_or(0.0);
+        Ok(match *name {
+            "sum" => Op::Sum,
+            "mean" => Op::Mean,
+            "min" => Op::Min,
+            "max" => Op::Max,
+            "minmax" => Op::MinMax,
+            "argmin" => Op::ArgMin,
+            "argmax" => Op::ArgMax,
+            "variance" => Op::Variance { ddof },
+            "std" => Op::Std { ddof },
+            "dot" => Op::Dot,
+            "norm" => Op::Norm,
+            "histogram" => Op::histogram(params.bins.unwrap_or(f64::NAN), params.min, params.max)?,
+            "fill" => Op::Fill { value: required(params.value, "fill() value")? },
+            "scale" => Op::Scale {
+                factor: required(params.factor, "scale() factor")?,
+                offset: required(params.offset, "scale() offset")?,
+            },
+            "add" => Op::Add,
+            "sort" => Op::Sort,
+            "__panic" => Op::SelfTestPanic,
+            other => return Err(Error::internal(format!("operation '{other}' has a code but no meaning"))),
+        })
+    }
+
     /// The operation's public name.
     pub fn name(&self) -> &'static str {
         match self {
@@ -481,6 +561,30 @@ mod tests {
             assert_eq!(one(Op::Fill { value }), Output::InPlace);
             assert_eq!(contents(kind, &a), [7.0; 3], "{kind}");
         }
+    }
+
+    /// The names, the codes and the operations agree: every code makes the operation of that name, and nothing
+    /// past the list does.
+    #[test]
+    fn every_code_makes_the_operation_it_names() {
+        let params = Params {
+            bins: Some(4.0),
+            value: Some(Scalar::Number(1.0)),
+            factor: Some(Scalar::Number(2.0)),
+            offset: Some(Scalar::Number(3.0)),
+            ..Params::default()
+        };
+        for (code, name) in Op::NAMES.iter().enumerate() {
+            assert_eq!(Op::from_code(code as u32, params.clone()).unwrap().name(), *name);
+        }
+        let past = Op::NAMES.len() as u32;
+        assert_eq!(Op::from_code(past, params).unwrap_err().code(), "ERR_PARABUF_INTERNAL");
+        assert_eq!(Op::from_code(7, Params { ddof: Some(1.0), ..Params::default() }), Ok(Op::Variance { ddof: 1.0 }));
+        assert_eq!(Op::from_code(8, Params::default()), Ok(Op::Std { ddof: 0.0 }));
+        let err = Op::from_code(12, Params::default()).unwrap_err();
+        assert_eq!((err.code(), err.to_string().contains("fill() value")), ("ERR_INVALID_ARG_TYPE", true));
+        let err = Op::from_code(13, Params { factor: Some(Scalar::Number(2.0)), ..Params::default() }).unwrap_err();
+        assert_eq!((err.code(), err.to_string().contains("scale() offset")), ("ERR_INVALID_ARG_TYPE", true));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::{BigInt, Either, ObjectFinalize};
 use napi::{Env, Unknown};
 use napi_derive::napi;
-use parabuf_core::{Cancel, ElementKind, Error, ExportCell, Ledger, Mode, Op, Scalar};
+use parabuf_core::{Cancel, ElementKind, Error, ExportCell, Ledger, Mode, Op, Params, Scalar};
 
 use crate::errors::to_napi;
 use crate::intake::KeepAlive;
@@ -191,82 +191,33 @@ pub struct OpParams {
 
 /// A JavaScript number or bigint as a core scalar. A bigint keeps only what matters modulo 2^64 (its lowest word and
 /// its sign), which is all any 64-bit array can store.
-fn scalar_of(value: Option<Either<f64, BigInt>>, what: &str) -> Result<Scalar, Error> {
-    match value {
-        Some(Either::A(x)) => Ok(Scalar::Number(x)),
-        Some(Either::B(big)) => {
+fn scalar_of(value: Option<Either<f64, BigInt>>) -> Option<Scalar> {
+    value.map(|value| match value {
+        Either::A(x) => Scalar::Number(x),
+        Either::B(big) => {
             let low = i128::from(big.words.first().copied().unwrap_or(0));
-            Ok(Scalar::BigInt(if big.sign_bit { -low } else { low }))
+            Scalar::BigInt(if big.sign_bit { -low } else { low })
         }
-        None => Err(Error::arg_type(format!("the {what} must be a number or a bigint"))),
-    }
+    })
 }
 
-/// Every operation the facade can ask for, by code: the facade passes an operation's index in this list (read once
-/// through [`operation_names`]) rather than its name, so no call converts a string.
-const OPERATIONS: [&str; 17] = [
-    "sum",
-    "mean",
-    "min",
-    "max",
-    "minmax",
-    "argmin",
-    "argmax",
-    "variance",
-    "std",
-    "dot",
-    "norm",
-    "histogram",
-    "fill",
-    "scale",
-    "add",
-    "sort",
-    "__panic",
-];
-
-/// The operation names, in the order of their codes.
+/// The operation names, in the order of their codes ([`Op::NAMES`]): the facade reads them once and passes codes.
 #[napi]
 pub fn operation_names() -> Vec<&'static str> {
-    OPERATIONS.to_vec()
+    Op::NAMES.to_vec()
 }
 
 fn parse_op(code: u32, params: Option<OpParams>) -> Result<Op, Error> {
-    let Some(name) = OPERATIONS.get(code as usize) else {
-        return Err(Error::internal(format!("unknown operation code {code}")));
-    };
-    let params = params.unwrap_or(OpParams {
-        ddof: None,
-        bins: None,
-        min: None,
-        max: None,
-        value: None,
-        factor: None,
-        offset: None,
+    let params = params.map_or_else(Params::default, |p| Params {
+        ddof: p.ddof,
+        bins: p.bins,
+        min: p.min,
+        max: p.max,
+        value: scalar_of(p.value),
+        factor: scalar_of(p.factor),
+        offset: scalar_of(p.offset),
     });
-    let ddof = params.ddof.unwrap_or(0.0);
-    Ok(match *name {
-        "sum" => Op::Sum,
-        "mean" => Op::Mean,
-        "min" => Op::Min,
-        "max" => Op::Max,
-        "minmax" => Op::MinMax,
-        "argmin" => Op::ArgMin,
-        "argmax" => Op::ArgMax,
-        "variance" => Op::Variance { ddof },
-        "std" => Op::Std { ddof },
-        "dot" => Op::Dot,
-        "norm" => Op::Norm,
-        "histogram" => Op::histogram(params.bins.unwrap_or(f64::NAN), params.min, params.max)?,
-        "fill" => Op::Fill { value: scalar_of(params.value, "fill() value")? },
-        "scale" => Op::Scale {
-            factor: scalar_of(params.factor, "scale() factor")?,
-            offset: scalar_of(params.offset, "scale() offset")?,
-        },
-        "add" => Op::Add,
-        "sort" => Op::Sort,
-        "__panic" => Op::SelfTestPanic,
-        other => return Err(Error::internal(format!("operation '{other}' has a code but no meaning"))),
-    })
+    Op::from_code(code, params)
 }
 
 #[allow(clippy::too_many_arguments)]
