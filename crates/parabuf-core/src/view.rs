@@ -235,7 +235,7 @@ impl<'g, T: Element> ReadView<'g, T> {
 /// How far ahead of a copy [`ReadView::read_into`] asks the processor to start fetching: 4 KiB, measured on the
 /// bench machine (Sapphire Rapids, 2 cores): a compensated sum streamed from memory at 1, 2 and 4 KiB ahead ran at
 /// 0.9, 1.0 and 1.05 times the speed of a plain read without prefetching; without the hint, at 0.7.
-pub(crate) const PREFETCH_AHEAD: usize = 4096;
+const PREFETCH_AHEAD: usize = 4096;
 
 /// How far ahead of a reader [`prefetch_ahead`] touches each new 4 KiB page, so that its address translation is ready
 /// before the line prefetches reach it. The processor's own prefetchers stop at page boundaries, and a prefetch into a
@@ -243,7 +243,7 @@ pub(crate) const PREFETCH_AHEAD: usize = 4096;
 /// lives in 4 KiB pages. On the 2-core bench VM, over 1e8 doubles read from 4 KiB pages: the plain sum went from 22.4
 /// to 28.4 GB/s, the compensated sum from 19.7 to 24.2, the read probe from 24.0 to 28.5; over 1e7 (in the large
 /// shared L3), the compensated sum from 1.77 to 1.62 ms. 16, 32 and 64 KiB ahead measured alike.
-pub(crate) const TRANSLATION_AHEAD: usize = 32 * 1024;
+const TRANSLATION_AHEAD: usize = 32 * 1024;
 
 /// Bytes per page of the smallest kind, the unit in which [`TRANSLATION_AHEAD`] touches memory.
 const PAGE: usize = 4096;
@@ -456,8 +456,8 @@ impl<T: Element> ReadView<'_, T> {
     {
         let _proof = simd;
         let mut f = f;
-        // SAFETY: `simd` exists, so the processor has AVX-512F and DQ; the view's `len` elements are valid and aligned for
-        // reads for 'g (from_region's contract) and no Rust reference covers them (views never make one).
+        // SAFETY: `simd` exists, so the processor has AVX-512F and DQ; the view's `len` elements are valid and aligned
+        // for reads for 'g (from_region's contract) and no Rust reference covers them (views never make one).
         unsafe { fold_groups_avx512([self.ptr], self.len, init, |acc, [group]| f(acc, group)) }
     }
 

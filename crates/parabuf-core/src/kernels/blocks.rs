@@ -390,8 +390,8 @@ fn neumaier_add_avx512(simd: pulp::x86::V4, sum: &mut pulp::f64x8, compensation:
     use std::arch::x86_64::{__m512d, __m512i};
     let t = simd.add_f64s(*sum, x);
     let (s, y): (__m512d, __m512d) = (bytemuck::cast(*sum), bytemuck::cast(x));
-    // Of `s` and `y`, the one of larger magnitude, unchanged (imm 0b01_11: maximum of the absolute values, with the sign
-    // of the operand it came from); ties take either, which Fast2Sum allows.
+    // Of `s` and `y`, the one of larger magnitude, unchanged (imm 0b01_11: maximum of the absolute values, with the
+    // sign of the operand it came from); ties take either, which Fast2Sum allows.
     let larger = simd.avx512dq._mm512_range_pd::<0b0111>(s, y);
     // The other one: `s ^ y ^ larger` (truth table 0x96) is bitwise whichever of the two `larger` is not.
     let bits = |v: __m512d| -> __m512i { bytemuck::cast(v) };
