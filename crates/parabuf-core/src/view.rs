@@ -488,6 +488,30 @@ impl<T: Element> ReadView<'_, T> {
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 pub(crate) const DOUBLES_PER_GROUP: usize = 32;
 
+/// The four loads of one group in [`fold_groups_avx512`]: `$load` of a `$size` operand at `$at` and at the three
+/// `$offsets` after it, into the registers `$a` to `$d`. Expands to the `asm!` alone, so that each use sits in its own
+/// `unsafe` block with the reasoning for its own loads.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+macro_rules! load_group {
+    (
+        $at:expr, $load:literal, $size:literal, [$b_at:literal, $c_at:literal, $d_at:literal],
+        $a:ident, $b:ident, $c:ident, $d:ident
+    ) => {
+        std::arch::asm!(
+            concat!($load, " {a}, ", $size, " ptr [{at}]"),
+            concat!($load, " {b}, ", $size, " ptr [{at} + ", $b_at, "]"),
+            concat!($load, " {c}, ", $size, " ptr [{at} + ", $c_at, "]"),
+            concat!($load, " {d}, ", $size, " ptr [{at} + ", $d_at, "]"),
+            at = in(reg) $at,
+            a = out(zmm_reg) $a,
+            b = out(zmm_reg) $b,
+            c = out(zmm_reg) $c,
+            d = out(zmm_reg) $d,
+            options(nostack, readonly, preserves_flags),
+        )
+    };
+}
+
 /// The loop of [`ReadView::fold_groups`], compiled for AVX-512 so that its loads can name 512-bit registers.
 ///
 /// Each vector comes from one 64-byte load (`vmovupd`) in inline assembly, which like the staged copy is outside the
@@ -532,37 +556,11 @@ unsafe fn fold_groups_avx512<T: RegisterGroups, A, const VIEWS: usize>(
             if T::WIDENED {
                 // SAFETY: the 128 bytes from `at` are the group's 32 floats, inside the caller's valid range (group <
                 // len / 32); the block reads only them and writes only the four registers it names.
-                unsafe {
-                    std::arch::asm!(
-                        "vcvtps2pd {a}, ymmword ptr [{at}]",
-                        "vcvtps2pd {b}, ymmword ptr [{at} + 32]",
-                        "vcvtps2pd {c}, ymmword ptr [{at} + 64]",
-                        "vcvtps2pd {d}, ymmword ptr [{at} + 96]",
-                        at = in(reg) at,
-                        a = out(zmm_reg) a,
-                        b = out(zmm_reg) b,
-                        c = out(zmm_reg) c,
-                        d = out(zmm_reg) d,
-                        options(nostack, readonly, preserves_flags),
-                    )
-                };
+                unsafe { load_group!(at, "vcvtps2pd", "ymmword", [32, 64, 96], a, b, c, d) };
             } else {
                 // SAFETY: the 256 bytes from `at` are the group's 32 doubles, inside the caller's valid range (group <
                 // len / 32); the block reads only them and writes only the four registers it names.
-                unsafe {
-                    std::arch::asm!(
-                        "vmovupd {a}, zmmword ptr [{at}]",
-                        "vmovupd {b}, zmmword ptr [{at} + 64]",
-                        "vmovupd {c}, zmmword ptr [{at} + 128]",
-                        "vmovupd {d}, zmmword ptr [{at} + 192]",
-                        at = in(reg) at,
-                        a = out(zmm_reg) a,
-                        b = out(zmm_reg) b,
-                        c = out(zmm_reg) c,
-                        d = out(zmm_reg) d,
-                        options(nostack, readonly, preserves_flags),
-                    )
-                };
+                unsafe { load_group!(at, "vmovupd", "zmmword", [64, 128, 192], a, b, c, d) };
             }
             [a, b, c, d].map(|v| bytemuck::cast::<[f64; 8], pulp::f64x8>(doubles_of(v)))
         });
