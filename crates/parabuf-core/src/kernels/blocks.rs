@@ -651,7 +651,9 @@ pub(crate) fn zip_in_place<T: Element, U: Element>(
 mod tests {
     use super::*;
     use crate::exec::BLOCK;
-    use crate::kernels::testutil::{from_every_offset_in_a_line, reference_compensated, with_view, Rng};
+    use crate::kernels::testutil::{
+        from_every_offset_in_a_line, reference_compensated, same_bits_or_both_nan, with_view, Rng,
+    };
 
     /// Blocks whose lengths end in every kind of partial group and stage, full blocks, and the edge cases.
     const LENGTHS: [usize; 13] =
@@ -747,8 +749,7 @@ mod tests {
                     let mut want = Neumaier::from_parts(s, compensation);
                     want.add(x);
                     let (want_sum, want_compensation) = want.parts();
-                    let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
-                    assert!(same(sums[i], want_sum), "{s} + {x}: sum {} vs {want_sum}", sums[i]);
+                    assert!(same_bits_or_both_nan(sums[i], want_sum), "{s} + {x}: sum {} vs {want_sum}", sums[i]);
                     if want_sum.is_finite() {
                         assert_eq!(
                             compensations[i].to_bits(),
@@ -777,10 +778,7 @@ mod tests {
             let want = reference_compensated(&want);
             with_view(&values, |view| {
                 let got = compensated_block(view).value();
-                assert!(
-                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                    "{special}: {got} vs {want}"
-                );
+                assert!(same_bits_or_both_nan(got, want), "{special}: {got} vs {want}");
             });
         }
     }
@@ -833,10 +831,7 @@ mod tests {
                 let want = reference_compensated(&values);
                 with_every_instruction_set(&values, |set, got| {
                     let got = got.value();
-                    assert!(
-                        got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                        "{set}: {got} vs {want}"
-                    );
+                    assert!(same_bits_or_both_nan(got, want), "{set}: {got} vs {want}");
                 });
             }
         }

@@ -79,6 +79,11 @@ pub(crate) mod testutil {
         }
     }
 
+    /// Whether `a` and `b` are the same double bit for bit, or both NaN (whose payload no result promises).
+    pub(crate) fn same_bits_or_both_nan(a: f64, b: f64) -> bool {
+        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    }
+
     /// Runs `f` on read views of copies of `a` and `b`.
     pub(crate) fn with_views<A: Element, B: Element, R>(
         a: &[A],
