@@ -579,11 +579,14 @@ mod tests {
         }
         let past = Op::NAMES.len() as u32;
         assert_eq!(Op::from_code(past, params).unwrap_err().code(), "ERR_PARABUF_INTERNAL");
-        assert_eq!(Op::from_code(7, Params { ddof: Some(1.0), ..Params::default() }), Ok(Op::Variance { ddof: 1.0 }));
-        assert_eq!(Op::from_code(8, Params::default()), Ok(Op::Std { ddof: 0.0 }));
-        let err = Op::from_code(12, Params::default()).unwrap_err();
+        let code = |name: &str| Op::NAMES.iter().position(|n| *n == name).unwrap() as u32;
+        let with_ddof = Params { ddof: Some(1.0), ..Params::default() };
+        assert_eq!(Op::from_code(code("variance"), with_ddof), Ok(Op::Variance { ddof: 1.0 }));
+        assert_eq!(Op::from_code(code("std"), Params::default()), Ok(Op::Std { ddof: 0.0 }));
+        let err = Op::from_code(code("fill"), Params::default()).unwrap_err();
         assert_eq!((err.code(), err.to_string().contains("fill() value")), ("ERR_INVALID_ARG_TYPE", true));
-        let err = Op::from_code(13, Params { factor: Some(Scalar::Number(2.0)), ..Params::default() }).unwrap_err();
+        let factor_only = Params { factor: Some(Scalar::Number(2.0)), ..Params::default() };
+        let err = Op::from_code(code("scale"), factor_only).unwrap_err();
         assert_eq!((err.code(), err.to_string().contains("scale() offset")), ("ERR_INVALID_ARG_TYPE", true));
     }
 
