@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod ops;
 pub mod probe;
 pub mod region;
+mod scratch;
 pub mod view;
 
 pub use error::{ByteRange, Error, JsClass, Result, CATALOG};

@@ -4,12 +4,14 @@
 
 use std::fmt::Debug;
 
+use bytemuck::Pod;
+
 use half::f16;
 
 use crate::kernels::numeric::Numeric;
 
 /// An unsigned integer key: `u8`, `u16`, `u32` or `u64`.
-pub trait Key: Copy + Ord + Default + Send + Sync + Debug + 'static {
+pub trait Key: Pod + Ord + Default + Send + Sync + Debug {
     /// Width in bits.
     const BITS: u32;
 

@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::exec::{pool, threads, yield_point, Cancel, BLOCK};
 use crate::kernels::blocks::{fold_ranges, staged, STAGE};
 use crate::kernels::order::{Key, Ordered};
+use crate::scratch::Scratch;
 use crate::view::{ReadView, WriteView};
 
 const OPERATION: &str = "sort";
@@ -47,7 +48,8 @@ fn digit<K: Key>(key: K, shift: u32) -> usize {
 /// sign bit set come back with it cleared (JavaScript leaves the bits of a stored NaN to the implementation).
 ///
 /// The result lands all at once: a flag raised before the write-back leaves the array untouched, and the write-back
-/// itself is not interrupted. Needs a private copy of the keys (twice the array's size for 32- and 64-bit elements).
+/// itself is not interrupted. Needs a private copy of the keys (twice the array's size for 32- and 64-bit elements),
+/// which, from 32 MiB up, is kept for the next sort of a similar size for 10 s (module `scratch`).
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised before the write-back.
@@ -72,7 +74,7 @@ pub fn sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<()> {
     let differing = lo.to_u64() ^ hi.to_u64();
     if differing != 0 {
         let digits = (63 - differing.leading_zeros()) / DIGIT_BITS + 1;
-        let mut scratch = vec![T::Key::default(); n];
+        let mut scratch = Scratch::<T::Key>::new(n);
         sort_level(&mut keys, &mut scratch, digits, true, cancel)?;
     }
     cancel.check(OPERATION)?;
@@ -82,14 +84,14 @@ pub fn sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<()> {
 
 /// Sort keys, with the smallest and the largest of them.
 struct Keys<K> {
-    keys: Vec<K>,
+    keys: Scratch<K>,
     lo: K,
     hi: K,
 }
 
 /// The sort keys of `view`, read block-parallel.
 fn read_keys<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Keys<T::Key>> {
-    let mut keys = vec![T::Key::default(); view.len()];
+    let mut keys = Scratch::new(view.len());
     let ranges: Vec<(T::Key, T::Key)> = pool().install(|| {
         keys.par_chunks_mut(BLOCK)
             .enumerate()
@@ -307,6 +309,7 @@ mod tests {
     use super::*;
     use crate::error::Error;
     use crate::kernels::testutil::{cancelled, with_view_mut, Rng, SIZES};
+    use crate::scratch::Keeper;
 
     fn sorted<T: Ordered>(values: &[T]) -> Vec<T> {
         let (result, after) = with_view_mut(values, |v| sort(v, &Cancel::new()));
@@ -398,6 +401,19 @@ mod tests {
         check(&up.iter().rev().copied().collect::<Vec<_>>());
         check(&vec![-1.5f32; n]);
         check(&vec![7u8; n]);
+    }
+
+    #[test]
+    fn buffers_kept_from_an_earlier_sort_hold_its_keys_and_still_sort_right() {
+        // Big enough that the keys and the scratch are kept between the two sorts, so the second starts from buffers
+        // full of the first one's keys.
+        let n = crate::scratch::KEEP_MIN_BYTES / 8 + 1;
+        let mut rng = Rng::new(11);
+        let first: Vec<f64> = (0..n).map(|_| f64::from_bits(rng.next_u64())).collect();
+        check(&first);
+        assert_eq!(Keeper::global().kept_now(), (2, 2 * n * 8));
+        let second: Vec<f64> = (0..n).map(|i| (i % 977) as f64 - rng.unit()).collect();
+        check(&second);
     }
 
     #[test]
