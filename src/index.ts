@@ -756,7 +756,8 @@ export function addSync<A extends NumericArray>(dst: WritableInput<A>, src: Inpu
  * @param a - the array, or a write export of it.
  * @param options - `signal` to abort.
  * @returns a promise of the same array object.
- * @throws (rejects) as {@link fill}.
+ * @throws (rejects) as {@link fill}; RangeError `ERR_OUT_OF_RANGE` when the private copy cannot be allocated (the
+ *   array is left as it was).
  *
  * @example
  * ```ts
@@ -776,7 +777,7 @@ export async function sort<A extends NumericArray>(a: WritableInput<A>, options?
  * @typeParam A - the array's type.
  * @param a - the array, or a write export of it.
  * @returns the same array object.
- * @throws as {@link fill}, synchronously.
+ * @throws as {@link sort}, synchronously.
  *
  * @example
  * ```ts

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use bytemuck::Pod;
 
+use crate::error::{Error, Result};
+
 /// Buffers smaller than this are left to the allocator, which recycles them well: glibc's malloc, for one, serves
 /// everything below its largest mmap threshold (32 MiB) from memory it already holds.
 pub(crate) const KEEP_MIN_BYTES: usize = 32 << 20;
@@ -31,7 +33,7 @@ const REUSE_MIN_FRACTION: usize = 2;
 /// A private buffer of `len` elements of `K`, backed by 64-bit words so that every key type fits its alignment.
 #[derive(Debug)]
 pub(crate) struct Scratch<K> {
-    words: Vec<u64>,
+    words: Box<[u64]>,
     len: usize,
     keeper: &'static Keeper,
     key: PhantomData<K>,
@@ -39,7 +41,10 @@ pub(crate) struct Scratch<K> {
 
 impl<K: Pod> Scratch<K> {
     /// A buffer of `len` elements from the process's [`Keeper`]. Its contents are unspecified.
-    pub(crate) fn new(len: usize) -> Self {
+    ///
+    /// # Errors
+    /// `OutOfRange` when the memory cannot be allocated, even after every kept buffer has been freed.
+    pub(crate) fn new(len: usize) -> Result<Self> {
         Keeper::global().scratch(len)
     }
 }
@@ -78,7 +83,7 @@ pub(crate) struct Keeper {
 /// A buffer waiting for its next user.
 #[derive(Debug)]
 struct Kept {
-    words: Vec<u64>,
+    words: Box<[u64]>,
     idle_since: Instant,
 }
 
@@ -100,10 +105,28 @@ impl Keeper {
     }
 
     /// A buffer of `len` elements: a kept one if one fits, else a new one. Its contents are unspecified.
-    pub(crate) fn scratch<K: Pod>(&'static self, len: usize) -> Scratch<K> {
-        let words_needed = len.saturating_mul(size_of::<K>()).div_ceil(size_of::<u64>());
-        let kept = if words_needed * size_of::<u64>() >= self.min_bytes { self.take(words_needed) } else { None };
-        Scratch { words: kept.unwrap_or_else(|| vec![0; words_needed]), len, keeper: self, key: PhantomData }
+    ///
+    /// A new one comes zeroed from the allocator (`calloc`, whose big blocks are fresh pages that the kernel zeroes
+    /// as they are first touched), so asking costs nothing until the caller writes. If the allocator refuses, every
+    /// kept buffer is freed and it is asked once more.
+    ///
+    /// # Errors
+    /// `OutOfRange` when the allocator refuses both times.
+    pub(crate) fn scratch<K: Pod>(&'static self, len: usize) -> Result<Scratch<K>> {
+        let bytes = len.checked_mul(size_of::<K>()).ok_or_else(|| refused(len, size_of::<K>()))?;
+        let words_needed = bytes.div_ceil(size_of::<u64>());
+        let kept = if bytes >= self.min_bytes { self.take(words_needed) } else { None };
+        let words = match kept {
+            Some(words) => words,
+            None => bytemuck::allocation::try_zeroed_slice_box(words_needed)
+                .or_else(|()| {
+                    let freed = std::mem::take(&mut *self.lock());
+                    drop(freed);
+                    bytemuck::allocation::try_zeroed_slice_box(words_needed)
+                })
+                .map_err(|()| refused(len, size_of::<K>()))?,
+        };
+        Ok(Scratch { words, len, keeper: self, key: PhantomData })
     }
 
     /// The list; a panic elsewhere while it was locked cannot have left it inconsistent (pushes and removes only).
@@ -112,7 +135,7 @@ impl Keeper {
     }
 
     /// The smallest kept buffer of at least `words` words that is not too big for them, taken out of the list.
-    fn take(&self, words: usize) -> Option<Vec<u64>> {
+    fn take(&self, words: usize) -> Option<Box<[u64]>> {
         let mut kept = self.lock();
         let fits = |k: &Kept| (words..=words.saturating_mul(REUSE_MIN_FRACTION)).contains(&k.words.len());
         let best = (0..kept.len()).filter(|&i| fits(&kept[i])).min_by_key(|&i| kept[i].words.len())?;
@@ -120,7 +143,7 @@ impl Keeper {
     }
 
     /// Keeps `words` for a later user if it is big enough (and something will free it), else frees it.
-    fn keep(&'static self, words: Vec<u64>) {
+    fn keep(&'static self, words: Box<[u64]>) {
         if words.len() * size_of::<u64>() < self.min_bytes || !self.releaser_running() {
             return;
         }
@@ -175,6 +198,14 @@ impl Keeper {
     }
 }
 
+/// The error for `len` elements of `size` bytes that could not be allocated.
+fn refused(len: usize, size: usize) -> Error {
+    Error::out_of_range(format!(
+        "could not allocate private memory for {len} elements of {size} bytes ({} bytes)",
+        len as u128 * size as u128
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,29 +226,29 @@ mod tests {
     #[test]
     fn small_buffers_are_not_kept() {
         let keeper = keeper();
-        drop(keeper.scratch::<u64>(MIN_WORDS - 1));
-        drop(keeper.scratch::<u8>(MIN_WORDS * 8 - 8));
+        drop(keeper.scratch::<u64>(MIN_WORDS - 1).unwrap());
+        drop(keeper.scratch::<u8>(MIN_WORDS * 8 - 8).unwrap());
         assert_eq!(keeper.kept_now(), (0, 0));
     }
 
     #[test]
     fn a_big_buffer_comes_back_to_the_next_request_of_a_similar_size_contents_and_all() {
         let keeper = keeper();
-        let mut first = keeper.scratch::<u64>(MIN_WORDS * 3);
+        let mut first = keeper.scratch::<u64>(MIN_WORDS * 3).unwrap();
         // Both halves of word i hold i, whatever the byte order, so the u32 view below reads i at 2i and 2i + 1.
         first.iter_mut().enumerate().for_each(|(i, w)| *w = i as u64 * 0x1_0000_0001);
         let address = first.as_ptr();
         drop(first);
         assert_eq!(keeper.kept_now(), (1, MIN_WORDS * 3 * 8));
 
-        let again = keeper.scratch::<u32>(MIN_WORDS * 6 - 1);
+        let again = keeper.scratch::<u32>(MIN_WORDS * 6 - 1).unwrap();
         assert_eq!((again.as_ptr().cast(), again.len()), (address, MIN_WORDS * 6 - 1));
         assert_eq!(&again[..6], [0, 0, 1, 1, 2, 2]);
         assert_eq!(keeper.kept_now(), (0, 0));
         drop(again);
 
         // Less than half its size gets a buffer of its own.
-        let smaller = keeper.scratch::<u64>(MIN_WORDS * 3 / 2 - 1);
+        let smaller = keeper.scratch::<u64>(MIN_WORDS * 3 / 2 - 1).unwrap();
         assert_ne!(smaller.as_ptr(), address);
         assert_eq!(keeper.kept_now(), (1, MIN_WORDS * 3 * 8));
     }
@@ -225,8 +256,8 @@ mod tests {
     #[test]
     fn at_most_four_are_kept_the_longest_idle_going_first() {
         let keeper = keeper();
-        drop(keeper.scratch::<u64>(MIN_WORDS * 5));
-        let others: Vec<Scratch<u64>> = (0..KEPT_MAX).map(|_| keeper.scratch(MIN_WORDS)).collect();
+        drop(keeper.scratch::<u64>(MIN_WORDS * 5).unwrap());
+        let others: Vec<Scratch<u64>> = (0..KEPT_MAX).map(|_| keeper.scratch(MIN_WORDS).unwrap()).collect();
         drop(others);
         assert_eq!(keeper.kept_now(), (KEPT_MAX, KEPT_MAX * MIN_WORDS * 8));
     }
@@ -234,12 +265,24 @@ mod tests {
     #[test]
     fn kept_buffers_are_freed_once_idle() {
         let keeper = keeper_releasing_after(Duration::from_millis(200));
-        drop(keeper.scratch::<u64>(MIN_WORDS));
-        drop(keeper.scratch::<u64>(MIN_WORDS * 4));
+        drop(keeper.scratch::<u64>(MIN_WORDS).unwrap());
+        drop(keeper.scratch::<u64>(MIN_WORDS * 4).unwrap());
         let deadline = Instant::now() + keeper.idle_release * 50;
         while keeper.kept_now().0 > 0 && Instant::now() < deadline {
             std::thread::sleep(keeper.idle_release / 10);
         }
         assert_eq!(keeper.kept_now(), (0, 0));
+    }
+
+    #[test]
+    fn memory_the_allocator_refuses_is_an_error_after_the_kept_buffers_are_freed() {
+        let keeper = keeper();
+        drop(keeper.scratch::<u64>(MIN_WORDS).unwrap());
+        assert_eq!(keeper.kept_now(), (1, MIN_WORDS * 8));
+        let refused = keeper.scratch::<u64>(1 << 60).unwrap_err();
+        assert_eq!(refused.code(), "ERR_OUT_OF_RANGE");
+        assert!(refused.to_string().contains(&format!("{} bytes", 1u128 << 63)), "{refused}");
+        assert_eq!(keeper.kept_now(), (0, 0));
+        assert_eq!(keeper.scratch::<u32>(usize::MAX).unwrap_err().code(), "ERR_OUT_OF_RANGE");
     }
 }

@@ -52,7 +52,8 @@ fn digit<K: Key>(key: K, shift: u32) -> usize {
 /// which, from 32 MiB up, is kept for the next sort of a similar size for 10 s (module `scratch`).
 ///
 /// # Errors
-/// `Aborted` when `cancel` is raised before the write-back.
+/// `Aborted` when `cancel` is raised before the write-back; `OutOfRange` when the private copy cannot be allocated
+/// (the array is then untouched).
 pub fn sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<()> {
     cancel.check(OPERATION)?;
     let n = view.len();
@@ -74,7 +75,7 @@ pub fn sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<()> {
     let differing = lo.to_u64() ^ hi.to_u64();
     if differing != 0 {
         let digits = (63 - differing.leading_zeros()) / DIGIT_BITS + 1;
-        let mut scratch = Scratch::<T::Key>::new(n);
+        let mut scratch = Scratch::<T::Key>::new(n)?;
         sort_level(&mut keys, &mut scratch, digits, true, cancel)?;
     }
     cancel.check(OPERATION)?;
@@ -91,7 +92,7 @@ struct Keys<K> {
 
 /// The sort keys of `view`, read block-parallel.
 fn read_keys<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Keys<T::Key>> {
-    let mut keys = Scratch::new(view.len());
+    let mut keys = Scratch::new(view.len())?;
     let ranges: Vec<(T::Key, T::Key)> = pool().install(|| {
         keys.par_chunks_mut(BLOCK)
             .enumerate()
