@@ -254,7 +254,7 @@ mod tests {
     }
 
     #[test]
-    fn at_most_four_are_kept_the_longest_idle_going_first() {
+    fn beyond_kept_max_the_longest_idle_buffer_is_freed() {
         let keeper = keeper();
         drop(keeper.scratch::<u64>(MIN_WORDS * 5).unwrap());
         let others: Vec<Scratch<u64>> = (0..KEPT_MAX).map(|_| keeper.scratch(MIN_WORDS).unwrap()).collect();
