@@ -149,7 +149,8 @@ pub fn lease(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> Result<Leases, Err
 /// As [`lease`] and [`execute`].
 pub fn run_now(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> napi::Result<JsOutput> {
     let mut leases = lease(env, op, inputs).map_err(|e| to_napi(env, &e))?;
-    let result = execute(op, &mut leases.args, &Cancel::new());
+    // The calling thread waits for the result, so the pool keeps its cores for this work (see the flag's doc).
+    let result = execute(op, &mut leases.args, &Cancel::for_blocked_caller());
     drop(leases);
     result.map(to_js).map_err(|e| to_napi(env, &e))
 }

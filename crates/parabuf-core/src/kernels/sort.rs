@@ -13,7 +13,7 @@ use std::mem;
 use rayon::prelude::*;
 
 use crate::error::Result;
-use crate::exec::{pool, threads, yield_point, Cancel, BLOCK};
+use crate::exec::{pool, threads, Cancel, BLOCK};
 use crate::kernels::blocks::{fold_ranges, staged, STAGE};
 use crate::kernels::order::{Key, Ordered};
 use crate::scratch::Scratch;
@@ -32,7 +32,7 @@ const CACHE_BYTES: usize = 1 << 19;
 const TINY: usize = 256;
 /// Buckets of at least this many keys are split by every thread at once rather than by one.
 const PARALLEL_MIN: usize = 1 << 18;
-/// Keys a long pass handles between two [`yield_point`]s: well under a millisecond of work.
+/// Keys a long pass handles between two [`Cancel::yield_point`]s: well under a millisecond of work.
 const YIELD_KEYS: usize = 1 << 16;
 
 /// Per-bucket counts of one digit.
@@ -63,7 +63,7 @@ pub fn sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<()> {
     if n < SMALL {
         let mut keys: Vec<T::Key> = view.as_read().iter().map(T::sort_key).collect();
         keys.sort_unstable();
-        write_keys(view, &keys);
+        write_keys(view, &keys, cancel);
         return Ok(());
     }
     if T::Key::BITS <= 16 {
@@ -79,7 +79,7 @@ pub fn sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<()> {
         sort_level(&mut keys, &mut scratch, digits, true, cancel)?;
     }
     cancel.check(OPERATION)?;
-    write_keys(view, &keys);
+    write_keys(view, &keys, cancel);
     Ok(())
 }
 
@@ -113,13 +113,13 @@ fn read_keys<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Keys
     Ok(Keys { keys, lo, hi })
 }
 
-/// Writes the elements of `keys` over `view`, block-parallel, without checking for cancellation: a sort either
-/// lands whole or not at all.
-fn write_keys<T: Ordered>(view: WriteView<'_, T>, keys: &[T::Key]) {
+/// Writes the elements of `keys` over `view`, block-parallel, without checking for cancellation (a sort either lands
+/// whole or not at all), only offering cores at `cancel`'s yield points.
+fn write_keys<T: Ordered>(view: WriteView<'_, T>, keys: &[T::Key], cancel: &Cancel) {
     let chunks = view.into_chunks(BLOCK);
     pool().install(|| {
         chunks.into_par_iter().zip(keys.par_chunks(BLOCK)).for_each(|(mut chunk, keys)| {
-            yield_point();
+            cancel.yield_point();
             let mut stage = [T::default(); STAGE];
             for (i, keys) in keys.chunks(STAGE).enumerate() {
                 for (s, k) in stage.iter_mut().zip(keys) {
@@ -186,10 +186,10 @@ fn counting_sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<
 }
 
 /// Counts of one digit over `keys`.
-fn digit_counts<K: Key>(keys: &[K], shift: u32) -> Counts {
+fn digit_counts<K: Key>(keys: &[K], shift: u32, cancel: &Cancel) -> Counts {
     let mut counts = vec![0usize; RADIX];
     for keys in keys.chunks(YIELD_KEYS) {
-        yield_point();
+        cancel.yield_point();
         keys.iter().for_each(|k| counts[digit(*k, shift)] += 1);
     }
     counts
@@ -198,7 +198,7 @@ fn digit_counts<K: Key>(keys: &[K], shift: u32) -> Counts {
 /// Sorts the keys in `a` by their lowest `digits` digits (the higher ones being equal throughout), using `b` as
 /// scratch; the result ends in `a` if `into_a`, else in `b`.
 fn sort_level<K: Key>(a: &mut [K], b: &mut [K], digits: u32, into_a: bool, cancel: &Cancel) -> Result<()> {
-    yield_point();
+    cancel.yield_point();
     let n = a.len();
     if digits == 0 || n <= TINY {
         if digits > 0 {
@@ -218,12 +218,12 @@ fn sort_level<K: Key>(a: &mut [K], b: &mut [K], digits: u32, into_a: bool, cance
     let shift = top * DIGIT_BITS;
     let parts = if n >= PARALLEL_MIN { threads() } else { 1 };
     let chunk = n.div_ceil(parts);
-    let counts: Vec<Counts> = pool().install(|| a.par_chunks(chunk).map(|c| digit_counts(c, shift)).collect());
+    let counts: Vec<Counts> = pool().install(|| a.par_chunks(chunk).map(|c| digit_counts(c, shift, cancel)).collect());
     let totals: Counts = (0..RADIX).map(|d| counts.iter().map(|c| c[d]).sum()).collect();
     if totals.contains(&n) {
         return sort_level(a, b, top, into_a, cancel);
     }
-    scatter(a, b, shift, &counts, chunk);
+    scatter(a, b, shift, &counts, chunk, cancel);
     // Each bucket is now a contiguous range of `b`; finish them independently, the buffers' roles swapped.
     let mut buckets = Vec::with_capacity(RADIX);
     let (mut rest_a, mut rest_b) = (a, b);
@@ -278,7 +278,7 @@ fn lsd_in_cache<K: Key>(a: &mut [K], b: &mut [K], digits: u32, into_a: bool) {
 
 /// One stable pass: chunk `c` of `src` (`chunk` keys each) moves its keys with digit `d` into the piece of `dst`
 /// after every key with a smaller digit and after chunks `0..c`'s keys with digit `d`.
-fn scatter<K: Key>(src: &[K], dst: &mut [K], shift: u32, counts: &[Counts], chunk: usize) {
+fn scatter<K: Key>(src: &[K], dst: &mut [K], shift: u32, counts: &[Counts], chunk: usize, cancel: &Cancel) {
     let mut pieces: Vec<Vec<&mut [K]>> = counts.iter().map(|_| Vec::with_capacity(RADIX)).collect();
     let mut rest = dst;
     for d in 0..RADIX {
@@ -292,7 +292,7 @@ fn scatter<K: Key>(src: &[K], dst: &mut [K], shift: u32, counts: &[Counts], chun
         src.par_chunks(chunk).zip(pieces).for_each(|(keys, mut pieces)| {
             let mut filled = [0usize; RADIX];
             for keys in keys.chunks(YIELD_KEYS) {
-                yield_point();
+                cancel.yield_point();
                 for key in keys {
                     let d = digit(*key, shift);
                     pieces[d][filled[d]] = *key;
