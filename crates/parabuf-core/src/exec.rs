@@ -19,7 +19,7 @@ use crate::view::{Element, ReadView};
 pub const BLOCK: usize = 1 << 14;
 
 /// A flag an operation's owner raises to stop it. Kernels check it between blocks, and each check is also where a pool
-/// thread may offer its core to other threads ([`Cancel::yield_point`]).
+/// thread may offer its core to other threads (`yield_point`), unless the flag is [`Cancel::for_blocked_caller`]'s.
 #[derive(Clone, Debug)]
 pub struct Cancel {
     flag: Arc<AtomicBool>,
@@ -53,7 +53,7 @@ impl Cancel {
         self.flag.store(true, Ordering::Relaxed);
     }
 
-    /// Whether the flag is raised. Kernels ask between blocks, so this is also a [`Cancel::yield_point`].
+    /// Whether the flag is raised. Kernels ask between blocks, so this is also a yield point (`yield_point`).
     pub fn is_cancelled(&self) -> bool {
         self.yield_point();
         self.flag.load(Ordering::Relaxed)
