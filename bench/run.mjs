@@ -318,11 +318,10 @@ const PAIRED_WINDOWS = 5
 const PAIRED_SLICES = 9
 
 /**
- * Elements a sum does on the calling thread, in one block (`parabuf_core::BLOCK`), rather than on the pool: up to this
- * size neither sum is parallel, so the compensated-against-plain target, which is about a parallel sum, is reported
- * but not held.
+ * Elements a sum does on the calling thread, in one block, rather than on the pool: up to this size neither sum is
+ * parallel, so the compensated-against-plain target, which is about a parallel sum, is reported but not held.
  */
-const ONE_BLOCK = 16384
+const ONE_BLOCK = native.benchBlockElements()
 
 /** Measurement windows per lag figure (see `lag`). */
 const LAG_WINDOWS = 3

@@ -359,6 +359,13 @@ pub fn bench_array_read_bandwidth(env: Env, array: Unknown<'_>, passes: u32) -> 
     })
 }
 
+/// Internal, for `npm run bench` only: the elements in one block (`parabuf_core::BLOCK`). An input of at most one block
+/// is done on the calling thread rather than on the pool.
+#[napi]
+pub fn bench_block_elements() -> u32 {
+    parabuf_core::BLOCK as u32
+}
+
 /// Internal, for `npm run bench` only: the plain, non-deterministic parallel sum of a `Float64Array`
 /// (`parabuf_core::probe::plain_sum`), the baseline the compensated `sum` is measured against. Synchronous.
 #[napi]
