@@ -173,9 +173,8 @@ impl Keeper {
         let mut kept = self.lock();
         loop {
             let now = Instant::now();
-            let (idle, waiting): (Vec<Kept>, Vec<Kept>) =
-                kept.drain(..).partition(|k| now.duration_since(k.idle_since) >= self.idle_release);
-            *kept = waiting;
+            let idle: Vec<Kept> =
+                kept.extract_if(.., |k| now.duration_since(k.idle_since) >= self.idle_release).collect();
             if !idle.is_empty() {
                 drop(kept);
                 drop(idle);

@@ -488,8 +488,8 @@ impl<T: Element> ReadView<'_, T> {
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 pub(crate) const DOUBLES_PER_GROUP: usize = 32;
 
-/// The four loads of one group in [`fold_groups_avx512`]: `$load` of a `$size` operand at `$at` and at the three
-/// `$offsets` after it, into the registers `$a` to `$d`. Expands to the `asm!` alone, so that each use sits in its own
+/// The four loads of one group in [`fold_groups_avx512`]: `$load` of a `$size` operand at `$at` and at the byte
+/// offsets `$b_at`, `$c_at` and `$d_at` from it, into the registers `$a` to `$d`. Expands to the `asm!` alone, so that each use sits in its own
 /// `unsafe` block with the reasoning for its own loads.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 macro_rules! load_group {
