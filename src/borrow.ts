@@ -4,31 +4,40 @@ import { constants as bufferConstants } from 'node:buffer'
 
 import type { NativeExport } from './binding/index.js'
 import { makeError, refuseExtraArguments, translate } from './errors.js'
-import { describe, isBigIntKind, Kind, kindOf, nativeView } from './kinds.js'
+import { apply, typedArrayBuffer, typedArrayByteOffset, typedArrayLength } from './intrinsics.js'
+import { describe, Kind, kindOf, nativeView } from './kinds.js'
 import { native } from './native.js'
 import type { BigIntArray, Mode, NumericArray, ReadonlyArrayView } from './types.js'
 
-/** @internal */
-export const NATIVE = Symbol('parabuf.native')
-/** @internal */
-export const KIND = Symbol('parabuf.kind')
+/** What parabuf knows of a handle: its native record (array, byte range, kind, mode, export) and the array to show. */
+interface HandleRecord {
+  readonly native: NativeExport
+  readonly array: NumericArray
+}
 
-// The handles borrow() made. `instanceof Export` is not enough to trust an object: `Object.create(Export.prototype)`
-// passes it without ever running the constructor, and then has no native export behind it.
-const issued = new WeakSet<object>()
+// The handles borrow() made, and their records. A handle's own properties are never read: `instanceof Export` is not
+// evidence (`Object.create(Export.prototype)` passes it), and what JavaScript sees of a handle comes from this private
+// record and the native one behind it, so redefining or deleting anything visible changes nothing parabuf does.
+const records = new WeakMap<object, HandleRecord>()
 // Set only while borrow() constructs a handle: the constructor is internal.
 let issuing = false
 
 /** Whether `value` is a handle made by {@link borrow} (not merely an object inheriting from `Export.prototype`). @internal */
 export function isExport(value: unknown): value is Export {
-  return typeof value === 'object' && value !== null && issued.has(value)
+  return typeof value === 'object' && value !== null && records.has(value)
 }
 
-function requireHandle(value: unknown, what: string): Export {
-  if (!isExport(value)) {
+/** The native record and shown array of a handle made by {@link borrow}. @internal */
+export function recordOf(handle: Export): HandleRecord {
+  return records.get(handle)!
+}
+
+function requireHandle(value: unknown, what: string): HandleRecord {
+  const record = typeof value === 'object' && value !== null ? records.get(value) : undefined
+  if (record === undefined) {
     throw makeError('ERR_INVALID_ARG_TYPE', `Export.prototype.${what} called on an object that is not an export handle from borrow()`)
   }
-  return value
+  return record
 }
 
 /**
@@ -36,7 +45,8 @@ function requireHandle(value: unknown, what: string): Export {
  * the same bytes (from any array, buffer or worker thread) and the buffer refuses `resize()` and `transfer()`.
  *
  * Pass it to any operation instead of the array to reuse the export. Release it with {@link Export.release} or a
- * `using` declaration.
+ * `using` declaration. A handle is frozen, and its fields are read-only views of parabuf's own record: nothing done to
+ * the object changes which memory the export covers.
  *
  * @typeParam A - the array's type.
  * @typeParam M - the export's mode.
@@ -52,40 +62,94 @@ function requireHandle(value: unknown, what: string): Export {
  * ```
  */
 export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode> {
-  /** The exported array; read-only to the type checker for a `'read'` export. */
-  readonly array: M extends 'read' ? ReadonlyArrayView<A> : A
-  /** The export's mode. */
-  readonly mode: M
-  /** The array's `byteOffset` within its buffer when the export was taken. */
-  readonly byteOffset: number
-  /** The number of exported bytes. */
-  readonly byteLength: number
   /** @internal */
-  readonly [NATIVE]: NativeExport
-  /** @internal */
-  readonly [KIND]: Kind
-
-  /** @internal */
-  constructor(array: A, mode: M, handle: NativeExport, kind: Kind) {
+  constructor() {
     if (!issuing) {
       throw makeError('ERR_INVALID_ARG_TYPE', 'Export handles are made by borrow(); the Export constructor is not public')
     }
-    this.array = array as M extends 'read' ? ReadonlyArrayView<A> : A
-    this.mode = mode
-    this.byteOffset = array.byteOffset
-    this.byteLength = array.byteLength
-    this[NATIVE] = handle
-    this[KIND] = kind
   }
 
-  /** Whether {@link Export.release} has been called. */
+  /**
+   * The exported array; read-only to the type checker for a `'read'` export.
+   *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` when read from an object that is not a handle from {@link borrow}.
+   * @example
+   * ```ts
+   * import { borrow } from 'parabuf'
+   * const a = new Int16Array(4)
+   * using w = borrow(a, 'write')
+   * console.log(w.array === a) // true
+   * ```
+   */
+  get array(): M extends 'read' ? ReadonlyArrayView<A> : A {
+    return requireHandle(this, 'array').array as M extends 'read' ? ReadonlyArrayView<A> : A
+  }
+
+  /**
+   * The export's mode.
+   *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` when read from an object that is not a handle from {@link borrow}.
+   * @example
+   * ```ts
+   * import { borrow } from 'parabuf'
+   * using r = borrow(new Uint8Array(4), 'read')
+   * console.log(r.mode) // 'read'
+   * ```
+   */
+  get mode(): M {
+    return requireHandle(this, 'mode').native.mode as M
+  }
+
+  /**
+   * The array's `byteOffset` within its buffer when the export was taken.
+   *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` when read from an object that is not a handle from {@link borrow}.
+   * @example
+   * ```ts
+   * import { borrow } from 'parabuf'
+   * using r = borrow(new Float64Array(8).subarray(2), 'read')
+   * console.log(r.byteOffset) // 16
+   * ```
+   */
+  get byteOffset(): number {
+    return requireHandle(this, 'byteOffset').native.byteOffset
+  }
+
+  /**
+   * The number of exported bytes.
+   *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` when read from an object that is not a handle from {@link borrow}.
+   * @example
+   * ```ts
+   * import { borrow } from 'parabuf'
+   * using r = borrow(new Float64Array(8), 'read')
+   * console.log(r.byteLength) // 64
+   * ```
+   */
+  get byteLength(): number {
+    return requireHandle(this, 'byteLength').native.byteLength
+  }
+
+  /**
+   * Whether {@link Export.release} has been called.
+   *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` when read from an object that is not a handle from {@link borrow}.
+   * @example
+   * ```ts
+   * import { borrow } from 'parabuf'
+   * const r = borrow(new Float64Array(8), 'read')
+   * r.release()
+   * console.log(r.released) // true
+   * ```
+   */
   get released(): boolean {
-    return requireHandle(this, 'released')[NATIVE].released
+    return requireHandle(this, 'released').native.released
   }
 
   /**
    * Ends the export. Idempotent. If an operation in flight is using it, the export ends when that operation settles.
    *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` when called on an object that is not a handle from {@link borrow}.
    * @example
    * ```ts
    * import { borrow } from 'parabuf'
@@ -96,12 +160,13 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
    */
   release(): void {
     refuseExtraArguments('release', arguments.length, 0)
-    requireHandle(this, 'release')[NATIVE].release()
+    requireHandle(this, 'release').native.release()
   }
 
   /**
    * Releases the export at the end of a `using` block.
    *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` when called on an object that is not a handle from {@link borrow}.
    * @example
    * ```ts
    * import { borrow } from 'parabuf'
@@ -110,7 +175,7 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
    */
   [Symbol.dispose](): void {
     refuseExtraArguments('[Symbol.dispose]', arguments.length, 0)
-    requireHandle(this, '[Symbol.dispose]').release()
+    requireHandle(this, '[Symbol.dispose]').native.release()
   }
 }
 
@@ -176,12 +241,12 @@ export function borrow<A extends NumericArray, M extends Mode>(array: A, mode: M
     issuing = true
     let made: Export<A, M>
     try {
-      made = new Export(array, mode, handle, kind)
+      made = new Export<A, M>()
     } finally {
       issuing = false
     }
-    issued.add(made)
-    return made
+    records.set(made, { native: handle, array })
+    return Object.freeze(made)
   } catch (error) {
     throw translate(error)
   }
@@ -318,10 +383,23 @@ export function alloc<A extends NumericArray>(Type: ArrayConstructorOf<A>, lengt
   }
   const [view, external] = made
   if (!external && length > 0) externalRefused = true
-  if (kind === Kind.Float16 || Object.getPrototypeOf(view) !== Type.prototype) {
-    return new Type(view.buffer as ArrayBuffer, 0, length)
+  if (kind !== Kind.Float16 && Object.getPrototypeOf(view) === Type.prototype) return view as A
+  // A subclass (or Float16Array, which Node-API cannot make) is constructed over the allocated memory. Its
+  // constructor is the caller's code: what it returns is checked through the internal slots, not trusted.
+  const buffer = apply(typedArrayBuffer, view, [])
+  const result: unknown = new Type(buffer as ArrayBuffer, 0, length)
+  const fits =
+    kindOf(result) === kind &&
+    apply(typedArrayBuffer, result, []) === buffer &&
+    apply(typedArrayByteOffset, result, []) === 0 &&
+    apply(typedArrayLength, result, []) === length
+  if (!fits) {
+    throw makeError(
+      'ERR_INVALID_ARG_TYPE',
+      `The "Type" constructor must build a ${describe(view).replace('an instance of ', '')} of ${length} elements over the memory alloc() passed it. Received ${describe(result)}`,
+    )
   }
-  return view as A
+  return result as A
 }
 
 /** Whether {@link alloc} has been able to hand out parabuf-owned (external) memory on this runtime so far. */
@@ -330,27 +408,26 @@ export function allocIsExternal(): boolean {
   return !externalRefused
 }
 
-export { isBigIntKind }
-
 // While any export of a buffer's bytes is live, the buffer refuses to resize or transfer itself, as CPython refuses to
-// resize an exported bytearray. The check asks the ledger itself, so it sees exports taken through any view or thread.
+// resize an exported bytearray. The binding decides: it brand-checks the receiver (an object that is not an
+// ArrayBuffer by its internal slots gets no check, and the original method refuses it itself), reads its memory and
+// maxByteLength from the engine, and asks the ledger, so the receiver's own properties, prototype or realm of origin
+// change nothing. Growing a SharedArrayBuffer never moves or frees memory, so `grow` needs no guard.
 function guardBufferMethod(name: 'resize' | 'transfer' | 'transferToFixedLength'): void {
   const proto = ArrayBuffer.prototype as unknown as Record<string, unknown>
   const original = proto[name]
   if (typeof original !== 'function') return
   const guarded = {
-    [name](this: ArrayBuffer, ...args: unknown[]): unknown {
-      if (this instanceof ArrayBuffer && this.byteLength > 0) {
-        const live = native.exportsOverlapping(new Uint8Array(this))
-        if (live.length > 0) {
-          const e = live[0]!
-          throw makeError(
-            'ERR_PARABUF_BORROWED',
-            `cannot ${name}() an ArrayBuffer with live exports: a '${e.mode}' export holds bytes ${e.byteOffset}..${e.byteOffset + e.byteLength} (${live.length} live export${live.length === 1 ? '' : 's'})`,
-          )
-        }
+    [name](this: unknown, ...args: unknown[]): unknown {
+      const live = native.exportsOfBuffer(this)
+      if (live !== null && live.length > 0) {
+        const e = live[0]!
+        throw makeError(
+          'ERR_PARABUF_BORROWED',
+          `cannot ${name}() an ArrayBuffer with live exports: a '${e.mode}' export holds bytes ${e.byteOffset}..${e.byteOffset + e.byteLength} (${live.length} live export${live.length === 1 ? '' : 's'})`,
+        )
       }
-      return (original as (...a: unknown[]) => unknown).apply(this, args)
+      return apply(original as (...a: unknown[]) => unknown, this, args)
     },
   }[name]!
   Object.defineProperty(proto, name, { value: guarded, writable: true, configurable: true, enumerable: false })

@@ -2,6 +2,15 @@
 import { types } from 'node:util'
 
 import { makeError } from './errors.js'
+import {
+  apply,
+  tagOf,
+  typedArrayBuffer,
+  typedArrayByteOffset,
+  typedArrayIncludes,
+  typedArrayLength,
+  Uint16ArrayConstructor,
+} from './intrinsics.js'
 import type { NumericArray } from './types.js'
 
 /** Element kind codes: the order of `ElementKind::ALL` in parabuf-core. */
@@ -35,14 +44,11 @@ const KIND_OF_TAG: Record<string, Kind> = {
   BigUint64Array: Kind.BigUint64,
 }
 
-// %TypedArray%.prototype[@@toStringTag] reads the internal slot, so it cannot be spoofed by a plain object and it
-// names the real type of subclasses (Buffer → 'Uint8Array') and of arrays from other realms.
-const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag)!
-  .get as (this: unknown) => string | undefined
-
-/** The kind of a typed array, or `undefined` for anything else. */
+/** The kind of a typed array, from its internal slot (`%TypedArray%.prototype[@@toStringTag]`, captured at load: a
+ * plain object cannot spoof it, and it names the real type of subclasses such as `Buffer` and of arrays from other
+ * realms), or `undefined` for anything else. */
 export function kindOf(value: unknown): Kind | undefined {
-  const tag = typedArrayTag.call(value)
+  const tag = tagOf(value)
   return tag === undefined ? undefined : KIND_OF_TAG[tag]
 }
 
@@ -59,8 +65,14 @@ export function describe(value: unknown): string {
   // A proxy answers `constructor` for its target: `new Proxy(new Float64Array(1), {})` is not a typed array.
   if (types.isProxy(value)) return 'a Proxy'
   if (typeof value === 'object') {
-    const name = (value as object).constructor?.name
-    return name ? `an instance of ${name}` : 'an object'
+    let name: unknown
+    try {
+      // Only for the message: a hostile getter that throws must not replace the coded error with its own.
+      name = (value as object).constructor?.name
+    } catch {
+      name = undefined
+    }
+    return typeof name === 'string' && name ? `an instance of ${name}` : 'an object'
   }
   if (typeof value === 'bigint') return `type bigint (${value}n)`
   let shown = String(value)
@@ -69,18 +81,29 @@ export function describe(value: unknown): string {
   return `type ${typeof value} (${shown})`
 }
 
-/** The array itself or, for a `Float16Array`, a `Uint16Array` over the same bytes (Node-API has no float16 type). */
+/**
+ * The array itself or, for a `Float16Array`, a `Uint16Array` over the same bytes (Node-API has no float16 type), built
+ * from the array's internal slots through the built-ins captured at load, never from its properties. The binding checks
+ * whatever it is given against the engine's own record, so this alias decides nothing about memory by itself.
+ */
 export function nativeView(array: NumericArray, kind: Kind, what: string): ArrayBufferView {
   if (kind !== Kind.Float16) return array
+  const length = apply(typedArrayLength, array, [])
+  let alias: Uint16Array
   try {
-    return new Uint16Array(array.buffer, array.byteOffset, array.length)
+    alias = new Uint16ArrayConstructor(apply(typedArrayBuffer, array, []), apply(typedArrayByteOffset, array, []), length)
   } catch {
     throw makeError('ERR_PARABUF_DETACHED', `${what} is detached: its memory was transferred or freed`)
   }
-}
-
-/** Whether the array's buffer is a resizable, non-shared `ArrayBuffer` (whose shrinking would free memory under a thread). */
-export function isResizable(array: ArrayBufferView): boolean {
-  const buffer = array.buffer as ArrayBuffer & { resizable?: boolean }
-  return buffer.resizable === true && !(typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer)
+  if (length === 0) {
+    try {
+      apply(typedArrayIncludes, array, [])
+    } catch {
+      throw makeError(
+        'ERR_PARABUF_OUT_OF_BOUNDS',
+        `${what} is out of bounds: its resizable ArrayBuffer shrank below the end of the view`,
+      )
+    }
+  }
+  return alias
 }

@@ -1,9 +1,9 @@
 // The plumbing every operation shares: argument intake, the sync and async calls into the binding, abort handling.
 import type { CancelToken, MinMax, NativeExport, OpParams } from './binding/index.js'
 import { AbortError, makeError, translate } from './errors.js'
-import { isExport, KIND, NATIVE, requireArray } from './borrow.js'
+import { isExport, recordOf, requireArray } from './borrow.js'
 import type { Export } from './borrow.js'
-import { describe, isResizable, Kind, nativeView } from './kinds.js'
+import { describe, Kind, nativeView } from './kinds.js'
 import { native } from './native.js'
 import type { NumericArray } from './types.js'
 
@@ -20,8 +20,8 @@ export interface AsyncOptions {
 interface Prepared {
   /** The array as the caller sees it (returned by in-place operations). */
   readonly array: NumericArray
-  /** The array as the binding sees it (a Uint16Array alias for Float16Array). */
-  readonly view: ArrayBufferView
+  /** The array as the binding sees it (a Uint16Array alias for Float16Array); none for a handle. */
+  readonly view: ArrayBufferView | undefined
   readonly kind: Kind
   readonly handle: NativeExport | undefined
 }
@@ -34,39 +34,20 @@ const OPERATION_CODE: Readonly<Record<string, number>> = Object.fromEntries(
 /** The operations that take two arrays (`dot(a, b)`, `add(dst, src)`); every other one takes one. */
 const TWO_ARRAYS: ReadonlySet<string> = new Set(['dot', 'add'])
 
-function refuseResizable(array: NumericArray, operation: string): void {
-  if (isResizable(array)) {
-    throw makeError(
-      'ERR_PARABUF_RESIZABLE',
-      `${operation}() cannot run off the JavaScript thread on a resizable ArrayBuffer: shrinking it while a native thread reads it would crash the process. Use ${operation}Sync(), or copy into a fixed-length buffer`,
-    )
-  }
-}
-
 /** {@link nativeView}, naming the argument only when it is needed (a Float16Array), so other calls build no string. */
 function viewFor(array: NumericArray, kind: Kind, operation: string, what: string): ArrayBufferView {
   return kind === Kind.Float16 ? nativeView(array, kind, `${operation}() ${what} argument`) : array
 }
 
-function prepare(value: unknown, what: string, operation: string, async: boolean): Prepared {
+// Nothing here decides anything about memory: an array's kind is read from its internal slot, the binding checks it
+// against Node-API's own report, and a handle is passed as its native record alone (its array, bytes, kind and mode
+// live there). Whether a buffer is detached, out of bounds or resizable is decided natively, at the moment of use.
+function prepare(value: unknown, what: string, operation: string): Prepared {
   if (isExport(value)) {
-    const array = value.array as NumericArray
-    // The export covers the bytes the array had when it was taken. If the buffer has since been detached (transferred
-    // by structuredClone/postMessage, which parabuf cannot stop) or shrunk, those bytes may belong to another object
-    // or be freed: refuse rather than read them.
-    if (array.byteLength < value.byteLength) {
-      throw makeError(
-        'ERR_PARABUF_DETACHED',
-        `${operation}() ${what} argument is detached: the memory of the export handle's array was transferred or freed`,
-      )
-    }
-    // An export handle does not make a resizable buffer safe off-thread: its resize() guard can be bypassed.
-    if (async) refuseResizable(array, operation)
-    const kind = value[KIND]
-    return { array, view: viewFor(array, kind, operation, what), kind, handle: value[NATIVE] }
+    const record = recordOf(value)
+    return { array: record.array, view: undefined, kind: record.native.kind as Kind, handle: record.native }
   }
   const { array, kind } = requireArray(value, what)
-  if (async) refuseResizable(array, operation)
   return { array, view: viewFor(array, kind, operation, what), kind, handle: undefined }
 }
 
@@ -75,10 +56,10 @@ export function runSync(operation: string, params: OpParams | undefined, a: unkn
   // The operation, not the value of `b`, says how many arrays there are: a missing second array is a bad argument.
   const two = TWO_ARRAYS.has(operation)
   try {
-    const first = prepare(a, two ? '"a"' : 'first', operation, false)
+    const first = prepare(a, two ? '"a"' : 'first', operation)
     const code = OPERATION_CODE[operation]!
     if (!two) return native.runSync(code, params, first.view, first.kind, first.handle)
-    const second = prepare(b, '"b"', operation, false)
+    const second = prepare(b, '"b"', operation)
     return native.runSync(code, params, first.view, first.kind, first.handle, second.view, second.kind, second.handle)
   } catch (error) {
     throw translate(error)
@@ -105,8 +86,8 @@ export async function runAsync(
   let onAbort: (() => void) | undefined
   try {
     const two = TWO_ARRAYS.has(operation)
-    const first = prepare(a, two ? '"a"' : 'first', operation, true)
-    const second = two ? prepare(b, '"b"', operation, true) : undefined
+    const first = prepare(a, two ? '"a"' : 'first', operation)
+    const second = two ? prepare(b, '"b"', operation) : undefined
     if (signal) {
       const cancel = new native.CancelToken()
       token = cancel
@@ -134,5 +115,5 @@ export async function runAsync(
 
 /** The array an in-place operation returns: the argument itself, or the array of the export passed. */
 export function arrayOf<A extends NumericArray>(input: A | Export<A, 'write'>): A {
-  return isExport(input) ? (input.array as A) : (input as A)
+  return isExport(input) ? (recordOf(input).array as A) : (input as A)
 }

@@ -6,7 +6,7 @@ import { BorrowError, liveExportCount, type Mode } from 'parabuf'
 /** Async calls over at most this many bytes run inline; above it they run on the pool (crates/parabuf-core ops.rs). */
 export const INLINE_BYTES = 128 * 1024
 
-/** A byte range as a BorrowError message prints it: absolute addresses, half-open. */
+/** A byte range as a BorrowError message prints it: byte offsets within the requested array's buffer, half-open. */
 export interface AddressRange {
   readonly start: bigint
   readonly end: bigint
@@ -21,7 +21,7 @@ export interface Conflict {
   readonly blockingRange: AddressRange
 }
 
-const RANGE = String.raw`\[0x([0-9a-f]+), 0x([0-9a-f]+)\) \((\d+) bytes\)`
+const RANGE = String.raw`\[(\d+), (\d+)\) \((\d+) bytes\)`
 const CONFLICT = new RegExp(
   `^cannot take a '(read|write)' export of bytes ${RANGE}: a live '(read|write)' export holds bytes ${RANGE}$`,
 )
@@ -31,8 +31,8 @@ export function parseConflict(message: string): Conflict | undefined {
   const m = CONFLICT.exec(message)
   if (!m) return undefined
   const range = (start: string, end: string, bytes: string): AddressRange => ({
-    start: BigInt(`0x${start}`),
-    end: BigInt(`0x${end}`),
+    start: BigInt(start),
+    end: BigInt(end),
     bytes: Number(bytes),
   })
   return {

@@ -532,7 +532,23 @@ function opEntries(): Record<string, FunctionSpec> {
   return out
 }
 
-const releasedGetter = Object.getOwnPropertyDescriptor(pb.Export.prototype, 'released')!.get!
+const getterOf = (name: string) => Object.getOwnPropertyDescriptor(pb.Export.prototype, name)!.get!
+const releasedGetter = getterOf('released')
+
+/** A field getter of Export: refused on anything but a handle from borrow(), else the field as the world recorded it. */
+function fieldEntry(field: 'array' | 'mode' | 'byteOffset' | 'byteLength'): FunctionSpec {
+  return {
+    kind: 'getter',
+    params: ['receiver'],
+    invoke: method(getterOf(field)),
+    predict: (args, world) => {
+      const handle = world.handleInfo(args[0])
+      if (!handle) return { codes: new Set([TYPE]) }
+      const expected = { array: handle.array, mode: handle.mode, byteOffset: handle.span.start, byteLength: handle.span.end - handle.span.start }[field]
+      return { codes: new Set(), check: (r) => (r === expected ? undefined : `${field} is ${String(r)}, expected ${String(expected)}`), exportDelta: 0 }
+    },
+  }
+}
 
 /** Every public function, by export name; Export's methods as `Export#name`, its constructor as `new Export`. */
 export const CATALOG: Readonly<Record<string, FunctionSpec>> = {
@@ -584,6 +600,10 @@ export const CATALOG: Readonly<Record<string, FunctionSpec>> = {
     invoke: method(releasedGetter),
     predict: (args, world) => predictMethod(args, world, 'released'),
   },
+  'Export#array': fieldEntry('array'),
+  'Export#mode': fieldEntry('mode'),
+  'Export#byteOffset': fieldEntry('byteOffset'),
+  'Export#byteLength': fieldEntry('byteLength'),
   'new Export': {
     kind: 'constructor',
     params: ['input', 'mode'],
@@ -597,4 +617,12 @@ export const CATALOG: Readonly<Record<string, FunctionSpec>> = {
 export const CLASSES = ['Export', 'AbortError', 'BorrowError', 'ParabufError'] as const
 
 /** Export's own prototype members the catalog covers (`constructor` aside). */
-export const EXPORT_MEMBERS: readonly (string | symbol)[] = ['release', 'released', Symbol.dispose]
+export const EXPORT_MEMBERS: readonly (string | symbol)[] = [
+  'array',
+  'byteLength',
+  'byteOffset',
+  'mode',
+  'release',
+  'released',
+  Symbol.dispose,
+]

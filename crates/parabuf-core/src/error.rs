@@ -42,6 +42,7 @@ pub const CATALOG: &[(&str, JsClass)] = &[
     ("ERR_PARABUF_RELEASED", JsClass::BorrowError),
     ("ERR_PARABUF_DETACHED", JsClass::TypeError),
     ("ERR_PARABUF_RESIZABLE", JsClass::TypeError),
+    ("ERR_PARABUF_OUT_OF_BOUNDS", JsClass::TypeError),
     ("ERR_PARABUF_MISALIGNED", JsClass::RangeError),
     ("ERR_PARABUF_TYPE_MISMATCH", JsClass::TypeError),
     ("ERR_PARABUF_LENGTH_MISMATCH", JsClass::RangeError),
@@ -53,7 +54,9 @@ pub const CATALOG: &[(&str, JsClass)] = &[
     ("ERR_PARABUF_INTERNAL", JsClass::Error),
 ];
 
-/// A half-open byte range `[start, end)` as reported in messages: addresses for ledger conflicts.
+/// A half-open byte range `[start, end)`. The ledger works with addresses; before an error reaches JavaScript the binding
+/// makes its ranges relative to the buffer the request came through ([`Error::relative_to`]), so messages name byte
+/// offsets, never heap addresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ByteRange {
     /// First byte.
@@ -64,7 +67,7 @@ pub struct ByteRange {
 
 impl fmt::Display for ByteRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{:#x}, {:#x}) ({} bytes)", self.start, self.end, self.end - self.start)
+        write!(f, "[{}, {}) ({} bytes)", self.start, self.end, self.end - self.start)
     }
 }
 
@@ -89,6 +92,17 @@ pub enum Error {
     },
     /// The memory behind an argument is detached (transferred or destroyed).
     Detached {
+        /// The argument.
+        what: String,
+    },
+    /// Work that outlives the call was asked of memory in a resizable, non-shared `ArrayBuffer`, whose shrinking (which
+    /// no guard can stop from another realm) would free pages under the native thread.
+    Resizable {
+        /// The operation.
+        operation: &'static str,
+    },
+    /// A fixed-length view whose resizable buffer shrank below its end: the engine's own methods refuse it too.
+    OutOfBounds {
         /// The argument.
         what: String,
     },
@@ -153,6 +167,8 @@ impl Error {
             Error::Borrowed { .. } => "ERR_PARABUF_BORROWED",
             Error::Released { .. } => "ERR_PARABUF_RELEASED",
             Error::Detached { .. } => "ERR_PARABUF_DETACHED",
+            Error::OutOfBounds { .. } => "ERR_PARABUF_OUT_OF_BOUNDS",
+            Error::Resizable { .. } => "ERR_PARABUF_RESIZABLE",
             Error::Misaligned { .. } => "ERR_PARABUF_MISALIGNED",
             Error::TypeMismatch { .. } => "ERR_PARABUF_TYPE_MISMATCH",
             Error::LengthMismatch { .. } => "ERR_PARABUF_LENGTH_MISMATCH",
@@ -169,6 +185,23 @@ impl Error {
     pub fn js_class(&self) -> JsClass {
         let code = self.code();
         CATALOG.iter().find(|(c, _)| *c == code).map_or(JsClass::Error, |(_, class)| *class)
+    }
+
+    /// The same error with every address range made relative to `base`, the first byte of the buffer the request came
+    /// through, so that its message names byte offsets within that buffer and never a heap address. Exports that
+    /// overlap a request lie in the same allocation, so their offsets are meaningful against the same base.
+    #[must_use]
+    pub fn relative_to(self, base: usize) -> Error {
+        let rebase = |r: ByteRange| ByteRange { start: r.start.wrapping_sub(base), end: r.end.wrapping_sub(base) };
+        match self {
+            Error::Borrowed { requested, requested_range, blocking, blocking_range } => Error::Borrowed {
+                requested,
+                requested_range: rebase(requested_range),
+                blocking,
+                blocking_range: rebase(blocking_range),
+            },
+            other => other,
+        }
     }
 
     /// Shorthand for [`Error::InvalidArgType`].
@@ -201,9 +234,18 @@ impl fmt::Display for Error {
             ),
             Error::Released { what } => write!(f, "{what}"),
             Error::Detached { what } => write!(f, "{what} is detached: its memory was transferred or freed"),
-            Error::Misaligned { address, align } => {
-                write!(f, "memory at {address:#x} is not aligned to {align} bytes for its element type")
+            Error::Resizable { operation } => write!(
+                f,
+                "{operation}() cannot run off the JavaScript thread on a resizable ArrayBuffer: shrinking it while a native thread reads it would crash the process. Use {operation}Sync(), or copy into a fixed-length buffer"
+            ),
+            Error::OutOfBounds { what } => {
+                write!(f, "{what} is out of bounds: its resizable ArrayBuffer shrank below the end of the view")
             }
+            Error::Misaligned { address, align } => write!(
+                f,
+                "memory is not aligned to {align} bytes for its element type (its first byte is {} bytes past a multiple of {align})",
+                address % align
+            ),
             Error::TypeMismatch { detail } => write!(f, "{detail}"),
             Error::LengthMismatch { left, right } => {
                 write!(f, "arrays must have the same length, got {left} and {right} elements")
@@ -235,6 +277,8 @@ mod tests {
             },
             Error::Released { what: String::new() },
             Error::Detached { what: String::new() },
+            Error::OutOfBounds { what: String::new() },
+            Error::Resizable { operation: "sum" },
             Error::Misaligned { address: 1, align: 8 },
             Error::TypeMismatch { detail: String::new() },
             Error::LengthMismatch { left: 1, right: 2 },
@@ -254,13 +298,14 @@ mod tests {
     fn borrow_message_names_modes_and_ranges() {
         let e = Error::Borrowed {
             requested: Mode::Write,
-            requested_range: ByteRange { start: 0x10, end: 0x20 },
+            requested_range: ByteRange { start: 0x1010, end: 0x1020 },
             blocking: Mode::Read,
-            blocking_range: ByteRange { start: 0x18, end: 0x28 },
-        };
+            blocking_range: ByteRange { start: 0x1018, end: 0x1028 },
+        }
+        .relative_to(0x1000);
         assert_eq!(
             e.to_string(),
-            "cannot take a 'write' export of bytes [0x10, 0x20) (16 bytes): a live 'read' export holds bytes [0x18, 0x28) (16 bytes)"
+            "cannot take a 'write' export of bytes [16, 32) (16 bytes): a live 'read' export holds bytes [24, 40) (16 bytes)"
         );
         assert_eq!(e.js_class(), JsClass::BorrowError);
     }

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use napi::{sys, Env, JsValue, Unknown};
 use parabuf_core::{ElementKind, Error, OwnedBuffer, Region};
 
-/// What Node-API reports about a typed array, plus the region of its bytes.
+/// What Node-API reports about a typed array, plus the region of its bytes. Everything here comes from the engine's
+/// internal slots, never from a property a script could redefine.
 #[derive(Debug, Clone, Copy)]
 pub struct TypedArrayInfo {
     /// The element kind Node-API reports, when it is one parabuf knows (a `Float16Array` is passed as its `Uint16Array`
@@ -21,6 +22,16 @@ pub struct TypedArrayInfo {
     pub region: Region,
     /// The array's `byteOffset` within its buffer.
     pub byte_offset: usize,
+    /// The `ArrayBuffer` or `SharedArrayBuffer` in the array's `[[ViewedArrayBuffer]]` slot, a handle of the current
+    /// call's scope.
+    pub buffer: sys::napi_value,
+}
+
+impl TypedArrayInfo {
+    /// The address of byte 0 of the array's buffer: what error messages measure byte offsets from.
+    pub fn base(&self) -> usize {
+        self.region.addr().wrapping_sub(self.byte_offset)
+    }
 }
 
 fn status(code: sys::napi_status, what: &str) -> Result<(), Error> {
@@ -58,7 +69,7 @@ struct RawInfo {
 }
 
 /// Asks Node-API about `value`; `None` when it is not a typed array.
-fn raw_info(raw_env: sys::napi_env, value: &Unknown<'_>) -> Result<Option<RawInfo>, Error> {
+fn raw_info(raw_env: sys::napi_env, value: sys::napi_value) -> Result<Option<RawInfo>, Error> {
     let mut info = RawInfo { napi_type: 0, length: 0, data: ptr::null_mut(), buffer: ptr::null_mut(), byte_offset: 0 };
     // SAFETY: env and value are the live handles of the current call; every out-pointer is a field of a live local.
     // Node-API checks the value's type itself and answers napi_invalid_arg, touching nothing, when it is not a typed
@@ -66,7 +77,7 @@ fn raw_info(raw_env: sys::napi_env, value: &Unknown<'_>) -> Result<Option<RawInf
     let code = unsafe {
         sys::napi_get_typedarray_info(
             raw_env,
-            value.raw(),
+            value,
             &mut info.napi_type,
             &mut info.length,
             &mut info.data,
@@ -81,56 +92,208 @@ fn raw_info(raw_env: sys::napi_env, value: &Unknown<'_>) -> Result<Option<RawInf
     Ok(Some(info))
 }
 
-/// Reads a typed array's data pointer and length, refusing detached arrays.
-///
-/// The returned region is valid for as long as the typed array's `ArrayBuffer` is reachable and neither detached nor
-/// shrunk: callers keep the array alive (it is an argument of the running call, or held by a [`KeepAlive`]) for as
-/// long as any guard on the region lives, and the facade refuses resizable buffers for work that outlives the call.
-/// `what` names the argument in error messages; it is formatted only when there is an error.
-///
-/// # Errors
-/// `ERR_INVALID_ARG_TYPE` for a value that is not a typed array, `ERR_PARABUF_DETACHED` for a detached one.
-pub fn typed_array(env: &Env, value: &Unknown<'_>, what: &dyn fmt::Display) -> Result<TypedArrayInfo, Error> {
-    let raw_env = env.raw();
-    let Some(info) = raw_info(raw_env, value)? else {
-        return Err(Error::arg_type(format!("{what} must be a TypedArray")));
-    };
-    // A detached buffer's typed arrays report no elements, so only an empty array needs the extra question.
-    if info.length == 0 && is_detached(raw_env, info.buffer)? {
-        return Err(Error::Detached { what: what.to_string() });
-    }
-    let napi_kind = kind_of_napi_type(info.napi_type);
+/// The info of a typed array known to be attached, with its region as the engine reports it now.
+fn info_of(raw: RawInfo, what: &dyn fmt::Display) -> Result<TypedArrayInfo, Error> {
+    let napi_kind = kind_of_napi_type(raw.napi_type);
     let element_size = napi_kind.map_or(1, ElementKind::size);
-    let byte_length = info
+    let byte_length = raw
         .length
         .checked_mul(element_size)
         .ok_or_else(|| Error::out_of_range(format!("{what} is larger than the address space")))?;
     // SAFETY: Node-API just reported `data` as the first byte of this live, attached typed array and `byte_length` as
-    // its size; the obligation to keep it alive while guards live is passed on to our callers (see this function's
-    // documentation), and Rust forms no reference to these bytes.
-    let region = unsafe { Region::new(info.data.cast(), byte_length) };
-    Ok(TypedArrayInfo { napi_kind, region, byte_offset: info.byte_offset })
+    // its size; the obligation to keep it alive and unshrunk while guards live is passed on to our callers (see
+    // `typed_array`), and Rust forms no reference to these bytes.
+    let region = unsafe { Region::new(raw.data.cast(), byte_length) };
+    Ok(TypedArrayInfo { napi_kind, region, byte_offset: raw.byte_offset, buffer: raw.buffer })
+}
+
+/// Reads a typed array's data pointer and length from its internal slots, refusing detached and out-of-bounds arrays.
+///
+/// The returned region is valid for as long as the typed array's buffer is reachable, attached and not shrunk:
+/// callers keep the buffer alive (the array is an argument of the running call, or the buffer is held by a
+/// [`KeepAlive`]) for as long as any guard on the region lives, re-check a handle's array at every use
+/// ([`current`]), and refuse resizable buffers for work that outlives the call ([`is_resizable`]).
+/// `what` names the argument in error messages; it is formatted only when there is an error.
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` for a value that is not a typed array, `ERR_PARABUF_DETACHED` for a detached one,
+/// `ERR_PARABUF_OUT_OF_BOUNDS` for a fixed-length view past the end of its shrunk resizable buffer.
+pub fn typed_array(env: &Env, value: &Unknown<'_>, what: &dyn fmt::Display) -> Result<TypedArrayInfo, Error> {
+    let raw_env = env.raw();
+    let Some(raw) = raw_info(raw_env, value.raw())? else {
+        return Err(Error::arg_type(format!("{what} must be a TypedArray")));
+    };
+    // Detached and out-of-bounds arrays report no elements, so only an empty array needs the extra questions.
+    if raw.length == 0 {
+        if is_detached(raw_env, raw.buffer)? {
+            return Err(Error::Detached { what: what.to_string() });
+        }
+        if is_out_of_bounds(env, value.raw())? {
+            return Err(Error::OutOfBounds { what: what.to_string() });
+        }
+    }
+    info_of(raw, what)
+}
+
+/// The state of the typed array a handle holds, as the engine reports it now: its region must still be the one the
+/// export was taken on for the export to cover it.
+///
+/// # Errors
+/// `ERR_PARABUF_DETACHED` when its buffer was detached since; Node-API failures.
+pub fn current(env: &Env, held: &KeepAlive, what: &dyn fmt::Display) -> Result<TypedArrayInfo, Error> {
+    let raw_env = env.raw();
+    let value = held.raw_value(env)?;
+    let Some(raw) = raw_info(raw_env, value)? else {
+        return Err(Error::internal("an export handle's array stopped being a typed array"));
+    };
+    if is_detached(raw_env, raw.buffer)? {
+        return Err(Error::Detached { what: what.to_string() });
+    }
+    info_of(raw, what)
 }
 
 fn is_detached(raw_env: sys::napi_env, buffer: sys::napi_value) -> Result<bool, Error> {
     let mut detached = false;
     status(
-        // SAFETY: buffer is the ArrayBuffer (or SharedArrayBuffer) Node-API reported for a typed array in this call.
+        // SAFETY: buffer is the ArrayBuffer (or SharedArrayBuffer) Node-API reported for a typed array in this call, or
+        // one held by a KeepAlive; Node-API answers false for anything that is not an ArrayBuffer.
         unsafe { sys::napi_is_detached_arraybuffer(raw_env, buffer, &mut detached) },
         "napi_is_detached_arraybuffer",
     )?;
     Ok(detached)
 }
 
-/// Whether the buffer behind a typed array has been detached since the call that handed it to us.
+/// Whether `value` is an `ArrayBuffer` by its internal slots (not a `SharedArrayBuffer`, not a look-alike).
+fn is_array_buffer(raw_env: sys::napi_env, value: sys::napi_value) -> Result<bool, Error> {
+    let mut result = false;
+    // SAFETY: env and value are live handles of the current call; the out-pointer is a live local.
+    status(unsafe { sys::napi_is_arraybuffer(raw_env, value, &mut result) }, "napi_is_arraybuffer")?;
+    Ok(result)
+}
+
+/// The built-in functions parabuf calls on engine objects to read internal slots Node-API has no call for. They are
+/// captured once per environment when the facade loads ([`capture_intrinsics`]), before any user code can replace
+/// them, and each brand-checks its receiver (a non-buffer, or a non-typed-array, makes it throw).
+#[derive(Debug)]
+struct Intrinsics {
+    /// `%TypedArray%.prototype.includes`: throws on a detached or out-of-bounds view (ValidateTypedArray), does
+    /// nothing else on an empty one.
+    includes: sys::napi_ref,
+    /// The getter of `ArrayBuffer.prototype.resizable`.
+    resizable: sys::napi_ref,
+    /// The getter of `ArrayBuffer.prototype.maxByteLength`.
+    max_byte_length: sys::napi_ref,
+}
+
+/// Stores the intrinsics of this environment, once: a second call (from anyone, with anything) is refused, so a script
+/// that loads the binding itself cannot replace them.
 ///
 /// # Errors
-/// Only when Node-API fails (the value was checked to be a typed array when it entered).
-pub fn typed_array_is_detached(env: &Env, value: &Unknown<'_>) -> Result<bool, Error> {
-    match raw_info(env.raw(), value)? {
-        Some(info) => is_detached(env.raw(), info.buffer),
-        None => Err(Error::internal("an argument stopped being a typed array")),
+/// `ERR_INVALID_ARG_VALUE` on a second call or when an argument is not a function.
+pub fn capture_intrinsics(env: &Env, functions: [&Unknown<'_>; 3]) -> Result<(), Error> {
+    if env.get_instance_data::<Intrinsics>().ok().flatten().is_some() {
+        return Err(Error::arg_value("the intrinsics of this environment are already captured"));
     }
+    let mut refs = [ptr::null_mut(); 3];
+    for (slot, function) in refs.iter_mut().zip(functions) {
+        if function.get_type().ok() != Some(napi::ValueType::Function) {
+            return Err(Error::arg_value("intrinsics must be functions"));
+        }
+        // SAFETY: env and function are live handles of the current call; an initial count of 1 makes the reference
+        // strong, and it lives as long as the environment (the engine frees it at teardown).
+        status(unsafe { sys::napi_create_reference(env.raw(), function.raw(), 1, slot) }, "napi_create_reference")?;
+    }
+    let [includes, resizable, max_byte_length] = refs;
+    env.set_instance_data(Intrinsics { includes, resizable, max_byte_length }, (), |_| {})
+        .map_err(|e| Error::internal(format!("napi_set_instance_data failed: {e}")))
+}
+
+/// Calls the intrinsic `pick` chooses with `this` as its receiver and no arguments: `Ok(None)` when it threw (the
+/// exception is cleared: the receiver was not of its brand, or not in a usable state).
+fn call_intrinsic(
+    env: &Env,
+    pick: impl FnOnce(&Intrinsics) -> sys::napi_ref,
+    this: sys::napi_value,
+) -> Result<Option<sys::napi_value>, Error> {
+    let Some(intrinsics) = env.get_instance_data::<Intrinsics>().ok().flatten() else {
+        return Err(Error::internal("the facade did not capture the intrinsics of this environment"));
+    };
+    let mut function = ptr::null_mut();
+    status(
+        // SAFETY: the reference was created in this environment by capture_intrinsics and is never deleted before it.
+        unsafe { sys::napi_get_reference_value(env.raw(), pick(intrinsics), &mut function) },
+        "napi_get_reference_value",
+    )?;
+    let mut result = ptr::null_mut();
+    // SAFETY: function is a built-in function captured at load time, `this` a live handle of the current call; no
+    // arguments are passed (argc 0, null argv is allowed). The built-in runs no user code on the receivers we pass.
+    let code = unsafe { sys::napi_call_function(env.raw(), this, function, 0, ptr::null(), &mut result) };
+    if code == sys::Status::napi_pending_exception {
+        clear_pending_exception(env);
+        return Ok(None);
+    }
+    status(code, "napi_call_function")?;
+    Ok(Some(result))
+}
+
+/// Whether an empty-looking typed array is really a fixed-length view past the end of its shrunk resizable buffer.
+fn is_out_of_bounds(env: &Env, array: sys::napi_value) -> Result<bool, Error> {
+    Ok(call_intrinsic(env, |i| i.includes, array)?.is_none())
+}
+
+fn bool_of(env: &Env, value: sys::napi_value) -> Result<bool, Error> {
+    let mut result = false;
+    // SAFETY: value is a live handle of the current call (a built-in getter's result); the out-pointer is a local.
+    status(unsafe { sys::napi_get_value_bool(env.raw(), value, &mut result) }, "napi_get_value_bool")?;
+    Ok(result)
+}
+
+/// Whether `buffer` is a resizable, non-shared `ArrayBuffer`: memory that a `resize()` from another realm could
+/// un-commit under a native thread. Growable `SharedArrayBuffer`s never shrink and answer `false`.
+///
+/// # Errors
+/// Only when Node-API fails.
+pub fn is_resizable(env: &Env, buffer: sys::napi_value) -> Result<bool, Error> {
+    if !is_array_buffer(env.raw(), buffer)? {
+        return Ok(false);
+    }
+    match call_intrinsic(env, |i| i.resizable, buffer)? {
+        Some(value) => bool_of(env, value),
+        None => Err(Error::internal("ArrayBuffer.prototype.resizable refused an ArrayBuffer")),
+    }
+}
+
+/// Every byte an `ArrayBuffer` can ever cover, `[data, data + max(byteLength, maxByteLength))`, and the address of its
+/// byte 0; `None` when `value` is not an `ArrayBuffer` by its internal slots (a `SharedArrayBuffer`, a look-alike, a
+/// primitive). Only for asking the ledger which exports cover the buffer.
+///
+/// # Errors
+/// Only when Node-API fails.
+pub fn array_buffer_reach(env: &Env, value: &Unknown<'_>) -> Result<Option<Region>, Error> {
+    let raw_env = env.raw();
+    if !is_array_buffer(raw_env, value.raw())? {
+        return Ok(None);
+    }
+    let mut data = ptr::null_mut();
+    let mut byte_length = 0usize;
+    status(
+        // SAFETY: value was just found to be an ArrayBuffer; the out-pointers are live locals.
+        unsafe { sys::napi_get_arraybuffer_info(raw_env, value.raw(), &mut data, &mut byte_length) },
+        "napi_get_arraybuffer_info",
+    )?;
+    let max = match call_intrinsic(env, |i| i.max_byte_length, value.raw())? {
+        Some(result) => {
+            let mut max = 0f64;
+            // SAFETY: result is the getter's number result, a live handle of the current call.
+            status(unsafe { sys::napi_get_value_double(raw_env, result, &mut max) }, "napi_get_value_double")?;
+            max as usize
+        }
+        None => byte_length,
+    };
+    let reach = if data.is_null() { 0 } else { byte_length.max(max) };
+    // SAFETY: no guard is ever taken on this region: it only asks the ledger which live exports overlap the buffer, so
+    // Region::new's obligations (which concern guards) are empty; Rust forms no reference to these bytes.
+    Ok(Some(unsafe { Region::new(data.cast(), reach) }))
 }
 
 /// A strong reference that keeps a JavaScript object (and so its memory) alive while native code uses it.
@@ -153,10 +316,29 @@ impl KeepAlive {
     /// # Errors
     /// Only when Node-API fails.
     pub fn new(env: &Env, value: &Unknown<'_>) -> Result<KeepAlive, Error> {
+        KeepAlive::of_raw(env, value.raw())
+    }
+
+    /// Holds the value behind a raw handle of the current call strongly.
+    ///
+    /// # Errors
+    /// Only when Node-API fails.
+    pub fn of_raw(env: &Env, value: sys::napi_value) -> Result<KeepAlive, Error> {
         let mut raw = ptr::null_mut();
         // SAFETY: env and value are live handles of the current call; an initial count of 1 makes the reference strong.
-        status(unsafe { sys::napi_create_reference(env.raw(), value.raw(), 1, &mut raw) }, "napi_create_reference")?;
+        status(unsafe { sys::napi_create_reference(env.raw(), value, 1, &mut raw) }, "napi_create_reference")?;
         Ok(KeepAlive { raw })
+    }
+
+    /// The held value, as a handle of the current scope.
+    ///
+    /// # Errors
+    /// Only when Node-API fails.
+    pub fn raw_value(&self, env: &Env) -> Result<sys::napi_value, Error> {
+        let mut value = ptr::null_mut();
+        // SAFETY: raw is a live strong reference created in this environment.
+        status(unsafe { sys::napi_get_reference_value(env.raw(), self.raw, &mut value) }, "napi_get_reference_value")?;
+        Ok(value)
     }
 
     /// The held value.
@@ -164,11 +346,18 @@ impl KeepAlive {
     /// # Errors
     /// Only when Node-API fails.
     pub fn value<'env>(&self, env: &'env Env) -> Result<Unknown<'env>, Error> {
-        let mut value = ptr::null_mut();
-        // SAFETY: raw is a live strong reference created in this environment.
-        status(unsafe { sys::napi_get_reference_value(env.raw(), self.raw, &mut value) }, "napi_get_reference_value")?;
+        let value = self.raw_value(env)?;
         // SAFETY: Node-API returned a valid handle for the current scope.
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+    }
+
+    /// Whether the held value, an `ArrayBuffer` or `SharedArrayBuffer` taken from a typed array's internal slot, has
+    /// been detached (a `SharedArrayBuffer` never is).
+    ///
+    /// # Errors
+    /// Only when Node-API fails.
+    pub fn is_detached_buffer(&self, env: &Env) -> Result<bool, Error> {
+        is_detached(env.raw(), self.raw_value(env)?)
     }
 
     /// Lets the value go.

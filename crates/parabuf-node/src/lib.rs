@@ -43,13 +43,19 @@ pub fn owned_buffer_count() -> u32 {
     parabuf_core::owned_buffer_count() as u32
 }
 
-/// An export held by a JavaScript handle (`borrow()`).
+/// An export held by a JavaScript handle (`borrow()`): the one record of the handle's array, byte range, kind and mode.
+/// The facade's `Export` object shows what this record says and nothing it does depends on that object's properties.
 #[napi(custom_finalize)]
 #[derive(Debug)]
 pub struct NativeExport {
     cell: Arc<Mutex<ExportCell>>,
     kind: ElementKind,
-    keep: Option<KeepAlive>,
+    /// The typed array the export was taken through (for a `Float16Array`, its `Uint16Array` alias), held until
+    /// release: every use re-reads its internal slots.
+    view: Option<KeepAlive>,
+    /// The address of byte 0 of its buffer, to state byte ranges as offsets.
+    base: usize,
+    byte_offset: usize,
 }
 
 #[napi]
@@ -58,8 +64,8 @@ impl NativeExport {
     #[napi]
     pub fn release(&mut self, env: Env) {
         lock(&self.cell).release();
-        if let Some(keep) = self.keep.take() {
-            keep.release(&env);
+        if let Some(view) = self.view.take() {
+            view.release(&env);
         }
     }
 
@@ -80,6 +86,66 @@ impl NativeExport {
     pub fn id(&self) -> f64 {
         lock(&self.cell).info().id as f64
     }
+
+    /// The array's `byteOffset` within its buffer when the export was taken.
+    #[napi(getter)]
+    pub fn byte_offset(&self) -> f64 {
+        self.byte_offset as f64
+    }
+
+    /// The number of exported bytes.
+    #[napi(getter)]
+    pub fn byte_length(&self) -> f64 {
+        let range = lock(&self.cell).info().range;
+        (range.end - range.start) as f64
+    }
+
+    /// The element kind code of the array.
+    #[napi(getter)]
+    pub fn kind(&self) -> u32 {
+        self.kind.code()
+    }
+}
+
+impl NativeExport {
+    /// The export cell, for an operation's lease.
+    pub(crate) fn cell(&self) -> Arc<Mutex<ExportCell>> {
+        Arc::clone(&self.cell)
+    }
+
+    /// The element kind the export was taken as.
+    pub(crate) fn element_kind(&self) -> ElementKind {
+        self.kind
+    }
+
+    /// Lends the export to an operation needing `mode`, with conflicts stated as offsets in the buffer.
+    pub(crate) fn lend(&self, mode: Mode, operation: &str) -> Result<parabuf_core::Lent, Error> {
+        lock(&self.cell).lend(mode, operation).map_err(|e| e.relative_to(self.base))
+    }
+
+    /// Checks, from the engine's state now, that the handle's array still covers the exported bytes: its buffer is
+    /// attached and the view starts where the export starts and reaches at least as far (a length-tracking view over
+    /// a grown buffer reaches further; the operation uses the exported bytes only).
+    ///
+    /// # Errors
+    /// `ERR_PARABUF_RELEASED` after release, `ERR_PARABUF_DETACHED` when the memory moved, was transferred or shrank
+    /// below the export, `ERR_PARABUF_OUT_OF_BOUNDS` when the view is past the end of its shrunk buffer.
+    pub(crate) fn current(&self, env: &Env, what: &dyn std::fmt::Display) -> Result<intake::TypedArrayInfo, Error> {
+        let Some(view) = &self.view else {
+            return Err(Error::Released { what: format!("{what} is an export handle that was released") });
+        };
+        let info = intake::current(env, view, what)?;
+        let exported = lock(&self.cell).info().range;
+        let now = info.region.range();
+        let empty = exported.start == exported.end;
+        if !empty && (now.start != exported.start || now.end < exported.end) {
+            if info.region.is_empty() && intake::typed_array(env, &view.value(env)?, what).is_err() {
+                return Err(Error::OutOfBounds { what: what.to_string() });
+            }
+            return Err(Error::Detached { what: format!("{what} (an export handle's array)") });
+        }
+        Ok(info)
+    }
 }
 
 impl ObjectFinalize for NativeExport {
@@ -98,21 +164,42 @@ fn parse_mode(mode: &str) -> Result<Mode, Error> {
     }
 }
 
-/// Takes an export of `array` (viewed as kind `kind`) for a handle.
+/// Takes an export of `array` (viewed as kind `kind`, checked against what Node-API reports) for a handle.
 #[napi]
 pub fn export_open(env: Env, array: Unknown<'_>, kind: u32, mode: String) -> napi::Result<NativeExport> {
     let open = || -> Result<NativeExport, Error> {
         let mode = parse_mode(&mode)?;
-        let info = intake::typed_array(&env, &array, &"borrow() argument")?;
-        let kind = ElementKind::from_code(kind)?;
+        let what = "borrow() argument";
+        let info = intake::typed_array(&env, &array, &what)?;
+        let kind = operation::checked_kind(kind, info.napi_kind, &what)?;
         let cell = match mode {
-            Mode::Read => ExportCell::from_read(Ledger::global().read(info.region)?),
-            Mode::Write => ExportCell::from_write(Ledger::global().write(info.region)?),
-        };
-        let keep = KeepAlive::new(&env, &array)?;
-        Ok(NativeExport { cell: Arc::new(Mutex::new(cell)), kind, keep: Some(keep) })
+            Mode::Read => Ledger::global().read(info.region).map(ExportCell::from_read),
+            Mode::Write => Ledger::global().write(info.region).map(ExportCell::from_write),
+        }
+        .map_err(|e| e.relative_to(info.base()))?;
+        let view = KeepAlive::new(&env, &array)?;
+        Ok(NativeExport {
+            cell: Arc::new(Mutex::new(cell)),
+            kind,
+            view: Some(view),
+            base: info.base(),
+            byte_offset: info.byte_offset,
+        })
     };
     open().map_err(|e| to_napi(&env, &e))
+}
+
+/// Captures, once per environment, the built-ins that read internal slots Node-API has no call for:
+/// `%TypedArray%.prototype.includes` and the getters of `ArrayBuffer.prototype.resizable` and `.maxByteLength`. The
+/// facade calls it as it loads, before any user code runs; later calls are refused.
+#[napi]
+pub fn capture_intrinsics(
+    env: Env,
+    includes: Unknown<'_>,
+    resizable: Unknown<'_>,
+    max_byte_length: Unknown<'_>,
+) -> napi::Result<()> {
+    intake::capture_intrinsics(&env, [&includes, &resizable, &max_byte_length]).map_err(|e| to_napi(&env, &e))
 }
 
 /// One live export overlapping an array, with its bytes relative to that array's buffer.
@@ -133,17 +220,32 @@ pub struct ExportEntry {
 #[napi]
 pub fn exports_overlapping(env: Env, array: Unknown<'_>) -> napi::Result<Vec<ExportEntry>> {
     let info = intake::typed_array(&env, &array, &"exportsOf() argument").map_err(|e| to_napi(&env, &e))?;
-    let base = info.region.addr() - info.byte_offset;
-    Ok(Ledger::global()
-        .exports_overlapping(info.region)
-        .into_iter()
+    Ok(entries_from(info.base(), Ledger::global().exports_overlapping(info.region)))
+}
+
+/// The live exports covering any byte an `ArrayBuffer` can ever hold (up to its `maxByteLength`), with offsets from its
+/// byte 0; `null` when `buffer` is not an `ArrayBuffer` by its internal slots. The facade's `resize`/`transfer` guards
+/// ask this, so what they decide comes from the engine and the ledger, not from the receiver's properties.
+#[napi]
+pub fn exports_of_buffer(env: Env, buffer: Unknown<'_>) -> napi::Result<Option<Vec<ExportEntry>>> {
+    let reach = intake::array_buffer_reach(&env, &buffer).map_err(|e| to_napi(&env, &e))?;
+    Ok(reach.map(|region| {
+        if region.is_empty() {
+            return Vec::new();
+        }
+        entries_from(region.addr(), Ledger::global().exports_overlapping(region))
+    }))
+}
+
+fn entries_from(base: usize, live: Vec<parabuf_core::ExportInfo>) -> Vec<ExportEntry> {
+    live.into_iter()
         .map(|e| ExportEntry {
             id: e.id as f64,
             mode: e.mode.as_str().to_string(),
             byte_offset: e.range.start as f64 - base as f64,
             byte_length: (e.range.end - e.range.start) as f64,
         })
-        .collect())
+        .collect()
 }
 
 /// A cancellation flag an `AbortSignal` raises.
@@ -230,13 +332,19 @@ fn with_inputs<R>(
     b_handle: Option<&NativeExport>,
     f: impl FnOnce(&[ArgIn<'_, '_>]) -> R,
 ) -> R {
-    // A handle's own kind wins over the code the facade passed beside it.
-    fn input<'a, 'env>(array: &'a Unknown<'env>, kind: u32, handle: Option<&'a NativeExport>) -> ArgIn<'a, 'env> {
-        ArgIn { array, kind: handle.map_or(kind, |h| h.kind.code()), handle: handle.map(|h| &h.cell) }
-    }
-    let first = input(a, a_kind, a_handle);
-    match b {
-        Some(b) => f(&[first, input(b, b_kind.unwrap_or(u32::MAX), b_handle)]),
+    // A handle is the whole argument: its array and kind come from its native record, whatever the facade passed
+    // beside it.
+    let first = match a_handle {
+        Some(handle) => ArgIn::Handle(handle),
+        None => ArgIn::Array { array: a, kind: a_kind },
+    };
+    let second = match (b_handle, b) {
+        (Some(handle), _) => Some(ArgIn::Handle(handle)),
+        (None, Some(array)) => Some(ArgIn::Array { array, kind: b_kind.unwrap_or(u32::MAX) }),
+        (None, None) => None,
+    };
+    match second {
+        Some(second) => f(&[first, second]),
         None => f(&[first]),
     }
 }

@@ -14,6 +14,7 @@ use smallvec::SmallVec;
 use crate::errors::to_napi;
 use crate::inflight;
 use crate::intake::{self, KeepAlive};
+use crate::NativeExport;
 
 /// `{ min, max }` as JavaScript receives it.
 #[napi_derive::napi(object, object_from_js = false)]
@@ -53,13 +54,16 @@ pub fn lock(cell: &Mutex<ExportCell>) -> MutexGuard<'_, ExportCell> {
 }
 
 /// One array argument as the facade passes it.
-pub struct ArgIn<'a, 'env> {
-    /// The typed array (for a `Float16Array`, its `Uint16Array` alias).
-    pub array: &'a Unknown<'env>,
-    /// Its [`ElementKind`] code.
-    pub kind: u32,
-    /// The export handle it came through, if any.
-    pub handle: Option<&'a Arc<Mutex<ExportCell>>>,
+pub enum ArgIn<'a, 'env> {
+    /// A typed array (for a `Float16Array`, its `Uint16Array` alias) and the [`ElementKind`] code the facade read.
+    Array {
+        /// The array.
+        array: &'a Unknown<'env>,
+        /// The kind code, checked against what Node-API reports.
+        kind: u32,
+    },
+    /// An export handle: its array, kind and export come from its native record, never from JavaScript.
+    Handle(&'a NativeExport),
 }
 
 /// The exports of one operation's arrays. Dropping it gives lent exports back to their handles and releases the rest;
@@ -83,7 +87,11 @@ impl Drop for Leases {
 }
 
 /// Checks that the facade's kind code matches what Node-API reports about the array.
-fn checked_kind(code: u32, reported: Option<ElementKind>, what: &dyn fmt::Display) -> Result<ElementKind, Error> {
+pub(crate) fn checked_kind(
+    code: u32,
+    reported: Option<ElementKind>,
+    what: &dyn fmt::Display,
+) -> Result<ElementKind, Error> {
     let kind = ElementKind::from_code(code)?;
     let matches = reported == Some(kind) || (kind == ElementKind::Float16 && reported == Some(ElementKind::Uint16));
     if !matches {
@@ -96,9 +104,11 @@ fn checked_kind(code: u32, reported: Option<ElementKind>, what: &dyn fmt::Displa
 }
 
 /// "sum() argument", "dot() argument 2": formatted only when an error message needs it.
-struct ArgumentName {
-    operation: &'static str,
-    position: Option<usize>,
+pub(crate) struct ArgumentName {
+    /// The operation.
+    pub operation: &'static str,
+    /// The argument's position, when the operation takes more than one.
+    pub position: Option<usize>,
 }
 
 impl fmt::Display for ArgumentName {
@@ -111,36 +121,58 @@ impl fmt::Display for ArgumentName {
 }
 
 /// Takes the exports `op` needs on `inputs`: lent from their handles, or freshly acquired from the global ledger.
+/// Returns them with the buffer behind each argument (from its internal slot, a handle of the current call), which
+/// work that outlives the call must hold. With `refuse_resizable`, arrays on resizable `ArrayBuffer`s are refused.
+///
+/// Everything is read from engine state here, after every argument conversion that could run JavaScript: a getter
+/// that detached or resized a buffer has already run, and nothing below runs user code.
 ///
 /// # Errors
 /// Any intake or ledger error; exports taken before the failing argument are released.
-pub fn lease(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> Result<Leases, Error> {
+pub fn lease(
+    env: &Env,
+    op: &Op,
+    inputs: &[ArgIn<'_, '_>],
+    refuse_resizable: bool,
+) -> Result<(Leases, SmallVec<[napi::sys::napi_value; 2]>), Error> {
     let modes = op.modes();
     if inputs.len() != modes.len() {
         return Err(Error::internal(format!("{}() takes {} arrays, got {}", op.name(), modes.len(), inputs.len())));
     }
     let mut leases = Leases::default();
+    let mut buffers = SmallVec::new();
     for (index, (input, mode)) in inputs.iter().zip(modes).enumerate() {
         let what = ArgumentName { operation: op.name(), position: (inputs.len() > 1).then_some(index + 1) };
-        let (kind, lent) = match input.handle {
-            Some(cell) => {
-                let kind = ElementKind::from_code(input.kind)?;
-                (kind, lock(cell).lend(*mode, op.name())?)
+        let buffer = match input {
+            ArgIn::Handle(handle) => {
+                let lent = handle.lend(*mode, op.name())?;
+                // Pushed at once, so that an error below gives the export back to its handle.
+                leases.args.push(Arg { kind: handle.element_kind(), lent });
+                leases.homes.push(Some(handle.cell()));
+                handle.current(env, &what)?.buffer
             }
-            None => {
-                let info = intake::typed_array(env, input.array, &what)?;
-                let kind = checked_kind(input.kind, info.napi_kind, &what)?;
+            ArgIn::Array { array, kind } => {
+                let info = intake::typed_array(env, array, &what)?;
+                let kind = checked_kind(*kind, info.napi_kind, &what)?;
+                if refuse_resizable && intake::is_resizable(env, info.buffer)? {
+                    return Err(Error::Resizable { operation: op.name() });
+                }
                 let lent = match mode {
-                    Mode::Read => Lent::Read(Arc::new(Ledger::global().read(info.region)?)),
-                    Mode::Write => Lent::Write(Ledger::global().write(info.region)?),
-                };
-                (kind, lent)
+                    Mode::Read => Ledger::global().read(info.region).map(|guard| Lent::Read(Arc::new(guard))),
+                    Mode::Write => Ledger::global().write(info.region).map(Lent::Write),
+                }
+                .map_err(|e| e.relative_to(info.base()))?;
+                leases.args.push(Arg { kind, lent });
+                leases.homes.push(None);
+                info.buffer
             }
         };
-        leases.args.push(Arg { kind, lent });
-        leases.homes.push(input.handle.cloned());
+        if refuse_resizable && matches!(input, ArgIn::Handle(_)) && intake::is_resizable(env, buffer)? {
+            return Err(Error::Resizable { operation: op.name() });
+        }
+        buffers.push(buffer);
     }
-    Ok(leases)
+    Ok((leases, buffers))
 }
 
 /// Runs `op` now, on the calling (JavaScript) thread's behalf; the kernel itself still spreads over the pool.
@@ -148,7 +180,7 @@ pub fn lease(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> Result<Leases, Err
 /// # Errors
 /// As [`lease`] and [`execute`].
 pub fn run_now(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> napi::Result<JsOutput> {
-    let mut leases = lease(env, op, inputs).map_err(|e| to_napi(env, &e))?;
+    let (mut leases, _) = lease(env, op, inputs, false).map_err(|e| to_napi(env, &e))?;
     // The calling thread waits for the result, so the pool keeps its cores for this work (see the flag's doc).
     let result = execute(op, &mut leases.args, &Cancel::for_blocked_caller());
     drop(leases);
@@ -159,6 +191,9 @@ pub fn run_now(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> napi::Result<JsO
 pub type AsyncOutput<'env> = Either<JsOutput, Unknown<'env>>;
 
 /// Starts `op`: inline when small, else on the pool with a promise that settles on the JavaScript thread.
+///
+/// Work on the pool holds the buffers themselves (found through the arrays' internal slots), not the objects the
+/// facade passed: whatever happens to a handle or a property meanwhile, the memory stays reachable until it settles.
 ///
 /// # Errors
 /// As [`lease`]; later failures reject the promise.
@@ -171,15 +206,15 @@ pub fn run_later<'env>(
     if cancel.is_cancelled() {
         return Err(to_napi(env, &Error::Aborted { operation: op.name() }));
     }
-    let mut leases = lease(env, &op, inputs).map_err(|e| to_napi(env, &e))?;
+    let (mut leases, buffers) = lease(env, &op, inputs, true).map_err(|e| to_napi(env, &e))?;
     if runs_inline(&leases.args) {
         let result = execute(&op, &mut leases.args, &cancel);
         drop(leases);
         return result.map(|out| Either::A(to_js(out))).map_err(|e| to_napi(env, &e));
     }
-    let keep: Vec<KeepAlive> = inputs
+    let keep: Vec<KeepAlive> = buffers
         .iter()
-        .map(|input| KeepAlive::new(env, input.array))
+        .map(|buffer| KeepAlive::of_raw(env, *buffer))
         .collect::<Result<_, _>>()
         .map_err(|e| to_napi(env, &e))?;
     let running = inflight::start(env, &cancel)?;
@@ -195,7 +230,7 @@ pub fn run_later<'env>(
 
 /// On the JavaScript thread, after the kernel returned: release the exports, then report the result, unless the
 /// operation was aborted before this point (even if the kernel had already finished: an abort that JavaScript saw
-/// happen before the promise settled always wins, whatever the threads' timing) or an array was detached meanwhile
+/// happen before the promise settled always wins, whatever the threads' timing) or a buffer was detached meanwhile
 /// (its memory may have moved under the kernel, so the result cannot be trusted).
 fn settle(
     env: &Env,
@@ -208,9 +243,7 @@ fn settle(
     drop(leases);
     let mut detached = false;
     for held in keep {
-        if let Ok(value) = held.value(env) {
-            detached |= intake::typed_array_is_detached(env, &value).unwrap_or(false);
-        }
+        detached |= held.is_detached_buffer(env).unwrap_or(false);
         held.release(env);
     }
     let result = if cancel.is_cancelled() {

@@ -1,0 +1,37 @@
+// The built-ins the facade and the binding use to read engine state, captured once when parabuf loads. Each reads an
+// internal slot and brand-checks its receiver (it throws for anything that is not of its kind), so a script that later
+// redefines a property, a prototype or a global cannot change what parabuf reads. Code that ran before parabuf loaded
+// is outside the threat model (docs/safety.md).
+
+const typedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as object
+
+function getterOf(target: object, key: PropertyKey): (this: unknown) => unknown {
+  const get = Object.getOwnPropertyDescriptor(target, key)?.get
+  if (typeof get !== 'function') throw new Error(`parabuf: the built-in getter ${String(key)} is missing`)
+  return get
+}
+
+/** `Reflect.apply` as it was when parabuf loaded. */
+export const apply = Reflect.apply
+
+/** `%TypedArray%.prototype[@@toStringTag]`: the element type's name, `undefined` for anything not a typed array. */
+export const typedArrayTag = getterOf(typedArrayPrototype, Symbol.toStringTag) as (this: unknown) => string | undefined
+/** `%TypedArray%.prototype.buffer`'s getter. */
+export const typedArrayBuffer = getterOf(typedArrayPrototype, 'buffer') as (this: unknown) => ArrayBufferLike
+/** `%TypedArray%.prototype.byteOffset`'s getter (0 when detached or out of bounds). */
+export const typedArrayByteOffset = getterOf(typedArrayPrototype, 'byteOffset') as (this: unknown) => number
+/** `%TypedArray%.prototype.length`'s getter (0 when detached or out of bounds). */
+export const typedArrayLength = getterOf(typedArrayPrototype, 'length') as (this: unknown) => number
+/** `%TypedArray%.prototype.includes`: throws on a detached or out-of-bounds view, and on nothing else when empty. */
+export const typedArrayIncludes = (typedArrayPrototype as { includes: (this: unknown) => boolean }).includes
+/** `ArrayBuffer.prototype.resizable`'s getter. */
+export const arrayBufferResizable = getterOf(ArrayBuffer.prototype, 'resizable') as (this: unknown) => boolean
+/** `ArrayBuffer.prototype.maxByteLength`'s getter. */
+export const arrayBufferMaxByteLength = getterOf(ArrayBuffer.prototype, 'maxByteLength') as (this: unknown) => number
+/** The `Uint16Array` constructor, for the alias a `Float16Array` is passed to the binding as. */
+export const Uint16ArrayConstructor = Uint16Array
+
+/** The typed array's element type name from its internal slot, or `undefined` for anything else. */
+export function tagOf(value: unknown): string | undefined {
+  return apply(typedArrayTag, value, [])
+}
