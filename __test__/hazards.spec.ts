@@ -2,11 +2,13 @@
 // while exported or while an operation runs, resizable buffers, the resize()/transfer() guards (and their limit: methods
 // captured before parabuf loaded), Node's pooled Buffers, and plain JavaScript writes, which exports cannot stop.
 import { execFileSync } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { runInNewContext } from 'node:vm'
 
 import test from 'ava'
 
-import { borrow, BorrowError, exportsOf, liveExportCount, sum, sumSync } from 'parabuf'
+import { borrow, BorrowError, exportsOf, fill, fillSync, liveExportCount, sum, sumSync } from 'parabuf'
 
 import {
   INLINE_BYTES,
@@ -281,4 +283,87 @@ test.serial('plain JavaScript writes are not stopped by exports (documented limi
   r.release()
   w.release()
   ledger.clean()
+})
+
+// `resize` from another realm: the guard on this realm's prototype never sees it, as a hostile script would use it.
+const foreignResize = runInNewContext('ArrayBuffer.prototype.resize') as (this: ArrayBuffer, byteLength: number) => void
+const outOfBounds = (message?: RegExp) => typeError('ERR_PARABUF_OUT_OF_BOUNDS', message)
+
+test.serial('a fixed-length view past the end of its shrunk buffer is out of bounds for every operation, as for the built-ins', async (t) => {
+  const ledger = ledgerBaseline(t)
+  const rab = new ResizableArrayBuffer(64, { maxByteLength: 256 })
+  const fixed = new Float64Array(rab, 16, 4).fill(5)
+  rab.resize(24)
+  t.is(fixed.length, 0)
+  t.throws(() => fixed.includes(0), { instanceOf: TypeError })
+  throwsError(t, () => sumSync(fixed), outOfBounds(/^sum\(\) argument is out of bounds: its resizable ArrayBuffer shrank/))
+  throwsError(t, () => fillSync(fixed, 1), outOfBounds())
+  throwsError(t, () => borrow(fixed, 'write'), outOfBounds(/^borrow\(\) argument is out of bounds/))
+  throwsError(t, () => exportsOf(fixed), outOfBounds())
+  await rejectsError(t, () => sum(fixed), outOfBounds())
+  await rejectsError(t, () => fill(fixed, 1), outOfBounds())
+  // Back in bounds, it is an ordinary view again: the bytes the buffer kept hold 5, the engine zeroed the others.
+  rab.resize(64)
+  t.deepEqual([...fixed], [5, 0, 0, 0])
+  t.is(sumSync(fixed), 5)
+  // A genuinely empty view of a resizable buffer is not out of bounds.
+  t.is(sumSync(new Float64Array(rab, 64, 0)), 0)
+  ledger.clean()
+})
+
+test.serial('a handle whose buffer shrank under it through another realm is refused at its next use, never read', async (t) => {
+  const ledger = ledgerBaseline(t)
+  const rab = new ResizableArrayBuffer(64, { maxByteLength: 256 })
+  const fixed = new Float64Array(rab, 16, 4).fill(5)
+  const tracking = new Float64Array(rab).fill(1)
+  const f = borrow(fixed, 'read')
+  const w = borrow(tracking, 'read') // length-tracking: it shrinks with the buffer, below its export
+  foreignResize.call(rab, 8)
+  t.is(tracking.length, 1)
+  throwsError(t, () => sumSync(f), outOfBounds())
+  throwsError(t, () => sumSync(w), detached(/^sum\(\) argument \(an export handle's array\) is detached/))
+  await rejectsError(t, () => sum(f), outOfBounds())
+  f.release()
+  w.release()
+  ledger.clean()
+})
+
+test.serial('the guards brand-check their receiver natively: own byteLength, a null prototype or a foreign prototype change nothing', (t) => {
+  const ledger = ledgerBaseline(t)
+  const rab = new ResizableArrayBuffer(64, { maxByteLength: 256 })
+  const r = borrow(new Float64Array(rab, 16, 2), 'read')
+  const refused = {
+    instanceOf: BorrowError,
+    code: 'ERR_PARABUF_BORROWED',
+    message: "cannot resize() an ArrayBuffer with live exports: a 'read' export holds bytes 16..32 (1 live export)",
+  }
+  const resize = ArrayBuffer.prototype.resize as (this: unknown, n: number) => void
+  Object.defineProperty(rab, 'byteLength', { value: 0 })
+  t.throws(() => resize.call(rab, 8), refused)
+  Object.setPrototypeOf(rab, null)
+  t.throws(() => resize.call(rab, 8), refused)
+  Object.setPrototypeOf(rab, runInNewContext('ArrayBuffer.prototype') as object)
+  t.throws(() => resize.call(rab, 8), refused)
+  t.is(new Float64Array(rab).length, 8, 'the buffer kept its size')
+  // Look-alikes are not buffers: the original method refuses them itself.
+  t.throws(() => resize.call({ byteLength: 64, resizable: true }, 8), { instanceOf: TypeError })
+  t.throws(() => resize.call(new Proxy(rab, {}), 8), { instanceOf: TypeError })
+  r.release()
+  resize.call(rab, 8)
+  t.is(new Float64Array(rab).length, 1)
+  ledger.clean()
+})
+
+test.serial('the built-ins the binding reads internal slots with are captured once: loading the binding directly cannot replace them', (t) => {
+  const binding = createRequire(import.meta.url)(join(import.meta.dirname, '..', 'dist', 'binding', 'index.js')) as {
+    captureIntrinsics(...fns: unknown[]): void
+  }
+  const liar = () => false
+  t.throws(() => binding.captureIntrinsics(liar, liar, liar), {
+    code: 'ERR_INVALID_ARG_VALUE',
+    message: 'the intrinsics of this environment are already captured',
+  })
+  // Still the real ones: a resizable buffer is still refused off the thread.
+  const rab = new ResizableArrayBuffer(64, { maxByteLength: 128 })
+  return rejectsError(t, () => sum(new Float64Array(rab)), typeError('ERR_PARABUF_RESIZABLE'))
 })
