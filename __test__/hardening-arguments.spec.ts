@@ -4,6 +4,7 @@
 // succeeds; an invalid one fails with a typed error whose catalog code names one of its problems (sync: throws;
 // async: returns a promise that rejects, never throws, never resolves), changes no byte of any array it was given or
 // could reach, and leaves the ledger as it found it.
+import './helpers/unguarded.js' // before parabuf loads: see the module
 import test from 'ava'
 import fc from 'fast-check'
 

@@ -1,10 +1,13 @@
 // What JavaScript can do to memory behind parabuf's back, and how parabuf answers: detached buffers, buffers transferred
 // while exported or while an operation runs, resizable buffers, the resize()/transfer() guards (and their limit: methods
 // captured before parabuf loaded), Node's pooled Buffers, and plain JavaScript writes, which exports cannot stop.
+import { detachUnguarded } from './helpers/unguarded.js' // first: it must load before parabuf
+
 import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { runInNewContext } from 'node:vm'
+import { MessageChannel } from 'node:worker_threads'
 
 import test from 'ava'
 
@@ -31,10 +34,8 @@ const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (
   options: { maxByteLength: number },
 ) => GrowableSharedArrayBuffer
 
-/** Detaches `buffer` the way Node 20 can: transfer it into a structured clone. Returns the new owner of the memory. */
-function detach(buffer: ArrayBufferLike): ArrayBuffer {
-  return structuredClone(buffer, { transfer: [buffer as ArrayBuffer] }) as ArrayBuffer
-}
+/** Detaches `buffer` whatever its exports, as code can that captured structuredClone before parabuf loaded. */
+const detach = detachUnguarded
 
 async function collectGarbage(): Promise<void> {
   for (let i = 0; i < 3; i++) {
@@ -337,7 +338,7 @@ test.serial('the guards brand-check their receiver natively: own byteLength, a n
     code: 'ERR_PARABUF_BORROWED',
     message: "cannot resize() an ArrayBuffer with live exports: a 'read' export holds bytes 16..32 (1 live export)",
   }
-  const resize = ArrayBuffer.prototype.resize as (this: unknown, n: number) => void
+  const resize = (ArrayBuffer.prototype as unknown as { resize: (this: unknown, n: number) => void }).resize
   Object.defineProperty(rab, 'byteLength', { value: 0 })
   t.throws(() => resize.call(rab, 8), refused)
   Object.setPrototypeOf(rab, null)
@@ -366,4 +367,56 @@ test.serial('the built-ins the binding reads internal slots with are captured on
   // Still the real ones: a resizable buffer is still refused off the thread.
   const rab = new ResizableArrayBuffer(64, { maxByteLength: 128 })
   return rejectsError(t, () => sum(new Float64Array(rab)), typeError('ERR_PARABUF_RESIZABLE'))
+})
+
+test.serial('transfer lists refuse buffers with live exports: structuredClone() and postMessage(), read once, whatever their shape', async (t) => {
+  const ledger = ledgerBaseline(t)
+  const a = new Float64Array(64).fill(1)
+  const r = borrow(a.subarray(2, 4), 'read')
+  const refused = (through: string) => ({
+    instanceOf: BorrowError,
+    code: 'ERR_PARABUF_BORROWED',
+    message: `cannot transfer an ArrayBuffer through ${through} with live exports: a 'read' export holds bytes 16..32 (1 live export)`,
+  })
+  let reads = 0
+  const lists: unknown[] = [
+    [a.buffer],
+    [new ArrayBuffer(8), a.buffer],
+    new Proxy([a.buffer], {}),
+    {
+      get transfer() {
+        reads++
+        return [a.buffer]
+      },
+    },
+  ]
+  for (const list of lists) {
+    const options = Array.isArray(list) ? { transfer: list } : list
+    t.throws(() => structuredClone(a.buffer, options as { transfer: ArrayBuffer[] }), refused('structuredClone()'))
+    const { port1, port2 } = new MessageChannel()
+    try {
+      t.throws(() => port1.postMessage(a.buffer, list as ArrayBuffer[]), refused('postMessage()'))
+    } finally {
+      port1.close()
+      port2.close()
+    }
+  }
+  t.is(reads, 2, 'an options getter is read once per call')
+  // A list that shows one thing to a first read and another to a second: parabuf passes on what it checked.
+  let flips = 0
+  const sneaky = {
+    get transfer() {
+      return flips++ === 0 ? [] : [a.buffer]
+    },
+  }
+  t.deepEqual(new Uint8Array(structuredClone(new Uint8Array([1, 2]), sneaky as { transfer: ArrayBuffer[] })), new Uint8Array([1, 2]))
+  t.is(a.length, 64, 'nothing was detached')
+  t.is(sumSync(r), 2)
+  r.release()
+  // Released: transfer lists work as they always do, and values without one are untouched.
+  t.deepEqual(structuredClone({ x: [1, 2] }), { x: [1, 2] })
+  const moved = structuredClone(a.buffer, { transfer: [a.buffer] })
+  t.is(a.length, 0)
+  t.is(moved.byteLength, 512)
+  ledger.clean()
 })

@@ -407,32 +407,3 @@ export function allocIsExternal(): boolean {
   refuseExtraArguments('allocIsExternal', arguments.length, 0)
   return !externalRefused
 }
-
-// While any export of a buffer's bytes is live, the buffer refuses to resize or transfer itself, as CPython refuses to
-// resize an exported bytearray. The binding decides: it brand-checks the receiver (an object that is not an
-// ArrayBuffer by its internal slots gets no check, and the original method refuses it itself), reads its memory and
-// maxByteLength from the engine, and asks the ledger, so the receiver's own properties, prototype or realm of origin
-// change nothing. Growing a SharedArrayBuffer never moves or frees memory, so `grow` needs no guard.
-function guardBufferMethod(name: 'resize' | 'transfer' | 'transferToFixedLength'): void {
-  const proto = ArrayBuffer.prototype as unknown as Record<string, unknown>
-  const original = proto[name]
-  if (typeof original !== 'function') return
-  const guarded = {
-    [name](this: unknown, ...args: unknown[]): unknown {
-      const live = native.exportsOfBuffer(this)
-      if (live !== null && live.length > 0) {
-        const e = live[0]!
-        throw makeError(
-          'ERR_PARABUF_BORROWED',
-          `cannot ${name}() an ArrayBuffer with live exports: a '${e.mode}' export holds bytes ${e.byteOffset}..${e.byteOffset + e.byteLength} (${live.length} live export${live.length === 1 ? '' : 's'})`,
-        )
-      }
-      return apply(original as (...a: unknown[]) => unknown, this, args)
-    },
-  }[name]!
-  Object.defineProperty(proto, name, { value: guarded, writable: true, configurable: true, enumerable: false })
-}
-
-guardBufferMethod('resize')
-guardBufferMethod('transfer')
-guardBufferMethod('transferToFixedLength')

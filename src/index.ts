@@ -7,6 +7,7 @@
  */
 import type { Input, WritableInput } from './borrow.js'
 import { makeError, refuseExtraArguments } from './errors.js'
+import './guards.js'
 import { describe } from './kinds.js'
 import { native } from './native.js'
 import { arrayOf, type AsyncOptions, type JsOutput, runAsync, runSync } from './operations.js'

@@ -13,6 +13,8 @@ function getterOf(target: object, key: PropertyKey): (this: unknown) => unknown 
 
 /** `Reflect.apply` as it was when parabuf loaded. */
 export const apply = Reflect.apply
+/** `Array.isArray` as it was when parabuf loaded. */
+export const isArray = Array.isArray
 
 /** `%TypedArray%.prototype[@@toStringTag]`: the element type's name, `undefined` for anything not a typed array. */
 export const typedArrayTag = getterOf(typedArrayPrototype, Symbol.toStringTag) as (this: unknown) => string | undefined

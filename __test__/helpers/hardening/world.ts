@@ -7,6 +7,7 @@
 import { alloc, borrow, Export, type Mode } from 'parabuf'
 
 import { INLINE_BYTES } from '../ledger.js'
+import { detachUnguarded } from '../unguarded.js'
 
 /** Any typed array parabuf accepts (Buffer included). */
 export type TypedArray =
@@ -131,10 +132,8 @@ export const VALUE_NAMES = [
 /** How many handles a plan may take, named `h0`, `h1`, … */
 export const PLAN_HANDLES = 6
 
-/** Detaches `buffer` (moves its memory into a new ArrayBuffer, which is returned). */
-export function detach(buffer: ArrayBufferLike): ArrayBuffer {
-  return structuredClone(buffer, { transfer: [buffer as ArrayBuffer] }) as ArrayBuffer
-}
+/** Detaches `buffer` whatever its exports (moves its memory into a new ArrayBuffer, which is returned). */
+export const detach = detachUnguarded
 
 type ResizableCtor = new (length: number, options: { maxByteLength: number }) => ArrayBuffer
 
