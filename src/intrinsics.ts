@@ -37,3 +37,26 @@ export const Uint16ArrayConstructor = Uint16Array
 export function tagOf(value: unknown): string | undefined {
   return apply(typedArrayTag, value, [])
 }
+
+/** `AbortSignal.prototype.aborted`'s getter: throws for anything that is not an AbortSignal. */
+export const abortSignalAborted = getterOf(AbortSignal.prototype, 'aborted') as (this: unknown) => boolean
+/** `AbortSignal.prototype.reason`'s getter. */
+export const abortSignalReason = getterOf(AbortSignal.prototype, 'reason') as (this: unknown) => unknown
+/** `EventTarget.prototype.addEventListener`. */
+export const addEventListener: (this: unknown, type: string, listener: () => void, options?: object) => void =
+  EventTarget.prototype.addEventListener
+/** `EventTarget.prototype.removeEventListener`. */
+export const removeEventListener: (this: unknown, type: string, listener: () => void) => void =
+  EventTarget.prototype.removeEventListener
+/** The `Promise` constructor. */
+export const NativePromise = Promise
+
+/** Whether `value` is an AbortSignal by its internal slots (a look-alike or an object inheriting from its prototype is not). */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  try {
+    apply(abortSignalAborted, value, [])
+    return true
+  } catch {
+    return false
+  }
+}

@@ -3,6 +3,15 @@ import type { CancelToken, MinMax, NativeExport, OpParams } from './binding/inde
 import { AbortError, makeError, translate } from './errors.js'
 import { isExport, recordOf, requireArray } from './borrow.js'
 import type { Export } from './borrow.js'
+import {
+  abortSignalAborted,
+  abortSignalReason,
+  addEventListener,
+  apply,
+  isAbortSignal,
+  NativePromise,
+  removeEventListener,
+} from './intrinsics.js'
 import { describe, Kind, nativeView } from './kinds.js'
 import { native } from './native.js'
 import type { NumericArray } from './types.js'
@@ -78,10 +87,15 @@ export async function runAsync(
     throw makeError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object. Received ${describe(options)}`)
   }
   const signal = options?.signal
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+  // Brand-checked, and read through the built-ins: a look-alike, or a real signal whose properties were redefined,
+  // cannot hide an abort or keep parabuf's listener off.
+  if (signal !== undefined && !isAbortSignal(signal)) {
     throw makeError('ERR_INVALID_ARG_TYPE', 'The "options.signal" property must be an AbortSignal')
   }
-  if (signal?.aborted) throw new AbortError(`${operation}() was aborted`, { cause: signal.reason })
+  const reasonOf = () => (signal === undefined ? undefined : apply(abortSignalReason, signal, []))
+  if (signal !== undefined && apply(abortSignalAborted, signal, [])) {
+    throw new AbortError(`${operation}() was aborted`, { cause: reasonOf() })
+  }
   let token: CancelToken | undefined
   let onAbort: (() => void) | undefined
   try {
@@ -92,7 +106,7 @@ export async function runAsync(
       const cancel = new native.CancelToken()
       token = cancel
       onAbort = () => cancel.cancel()
-      signal.addEventListener('abort', onAbort, { once: true })
+      apply(addEventListener, signal, ['abort', onAbort, { once: true }])
     }
     const started = native.runAsync(
       OPERATION_CODE[operation]!,
@@ -105,11 +119,11 @@ export async function runAsync(
       second?.kind,
       second?.handle,
     )
-    return started instanceof Promise ? ((await started) as JsOutput) : (started as JsOutput)
+    return started instanceof NativePromise ? ((await started) as JsOutput) : (started as JsOutput)
   } catch (error) {
-    throw translate(error, signal?.reason)
+    throw translate(error, reasonOf())
   } finally {
-    if (onAbort) signal!.removeEventListener('abort', onAbort)
+    if (onAbort) apply(removeEventListener, signal, ['abort', onAbort])
   }
 }
 
