@@ -12,6 +12,10 @@
 //!
 //! Acquiring returns a [`ReadGuard`] or [`WriteGuard`]; dropping it releases the export. Typed views borrow from a
 //! guard and cannot outlive it (see [`view`](crate::view)).
+//!
+//! The ledger indexes exports by address, reads and writes apart. For n live exports, taking or releasing one costs
+//! O(log n) wherever the others lie (a refusal at most a tree path per export in the way, and usually one path), and a
+//! listing a path per export it returns: exports live on other buffers, or other parts of a buffer, cost next to nothing.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +24,10 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use crate::error::{ByteRange, Error, Result};
 use crate::region::{self, OwnedBuffer, Region};
 use crate::view::{Element, ReadView, WriteView};
+
+mod intervals;
+
+use intervals::{IntervalSet, Key};
 
 /// The access an export grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -62,15 +70,70 @@ pub struct ExportInfo {
     pub range: ByteRange,
 }
 
-#[derive(Debug)]
-struct Entry {
-    info: ExportInfo,
-    region: Region,
+/// The live exports of a ledger.
+///
+/// Non-empty exports are indexed by address, reads and writes apart: live writes share no byte with any other export,
+/// so a new read need only search the writes, however many reads cover its bytes. Empty exports conflict with nothing
+/// and are listed by no query, so they are only counted.
+#[derive(Debug, Default)]
+struct Entries {
+    reads: IntervalSet,
+    writes: IntervalSet,
+    empty: usize,
+}
+
+impl Entries {
+    /// The oldest live export in the way of a new export of `mode` over `range` (the export with the lowest id among
+    /// those that share a byte with `range` and conflict with `mode`).
+    fn blocker(&self, range: ByteRange, mode: Mode) -> Option<(Mode, Key)> {
+        if range.start == range.end {
+            return None;
+        }
+        let write = self.writes.oldest_matching(range.start, range.end, u64::MAX);
+        if mode == Mode::Read {
+            return write.map(|key| (Mode::Write, key));
+        }
+        let read = self.reads.oldest_matching(range.start, range.end, write.map_or(u64::MAX, |key| key.id));
+        read.map(|key| (Mode::Read, key)).or(write.map(|key| (Mode::Write, key)))
+    }
+
+    fn set(&mut self, mode: Mode) -> &mut IntervalSet {
+        match mode {
+            Mode::Read => &mut self.reads,
+            Mode::Write => &mut self.writes,
+        }
+    }
+
+    fn insert(&mut self, info: ExportInfo) {
+        match key_of(&info) {
+            Some(key) => self.set(info.mode).insert(key),
+            None => self.empty += 1,
+        }
+    }
+
+    fn remove(&mut self, info: &ExportInfo) {
+        match key_of(info) {
+            Some(key) => {
+                self.set(info.mode).remove(&key);
+            }
+            None => self.empty = self.empty.saturating_sub(1),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.reads.len() + self.writes.len() + self.empty
+    }
+}
+
+/// The index key of a non-empty export.
+fn key_of(info: &ExportInfo) -> Option<Key> {
+    let ByteRange { start, end } = info.range;
+    (start < end).then_some(Key { start, end, id: info.id })
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: Mutex<Vec<Entry>>,
+    entries: Mutex<Entries>,
     next_id: AtomicU64,
 }
 
@@ -111,18 +174,25 @@ impl Ledger {
     /// The live exports sharing at least one byte with `region` (for an empty `region`, the non-empty exports whose
     /// range contains its address, its end included), oldest first.
     pub fn exports_overlapping(&self, region: Region) -> Vec<ExportInfo> {
-        self.lock()
-            .iter()
-            .filter(|e| {
-                e.region.overlaps(&region) || (region.is_empty() && e.region.contains(&region) && !e.region.is_empty())
-            })
-            .map(|e| e.info)
-            .collect()
-    }
-
-    /// Every live export, oldest first.
-    pub fn exports(&self) -> Vec<ExportInfo> {
-        self.lock().iter().map(|e| e.info).collect()
+        let range = region.range();
+        // The index matches ranges with `start < hi && end > lo`: for a non-empty region, those sharing a byte with it;
+        // for an empty one at `a`, those with `start <= a <= end` (no non-empty range starts at usize::MAX).
+        let (lo, hi) = if region.is_empty() {
+            (range.start.saturating_sub(1), range.start.saturating_add(1))
+        } else {
+            (range.start, range.end)
+        };
+        let entries = self.lock();
+        let (mut reads, mut writes) = (Vec::new(), Vec::new());
+        entries.reads.matching(lo, hi, &mut reads);
+        entries.writes.matching(lo, hi, &mut writes);
+        drop(entries);
+        let as_info =
+            |mode| move |key: Key| ExportInfo { id: key.id, mode, range: ByteRange { start: key.start, end: key.end } };
+        let mut found: Vec<ExportInfo> =
+            reads.into_iter().map(as_info(Mode::Read)).chain(writes.into_iter().map(as_info(Mode::Write))).collect();
+        found.sort_unstable_by_key(|info| info.id);
+        found
     }
 
     /// How many exports are live.
@@ -134,29 +204,25 @@ impl Ledger {
         // Looked up before the ledger lock, so the two locks are never held together.
         let keep_alive = region::owner_of(&region);
         let mut entries = self.lock();
-        if let Some(blocker) = entries.iter().find(|e| e.region.overlaps(&region) && e.info.mode.conflicts_with(mode)) {
+        if let Some((blocking, key)) = entries.blocker(region.range(), mode) {
             return Err(Error::Borrowed {
                 requested: mode,
                 requested_range: region.range(),
-                blocking: blocker.info.mode,
-                blocking_range: blocker.info.range,
+                blocking,
+                blocking_range: ByteRange { start: key.start, end: key.end },
             });
         }
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let info = ExportInfo { id, mode, range: region.range() };
-        entries.push(Entry { info, region });
+        entries.insert(info);
         Ok(RawGuard { ledger: self.clone(), info, region, _keep_alive: keep_alive })
     }
 
-    fn release(&self, id: u64) {
-        let mut entries = self.lock();
-        if let Some(at) = entries.iter().position(|e| e.info.id == id) {
-            // Order is kept so listings stay oldest-first.
-            entries.remove(at);
-        }
+    fn release(&self, info: &ExportInfo) {
+        self.lock().remove(info);
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<Entry>> {
+    fn lock(&self) -> MutexGuard<'_, Entries> {
         // No code panics while holding this lock, but a poisoned ledger must still release exports rather than leak them.
         self.inner.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -173,7 +239,7 @@ struct RawGuard {
 
 impl Drop for RawGuard {
     fn drop(&mut self) {
-        self.ledger.release(self.info.id);
+        self.ledger.release(&self.info);
     }
 }
 
@@ -450,6 +516,88 @@ mod tests {
     }
 
     #[test]
+    fn the_oldest_blocker_is_reported_not_the_lowest_address() {
+        let l = Ledger::new();
+        let oldest = l.read(region(0x5000, 16)).unwrap();
+        // Many younger reads below it, nested in each other and in the refused write's range.
+        let younger: Vec<ReadGuard> =
+            (0..2000).map(|i| l.read(region(0x4000 + i, 0x1000 + 16 - 2 * i)).unwrap()).collect();
+        let blocking_range = |l: &Ledger| match l.write(region(0x4000, 0x2000)).unwrap_err() {
+            Error::Borrowed { blocking, blocking_range, .. } => (blocking, blocking_range),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(blocking_range(&l), (Mode::Read, ByteRange { start: 0x5000, end: 0x5010 }));
+        drop(oldest);
+        assert_eq!(blocking_range(&l), (Mode::Read, ByteRange { start: 0x4000, end: 0x5010 }));
+        // A write older than every remaining read, at the top of the range, now comes first.
+        drop(younger);
+        let w = l.write(region(0x5ff0, 16)).unwrap();
+        let _r = l.read(region(0x4000, 8)).unwrap();
+        assert_eq!(blocking_range(&l), (Mode::Write, ByteRange { start: 0x5ff0, end: 0x6000 }));
+        drop(w);
+        assert_eq!(blocking_range(&l), (Mode::Read, ByteRange { start: 0x4000, end: 0x4008 }));
+        // A younger write does not displace an older read.
+        let _w = l.write(region(0x5ff0, 16)).unwrap();
+        assert_eq!(blocking_range(&l), (Mode::Read, ByteRange { start: 0x4000, end: 0x4008 }));
+    }
+
+    #[test]
+    fn a_read_is_blocked_by_the_oldest_of_the_writes_it_spans() {
+        let l = Ledger::new();
+        let writes: Vec<WriteGuard> =
+            (0..1000).rev().map(|i| l.write(region(0x10_000 + 32 * i, 16)).unwrap()).collect();
+        let e = l.read(region(0x10_000, 32 * 1000)).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Borrowed {
+                requested: Mode::Read,
+                requested_range: ByteRange { start: 0x10_000, end: 0x10_000 + 32 * 1000 },
+                blocking: Mode::Write,
+                blocking_range: ByteRange { start: 0x10_000 + 32 * 999, end: 0x10_000 + 32 * 999 + 16 },
+            }
+        );
+        // The gaps between the writes are free, to reads and writes alike.
+        let _gap = l.write(region(0x10_010, 16)).unwrap();
+        let _gap_read = l.read(region(0x10_030, 16)).unwrap();
+        assert_eq!(l.live_count(), 1002);
+        drop(writes);
+        assert_eq!(l.live_count(), 2);
+    }
+
+    #[test]
+    fn listing_under_many_exports_is_oldest_first() {
+        let l = Ledger::new();
+        // Reads nested around 0x8000 (the widest last), a read adjacent to it on each side, an empty read at the centre.
+        let mut held: Vec<ReadGuard> = (1..=500).map(|i| l.read(region(0x8000 - i, 2 * i)).unwrap()).collect();
+        held.push(l.read(region(0x7000, 0x1000 - 500)).unwrap());
+        held.push(l.read(region(0x8000 + 500, 64)).unwrap());
+        held.push(l.read(region(0x8000, 0)).unwrap());
+        let ids = |found: Vec<ExportInfo>| found.iter().map(|e| e.id).collect::<Vec<_>>();
+        let first = held[0].info().id;
+        let nested: Vec<u64> = (first..first + 500).collect();
+
+        assert_eq!(ids(l.exports_overlapping(region(0x7fff, 2))), nested);
+        // Byte 0x8000 - 500 is the widest nested read's first; the read just below ends there, adjacent, sharing none.
+        assert_eq!(ids(l.exports_overlapping(region(0x8000 - 500, 1))), vec![first + 499]);
+        assert_eq!(ids(l.exports_overlapping(region(0x8000 - 501, 1))), vec![first + 500]);
+        // An empty region lists the non-empty exports whose range contains its address, ends included.
+        assert_eq!(ids(l.exports_overlapping(region(0x8000 - 500, 0))), vec![first + 499, first + 500]);
+        assert_eq!(ids(l.exports_overlapping(region(0x8000 + 500, 0))), vec![first + 499, first + 501]);
+        assert_eq!(ids(l.exports_overlapping(region(0x8000, 0))), nested);
+        assert_eq!(ids(l.exports_overlapping(region(0x8000 + 564, 0))), vec![first + 501]);
+        assert_eq!(l.exports_overlapping(region(0x8000 + 565, 0)), vec![]);
+        // Everything, oldest first; the empty export is never listed.
+        let all: Vec<u64> = (first..first + 502).collect();
+        assert_eq!(ids(l.exports_overlapping(region(0x6000, 0x4000))), all);
+        assert_eq!(l.live_count(), 503);
+
+        // Releasing from the middle keeps the order.
+        held.remove(250);
+        let without: Vec<u64> = nested.iter().copied().filter(|&id| id != first + 250).collect();
+        assert_eq!(ids(l.exports_overlapping(region(0x7fff, 2))), without);
+    }
+
+    #[test]
     fn ledgers_are_independent_and_global_is_shared() {
         let l = Ledger::new();
         let _w = l.write(region(0x1000, 8)).unwrap();
@@ -492,5 +640,106 @@ mod tests {
         cell.give_back(a);
         drop(b);
         assert_eq!(l.live_count(), 0);
+    }
+
+    /// The ledger as it was first written: a list in id order, scanned in full. The reference for the index.
+    #[derive(Default)]
+    struct LinearLedger {
+        entries: Vec<(ExportInfo, Region)>,
+    }
+
+    impl LinearLedger {
+        fn blocker(&self, r: Region, mode: Mode) -> Option<ExportInfo> {
+            self.entries.iter().find(|(e, er)| er.overlaps(&r) && e.mode.conflicts_with(mode)).map(|(e, _)| *e)
+        }
+
+        fn overlapping(&self, r: Region) -> Vec<ExportInfo> {
+            self.entries
+                .iter()
+                .filter(|(_, er)| er.overlaps(&r) || (r.is_empty() && er.contains(&r) && !er.is_empty()))
+                .map(|(e, _)| *e)
+                .collect()
+        }
+    }
+
+    #[allow(dead_code, reason = "held only to be dropped")]
+    enum Held {
+        Read(ReadGuard),
+        Write(WriteGuard),
+    }
+
+    #[derive(Clone, Debug)]
+    enum Step {
+        Acquire { write: bool, addr: usize, len: usize },
+        Release(usize),
+        List { addr: usize, len: usize },
+    }
+
+    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        // A small address space, so that ranges nest, overlap, touch and coincide often; a few are empty.
+        let span = || (0x1000..0x1040usize, prop_oneof![1 => Just(0usize), 6 => 1..24usize]);
+        prop_oneof![
+            4 => (any::<bool>(), span()).prop_map(|(write, (addr, len))| Step::Acquire { write, addr, len }),
+            2 => any::<usize>().prop_map(Step::Release),
+            2 => span().prop_map(|(addr, len)| Step::List { addr, len }),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Same outcomes as the linear ledger: which acquisitions succeed, which export blocks the others (the oldest),
+        /// what a listing returns and in what order, how many exports are live.
+        #[test]
+        fn behaves_like_a_linear_scan(steps in proptest::collection::vec(step(), 1..200)) {
+            let l = Ledger::new();
+            let mut model = LinearLedger::default();
+            let mut held: Vec<Held> = Vec::new();
+            for step in steps {
+                match step {
+                    Step::Acquire { write, addr, len } => {
+                        let (r, mode) = (region(addr, len), if write { Mode::Write } else { Mode::Read });
+                        let got = if write {
+                            l.write(r).map(|g| (g.info(), Held::Write(g)))
+                        } else {
+                            l.read(r).map(|g| (g.info(), Held::Read(g)))
+                        };
+                        match (got, model.blocker(r, mode)) {
+                            (Ok((info, guard)), None) => {
+                                proptest::prop_assert_eq!((info.mode, info.range), (mode, r.range()));
+                                model.entries.push((info, r));
+                                held.push(guard);
+                            }
+                            (Err(e), Some(b)) => {
+                                let expected = Error::Borrowed {
+                                    requested: mode,
+                                    requested_range: r.range(),
+                                    blocking: b.mode,
+                                    blocking_range: b.range,
+                                };
+                                proptest::prop_assert_eq!(e, expected);
+                            }
+                            (Ok(_), Some(b)) => proptest::prop_assert!(false, "granted despite {:?}", b),
+                            (Err(e), None) => proptest::prop_assert!(false, "refused: {:?}", e),
+                        }
+                    }
+                    Step::Release(pick) => {
+                        if !held.is_empty() {
+                            let at = pick % held.len();
+                            drop(held.remove(at));
+                            model.entries.remove(at);
+                        }
+                    }
+                    Step::List { addr, len } => {
+                        let r = region(addr, len);
+                        proptest::prop_assert_eq!(l.exports_overlapping(r), model.overlapping(r));
+                    }
+                }
+                proptest::prop_assert_eq!(l.live_count(), model.entries.len());
+            }
+            drop(held);
+            proptest::prop_assert_eq!(l.live_count(), 0);
+        }
     }
 }
