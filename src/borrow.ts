@@ -2,42 +2,45 @@
 // an exported buffer refuse `resize()` and `transfer()`.
 import { constants as bufferConstants } from 'node:buffer'
 
-import type { NativeExport } from './binding/index.js'
 import { makeError, refuseExtraArguments, translate } from './errors.js'
 import { apply, typedArrayBuffer, typedArrayByteOffset, typedArrayLength } from './intrinsics.js'
 import { describe, Kind, kindOf, nativeView } from './kinds.js'
 import { native } from './native.js'
 import type { BigIntArray, Mode, NumericArray, ReadonlyArrayView } from './types.js'
 
-/** What parabuf knows of a handle: its native record (array, byte range, kind, mode, export) and the array to show. */
-interface HandleRecord {
-  readonly native: NativeExport
-  readonly array: NumericArray
-}
+/** The binding's opaque value for a handle's export (a type-tagged external that only the binding can read). */
+export type NativeHandle = object
 
-// The handles borrow() made, and their records. A handle's own properties are never read: `instanceof Export` is not
-// evidence (`Object.create(Export.prototype)` passes it), and what JavaScript sees of a handle comes from this private
-// record and the native one behind it, so redefining or deleting anything visible changes nothing parabuf does.
-const records = new WeakMap<object, HandleRecord>()
-// Set only while borrow() constructs a handle: the constructor is internal.
-let issuing = false
+// Set only while borrow() constructs a handle: the constructor is internal, and these are what it stores.
+let issuing: { native: NativeHandle; array: NumericArray } | undefined
+// Filled by Export's static block: they read the private fields, which only real handles have.
+let isExportImpl: (value: object) => boolean
+let nativeOfImpl: (handle: Export) => NativeHandle
+let arrayOfImpl: (handle: Export) => NumericArray
 
-/** Whether `value` is a handle made by {@link borrow} (not merely an object inheriting from `Export.prototype`). @internal */
+/**
+ * Whether `value` is a handle made by {@link borrow}. The check is a private-field brand check: an object inheriting
+ * from `Export.prototype`, a proxy of a handle or a copy of one is not a handle. @internal
+ */
 export function isExport(value: unknown): value is Export {
-  return typeof value === 'object' && value !== null && records.has(value)
+  return typeof value === 'object' && value !== null && isExportImpl(value)
 }
 
-/** The native record and shown array of a handle made by {@link borrow}. @internal */
-export function recordOf(handle: Export): HandleRecord {
-  return records.get(handle)!
+/** The binding's value for a handle made by {@link borrow}. @internal */
+export function nativeOf(handle: Export): NativeHandle {
+  return nativeOfImpl(handle)
 }
 
-function requireHandle(value: unknown, what: string): HandleRecord {
-  const record = typeof value === 'object' && value !== null ? records.get(value) : undefined
-  if (record === undefined) {
+/** The array a handle made by {@link borrow} was taken on. @internal */
+export function arrayOf(handle: Export): NumericArray {
+  return arrayOfImpl(handle)
+}
+
+function stateOf(value: unknown, what: string) {
+  if (!isExport(value)) {
     throw makeError('ERR_INVALID_ARG_TYPE', `Export.prototype.${what} called on an object that is not an export handle from borrow()`)
   }
-  return record
+  return native.exportState(nativeOfImpl(value))
 }
 
 /**
@@ -62,11 +65,23 @@ function requireHandle(value: unknown, what: string): HandleRecord {
  * ```
  */
 export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode> {
+  // Private fields: what parabuf uses of a handle lives here and in the binding, out of reach of any script.
+  readonly #native: NativeHandle
+  readonly #array: A
+
+  static {
+    isExportImpl = (value) => #native in value
+    nativeOfImpl = (handle) => handle.#native
+    arrayOfImpl = (handle) => handle.#array
+  }
+
   /** @internal */
   constructor() {
-    if (!issuing) {
+    if (issuing === undefined) {
       throw makeError('ERR_INVALID_ARG_TYPE', 'Export handles are made by borrow(); the Export constructor is not public')
     }
+    this.#native = issuing.native
+    this.#array = issuing.array as A
   }
 
   /**
@@ -82,7 +97,8 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
    * ```
    */
   get array(): M extends 'read' ? ReadonlyArrayView<A> : A {
-    return requireHandle(this, 'array').array as M extends 'read' ? ReadonlyArrayView<A> : A
+    if (!isExport(this)) stateOf(this, 'array')
+    return this.#array as M extends 'read' ? ReadonlyArrayView<A> : A
   }
 
   /**
@@ -97,7 +113,7 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
    * ```
    */
   get mode(): M {
-    return requireHandle(this, 'mode').native.mode as M
+    return stateOf(this, 'mode').mode as M
   }
 
   /**
@@ -112,7 +128,7 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
    * ```
    */
   get byteOffset(): number {
-    return requireHandle(this, 'byteOffset').native.byteOffset
+    return stateOf(this, 'byteOffset').byteOffset
   }
 
   /**
@@ -127,7 +143,7 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
    * ```
    */
   get byteLength(): number {
-    return requireHandle(this, 'byteLength').native.byteLength
+    return stateOf(this, 'byteLength').byteLength
   }
 
   /**
@@ -143,7 +159,7 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
    * ```
    */
   get released(): boolean {
-    return requireHandle(this, 'released').native.released
+    return stateOf(this, 'released').released
   }
 
   /**
@@ -160,7 +176,7 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
    */
   release(): void {
     refuseExtraArguments('release', arguments.length, 0)
-    requireHandle(this, 'release').native.release()
+    releaseHandle(this, 'release')
   }
 
   /**
@@ -175,8 +191,15 @@ export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode
    */
   [Symbol.dispose](): void {
     refuseExtraArguments('[Symbol.dispose]', arguments.length, 0)
-    requireHandle(this, '[Symbol.dispose]').native.release()
+    releaseHandle(this, '[Symbol.dispose]')
   }
+}
+
+function releaseHandle(value: unknown, what: string): void {
+  if (!isExport(value)) {
+    throw makeError('ERR_INVALID_ARG_TYPE', `Export.prototype.${what} called on an object that is not an export handle from borrow()`)
+  }
+  native.exportRelease(nativeOfImpl(value))
 }
 
 /**
@@ -236,19 +259,19 @@ export function borrow<A extends NumericArray, M extends Mode>(array: A, mode: M
   if (mode !== 'read' && mode !== 'write') {
     throw makeError('ERR_INVALID_ARG_VALUE', `The "mode" argument must be 'read' or 'write'. Received ${describe(mode)}`)
   }
+  let handle: NativeHandle
   try {
-    const handle = native.exportOpen(nativeView(array, kind, 'borrow() argument'), kind, mode)
-    issuing = true
-    let made: Export<A, M>
-    try {
-      made = new Export<A, M>()
-    } finally {
-      issuing = false
-    }
-    records.set(made, { native: handle, array })
-    return Object.freeze(made)
+    handle = native.exportOpen(nativeView(array, kind, 'borrow() argument'), kind, mode === 'read' ? 0 : 1)
   } catch (error) {
     throw translate(error)
+  }
+  issuing = { native: handle, array }
+  try {
+    const made = new Export<A, M>()
+    Object.freeze(made)
+    return made
+  } finally {
+    issuing = undefined
   }
 }
 

@@ -1,7 +1,7 @@
 // The plumbing every operation shares: argument intake, the sync and async calls into the binding, abort handling.
-import type { CancelToken, MinMax, NativeExport, OpParams } from './binding/index.js'
+import type { CancelToken, MinMax, OpParams } from './binding/index.js'
 import { AbortError, makeError, translate } from './errors.js'
-import { isExport, recordOf, requireArray } from './borrow.js'
+import { arrayOf as handleArray, isExport, nativeOf, type NativeHandle, requireArray } from './borrow.js'
 import type { Export } from './borrow.js'
 import {
   abortSignalAborted,
@@ -32,7 +32,7 @@ interface Prepared {
   /** The array as the binding sees it (a Uint16Array alias for Float16Array); none for a handle. */
   readonly view: ArrayBufferView | undefined
   readonly kind: Kind
-  readonly handle: NativeExport | undefined
+  readonly handle: NativeHandle | undefined
 }
 
 /** The binding's code for each operation name: the binding takes a number, which crosses into Rust for free. */
@@ -52,10 +52,8 @@ function viewFor(array: NumericArray, kind: Kind, operation: string, what: strin
 // against Node-API's own report, and a handle is passed as its native record alone (its array, bytes, kind and mode
 // live there). Whether a buffer is detached, out of bounds or resizable is decided natively, at the moment of use.
 function prepare(value: unknown, what: string, operation: string): Prepared {
-  if (isExport(value)) {
-    const record = recordOf(value)
-    return { array: record.array, view: undefined, kind: record.native.kind as Kind, handle: record.native }
-  }
+  // A handle's kind, like its array, comes from its native record: the kind passed beside it is ignored.
+  if (isExport(value)) return { array: handleArray(value), view: undefined, kind: Kind.Int8, handle: nativeOf(value) }
   const { array, kind } = requireArray(value, what)
   return { array, view: viewFor(array, kind, operation, what), kind, handle: undefined }
 }
@@ -129,5 +127,5 @@ export async function runAsync(
 
 /** The array an in-place operation returns: the argument itself, or the array of the export passed. */
 export function arrayOf<A extends NumericArray>(input: A | Export<A, 'write'>): A {
-  return isExport(input) ? (recordOf(input).array as A) : (input as A)
+  return isExport(input) ? (handleArray(input) as A) : (input as A)
 }

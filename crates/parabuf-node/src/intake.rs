@@ -11,6 +11,8 @@ use std::sync::Arc;
 use napi::{sys, Env, JsValue, Unknown};
 use parabuf_core::{ElementKind, Error, OwnedBuffer, Region};
 
+use crate::handle::HandleRecord;
+
 /// What Node-API reports about a typed array, plus the region of its bytes. Everything here comes from the engine's
 /// internal slots, never from a property a script could redefine.
 #[derive(Debug, Clone, Copy)]
@@ -463,4 +465,70 @@ pub fn external_array<'env>(
     }
     // SAFETY: Node-API returned a valid handle for the current scope.
     Ok((unsafe { Unknown::from_raw_unchecked(env.raw(), array) }, external))
+}
+
+/// The type tag of parabuf's export handles: an external carrying it was made by [`wrap_handle`] in this binding, so
+/// its data is a live `HandleRecord`. Tags are checked by the engine (`napi_check_object_type_tag`), not by any
+/// property a script can reach.
+static HANDLE_TAG: sys::napi_type_tag =
+    sys::napi_type_tag { lower: 0x7061_7261_6275_6668, upper: 0x9d3c_52e1_04b7_a6f3 };
+
+unsafe extern "C" fn finalize_handle(env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: data is the Box<HandleRecord> leaked by wrap_handle, handed back exactly once by the engine when the
+    // external is collected; nothing else frees it.
+    let record = unsafe { Box::from_raw(data.cast::<HandleRecord>()) };
+    // A handle collected without release(): its export ends with it, so nothing leaks.
+    record.release(&Env::from_raw(env));
+}
+
+/// Makes the opaque JavaScript value of an export handle: a type-tagged external owning `record`, which releases the
+/// export when it is collected.
+///
+/// # Errors
+/// Only when Node-API fails (the record is then released and dropped).
+pub fn wrap_handle<'env>(env: &'env Env, record: HandleRecord) -> Result<Unknown<'env>, Error> {
+    let data = Box::into_raw(Box::new(record));
+    let mut value = ptr::null_mut();
+    // SAFETY: data is a live, uniquely owned allocation whose ownership passes to the engine with finalize_handle as
+    // its destructor; the out-pointer is a live local.
+    let created = unsafe {
+        sys::napi_create_external(env.raw(), data.cast(), Some(finalize_handle), ptr::null_mut(), &mut value)
+    };
+    if created != sys::Status::napi_ok {
+        // SAFETY: the engine refused the external, so it took no ownership: data is still ours to free, once.
+        let record = unsafe { Box::from_raw(data) };
+        record.release(env);
+        return Err(Error::internal(format!("Node-API call napi_create_external failed with status {created}")));
+    }
+    // SAFETY: value is the external just created in this scope; the tag is a static that lives for the program.
+    // If tagging fails the external is simply collected later (its finalizer releases the export).
+    status(unsafe { sys::napi_type_tag_object(env.raw(), value, &HANDLE_TAG) }, "napi_type_tag_object")?;
+    // SAFETY: Node-API returned a valid handle for the current scope.
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+}
+
+/// The record behind `value` when it is an export handle made by [`wrap_handle`], `None` for anything else. The record
+/// lives as long as the external, which `value` (an argument of the running call) keeps alive for the borrow's length.
+///
+/// # Errors
+/// Only when Node-API fails.
+pub fn handle_ref<'v>(env: &Env, value: &'v Unknown<'_>) -> Result<Option<&'v HandleRecord>, Error> {
+    let mut tagged = false;
+    // SAFETY: env and value are live handles of the current call; the tag is a static; the out-pointer is a local.
+    // Node-API answers an error status, touching nothing, for a value that is not an object.
+    let checked = unsafe { sys::napi_check_object_type_tag(env.raw(), value.raw(), &HANDLE_TAG, &mut tagged) };
+    if checked != sys::Status::napi_ok || !tagged {
+        return Ok(None);
+    }
+    let mut data = ptr::null_mut();
+    status(
+        // SAFETY: only externals made by wrap_handle carry HANDLE_TAG (a tag can be set once per object, and only this
+        // module sets this one), so value is such an external; the out-pointer is a local.
+        unsafe { sys::napi_get_value_external(env.raw(), value.raw(), &mut data) },
+        "napi_get_value_external",
+    )?;
+    // SAFETY: data is the HandleRecord that wrap_handle leaked for this external; the engine frees it only after the
+    // external is collected, which cannot happen while `value`, a handle of the running call, refers to it. Only shared
+    // references are formed (the record's mutable parts are behind a Mutex and a RefCell).
+    Ok(Some(unsafe { &*data.cast::<HandleRecord>() }))
 }

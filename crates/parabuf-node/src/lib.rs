@@ -4,20 +4,19 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod errors;
+mod handle;
 mod inflight;
 mod intake;
 mod operation;
 
-use std::sync::{Arc, Mutex};
-
-use napi::bindgen_prelude::{BigInt, Either, ObjectFinalize};
+use napi::bindgen_prelude::{BigInt, Either};
 use napi::{Env, Unknown};
 use napi_derive::napi;
-use parabuf_core::{Cancel, ElementKind, Error, ExportCell, Ledger, Mode, Op, Params, Scalar};
+use parabuf_core::{Cancel, ElementKind, Error, Ledger, Mode, Op, Params, Scalar};
 
 use crate::errors::to_napi;
-use crate::intake::KeepAlive;
-use crate::operation::{lock, ArgIn, AsyncOutput, JsOutput};
+use crate::handle::{ExportState, HandleRecord};
+use crate::operation::{ArgIn, AsyncOutput, JsOutput};
 
 /// `[code, className]` for every error code the core raises.
 #[napi]
@@ -43,150 +42,42 @@ pub fn owned_buffer_count() -> u32 {
     parabuf_core::owned_buffer_count() as u32
 }
 
-/// An export held by a JavaScript handle (`borrow()`): the one record of the handle's array, byte range, kind and mode.
-/// The facade's `Export` object shows what this record says and nothing it does depends on that object's properties.
-#[napi(custom_finalize)]
-#[derive(Debug)]
-pub struct NativeExport {
-    cell: Arc<Mutex<ExportCell>>,
-    kind: ElementKind,
-    /// The typed array the export was taken through (for a `Float16Array`, its `Uint16Array` alias), held until
-    /// release: every use re-reads its internal slots.
-    view: Option<KeepAlive>,
-    /// The address of byte 0 of its buffer, to state byte ranges as offsets.
-    base: usize,
-    byte_offset: usize,
-}
-
-#[napi]
-impl NativeExport {
-    /// Releases the export (idempotent; deferred while an operation in flight holds it).
-    #[napi]
-    pub fn release(&mut self, env: Env) {
-        lock(&self.cell).release();
-        if let Some(view) = self.view.take() {
-            view.release(&env);
-        }
-    }
-
-    /// Whether `release()` was called.
-    #[napi(getter)]
-    pub fn released(&self) -> bool {
-        lock(&self.cell).is_released()
-    }
-
-    /// The export's mode: `'read'` or `'write'`.
-    #[napi(getter)]
-    pub fn mode(&self) -> String {
-        lock(&self.cell).mode().as_str().to_string()
-    }
-
-    /// The ledger id of the export.
-    #[napi(getter)]
-    pub fn id(&self) -> f64 {
-        lock(&self.cell).info().id as f64
-    }
-
-    /// The array's `byteOffset` within its buffer when the export was taken.
-    #[napi(getter)]
-    pub fn byte_offset(&self) -> f64 {
-        self.byte_offset as f64
-    }
-
-    /// The number of exported bytes.
-    #[napi(getter)]
-    pub fn byte_length(&self) -> f64 {
-        let range = lock(&self.cell).info().range;
-        (range.end - range.start) as f64
-    }
-
-    /// The element kind code of the array.
-    #[napi(getter)]
-    pub fn kind(&self) -> u32 {
-        self.kind.code()
-    }
-}
-
-impl NativeExport {
-    /// The export cell, for an operation's lease.
-    pub(crate) fn cell(&self) -> Arc<Mutex<ExportCell>> {
-        Arc::clone(&self.cell)
-    }
-
-    /// The element kind the export was taken as.
-    pub(crate) fn element_kind(&self) -> ElementKind {
-        self.kind
-    }
-
-    /// Lends the export to an operation needing `mode`, with conflicts stated as offsets in the buffer.
-    pub(crate) fn lend(&self, mode: Mode, operation: &str) -> Result<parabuf_core::Lent, Error> {
-        lock(&self.cell).lend(mode, operation).map_err(|e| e.relative_to(self.base))
-    }
-
-    /// Checks, from the engine's state now, that the handle's array still covers the exported bytes: its buffer is
-    /// attached and the view starts where the export starts and reaches at least as far (a length-tracking view over
-    /// a grown buffer reaches further; the operation uses the exported bytes only).
-    ///
-    /// # Errors
-    /// `ERR_PARABUF_RELEASED` after release, `ERR_PARABUF_DETACHED` when the memory moved, was transferred or shrank
-    /// below the export, `ERR_PARABUF_OUT_OF_BOUNDS` when the view is past the end of its shrunk buffer.
-    pub(crate) fn current(&self, env: &Env, what: &dyn std::fmt::Display) -> Result<intake::TypedArrayInfo, Error> {
-        let Some(view) = &self.view else {
-            return Err(Error::Released { what: format!("{what} is an export handle that was released") });
-        };
-        let info = intake::current(env, view, what)?;
-        let exported = lock(&self.cell).info().range;
-        let now = info.region.range();
-        let empty = exported.start == exported.end;
-        if !empty && (now.start != exported.start || now.end < exported.end) {
-            if info.region.is_empty() && intake::typed_array(env, &view.value(env)?, what).is_err() {
-                return Err(Error::OutOfBounds { what: what.to_string() });
-            }
-            return Err(Error::Detached { what: format!("{what} (an export handle's array)") });
-        }
-        Ok(info)
-    }
-}
-
-impl ObjectFinalize for NativeExport {
-    fn finalize(mut self, env: Env) -> napi::Result<()> {
-        // A handle collected without release(): its export ends with it, so nothing leaks.
-        self.release(env);
-        Ok(())
-    }
-}
-
-fn parse_mode(mode: &str) -> Result<Mode, Error> {
+fn parse_mode(mode: u32) -> Result<Mode, Error> {
     match mode {
-        "read" => Ok(Mode::Read),
-        "write" => Ok(Mode::Write),
-        other => Err(Error::arg_value(format!("mode must be 'read' or 'write', got '{other}'"))),
+        0 => Ok(Mode::Read),
+        1 => Ok(Mode::Write),
+        other => Err(Error::arg_value(format!("mode must be 0 (read) or 1 (write), got {other}"))),
     }
 }
 
-/// Takes an export of `array` (viewed as kind `kind`, checked against what Node-API reports) for a handle.
-#[napi]
-pub fn export_open(env: Env, array: Unknown<'_>, kind: u32, mode: String) -> napi::Result<NativeExport> {
-    let open = || -> Result<NativeExport, Error> {
-        let mode = parse_mode(&mode)?;
-        let what = "borrow() argument";
-        let info = intake::typed_array(&env, &array, &what)?;
-        let kind = operation::checked_kind(kind, info.napi_kind, &what)?;
-        let cell = match mode {
-            Mode::Read => Ledger::global().read(info.region).map(ExportCell::from_read),
-            Mode::Write => Ledger::global().write(info.region).map(ExportCell::from_write),
-        }
-        .map_err(|e| e.relative_to(info.base()))?;
-        let view = KeepAlive::new(&env, &array)?;
-        Ok(NativeExport {
-            cell: Arc::new(Mutex::new(cell)),
-            kind,
-            view: Some(view),
-            base: info.base(),
-            byte_offset: info.byte_offset,
-        })
+/// The handle record behind `handle`, or `ERR_INVALID_ARG_TYPE` when it is not a handle this binding made.
+fn handle_of<'v>(env: &Env, handle: &'v Unknown<'_>) -> Result<&'v HandleRecord, Error> {
+    intake::handle_ref(env, handle)?.ok_or_else(|| Error::arg_type("not an export handle from borrow()"))
+}
+
+/// Takes an export of `array` (viewed as kind `kind`, checked against what Node-API reports; `mode` 0 for read, 1 for
+/// write) and returns its handle: an opaque, type-tagged external that ends the export when collected.
+#[napi(ts_return_type = "object")]
+pub fn export_open<'env>(env: &'env Env, array: Unknown<'_>, kind: u32, mode: u32) -> napi::Result<Unknown<'env>> {
+    let open = || -> Result<Unknown<'env>, Error> {
+        let record = HandleRecord::open(env, &array, kind, parse_mode(mode)?)?;
+        intake::wrap_handle(env, record)
     };
-    open().map_err(|e| to_napi(&env, &e))
+    open().map_err(|e| to_napi(env, &e))
+}
+
+/// Releases a handle's export (idempotent; deferred while an operation in flight holds it).
+#[napi]
+pub fn export_release(env: Env, handle: Unknown<'_>) -> napi::Result<()> {
+    let record = handle_of(&env, &handle).map_err(|e| to_napi(&env, &e))?;
+    record.release(&env);
+    Ok(())
+}
+
+/// What JavaScript may see of a handle: released, mode, byte range, kind, id.
+#[napi]
+pub fn export_state(env: Env, handle: Unknown<'_>) -> napi::Result<ExportState> {
+    handle_of(&env, &handle).map(HandleRecord::state).map_err(|e| to_napi(&env, &e))
 }
 
 /// Captures, once per environment, the built-ins that read internal slots Node-API has no call for:
@@ -324,22 +215,23 @@ fn parse_op(code: u32, params: Option<OpParams>) -> Result<Op, Error> {
 
 #[allow(clippy::too_many_arguments)]
 fn with_inputs<R>(
+    env: &Env,
     a: &Unknown<'_>,
     a_kind: u32,
-    a_handle: Option<&NativeExport>,
+    a_handle: Option<&Unknown<'_>>,
     b: Option<&Unknown<'_>>,
     b_kind: Option<u32>,
-    b_handle: Option<&NativeExport>,
-    f: impl FnOnce(&[ArgIn<'_, '_>]) -> R,
-) -> R {
+    b_handle: Option<&Unknown<'_>>,
+    f: impl FnOnce(&[ArgIn<'_, '_>]) -> napi::Result<R>,
+) -> napi::Result<R> {
     // A handle is the whole argument: its array and kind come from its native record, whatever the facade passed
     // beside it.
     let first = match a_handle {
-        Some(handle) => ArgIn::Handle(handle),
+        Some(handle) => ArgIn::Handle(handle_of(env, handle).map_err(|e| to_napi(env, &e))?),
         None => ArgIn::Array { array: a, kind: a_kind },
     };
     let second = match (b_handle, b) {
-        (Some(handle), _) => Some(ArgIn::Handle(handle)),
+        (Some(handle), _) => Some(ArgIn::Handle(handle_of(env, handle).map_err(|e| to_napi(env, &e))?)),
         (None, Some(array)) => Some(ArgIn::Array { array, kind: b_kind.unwrap_or(u32::MAX) }),
         (None, None) => None,
     };
@@ -358,13 +250,15 @@ pub fn run_sync(
     params: Option<OpParams>,
     a: Unknown<'_>,
     a_kind: u32,
-    a_handle: Option<&NativeExport>,
+    a_handle: Option<Unknown<'_>>,
     b: Option<Unknown<'_>>,
     b_kind: Option<u32>,
-    b_handle: Option<&NativeExport>,
+    b_handle: Option<Unknown<'_>>,
 ) -> napi::Result<JsOutput> {
     let op = parse_op(op, params).map_err(|e| to_napi(&env, &e))?;
-    with_inputs(&a, a_kind, a_handle, b.as_ref(), b_kind, b_handle, |inputs| operation::run_now(&env, &op, inputs))
+    with_inputs(&env, &a, a_kind, a_handle.as_ref(), b.as_ref(), b_kind, b_handle.as_ref(), |inputs| {
+        operation::run_now(&env, &op, inputs)
+    })
 }
 
 /// Runs an operation off the JavaScript thread: returns the result itself when small enough to run inline, else a
@@ -378,14 +272,14 @@ pub fn run_async<'env>(
     cancel: Option<&CancelToken>,
     a: Unknown<'_>,
     a_kind: u32,
-    a_handle: Option<&NativeExport>,
+    a_handle: Option<Unknown<'_>>,
     b: Option<Unknown<'_>>,
     b_kind: Option<u32>,
-    b_handle: Option<&NativeExport>,
+    b_handle: Option<Unknown<'_>>,
 ) -> napi::Result<AsyncOutput<'env>> {
     let op = parse_op(op, params).map_err(|e| to_napi(env, &e))?;
     let cancel = cancel.map(|c| c.inner.clone()).unwrap_or_default();
-    with_inputs(&a, a_kind, a_handle, b.as_ref(), b_kind, b_handle, |inputs| {
+    with_inputs(env, &a, a_kind, a_handle.as_ref(), b.as_ref(), b_kind, b_handle.as_ref(), |inputs| {
         operation::run_later(env, op, inputs, cancel)
     })
 }

@@ -12,9 +12,9 @@ use parabuf_core::{
 use smallvec::SmallVec;
 
 use crate::errors::to_napi;
+use crate::handle::HandleRecord;
 use crate::inflight;
 use crate::intake::{self, KeepAlive};
-use crate::NativeExport;
 
 /// `{ min, max }` as JavaScript receives it.
 #[napi_derive::napi(object, object_from_js = false)]
@@ -63,7 +63,7 @@ pub enum ArgIn<'a, 'env> {
         kind: u32,
     },
     /// An export handle: its array, kind and export come from its native record, never from JavaScript.
-    Handle(&'a NativeExport),
+    Handle(&'a HandleRecord),
 }
 
 /// The exports of one operation's arrays. Dropping it gives lent exports back to their handles and releases the rest;
