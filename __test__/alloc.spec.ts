@@ -95,6 +95,44 @@ test.serial('zero length, and subclasses of the typed array constructors', (t) =
   t.is(sumSync(s), 10)
 })
 
+test.serial('a subclass constructor that does not build the asked array over the allocated memory is refused', (t) => {
+  const ledger = ledgerBaseline(t)
+  const elsewhere = new Float64Array(4)
+  const liars = [
+    // Another array of the right type and length, over memory parabuf does not own.
+    class extends Float64Array {
+      constructor(..._args: unknown[]) {
+        super(4)
+        return elsewhere as unknown as this
+      }
+    },
+    // The right memory, the wrong length or offset.
+    class extends Float64Array {
+      constructor(buffer: ArrayBuffer) {
+        super(buffer, 8, 2)
+      }
+    },
+    // Not a typed array at all, with every property a typed array has (only when given the memory, so that the
+    // constructor passes alloc()'s first look at it).
+    class extends Float64Array {
+      constructor(buffer: ArrayBuffer | number) {
+        super(buffer as ArrayBuffer)
+        if (typeof buffer === 'object') {
+          return { buffer, byteOffset: 0, length: 4, byteLength: 32, BYTES_PER_ELEMENT: 8 } as unknown as this
+        }
+      }
+    },
+  ]
+  for (const Liar of liars) {
+    throwsError(
+      t,
+      () => alloc(Liar, 4),
+      typeError('ERR_INVALID_ARG_TYPE', /^The "Type" constructor must build a Float64Array of 4 elements over the memory alloc\(\) passed it\. Received /),
+    )
+  }
+  ledger.clean()
+})
+
 test.serial('bad Type: TypeError ERR_INVALID_ARG_TYPE', (t) => {
   const ledger = ledgerBaseline(t)
   const bad: unknown[] = [Array, DataView, ArrayBuffer, SharedArrayBuffer, Object, Map, {}, null, undefined, 'Float64Array', () => {}, new Float64Array(2)]

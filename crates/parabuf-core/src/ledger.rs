@@ -691,6 +691,8 @@ mod tests {
 
         /// Same outcomes as the linear ledger: which acquisitions succeed, which export blocks the others (the oldest),
         /// what a listing returns and in what order, how many exports are live.
+        // Thousands of steps: too slow under Miri, which runs the small ledger tests above.
+        #[cfg_attr(miri, ignore)]
         #[test]
         fn behaves_like_a_linear_scan(steps in proptest::collection::vec(step(), 1..200)) {
             let l = Ledger::new();

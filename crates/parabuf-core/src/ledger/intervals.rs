@@ -302,6 +302,8 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
         /// The tree against a plain list: same contents, same matches, same oldest match, invariants kept.
+        // Thousands of steps: too slow under Miri, which runs the small ledger tests above.
+        #[cfg_attr(miri, ignore)]
         #[test]
         fn matches_a_linear_scan(steps in prop::collection::vec(step(), 1..160)) {
             let mut set = IntervalSet::default();
@@ -341,6 +343,10 @@ mod tests {
             }
         }
     }
+
+    // Thousands of steps: too slow under Miri, which runs the small ledger tests above.
+
+    #[cfg_attr(miri, ignore)]
 
     #[test]
     fn many_copies_of_one_range() {
