@@ -442,6 +442,13 @@ impl ExportCell {
     }
 }
 
+/// How many cases the ledger's property tests run: 512, or `PROPTEST_CASES` when set (the valgrind run of
+/// `npm run test:memory` asks for a few: memory errors show in a few cases as well as in hundreds).
+#[cfg(test)]
+fn model_cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -687,7 +694,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(super::model_cases()))]
 
         /// Same outcomes as the linear ledger: which acquisitions succeed, which export blocks the others (the oldest),
         /// what a listing returns and in what order, how many exports are live.

@@ -299,7 +299,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(512))]
+        #![proptest_config(ProptestConfig::with_cases(crate::ledger::model_cases()))]
 
         /// The tree against a plain list: same contents, same matches, same oldest match, invariants kept.
         // Thousands of steps: too slow under Miri, which runs the small ledger tests above.
