@@ -1,3 +1,4 @@
+import { isNativeError } from './intrinsics.js'
 import { native } from './native.js'
 
 /**
@@ -122,7 +123,9 @@ export function refuseExtraArguments(operation: string, count: number, allowed: 
 
 /** Turns an error from the binding into its public class; anything else passes through unchanged. */
 export function translate(error: unknown, abortReason?: unknown): unknown {
-  if (error instanceof Error && typeof (error as ErrorWithCode).code === 'string') {
+  // A brand check, not `instanceof` (a script can redefine Error[Symbol.hasInstance]); the binding's errors carry
+  // `code` as an own property.
+  if (isNativeError(error) && typeof (error as ErrorWithCode).code === 'string') {
     const { code, message } = error as ErrorWithCode
     if (CLASS_OF_CODE.has(code)) return makeError(code, message, abortReason)
   }

@@ -117,12 +117,11 @@ function histogramParams(options: unknown): { bins: number; min?: number; max?: 
   if (o.bins === undefined) {
     throw makeError('ERR_INVALID_ARG_TYPE', 'The "options.bins" property must be of type number. Received undefined')
   }
-  const params: { bins: number; min?: number; max?: number } = { bins: numberOption(o, 'bins')! }
+  const bins = numberOption(o, 'bins')!
   const min = numberOption(o, 'min')
   const max = numberOption(o, 'max')
-  if (min !== undefined) params.min = min
-  if (max !== undefined) params.max = max
-  return params
+  // Built as a literal (defined, never assigned): an accessor on Object.prototype cannot intercept it.
+  return { bins, ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) }
 }
 
 function scalarArg(value: unknown, name: string): number | bigint {

@@ -3,6 +3,8 @@
 // redefines a property, a prototype or a global cannot change what parabuf reads. Code that ran before parabuf loaded
 // is outside the threat model (docs/safety.md).
 
+import { types } from 'node:util'
+
 const typedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as object
 
 function getterOf(target: object, key: PropertyKey): (this: unknown) => unknown {
@@ -60,3 +62,6 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
     return false
   }
 }
+
+/** `util.types.isNativeError`: whether a value is an Error by its internal slots. */
+export const isNativeError = types.isNativeError

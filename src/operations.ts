@@ -58,6 +58,15 @@ function prepare(value: unknown, what: string, operation: string): Prepared {
   return { array, view: viewFor(array, kind, operation, what), kind, handle: undefined }
 }
 
+/**
+ * The parameters as the binding must see them: only the facade's own fields. The binding reads every field it knows
+ * by name, so a key a script put on `Object.prototype` would otherwise answer for a field the call did not set.
+ */
+function ownOnly(params: OpParams | undefined): OpParams | undefined {
+  if (params !== undefined) Object.setPrototypeOf(params, null)
+  return params
+}
+
 /** Runs `operation` synchronously on one or two arrays. */
 export function runSync(operation: string, params: OpParams | undefined, a: unknown, b?: unknown): JsOutput {
   // The operation, not the value of `b`, says how many arrays there are: a missing second array is a bad argument.
@@ -65,9 +74,9 @@ export function runSync(operation: string, params: OpParams | undefined, a: unkn
   try {
     const first = prepare(a, two ? '"a"' : 'first', operation)
     const code = OPERATION_CODE[operation]!
-    if (!two) return native.runSync(code, params, first.view, first.kind, first.handle)
+    if (!two) return native.runSync(code, ownOnly(params), first.view, first.kind, first.handle)
     const second = prepare(b, '"b"', operation)
-    return native.runSync(code, params, first.view, first.kind, first.handle, second.view, second.kind, second.handle)
+    return native.runSync(code, ownOnly(params), first.view, first.kind, first.handle, second.view, second.kind, second.handle)
   } catch (error) {
     throw translate(error)
   }
@@ -108,7 +117,7 @@ export async function runAsync(
     }
     const started = native.runAsync(
       OPERATION_CODE[operation]!,
-      params,
+      ownOnly(params),
       token,
       first.view,
       first.kind,

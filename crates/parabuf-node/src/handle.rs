@@ -121,13 +121,15 @@ impl HandleRecord {
             return Err(Error::Released { what: format!("{what} is an export handle that was released") });
         };
         let info = intake::current(env, view, what)?;
+        // A view that reports no elements may be past the end of its shrunk buffer: refused like any such view, even
+        // when the export itself is empty.
+        if info.region.is_empty() && intake::is_out_of_bounds(env, view.raw_value(env)?)? {
+            return Err(Error::OutOfBounds { what: what.to_string() });
+        }
         let exported = lock(&self.cell).info().range;
         let now = info.region.range();
         let empty = exported.start == exported.end;
         if !empty && (now.start != exported.start || now.end < exported.end) {
-            if info.region.is_empty() && intake::typed_array(env, &view.value(env)?, what).is_err() {
-                return Err(Error::OutOfBounds { what: what.to_string() });
-            }
             return Err(Error::Detached { what: format!("{what} (an export handle's array)") });
         }
         Ok(info)

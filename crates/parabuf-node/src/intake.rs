@@ -239,7 +239,10 @@ fn call_intrinsic(
 }
 
 /// Whether an empty-looking typed array is really a fixed-length view past the end of its shrunk resizable buffer.
-fn is_out_of_bounds(env: &Env, array: sys::napi_value) -> Result<bool, Error> {
+///
+/// # Errors
+/// Only when Node-API fails.
+pub fn is_out_of_bounds(env: &Env, array: sys::napi_value) -> Result<bool, Error> {
     Ok(call_intrinsic(env, |i| i.includes, array)?.is_none())
 }
 
@@ -341,16 +344,6 @@ impl KeepAlive {
         // SAFETY: raw is a live strong reference created in this environment.
         status(unsafe { sys::napi_get_reference_value(env.raw(), self.raw, &mut value) }, "napi_get_reference_value")?;
         Ok(value)
-    }
-
-    /// The held value.
-    ///
-    /// # Errors
-    /// Only when Node-API fails.
-    pub fn value<'env>(&self, env: &'env Env) -> Result<Unknown<'env>, Error> {
-        let value = self.raw_value(env)?;
-        // SAFETY: Node-API returned a valid handle for the current scope.
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
     }
 
     /// Whether the held value, an `ArrayBuffer` or `SharedArrayBuffer` taken from a typed array's internal slot, has
