@@ -28,10 +28,6 @@ export const typedArrayByteOffset = getterOf(typedArrayPrototype, 'byteOffset') 
 export const typedArrayLength = getterOf(typedArrayPrototype, 'length') as (this: unknown) => number
 /** `%TypedArray%.prototype.includes`: throws on a detached or out-of-bounds view, and on nothing else when empty. */
 export const typedArrayIncludes = (typedArrayPrototype as { includes: (this: unknown) => boolean }).includes
-/** `ArrayBuffer.prototype.resizable`'s getter. */
-export const arrayBufferResizable = getterOf(ArrayBuffer.prototype, 'resizable') as (this: unknown) => boolean
-/** `ArrayBuffer.prototype.maxByteLength`'s getter. */
-export const arrayBufferMaxByteLength = getterOf(ArrayBuffer.prototype, 'maxByteLength') as (this: unknown) => number
 /** The `Uint16Array` constructor, for the alias a `Float16Array` is passed to the binding as. */
 export const Uint16ArrayConstructor = Uint16Array
 

@@ -1,6 +1,5 @@
 // Loads the napi-rs binding and gives the facade typed access to it. Internal: nothing here is re-exported.
 import type * as Binding from './binding/index.js'
-import { arrayBufferMaxByteLength, arrayBufferResizable, typedArrayIncludes } from './intrinsics.js'
 
 const SUPPORTED = [
   'linux-x64-gnu',
@@ -37,6 +36,3 @@ function load(): typeof Binding {
 }
 
 export const native = load()
-// The binding reads the internal slots Node-API has no call for through these built-ins, captured now (once per
-// environment: the binding refuses a second capture, so a script that loads it directly cannot replace them).
-native.captureIntrinsics(typedArrayIncludes, arrayBufferResizable, arrayBufferMaxByteLength)

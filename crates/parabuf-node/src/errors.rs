@@ -10,7 +10,8 @@ pub fn js_error<'env>(env: &'env Env, error: &parabuf_core::Error) -> Unknown<'e
     let build = || -> napi::Result<Object<'env>> {
         let mut object = env.create_error(napi::Error::new(Status::GenericFailure, error.to_string()))?;
         let code = env.create_string(error.code())?;
-        let attributes = PropertyAttributes::Writable | PropertyAttributes::Enumerable | PropertyAttributes::Configurable;
+        let attributes =
+            PropertyAttributes::Writable | PropertyAttributes::Enumerable | PropertyAttributes::Configurable;
         object.define_properties(&[Property::new()
             .with_utf8_name("code")?
             .with_value(&code)

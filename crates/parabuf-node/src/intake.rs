@@ -173,11 +173,14 @@ fn is_array_buffer(raw_env: sys::napi_env, value: sys::napi_value) -> Result<boo
     Ok(result)
 }
 
-/// The built-in functions parabuf calls on engine objects to read internal slots Node-API has no call for. They are
-/// captured once per environment when the facade loads ([`capture_intrinsics`]), before any user code can replace
-/// them, and each brand-checks its receiver (a non-buffer, or a non-typed-array, makes it throw).
-#[derive(Debug)]
+/// The built-in functions parabuf calls on engine objects to read internal slots Node-API has no call for. The binding
+/// captures them itself when it is loaded into an environment ([`capture_intrinsics`]), from the global object as the
+/// code that ran before it left it; nothing a script does later, and no call into the binding, can replace them. Each
+/// brand-checks its receiver (a non-buffer, or a non-typed-array, makes it throw).
+#[derive(Debug, Clone, Copy)]
 struct Intrinsics {
+    /// The environment the references belong to.
+    env: sys::napi_env,
     /// `%TypedArray%.prototype.includes`: throws on a detached or out-of-bounds view (ValidateTypedArray), does
     /// nothing else on an empty one.
     includes: sys::napi_ref,
@@ -187,27 +190,94 @@ struct Intrinsics {
     max_byte_length: sys::napi_ref,
 }
 
-/// Stores the intrinsics of this environment, once: a second call (from anyone, with anything) is refused, so a script
-/// that loads the binding itself cannot replace them.
+thread_local! {
+    /// The intrinsics of the environments on this thread (one, except where one isolate loads the binding twice):
+    /// a thread-local lookup is a few nanoseconds, where instance data goes through a process-wide registry.
+    static INTRINSICS: std::cell::RefCell<Vec<Intrinsics>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `object[name]` (a plain property read: during capture, the globals are as the trusted code before us left them).
+fn named(env: sys::napi_env, object: sys::napi_value, name: &std::ffi::CStr) -> Result<sys::napi_value, Error> {
+    let mut value = ptr::null_mut();
+    // SAFETY: env and object are live handles of the current call; name is a NUL-terminated string; the out-pointer is
+    // a live local.
+    status(unsafe { sys::napi_get_named_property(env, object, name.as_ptr(), &mut value) }, "napi_get_named_property")?;
+    Ok(value)
+}
+
+/// A strong reference to `value`, which must be a function.
+fn function_ref(env: sys::napi_env, value: sys::napi_value, what: &str) -> Result<sys::napi_ref, Error> {
+    let mut kind = 0;
+    // SAFETY: env and value are live handles of the current call; the out-pointer is a live local.
+    status(unsafe { sys::napi_typeof(env, value, &mut kind) }, "napi_typeof")?;
+    if kind != sys::ValueType::napi_function {
+        return Err(Error::internal(format!("the built-in {what} is not a function")));
+    }
+    let mut reference = ptr::null_mut();
+    // SAFETY: as above; an initial count of 1 makes the reference strong, and it lives as long as the environment (the
+    // engine frees it at teardown).
+    status(unsafe { sys::napi_create_reference(env, value, 1, &mut reference) }, "napi_create_reference")?;
+    Ok(reference)
+}
+
+/// The getter of `prototype[name]`, through `Object.getOwnPropertyDescriptor`.
+fn getter_of(
+    env: sys::napi_env,
+    describe: sys::napi_value,
+    prototype: sys::napi_value,
+    name: &str,
+) -> Result<sys::napi_value, Error> {
+    let mut key = ptr::null_mut();
+    status(
+        // SAFETY: name is valid UTF-8 of the given length; the out-pointer is a live local.
+        unsafe { sys::napi_create_string_utf8(env, name.as_ptr().cast(), name.len() as isize, &mut key) },
+        "napi_create_string_utf8",
+    )?;
+    let args = [prototype, key];
+    let mut descriptor = ptr::null_mut();
+    status(
+        // SAFETY: describe is Object.getOwnPropertyDescriptor read in this call, called with two live arguments (a
+        // receiver is required, so the prototype stands in: the function ignores it); the out-pointer is a local.
+        unsafe { sys::napi_call_function(env, prototype, describe, 2, args.as_ptr(), &mut descriptor) },
+        "napi_call_function",
+    )?;
+    named(env, descriptor, c"get")
+}
+
+/// Captures this environment's intrinsics, once, when the binding is loaded into it.
 ///
 /// # Errors
-/// `ERR_INVALID_ARG_VALUE` on a second call or when an argument is not a function.
-pub fn capture_intrinsics(env: &Env, functions: [&Unknown<'_>; 3]) -> Result<(), Error> {
-    if env.get_instance_data::<Intrinsics>().ok().flatten().is_some() {
-        return Err(Error::arg_value("the intrinsics of this environment are already captured"));
-    }
-    let mut refs = [ptr::null_mut(); 3];
-    for (slot, function) in refs.iter_mut().zip(functions) {
-        if function.get_type().ok() != Some(napi::ValueType::Function) {
-            return Err(Error::arg_value("intrinsics must be functions"));
-        }
-        // SAFETY: env and function are live handles of the current call; an initial count of 1 makes the reference
-        // strong, and it lives as long as the environment (the engine frees it at teardown).
-        status(unsafe { sys::napi_create_reference(env.raw(), function.raw(), 1, slot) }, "napi_create_reference")?;
-    }
-    let [includes, resizable, max_byte_length] = refs;
-    env.set_instance_data(Intrinsics { includes, resizable, max_byte_length }, (), |_| {})
-        .map_err(|e| Error::internal(format!("napi_set_instance_data failed: {e}")))
+/// When a built-in is missing (a runtime without resizable `ArrayBuffer`s) or Node-API fails.
+pub fn capture_intrinsics(env: &Env) -> Result<(), Error> {
+    let raw = env.raw();
+    let mut global = ptr::null_mut();
+    // SAFETY: env is the live environment of the module's initialisation; the out-pointer is a live local.
+    status(unsafe { sys::napi_get_global(raw, &mut global) }, "napi_get_global")?;
+    let int8_prototype = named(raw, named(raw, global, c"Int8Array")?, c"prototype")?;
+    let mut typed_array_prototype = ptr::null_mut();
+    status(
+        // SAFETY: int8_prototype is a live handle of this call; the out-pointer is a live local.
+        unsafe { sys::napi_get_prototype(raw, int8_prototype, &mut typed_array_prototype) },
+        "napi_get_prototype",
+    )?;
+    let describe = named(raw, named(raw, global, c"Object")?, c"getOwnPropertyDescriptor")?;
+    let array_buffer_prototype = named(raw, named(raw, global, c"ArrayBuffer")?, c"prototype")?;
+    let captured = Intrinsics {
+        env: raw,
+        includes: function_ref(raw, named(raw, typed_array_prototype, c"includes")?, "includes")?,
+        resizable: function_ref(raw, getter_of(raw, describe, array_buffer_prototype, "resizable")?, "resizable")?,
+        max_byte_length: function_ref(
+            raw,
+            getter_of(raw, describe, array_buffer_prototype, "maxByteLength")?,
+            "maxByteLength",
+        )?,
+    };
+    INTRINSICS.with(|all| {
+        let mut all = all.borrow_mut();
+        all.retain(|i| i.env != raw);
+        all.push(captured);
+    });
+    Ok(())
 }
 
 /// Calls the intrinsic `pick` chooses with `this` as its receiver and no arguments: `Ok(None)` when it threw (the
@@ -217,19 +287,21 @@ fn call_intrinsic(
     pick: impl FnOnce(&Intrinsics) -> sys::napi_ref,
     this: sys::napi_value,
 ) -> Result<Option<sys::napi_value>, Error> {
-    let Some(intrinsics) = env.get_instance_data::<Intrinsics>().ok().flatten() else {
-        return Err(Error::internal("the facade did not capture the intrinsics of this environment"));
+    let raw = env.raw();
+    let Some(reference) = INTRINSICS.with(|all| all.borrow().iter().find(|i| i.env == raw).map(pick)) else {
+        return Err(Error::internal("the intrinsics of this environment were not captured"));
     };
     let mut function = ptr::null_mut();
     status(
-        // SAFETY: the reference was created in this environment by capture_intrinsics and is never deleted before it.
-        unsafe { sys::napi_get_reference_value(env.raw(), pick(intrinsics), &mut function) },
+        // SAFETY: the reference was created in this environment (checked above) by capture_intrinsics and is never
+        // deleted before the environment ends.
+        unsafe { sys::napi_get_reference_value(raw, reference, &mut function) },
         "napi_get_reference_value",
     )?;
     let mut result = ptr::null_mut();
     // SAFETY: function is a built-in function captured at load time, `this` a live handle of the current call; no
     // arguments are passed (argc 0, null argv is allowed). The built-in runs no user code on the receivers we pass.
-    let code = unsafe { sys::napi_call_function(env.raw(), this, function, 0, ptr::null(), &mut result) };
+    let code = unsafe { sys::napi_call_function(raw, this, function, 0, ptr::null(), &mut result) };
     if code == sys::Status::napi_pending_exception {
         clear_pending_exception(env);
         return Ok(None);

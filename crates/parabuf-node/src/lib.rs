@@ -80,17 +80,13 @@ pub fn export_state(env: Env, handle: Unknown<'_>) -> napi::Result<ExportState> 
     handle_of(&env, &handle).map(HandleRecord::state).map_err(|e| to_napi(&env, &e))
 }
 
-/// Captures, once per environment, the built-ins that read internal slots Node-API has no call for:
-/// `%TypedArray%.prototype.includes` and the getters of `ArrayBuffer.prototype.resizable` and `.maxByteLength`. The
-/// facade calls it as it loads, before any user code runs; later calls are refused.
-#[napi]
-pub fn capture_intrinsics(
-    env: Env,
-    includes: Unknown<'_>,
-    resizable: Unknown<'_>,
-    max_byte_length: Unknown<'_>,
-) -> napi::Result<()> {
-    intake::capture_intrinsics(&env, [&includes, &resizable, &max_byte_length]).map_err(|e| to_napi(&env, &e))
+/// When the binding is loaded into an environment: capture the built-ins that read internal slots Node-API has no
+/// call for (`%TypedArray%.prototype.includes`, the getters of `ArrayBuffer.prototype.resizable` and
+/// `.maxByteLength`), before any code that loads parabuf afterwards can replace them. No export lets anyone replace them
+/// later.
+#[napi(module_exports)]
+pub fn capture_intrinsics(_exports: napi::bindgen_prelude::Object<'_>, env: Env) -> napi::Result<()> {
+    intake::capture_intrinsics(&env).map_err(|e| to_napi(&env, &e))
 }
 
 /// One live export overlapping an array, with its bytes relative to that array's buffer.
