@@ -302,7 +302,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(crate::ledger::model_cases()))]
 
         /// The tree against a plain list: same contents, same matches, same oldest match, invariants kept.
-        // Thousands of steps: too slow under Miri, which runs the small ledger tests above.
+        // Thousands of steps: too slow under Miri, which runs the small ledger tests.
         #[cfg_attr(miri, ignore)]
         #[test]
         fn matches_a_linear_scan(steps in prop::collection::vec(step(), 1..160)) {
@@ -344,10 +344,8 @@ mod tests {
         }
     }
 
-    // Thousands of steps: too slow under Miri, which runs the small ledger tests above.
-
+    // Ten thousand copies: too slow under Miri, which runs the small ledger tests.
     #[cfg_attr(miri, ignore)]
-
     #[test]
     fn many_copies_of_one_range() {
         let mut set = IntervalSet::default();
