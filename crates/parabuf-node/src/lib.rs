@@ -384,7 +384,7 @@ fn with_float64_view<R>(
         if info.napi_kind != Some(ElementKind::Float64) {
             return Err(Error::arg_type(format!("{who} needs a Float64Array")));
         }
-        let guard = Ledger::global().read(info.region)?;
+        let guard = Ledger::global().read(info.region).map_err(|e| e.relative_to(info.base()))?;
         Ok(f(&guard.view::<f64>()?))
     };
     run().map_err(|e| to_napi(env, &e))
