@@ -1,7 +1,10 @@
 //! Where memory from JavaScript enters Rust: the only `unsafe` code of the binding.
 //!
 //! A typed array becomes a [`Region`] here, and the JavaScript objects whose memory native threads use are kept alive
-//! here ([`KeepAlive`]). Everything after this module works with regions, guards and views.
+//! here ([`KeepAlive`]). Every fact that protects memory is read here from engine state: a typed array's internal
+//! slots, whether its buffer is detached, resizable or shrunk below the view (through built-ins the binding captures
+//! when it loads), and the type-tagged externals that carry export handles. Everything after this module works with
+//! regions, guards and views.
 
 use std::ffi::c_void;
 use std::fmt;
@@ -538,6 +541,10 @@ pub fn external_array<'env>(
 static HANDLE_TAG: sys::napi_type_tag =
     sys::napi_type_tag { lower: 0x7061_7261_6275_6668, upper: 0x9d3c_52e1_04b7_a6f3 };
 
+/// The finalizer of a handle's external: ends its export.
+///
+/// # Safety
+/// Called by the engine only, once, with the `data` [`wrap_handle`] passed to `napi_create_external`.
 unsafe extern "C" fn finalize_handle(env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     // SAFETY: data is the Box<HandleRecord> leaked by wrap_handle, handed back exactly once by the engine when the
     // external is collected; nothing else frees it.
