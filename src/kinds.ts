@@ -52,11 +52,6 @@ export function kindOf(value: unknown): Kind | undefined {
   return tag === undefined ? undefined : KIND_OF_TAG[tag]
 }
 
-/** Whether a kind's elements are `bigint`. */
-export function isBigIntKind(kind: Kind): boolean {
-  return kind === Kind.BigInt64 || kind === Kind.BigUint64
-}
-
 /** A short description of a value for error messages, in the style of Node's ERR_INVALID_ARG_TYPE. */
 export function describe(value: unknown): string {
   if (value === null) return 'null'

@@ -100,11 +100,6 @@ impl ElementKind {
     pub fn is_bigint(self) -> bool {
         matches!(self, ElementKind::BigInt64 | ElementKind::BigUint64)
     }
-
-    /// Whether the elements are floating point.
-    pub fn is_float(self) -> bool {
-        matches!(self, ElementKind::Float16 | ElementKind::Float32 | ElementKind::Float64)
-    }
 }
 
 impl fmt::Display for ElementKind {

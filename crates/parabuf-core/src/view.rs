@@ -639,11 +639,6 @@ impl<'g, T: Element> WriteView<'g, T> {
         ReadView { ptr: self.ptr, len: self.len, _guard: PhantomData, _elem: PhantomData }
     }
 
-    /// A shorter-lived writable view of the same elements.
-    pub fn reborrow(&mut self) -> WriteView<'_, T> {
-        WriteView { ptr: self.ptr, len: self.len, _guard: PhantomData, _elem: PhantomData }
-    }
-
     /// Splits the view into the elements before `mid` and from `mid` on. Each half can be written independently (on
     /// different threads).
     ///
