@@ -4,7 +4,7 @@ import fc from 'fast-check'
 
 import * as pb from 'parabuf'
 
-import { ALL_TYPES, arrayOf, BLOCK, type Ctor, element, finiteElement, isBig, isFloat } from './support/arrays.js'
+import { ALL_TYPES, arrayOf, BLOCK, type Ctor, element, finiteElement, isBig, isFloat } from './helpers/arrays.js'
 import {
   argExtreme,
   extreme,
@@ -13,7 +13,7 @@ import {
   nonFiniteSum,
   sameElements,
   withinCompensatedBound,
-} from './support/reference.js'
+} from './helpers/reference.js'
 
 const RUNS = { numRuns: 40 }
 type Values = (number | bigint)[]

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 
 import * as pb from 'parabuf'
 
-import { argExtreme, extreme, fsum, histogramOf, sameElements, withinCompensatedBound } from '../support/reference.ts'
+import { argExtreme, extreme, fsum, histogramOf, sameElements, withinCompensatedBound } from './reference.ts'
 
 declare const Float16Array: Float32ArrayConstructor
 
