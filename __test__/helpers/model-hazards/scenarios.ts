@@ -110,6 +110,7 @@ export const SCENARIOS: readonly (readonly Command[])[] = [
     { kind: 'settle' },
     { kind: 'sum', target: on(PLAIN, 0), preAborted: true },
     { kind: 'fill', target: on(RESIZABLE, 0), value: 1, preAborted: true },
+    { kind: 'fill', target: on(SHARED, 0), value: 3, preAborted: true },
     borrowing(on(PLAIN, 1), 'read'),
   ],
   // An empty export handle over a fixed-length view that a shrink left out of bounds: refused like the array itself.
@@ -119,5 +120,12 @@ export const SCENARIOS: readonly (readonly Command[])[] = [
     { kind: 'sumSync', target: on(RESIZABLE, 5) },
     { kind: 'sumSync', target: last },
     { kind: 'sum', target: last, preAborted: false },
+  ],
+  // The plainest outcomes, so that they too are reached whatever the random draw: an asynchronous call refused on a
+  // resizable buffer, a fill of plain memory that settles.
+  [
+    { kind: 'sum', target: on(RESIZABLE, 0), preAborted: false },
+    { kind: 'fill', target: on(PLAIN, 4), value: 2, preAborted: false },
+    { kind: 'settle' },
   ],
 ]
