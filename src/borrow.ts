@@ -4,7 +4,7 @@ import { constants as bufferConstants } from 'node:buffer'
 
 import { makeError, refuseExtraArguments, translate } from './errors.js'
 import { apply, typedArrayBuffer, typedArrayByteOffset, typedArrayLength } from './intrinsics.js'
-import { describe, Kind, kindOf, nativeView } from './kinds.js'
+import { bytesPerElementOf, describe, Kind, kindOf, nativeView } from './kinds.js'
 import { native } from './native.js'
 import type { BigIntArray, Mode, NumericArray, ReadonlyArrayView } from './types.js'
 
@@ -378,7 +378,7 @@ export function alloc<A extends NumericArray>(Type: ArrayConstructorOf<A>, lengt
   try {
     const probe = typeof Type === 'function' ? (Reflect.construct(Type as unknown as Function, [0]) as unknown) : undefined
     kind = kindOf(probe)
-    if (kind !== undefined) bytesPerElement = (probe as NumericArray).BYTES_PER_ELEMENT
+    if (kind !== undefined) bytesPerElement = bytesPerElementOf(probe) ?? 1
   } catch {
     kind = undefined
   }

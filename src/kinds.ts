@@ -44,6 +44,21 @@ const KIND_OF_TAG: Record<string, Kind> = {
   BigUint64Array: Kind.BigUint64,
 }
 
+// Bytes per element of each type, read once from the built-in constructors as parabuf loads: a subclass's own
+// BYTES_PER_ELEMENT is the subclass's to redefine.
+const BYTES_OF_TAG: Record<string, number> = Object.fromEntries(
+  Object.keys(KIND_OF_TAG).flatMap((name) => {
+    const constructor = (globalThis as Record<string, unknown>)[name] as { BYTES_PER_ELEMENT?: unknown } | undefined
+    return typeof constructor?.BYTES_PER_ELEMENT === 'number' ? [[name, constructor.BYTES_PER_ELEMENT]] : []
+  }),
+)
+
+/** The element size of a typed array, from its internal slot's type; `undefined` for anything else. */
+export function bytesPerElementOf(value: unknown): number | undefined {
+  const tag = tagOf(value)
+  return tag === undefined ? undefined : BYTES_OF_TAG[tag]
+}
+
 /** The kind of a typed array, from its internal slot (`%TypedArray%.prototype[@@toStringTag]`, captured at load: a
  * plain object cannot spoof it, and it names the real type of subclasses such as `Buffer` and of arrays from other
  * realms), or `undefined` for anything else. */
