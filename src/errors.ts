@@ -1,4 +1,4 @@
-import { isNativeError } from './intrinsics.js'
+import { defineProperty, isNativeError } from './intrinsics.js'
 import { native } from './native.js'
 
 /**
@@ -107,7 +107,7 @@ export function makeError(code: string, message: string, cause?: unknown): Error
     default:
       return new ParabufError(message, code)
   }
-  Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true })
+  defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true })
   return error as ErrorWithCode
 }
 

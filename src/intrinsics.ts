@@ -15,6 +15,8 @@ function getterOf(target: object, key: PropertyKey): (this: unknown) => unknown 
 
 /** `Reflect.apply` as it was when parabuf loaded. */
 export const apply = Reflect.apply
+/** `Object`'s functions the facade calls after load, as they were when parabuf loaded. */
+export const { defineProperty, freeze, getPrototypeOf, setPrototypeOf } = Object
 /** `Array.isArray` as it was when parabuf loaded. */
 export const isArray = Array.isArray
 

@@ -11,6 +11,7 @@ import {
   isAbortSignal,
   NativePromise,
   removeEventListener,
+  setPrototypeOf,
 } from './intrinsics.js'
 import { describe, Kind, nativeView } from './kinds.js'
 import { native } from './native.js'
@@ -63,7 +64,7 @@ function prepare(value: unknown, what: string, operation: string): Prepared {
  * by name, so a key a script put on `Object.prototype` would otherwise answer for a field the call did not set.
  */
 function ownOnly(params: OpParams | undefined): OpParams | undefined {
-  if (params !== undefined) Object.setPrototypeOf(params, null)
+  if (params !== undefined) setPrototypeOf(params, null)
   return params
 }
 
