@@ -8,21 +8,10 @@ import test from 'ava'
 
 import { alloc, allocIsExternal, borrow, liveExportCount, sum, sumSync } from 'parabuf'
 
+import { ALL_TYPES } from './helpers/arrays.js'
 import { INLINE_BYTES, ledgerBaseline, rangeError, throwsConflict, throwsError, typeError } from './helpers/ledger.js'
 
-const CONSTRUCTORS = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-] as const
+const CONSTRUCTORS = ALL_TYPES
 
 test.serial('alloc(Float64Array, n) is a real Float64Array of n zeros, usable by sum, sumSync and borrow', async (t) => {
   const ledger = ledgerBaseline(t)

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 
 import * as pb from 'parabuf'
 
+import { ALL_TYPES } from '../arrays.js'
 import {
   ELEMENT_SIZE,
   type HandleInfo,
@@ -435,19 +436,7 @@ function predictExportsOf(args: unknown[], world: World): Prediction {
 }
 
 /** The constructors alloc() accepts. */
-export const TYPED_ARRAY_CONSTRUCTORS = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-] as const
+export const TYPED_ARRAY_CONSTRUCTORS = ALL_TYPES
 
 function predictAlloc(args: unknown[]): Prediction {
   const codes: string[] = []
