@@ -4,7 +4,7 @@ import { constants as bufferConstants } from 'node:buffer'
 
 import { makeError, refuseExtraArguments, translate } from './errors.js'
 import { apply, freeze, getPrototypeOf, typedArrayBuffer, typedArrayByteOffset, typedArrayLength } from './intrinsics.js'
-import { bytesPerElementOf, describe, Kind, kindOf, nativeView } from './kinds.js'
+import { bytesPerElementOf, describe, FLOAT16, type Kind, kindOf, nativeView } from './kinds.js'
 import { native } from './native.js'
 import type { BigIntArray, Mode, NumericArray, ReadonlyArrayView } from './types.js'
 
@@ -406,7 +406,7 @@ export function alloc<A extends NumericArray>(Type: ArrayConstructorOf<A>, lengt
   }
   const [view, external] = made
   if (!external && length > 0) externalRefused = true
-  if (kind !== Kind.Float16 && getPrototypeOf(view) === Type.prototype) return view as A
+  if (kind !== FLOAT16 && getPrototypeOf(view) === Type.prototype) return view as A
   // A subclass (or Float16Array, which Node-API cannot make) is constructed over the allocated memory. Its
   // constructor is the caller's code: what it returns is checked through the internal slots, not trusted.
   const buffer = apply(typedArrayBuffer, view, [])

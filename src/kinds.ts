@@ -2,6 +2,7 @@
 import { types } from 'node:util'
 
 import { makeError } from './errors.js'
+import { native } from './native.js'
 import {
   apply,
   tagOf,
@@ -13,45 +14,21 @@ import {
 } from './intrinsics.js'
 import type { NumericArray } from './types.js'
 
-/** Element kind codes: the order of `ElementKind::ALL` in parabuf-core. */
-export const enum Kind {
-  Int8 = 0,
-  Uint8 = 1,
-  Uint8Clamped = 2,
-  Int16 = 3,
-  Uint16 = 4,
-  Int32 = 5,
-  Uint32 = 6,
-  Float16 = 7,
-  Float32 = 8,
-  Float64 = 9,
-  BigInt64 = 10,
-  BigUint64 = 11,
-}
+/** An element kind's code: its index in the binding's `elementKinds()`, the order of `ElementKind::ALL` in the core. */
+export type Kind = number
 
-const KIND_OF_TAG: Record<string, Kind> = {
-  Int8Array: Kind.Int8,
-  Uint8Array: Kind.Uint8,
-  Uint8ClampedArray: Kind.Uint8Clamped,
-  Int16Array: Kind.Int16,
-  Uint16Array: Kind.Uint16,
-  Int32Array: Kind.Int32,
-  Uint32Array: Kind.Uint32,
-  Float16Array: Kind.Float16,
-  Float32Array: Kind.Float32,
-  Float64Array: Kind.Float64,
-  BigInt64Array: Kind.BigInt64,
-  BigUint64Array: Kind.BigUint64,
-}
+/** Every element kind, as the core defines them. */
+const KINDS = native.elementKinds()
 
-// Bytes per element of each type, read once from the built-in constructors as parabuf loads: a subclass's own
-// BYTES_PER_ELEMENT is the subclass's to redefine.
-const BYTES_OF_TAG: Record<string, number> = Object.fromEntries(
-  Object.keys(KIND_OF_TAG).flatMap((name) => {
-    const constructor = (globalThis as Record<string, unknown>)[name] as { BYTES_PER_ELEMENT?: unknown } | undefined
-    return typeof constructor?.BYTES_PER_ELEMENT === 'number' ? [[name, constructor.BYTES_PER_ELEMENT]] : []
-  }),
-)
+/** The code of each typed array type, by constructor name. */
+const KIND_OF_TAG: Readonly<Record<string, Kind>> = Object.fromEntries(KINDS.map((kind, code) => [kind.name, code]))
+
+/** The kinds the facade treats specially. */
+export const FLOAT16: Kind = KIND_OF_TAG['Float16Array']!
+
+// Bytes per element of each type, from the core's table (a subclass's own BYTES_PER_ELEMENT is the subclass's to
+// redefine, and the built-in constructors' own are the same numbers).
+const BYTES_OF_TAG: Readonly<Record<string, number>> = Object.fromEntries(KINDS.map((kind) => [kind.name, kind.bytes]))
 
 /** The element size of a typed array, from its internal slot's type; `undefined` for anything else. */
 export function bytesPerElementOf(value: unknown): number | undefined {
@@ -97,7 +74,7 @@ export function describe(value: unknown): string {
  * whatever it is given against the engine's own record, so this alias decides nothing about memory by itself.
  */
 export function nativeView(array: NumericArray, kind: Kind, what: string): ArrayBufferView {
-  if (kind !== Kind.Float16) return array
+  if (kind !== FLOAT16) return array
   const length = apply(typedArrayLength, array, [])
   let alias: Uint16Array
   try {

@@ -35,4 +35,15 @@ function load(): typeof Binding {
   }
 }
 
-export const native = load()
+/**
+ * The operation entry points. The binding defines them by hand (they read their own arguments, with no per-argument
+ * conversion), so the generated declarations do not list them. `arrays` are `(array, kind)` pairs: a typed array (a
+ * `Uint16Array` alias for a `Float16Array`) and its kind code, or an export handle (whose kind comes from its record;
+ * the code beside it is ignored).
+ */
+interface Entries {
+  runSync(op: number, params: object | undefined, ...arrays: unknown[]): unknown
+  runAsync(op: number, params: object | undefined, cancel: Binding.CancelToken | undefined, ...arrays: unknown[]): unknown
+}
+
+export const native = load() as typeof Binding & Entries

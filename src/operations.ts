@@ -1,7 +1,7 @@
 // The plumbing every operation shares: argument intake, the sync and async calls into the binding, abort handling.
-import type { CancelToken, MinMax, OpParams } from './binding/index.js'
+import type { CancelToken } from './binding/index.js'
 import { AbortError, makeError, translate } from './errors.js'
-import { arrayOf as handleArray, isExport, nativeOf, type NativeHandle, requireArray } from './borrow.js'
+import { arrayOf as handleArray, isExport, nativeOf, requireArray } from './borrow.js'
 import type { Export } from './borrow.js'
 import {
   abortSignalAborted,
@@ -13,12 +13,15 @@ import {
   removeEventListener,
   setPrototypeOf,
 } from './intrinsics.js'
-import { describe, Kind, nativeView } from './kinds.js'
+import { describe, FLOAT16, type Kind, nativeView } from './kinds.js'
 import { native } from './native.js'
 import type { NumericArray } from './types.js'
 
 /** Every shape of result the binding returns. */
-export type JsOutput = number | bigint | MinMax | Float64Array | undefined
+export type JsOutput = number | bigint | { min: number | bigint; max: number | bigint } | Float64Array | undefined
+
+/** An operation's parameters, as one object: the binding reads the fields the operation declares. */
+export type OpParams = Record<string, number | bigint>
 
 /** Options every async operation accepts. */
 export interface AsyncOptions {
@@ -26,37 +29,40 @@ export interface AsyncOptions {
   signal?: AbortSignal
 }
 
-/** One array argument, ready for the binding. */
+/** One array argument, ready for the binding: the array (its `Uint16Array` alias for a `Float16Array`) or the native
+ * handle of an export, and its kind code (ignored for a handle, whose kind comes from its native record). */
 interface Prepared {
-  /** The array as the caller sees it (returned by in-place operations). */
-  readonly array: NumericArray
-  /** The array as the binding sees it (a Uint16Array alias for Float16Array); none for a handle. */
-  readonly view: ArrayBufferView | undefined
+  readonly value: unknown
   readonly kind: Kind
-  readonly handle: NativeHandle | undefined
 }
 
-/** The binding's code for each operation name: the binding takes a number, which crosses into Rust for free. */
-const OPERATION_CODE: Readonly<Record<string, number>> = Object.fromEntries(
-  native.operationNames().map((name, code) => [name, code]),
-)
+/** What the facade knows of each operation, from the core's table through the binding. */
+interface Operation {
+  /** The binding's code: a number, which crosses into Rust for free. */
+  readonly code: number
+  /** How error messages name each array argument: `first` for the only one, else `"a"`, `"b"`. */
+  readonly arrayNames: readonly string[]
+}
 
-/** The operations that take two arrays (`dot(a, b)`, `add(dst, src)`); every other one takes one. */
-const TWO_ARRAYS: ReadonlySet<string> = new Set(['dot', 'add'])
+const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
+  native.operationTable().map((op, code) => [
+    op.name,
+    { code, arrayNames: op.arrays.length === 1 ? ['first'] : op.arrays.map((array) => `"${array.name}"`) },
+  ]),
+)
 
 /** {@link nativeView}, naming the argument only when it is needed (a Float16Array), so other calls build no string. */
 function viewFor(array: NumericArray, kind: Kind, operation: string, what: string): ArrayBufferView {
-  return kind === Kind.Float16 ? nativeView(array, kind, `${operation}() ${what} argument`) : array
+  return kind === FLOAT16 ? nativeView(array, kind, `${operation}() ${what} argument`) : array
 }
 
 // Nothing here decides anything about memory: an array's kind is read from its internal slot, the binding checks it
 // against Node-API's own report, and a handle is passed as its native record alone (its array, bytes, kind and mode
 // live there). Whether a buffer is detached, out of bounds or resizable is decided natively, at the moment of use.
 function prepare(value: unknown, what: string, operation: string): Prepared {
-  // A handle's kind, like its array, comes from its native record: the kind passed beside it is ignored.
-  if (isExport(value)) return { array: handleArray(value), view: undefined, kind: Kind.Int8, handle: nativeOf(value) }
+  if (isExport(value)) return { value: nativeOf(value), kind: 0 }
   const { array, kind } = requireArray(value, what)
-  return { array, view: viewFor(array, kind, operation, what), kind, handle: undefined }
+  return { value: viewFor(array, kind, operation, what), kind }
 }
 
 /**
@@ -68,16 +74,20 @@ function ownOnly(params: OpParams | undefined): OpParams | undefined {
   return params
 }
 
-/** Runs `operation` synchronously on one or two arrays. */
+/** The facts of `operation`, which the facade's own wrappers name. */
+function operationNamed(operation: string): Operation {
+  return OPERATIONS.get(operation)!
+}
+
+/** Runs `operation` synchronously on its arrays. */
 export function runSync(operation: string, params: OpParams | undefined, a: unknown, b?: unknown): JsOutput {
   // The operation, not the value of `b`, says how many arrays there are: a missing second array is a bad argument.
-  const two = TWO_ARRAYS.has(operation)
+  const { code, arrayNames } = operationNamed(operation)
   try {
-    const first = prepare(a, two ? '"a"' : 'first', operation)
-    const code = OPERATION_CODE[operation]!
-    if (!two) return native.runSync(code, ownOnly(params), first.view, first.kind, first.handle)
-    const second = prepare(b, '"b"', operation)
-    return native.runSync(code, ownOnly(params), first.view, first.kind, first.handle, second.view, second.kind, second.handle)
+    const first = prepare(a, arrayNames[0]!, operation)
+    if (arrayNames.length === 1) return native.runSync(code, ownOnly(params), first.value, first.kind) as JsOutput
+    const second = prepare(b, arrayNames[1]!, operation)
+    return native.runSync(code, ownOnly(params), first.value, first.kind, second.value, second.kind) as JsOutput
   } catch (error) {
     throw translate(error)
   }
@@ -104,29 +114,22 @@ export async function runAsync(
   if (signal !== undefined && apply(abortSignalAborted, signal, [])) {
     throw new AbortError(`${operation}() was aborted`, { cause: reasonOf() })
   }
+  const { code, arrayNames } = operationNamed(operation)
   let token: CancelToken | undefined
   let onAbort: (() => void) | undefined
   try {
-    const two = TWO_ARRAYS.has(operation)
-    const first = prepare(a, two ? '"a"' : 'first', operation)
-    const second = two ? prepare(b, '"b"', operation) : undefined
+    const first = prepare(a, arrayNames[0]!, operation)
+    const second = arrayNames.length === 2 ? prepare(b, arrayNames[1]!, operation) : undefined
     if (signal) {
       const cancel = new native.CancelToken()
       token = cancel
       onAbort = () => cancel.cancel()
       apply(addEventListener, signal, ['abort', onAbort, { once: true }])
     }
-    const started = native.runAsync(
-      OPERATION_CODE[operation]!,
-      ownOnly(params),
-      token,
-      first.view,
-      first.kind,
-      first.handle,
-      second?.view,
-      second?.kind,
-      second?.handle,
-    )
+    const started =
+      second === undefined
+        ? native.runAsync(code, ownOnly(params), token, first.value, first.kind)
+        : native.runAsync(code, ownOnly(params), token, first.value, first.kind, second.value, second.kind)
     return started instanceof NativePromise ? ((await started) as JsOutput) : (started as JsOutput)
   } catch (error) {
     throw translate(error, reasonOf())

@@ -759,15 +759,15 @@ for (const name of ['sum', 'fill', 'add', 'sort']) {
 // The binding called directly (the threat model lets a script require its .node file): a handle is the whole
 // argument, whatever array and kind are passed beside it, and anything that is not the binding's own handle is refused.
 
-const SUM = 0
-const FLOAT64 = 9
+const SUM = binding.operationTable().findIndex((op) => op.name === 'sum')
+const FLOAT64 = binding.elementKinds().findIndex((kind) => kind.name === 'Float64Array')
 const bindingCalls = [
   {
-    id: "runSync with a live handle and another array beside it: the handle's memory is used",
+    id: "runSync with a live handle and another kind beside it (Int8): the handle's memory and kind are used",
     call(ctx, s) {
       const handle = binding.exportOpen(s.array, FLOAT64, 0)
       ctx.binding.push(handle)
-      return binding.runSync(SUM, undefined, new Float64Array([100, 200]), FLOAT64, handle)
+      return binding.runSync(SUM, undefined, handle, 0)
     },
     expected: { returned: 36 },
   },
@@ -777,7 +777,7 @@ const bindingCalls = [
       const handle = binding.exportOpen(s.array, FLOAT64, 1)
       ctx.binding.push(handle)
       s.moved = unguarded.transfer(s.buffer)
-      return binding.runSync(SUM, undefined, s.array, FLOAT64, handle)
+      return binding.runSync(SUM, undefined, handle, FLOAT64)
     },
     expected: { threw: { code: 'ERR_PARABUF_DETACHED' } },
   },
@@ -786,18 +786,18 @@ const bindingCalls = [
     call(ctx, s) {
       const handle = binding.exportOpen(s.array, FLOAT64, 1)
       binding.exportRelease(handle)
-      return binding.runSync(SUM, undefined, s.array, FLOAT64, handle)
+      return binding.runSync(SUM, undefined, handle, FLOAT64)
     },
     expected: { threw: { code: 'ERR_PARABUF_RELEASED' } },
   },
   {
-    id: 'runSync with a CancelToken as the handle',
-    call: (ctx, s) => binding.runSync(SUM, undefined, s.array, FLOAT64, new binding.CancelToken()),
+    id: 'runSync with a CancelToken as the array',
+    call: () => binding.runSync(SUM, undefined, new binding.CancelToken(), FLOAT64),
     expected: { threw: { code: 'ERR_INVALID_ARG_TYPE' } },
   },
   {
-    id: 'runSync with a plain object as the handle',
-    call: (ctx, s) => binding.runSync(SUM, undefined, s.array, FLOAT64, { kind: FLOAT64, mode: 'write' }),
+    id: 'runSync with a plain object as the array',
+    call: () => binding.runSync(SUM, undefined, { kind: FLOAT64, mode: 'write' }, FLOAT64),
     expected: { threw: { code: 'ERR_INVALID_ARG_TYPE' } },
   },
   {

@@ -604,3 +604,254 @@ pub fn handle_ref<'v>(env: &Env, value: &'v Unknown<'_>) -> Result<Option<&'v Ha
     // references are formed (the record's mutable parts are behind a Mutex and a RefCell).
     Ok(Some(unsafe { &*data.cast::<HandleRecord>() }))
 }
+
+/// The most arguments an entry point made by [`define_function`] reads.
+pub const MAX_ARGS: usize = 10;
+
+/// The body of a native function made by [`define_function`]: the call's arguments (as many as were passed, at most
+/// [`MAX_ARGS`]) in, the result out. Errors are thrown; a panic becomes an internal error.
+pub type Entry = for<'a> fn(&Env, &[Unknown<'a>]) -> napi::Result<sys::napi_value>;
+
+/// Defines `exports[name]` as a native function running `body`. Unlike the `#[napi]` functions, it takes any number of
+/// arguments and converts none of them: the operation entry points read them themselves, with no per-argument type
+/// dispatch on the hot path.
+///
+/// # Errors
+/// Only when Node-API fails.
+pub fn define_function(env: &Env, exports: sys::napi_value, name: &std::ffi::CStr, body: Entry) -> Result<(), Error> {
+    let mut function = ptr::null_mut();
+    status(
+        // SAFETY: env is the live environment of the module's initialisation; name is valid for its length in bytes
+        // (given); the data pointer is a plain function pointer that lives for the program, which the
+        // trampoline turns back into an Entry.
+        unsafe {
+            sys::napi_create_function(
+                env.raw(),
+                name.as_ptr(),
+                name.to_bytes().len() as _,
+                Some(trampoline),
+                body as *mut c_void,
+                &mut function,
+            )
+        },
+        "napi_create_function",
+    )?;
+    // SAFETY: exports and function are live handles of this call; name is NUL-terminated.
+    status(
+        unsafe { sys::napi_set_named_property(env.raw(), exports, name.as_ptr(), function) },
+        "napi_set_named_property",
+    )
+}
+
+/// The callback of every function [`define_function`] makes.
+///
+/// # Safety
+/// Called by the engine only, on the JavaScript thread, with a callback info whose data is an [`Entry`].
+unsafe extern "C" fn trampoline(raw_env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    let env = Env::from_raw(raw_env);
+    let mut argc = MAX_ARGS;
+    let mut argv = [ptr::null_mut(); MAX_ARGS];
+    let mut data = ptr::null_mut();
+    // SAFETY: raw_env and info are the engine's for this call; argv has room for argc values; the other out-pointers
+    // are live locals (a null `this` pointer is allowed).
+    let got = unsafe { sys::napi_get_cb_info(raw_env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), &mut data) };
+    let run = || -> napi::Result<sys::napi_value> {
+        status(got, "napi_get_cb_info").map_err(|e| crate::errors::to_napi(&env, &e))?;
+        // SAFETY: data is the function pointer define_function stored, of exactly this type.
+        let body = unsafe { std::mem::transmute::<*mut c_void, Entry>(data) };
+        let args: smallvec::SmallVec<[Unknown<'_>; MAX_ARGS]> = argv[..argc.min(MAX_ARGS)]
+            .iter()
+            // SAFETY: Node-API filled these with live handles of the current call.
+            .map(|value| unsafe { Unknown::from_raw_unchecked(raw_env, *value) })
+            .collect();
+        body(&env, &args)
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+        Err(crate::errors::to_napi(&env, &Error::internal("the binding panicked; no export was left behind")))
+    });
+    match result {
+        Ok(value) => value,
+        Err(error) => {
+            // SAFETY: raw_env is live; the error holds a value of this environment or a message to build one from.
+            unsafe { napi::JsError::from(error).throw_into(raw_env) };
+            ptr::null_mut()
+        }
+    }
+}
+
+/// What a raw value is, by Node-API's `typeof`.
+///
+/// # Errors
+/// Only when Node-API fails.
+pub fn type_of(env: &Env, value: &Unknown<'_>) -> Result<sys::napi_valuetype, Error> {
+    let mut kind = 0;
+    // SAFETY: env and value are live handles of the current call; the out-pointer is a live local.
+    status(unsafe { sys::napi_typeof(env.raw(), value.raw(), &mut kind) }, "napi_typeof")?;
+    Ok(kind)
+}
+
+/// A number argument as a `u32` (Node-API's conversion: truncated, modulo 2^32).
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` naming `what` for anything but a number.
+pub fn uint32(env: &Env, value: &Unknown<'_>, what: &str) -> Result<u32, Error> {
+    let mut result = 0u32;
+    // SAFETY: env and value are live handles of the current call; the out-pointer is a live local. Node-API answers
+    // napi_number_expected, touching nothing, for a non-number.
+    let code = unsafe { sys::napi_get_value_uint32(env.raw(), value.raw(), &mut result) };
+    if code == sys::Status::napi_number_expected {
+        return Err(Error::arg_type(format!("{what} must be a number")));
+    }
+    status(code, "napi_get_value_uint32")?;
+    Ok(result)
+}
+
+/// `object[name]`, a property read that may run a getter.
+///
+/// # Errors
+/// When the read throws (the exception is cleared) or Node-API fails.
+pub fn property<'env>(env: &'env Env, object: &Unknown<'_>, name: &str) -> Result<Unknown<'env>, Error> {
+    let mut key = ptr::null_mut();
+    status(
+        // SAFETY: name is valid UTF-8 of the given length; the out-pointer is a live local.
+        unsafe { sys::napi_create_string_utf8(env.raw(), name.as_ptr().cast(), name.len() as isize, &mut key) },
+        "napi_create_string_utf8",
+    )?;
+    let mut value = ptr::null_mut();
+    // SAFETY: object and key are live handles of the current call; the out-pointer is a live local.
+    let code = unsafe { sys::napi_get_property(env.raw(), object.raw(), key, &mut value) };
+    if code == sys::Status::napi_pending_exception {
+        clear_pending_exception(env);
+        return Err(Error::arg_value(format!("reading the parameter '{name}' threw")));
+    }
+    status(code, "napi_get_property")?;
+    // SAFETY: Node-API returned a valid handle for the current scope.
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+}
+
+/// A number or bigint value as a core scalar (`None` for `undefined`). A bigint keeps only what matters modulo 2^64
+/// (its lowest word and its sign), which is all any 64-bit array can store.
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` naming `what` for any other type.
+pub fn scalar(env: &Env, value: &Unknown<'_>, what: &str) -> Result<Option<parabuf_core::Scalar>, Error> {
+    let raw_env = env.raw();
+    match type_of(env, value)? {
+        sys::ValueType::napi_undefined => Ok(None),
+        sys::ValueType::napi_number => {
+            let mut x = 0f64;
+            // SAFETY: value is a number (checked above), a live handle; the out-pointer is a live local.
+            status(unsafe { sys::napi_get_value_double(raw_env, value.raw(), &mut x) }, "napi_get_value_double")?;
+            Ok(Some(parabuf_core::Scalar::Number(x)))
+        }
+        sys::ValueType::napi_bigint => {
+            let (mut sign, mut count, mut word) = (0i32, 1usize, 0u64);
+            // SAFETY: value is a bigint (checked above); room for `count` (one) word is given, and Node-API writes at
+            // most that many, the lowest first.
+            let code =
+                unsafe { sys::napi_get_value_bigint_words(raw_env, value.raw(), &mut sign, &mut count, &mut word) };
+            status(code, "napi_get_value_bigint_words")?;
+            let low = i128::from(word);
+            Ok(Some(parabuf_core::Scalar::BigInt(if sign != 0 { -low } else { low })))
+        }
+        _ => Err(Error::arg_type(format!("{what} must be a number or a bigint"))),
+    }
+}
+
+/// The `CancelToken` behind `value`, checked by its type tag.
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` for anything that is not a `CancelToken` this binding made.
+pub fn cancel_token<'v>(env: &Env, value: &'v Unknown<'_>) -> Result<&'v crate::CancelToken, Error> {
+    use napi::bindgen_prelude::TypeTag;
+    let not_a_token = || Error::arg_type("the cancel argument must be a CancelToken");
+    let mut tagged = false;
+    let tag = <crate::CancelToken as TypeTag>::type_tag();
+    // SAFETY: env and value are live handles of the current call; the tag is a local; the out-pointer is a local.
+    let checked = unsafe { sys::napi_check_object_type_tag(env.raw(), value.raw(), &tag, &mut tagged) };
+    if checked != sys::Status::napi_ok || !tagged {
+        return Err(not_a_token());
+    }
+    let mut data = ptr::null_mut();
+    // SAFETY: an object carrying CancelToken's type tag was made by its napi-rs constructor, which wraps a CancelToken.
+    let unwrapped = unsafe { sys::napi_unwrap(env.raw(), value.raw(), &mut data) };
+    if unwrapped != sys::Status::napi_ok || data.is_null() {
+        return Err(not_a_token());
+    }
+    // SAFETY: data is the CancelToken napi-rs wrapped into this object, freed only when the object, which `value` (an
+    // argument of the running call) keeps alive, is collected; only shared references are formed (its state is atomic).
+    Ok(unsafe { &*data.cast::<crate::CancelToken>() })
+}
+
+/// An operation's result as JavaScript receives it: a number, a bigint, `{ min, max }`, a `Float64Array` of counts, or
+/// `undefined`.
+#[derive(Debug)]
+pub struct JsResult(pub parabuf_core::Output);
+
+impl napi::bindgen_prelude::ToNapiValue for JsResult {
+    unsafe fn to_napi_value(env: sys::napi_env, result: Self) -> napi::Result<sys::napi_value> {
+        use parabuf_core::{Output, Scalar};
+        let scalar = |s: Scalar| match s {
+            // SAFETY: env is the live environment the caller passed on.
+            Scalar::Number(x) => unsafe { f64::to_napi_value(env, x) },
+            // SAFETY: as above.
+            Scalar::BigInt(x) => unsafe { i128::to_napi_value(env, x) },
+        };
+        match result.0 {
+            Output::Scalar(s) => scalar(s),
+            // SAFETY: as above.
+            Output::Index(i) => unsafe { f64::to_napi_value(env, i as f64) },
+            Output::MinMax { min, max } => {
+                let mut object = ptr::null_mut();
+                // SAFETY: as above; the out-pointer is a live local.
+                check(unsafe { sys::napi_create_object(env, &mut object) })?;
+                let (min, max) = (scalar(min)?, scalar(max)?);
+                // Defined as own data properties, not assigned: an accessor a script put on Object.prototype can
+                // neither swallow an assignment nor answer for the field.
+                let field = |name: &'static std::ffi::CStr, value| sys::napi_property_descriptor {
+                    utf8name: name.as_ptr(),
+                    name: ptr::null_mut(),
+                    method: None,
+                    getter: None,
+                    setter: None,
+                    value,
+                    attributes: sys::PropertyAttributes::writable
+                        | sys::PropertyAttributes::enumerable
+                        | sys::PropertyAttributes::configurable,
+                    data: ptr::null_mut(),
+                };
+                let fields = [field(c"min", min), field(c"max", max)];
+                // SAFETY: object, min and max are live handles of this scope; the descriptors' names are
+                // NUL-terminated statics and the array outlives the call.
+                check(unsafe { sys::napi_define_properties(env, object, fields.len(), fields.as_ptr()) })?;
+                Ok(object)
+            }
+            // SAFETY: as above.
+            Output::Counts(counts) => unsafe {
+                napi::bindgen_prelude::Float64Array::to_napi_value(
+                    env,
+                    napi::bindgen_prelude::Float64Array::new(counts),
+                )
+            },
+            // SAFETY: as above.
+            Output::InPlace => unsafe { <()>::to_napi_value(env, ()) },
+        }
+    }
+}
+
+fn check(code: sys::napi_status) -> napi::Result<()> {
+    if code == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(napi::Error::new(napi::Status::GenericFailure, format!("Node-API call failed with status {code}")))
+    }
+}
+
+/// [`JsResult`] as a raw value of the current scope.
+///
+/// # Errors
+/// Only when Node-API fails.
+pub fn to_js(env: &Env, output: parabuf_core::Output) -> napi::Result<sys::napi_value> {
+    // SAFETY: env is the live environment of the current call.
+    unsafe { napi::bindgen_prelude::ToNapiValue::to_napi_value(env.raw(), JsResult(output)) }
+}

@@ -9,14 +9,15 @@ mod inflight;
 mod intake;
 mod operation;
 
-use napi::bindgen_prelude::{BigInt, Either};
-use napi::{Env, Unknown};
+use napi::bindgen_prelude::Either;
+use napi::{Env, JsValue, Unknown};
 use napi_derive::napi;
-use parabuf_core::{Cancel, ElementKind, Error, Ledger, Mode, Op, Params, Scalar};
+use parabuf_core::{Cancel, ElementKind, Error, Ledger, Mode, Op};
+use smallvec::SmallVec;
 
 use crate::errors::to_napi;
 use crate::handle::{ExportState, HandleRecord};
-use crate::operation::{ArgIn, AsyncOutput, JsOutput};
+use crate::operation::ArgIn;
 
 /// `[code, className]` for every error code the core raises.
 #[napi]
@@ -85,8 +86,13 @@ pub fn export_state(env: Env, handle: Unknown<'_>) -> napi::Result<ExportState> 
 /// `.maxByteLength`), before any code that loads parabuf afterwards can replace them. No export lets anyone replace them
 /// later.
 #[napi(module_exports)]
-pub fn capture_intrinsics(_exports: napi::bindgen_prelude::Object<'_>, env: Env) -> napi::Result<()> {
-    intake::capture_intrinsics(&env).map_err(|e| to_napi(&env, &e))
+pub fn capture_intrinsics(exports: napi::bindgen_prelude::Object<'_>, env: Env) -> napi::Result<()> {
+    let init = || -> Result<(), Error> {
+        intake::capture_intrinsics(&env)?;
+        intake::define_function(&env, exports.raw(), c"runSync", run_sync)?;
+        intake::define_function(&env, exports.raw(), c"runAsync", run_async)
+    };
+    init().map_err(|e| to_napi(&env, &e))
 }
 
 /// One live export overlapping an array, with its bytes relative to that array's buffer.
@@ -158,126 +164,150 @@ impl CancelToken {
     }
 }
 
-/// The operation's parameters (only those it uses are read).
-#[napi(object, object_to_js = false)]
+/// One array argument of an operation, as the facade sees it.
+#[napi(object, object_from_js = false)]
 #[derive(Debug)]
-pub struct OpParams {
-    /// `variance`/`std`: delta degrees of freedom.
-    pub ddof: Option<f64>,
-    /// `histogram`: bin count.
-    pub bins: Option<f64>,
-    /// `histogram`: range start.
-    pub min: Option<f64>,
-    /// `histogram`: range end.
-    pub max: Option<f64>,
-    /// `fill`: the value.
-    pub value: Option<Either<f64, BigInt>>,
-    /// `scale`: the multiplier.
-    pub factor: Option<Either<f64, BigInt>>,
-    /// `scale`: the addend.
-    pub offset: Option<Either<f64, BigInt>>,
+pub struct OperationArray {
+    /// The argument's name in the public API.
+    pub name: String,
+    /// `'read'` or `'write'`.
+    pub mode: String,
 }
 
-/// A JavaScript number or bigint as a core scalar. A bigint keeps only what matters modulo 2^64 (its lowest word and
-/// its sign), which is all any 64-bit array can store.
-fn scalar_of(value: Option<Either<f64, BigInt>>) -> Option<Scalar> {
-    value.map(|value| match value {
-        Either::A(x) => Scalar::Number(x),
-        Either::B(big) => {
-            let low = i128::from(big.words.first().copied().unwrap_or(0));
-            Scalar::BigInt(if big.sign_bit { -low } else { low })
+/// What the facade needs to know about one operation, from its declaration in the core's table.
+#[napi(object, object_from_js = false)]
+#[derive(Debug)]
+pub struct OperationInfo {
+    /// The operation's name; its code is its index in the table.
+    pub name: String,
+    /// Its array arguments, in order.
+    pub arrays: Vec<OperationArray>,
+    /// The names of its parameters, read from the parameter object.
+    pub params: Vec<String>,
+    /// The result's shape: `'element'`, `'number'`, `'index'`, `'minmax'`, `'counts'` or `'inPlace'`.
+    pub returns: String,
+    /// Whether the public API wraps it (else it is a hook for the binding's tests).
+    pub public: bool,
+}
+
+/// Every operation in the order of their codes (the core's `Op::TABLE`): the facade reads it once and passes codes.
+#[napi]
+pub fn operation_table() -> Vec<OperationInfo> {
+    Op::TABLE
+        .iter()
+        .map(|spec| OperationInfo {
+            name: spec.name.to_string(),
+            arrays: spec
+                .arrays
+                .iter()
+                .map(|a| OperationArray { name: a.name.to_string(), mode: a.mode.as_str().to_string() })
+                .collect(),
+            params: spec.params.iter().map(|p| p.name.to_string()).collect(),
+            returns: spec.returns.as_str().to_string(),
+            public: spec.public,
+        })
+        .collect()
+}
+
+/// One element kind, from the core's `ElementKind::ALL` (its code is its index).
+#[napi(object, object_from_js = false)]
+#[derive(Debug)]
+pub struct ElementKindInfo {
+    /// The typed array's constructor name, e.g. `'Float64Array'`.
+    pub name: String,
+    /// Bytes per element.
+    pub bytes: u32,
+    /// Whether elements are bigints.
+    pub bigint: bool,
+}
+
+/// Every element kind, in the order of their codes.
+#[napi]
+pub fn element_kinds() -> Vec<ElementKindInfo> {
+    ElementKind::ALL
+        .iter()
+        .map(|k| ElementKindInfo { name: k.name().to_string(), bytes: k.size() as u32, bigint: k.is_bigint() })
+        .collect()
+}
+
+/// The constants the tests and the bench measure against: bytes up to which async calls run inline, and elements per
+/// block (an input of at most one block is done on the calling thread).
+#[napi(object, object_from_js = false)]
+#[derive(Debug)]
+pub struct Constants {
+    /// `parabuf_core::INLINE_BYTES`.
+    pub inline_bytes: f64,
+    /// `parabuf_core::BLOCK`.
+    pub block_elements: f64,
+}
+
+/// See [`Constants`].
+#[napi]
+pub fn constants() -> Constants {
+    Constants { inline_bytes: parabuf_core::INLINE_BYTES as f64, block_elements: parabuf_core::BLOCK as f64 }
+}
+
+/// The operation named by code `op`, with the parameters it declares read by name from `params` (`undefined` for
+/// none). Read before any array: a getter on the parameter object runs before anything is decided about memory.
+fn parse_op(env: &Env, op: Option<&Unknown<'_>>, params: Option<&Unknown<'_>>) -> Result<Op, Error> {
+    let code = op.map_or(Ok(u32::MAX), |op| intake::uint32(env, op, "the operation code"))?;
+    let spec = Op::spec_of(code)?;
+    let mut values = [None; 4];
+    let Some(values) = values.get_mut(..spec.params.len()) else {
+        return Err(Error::internal(format!("{}() declares more parameters than the binding reads", spec.name)));
+    };
+    if let Some(params) = params.filter(|p| !matches!(intake::type_of(env, p), Ok(0 | 1))) {
+        for (value, declared) in values.iter_mut().zip(spec.params) {
+            let field = intake::property(env, params, declared.name)?;
+            *value = intake::scalar(env, &field, declared.name)?;
         }
-    })
-}
-
-/// The operation names, in the order of their codes ([`Op::NAMES`]): the facade reads them once and passes codes.
-#[napi]
-pub fn operation_names() -> Vec<&'static str> {
-    Op::NAMES.to_vec()
-}
-
-fn parse_op(code: u32, params: Option<OpParams>) -> Result<Op, Error> {
-    let params = params.map_or_else(Params::default, |p| Params {
-        ddof: p.ddof,
-        bins: p.bins,
-        min: p.min,
-        max: p.max,
-        value: scalar_of(p.value),
-        factor: scalar_of(p.factor),
-        offset: scalar_of(p.offset),
-    });
-    Op::from_code(code, params)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn with_inputs<R>(
-    env: &Env,
-    a: &Unknown<'_>,
-    a_kind: u32,
-    a_handle: Option<&Unknown<'_>>,
-    b: Option<&Unknown<'_>>,
-    b_kind: Option<u32>,
-    b_handle: Option<&Unknown<'_>>,
-    f: impl FnOnce(&[ArgIn<'_, '_>]) -> napi::Result<R>,
-) -> napi::Result<R> {
-    // A handle is the whole argument: its array and kind come from its native record, whatever the facade passed
-    // beside it.
-    let first = match a_handle {
-        Some(handle) => ArgIn::Handle(handle_of(env, handle).map_err(|e| to_napi(env, &e))?),
-        None => ArgIn::Array { array: a, kind: a_kind },
-    };
-    let second = match (b_handle, b) {
-        (Some(handle), _) => Some(ArgIn::Handle(handle_of(env, handle).map_err(|e| to_napi(env, &e))?)),
-        (None, Some(array)) => Some(ArgIn::Array { array, kind: b_kind.unwrap_or(u32::MAX) }),
-        (None, None) => None,
-    };
-    match second {
-        Some(second) => f(&[first, second]),
-        None => f(&[first]),
     }
+    Op::parse(code, values)
 }
 
-/// Runs an operation synchronously.
-#[napi]
-#[allow(clippy::too_many_arguments)]
-pub fn run_sync(
-    env: Env,
-    op: u32,
-    params: Option<OpParams>,
-    a: Unknown<'_>,
-    a_kind: u32,
-    a_handle: Option<Unknown<'_>>,
-    b: Option<Unknown<'_>>,
-    b_kind: Option<u32>,
-    b_handle: Option<Unknown<'_>>,
-) -> napi::Result<JsOutput> {
-    let op = parse_op(op, params).map_err(|e| to_napi(&env, &e))?;
-    with_inputs(&env, &a, a_kind, a_handle.as_ref(), b.as_ref(), b_kind, b_handle.as_ref(), |inputs| {
-        operation::run_now(&env, &op, inputs)
-    })
+/// The array arguments: `(array, kind)` pairs, where the array is a typed array (for a `Float16Array`, its
+/// `Uint16Array` alias) and the kind its `ElementKind` code as the facade read it, or an export handle (its array and
+/// kind come from its native record, whatever the facade passed beside it).
+fn inputs<'a, 'env>(env: &Env, pairs: &'a [Unknown<'env>]) -> Result<SmallVec<[ArgIn<'a, 'env>; 2]>, Error> {
+    pairs
+        .chunks(2)
+        .map(|pair| {
+            let array = &pair[0];
+            if intake::type_of(env, array)? == napi::sys::ValueType::napi_external {
+                return Ok(ArgIn::Handle(handle_of(env, array)?));
+            }
+            let kind = pair.get(1).map_or(Ok(u32::MAX), |k| intake::uint32(env, k, "an array's kind"))?;
+            Ok(ArgIn::Array { array, kind })
+        })
+        .collect()
 }
 
-/// Runs an operation off the JavaScript thread: returns the result itself when small enough to run inline, else a
-/// promise.
-#[napi(ts_return_type = "unknown")]
-#[allow(clippy::too_many_arguments)]
-pub fn run_async<'env>(
-    env: &'env Env,
-    op: u32,
-    params: Option<OpParams>,
-    cancel: Option<&CancelToken>,
-    a: Unknown<'_>,
-    a_kind: u32,
-    a_handle: Option<Unknown<'_>>,
-    b: Option<Unknown<'_>>,
-    b_kind: Option<u32>,
-    b_handle: Option<Unknown<'_>>,
-) -> napi::Result<AsyncOutput<'env>> {
-    let op = parse_op(op, params).map_err(|e| to_napi(env, &e))?;
-    let cancel = cancel.map(|c| c.inner.clone()).unwrap_or_default();
-    with_inputs(env, &a, a_kind, a_handle.as_ref(), b.as_ref(), b_kind, b_handle.as_ref(), |inputs| {
-        operation::run_later(env, op, inputs, cancel)
-    })
+/// `runSync(op, params, array, kind, [array, kind]…)`: runs an operation synchronously.
+fn run_sync(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_value> {
+    let run = || -> Result<parabuf_core::Output, Error> {
+        let op = parse_op(env, args.first(), args.get(1))?;
+        let inputs = inputs(env, args.get(2..).unwrap_or_default())?;
+        operation::run_now(env, &op, &inputs)
+    };
+    let output = run().map_err(|e| to_napi(env, &e))?;
+    intake::to_js(env, output)
+}
+
+/// `runAsync(op, params, cancel, array, kind, [array, kind]…)`: runs an operation off the JavaScript thread; returns
+/// the result itself when small enough to run inline, else a promise.
+fn run_async(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_value> {
+    let start = || -> Result<(Op, Cancel, SmallVec<[ArgIn<'_, '_>; 2]>), Error> {
+        let op = parse_op(env, args.first(), args.get(1))?;
+        let cancel = match args.get(2) {
+            Some(token) if !matches!(intake::type_of(env, token)?, 0 | 1) => {
+                intake::cancel_token(env, token)?.inner.clone()
+            }
+            _ => Cancel::new(),
+        };
+        Ok((op, cancel, inputs(env, args.get(3..).unwrap_or_default())?))
+    };
+    let (op, cancel, inputs) = start().map_err(|e| to_napi(env, &e))?;
+    operation::run_later(env, op, &inputs, cancel)
 }
 
 fn napi_type_of(kind: ElementKind) -> napi::sys::napi_typedarray_type {

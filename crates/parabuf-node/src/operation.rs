@@ -4,49 +4,14 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use napi::bindgen_prelude::{Either, Either5, Float64Array};
-use napi::{Env, JsValue, Unknown};
-use parabuf_core::{
-    execute, pool, runs_inline, Arg, Cancel, ElementKind, Error, ExportCell, Ledger, Lent, Mode, Op, Output, Scalar,
-};
+use napi::{sys, Env, JsValue, Unknown};
+use parabuf_core::{execute, pool, Arg, Cancel, ElementKind, Error, ExportCell, Ledger, Lent, Mode, Op, Output};
 use smallvec::SmallVec;
 
 use crate::errors::to_napi;
 use crate::handle::HandleRecord;
 use crate::inflight;
-use crate::intake::{self, KeepAlive};
-
-/// `{ min, max }` as JavaScript receives it.
-#[napi_derive::napi(object, object_from_js = false)]
-#[derive(Debug)]
-pub struct MinMax {
-    /// The smallest element.
-    pub min: Either<f64, i128>,
-    /// The largest element.
-    pub max: Either<f64, i128>,
-}
-
-/// Every shape of result: a number, a bigint, `{min, max}`, histogram counts, or nothing (in-place operations).
-pub type JsOutput = Either5<f64, i128, MinMax, Float64Array, ()>;
-
-fn scalar(s: Scalar) -> Either<f64, i128> {
-    match s {
-        Scalar::Number(x) => Either::A(x),
-        Scalar::BigInt(x) => Either::B(x),
-    }
-}
-
-/// Converts a core result for JavaScript.
-pub fn to_js(output: Output) -> JsOutput {
-    match output {
-        Output::Scalar(Scalar::Number(x)) => Either5::A(x),
-        Output::Scalar(Scalar::BigInt(x)) => Either5::B(x),
-        Output::Index(i) => Either5::A(i as f64),
-        Output::MinMax { min, max } => Either5::C(MinMax { min: scalar(min), max: scalar(max) }),
-        Output::Counts(counts) => Either5::D(Float64Array::new(counts)),
-        Output::InPlace => Either5::E(()),
-    }
-}
+use crate::intake::{self, JsResult, KeepAlive};
 
 /// Locks an export handle's cell (a poisoned lock still holds a consistent cell: no method panics midway).
 pub fn lock(cell: &Mutex<ExportCell>) -> MutexGuard<'_, ExportCell> {
@@ -145,7 +110,7 @@ pub fn lease(
         let what = ArgumentName { operation: op.name(), position: (inputs.len() > 1).then_some(index + 1) };
         let buffer = match input {
             ArgIn::Handle(handle) => {
-                let lent = handle.lend(*mode, op.name())?;
+                let lent = handle.lend(mode, op.name())?;
                 // Pushed at once, so that an error below gives the export back to its handle.
                 leases.args.push(Arg { kind: handle.element_kind(), lent });
                 leases.homes.push(Some(handle.cell()));
@@ -179,38 +144,29 @@ pub fn lease(
 ///
 /// # Errors
 /// As [`lease`] and [`execute`].
-pub fn run_now(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> napi::Result<JsOutput> {
-    let (mut leases, _) = lease(env, op, inputs, false).map_err(|e| to_napi(env, &e))?;
+pub fn run_now(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> Result<Output, Error> {
+    let (mut leases, _) = lease(env, op, inputs, false)?;
     // The calling thread waits for the result, so the pool keeps its cores for this work (see the flag's doc).
-    let result = execute(op, &mut leases.args, &Cancel::for_blocked_caller());
-    drop(leases);
-    result.map(to_js).map_err(|e| to_napi(env, &e))
+    execute(op, &mut leases.args, &Cancel::for_blocked_caller())
 }
 
-/// What an async call returns: the result itself when it ran inline, else a promise.
-pub type AsyncOutput<'env> = Either<JsOutput, Unknown<'env>>;
-
-/// Starts `op`: inline when small, else on the pool with a promise that settles on the JavaScript thread.
+/// Starts `op`: inline when small (the result itself comes back), else on the pool (a promise comes back, which
+/// settles on the JavaScript thread).
 ///
 /// Work on the pool holds the buffers themselves (found through the arrays' internal slots), not the objects the
 /// facade passed: whatever happens to a handle or a property meanwhile, the memory stays reachable until it settles.
 ///
 /// # Errors
 /// As [`lease`]; later failures reject the promise.
-pub fn run_later<'env>(
-    env: &'env Env,
-    op: Op,
-    inputs: &[ArgIn<'_, '_>],
-    cancel: Cancel,
-) -> napi::Result<AsyncOutput<'env>> {
+pub fn run_later(env: &Env, op: Op, inputs: &[ArgIn<'_, '_>], cancel: Cancel) -> napi::Result<sys::napi_value> {
     if cancel.is_cancelled() {
         return Err(to_napi(env, &Error::Aborted { operation: op.name() }));
     }
     let (mut leases, buffers) = lease(env, &op, inputs, true).map_err(|e| to_napi(env, &e))?;
-    if runs_inline(&leases.args) {
+    if op.runs_inline(&leases.args) {
         let result = execute(&op, &mut leases.args, &cancel);
         drop(leases);
-        return result.map(|out| Either::A(to_js(out))).map_err(|e| to_napi(env, &e));
+        return result.map_err(|e| to_napi(env, &e)).and_then(|out| intake::to_js(env, out));
     }
     let keep: Vec<KeepAlive> = buffers
         .iter()
@@ -225,7 +181,7 @@ pub fn run_later<'env>(
         drop(running);
         deferred.resolve(move |env| settle(&env, &op, leases, keep, result, &cancel));
     });
-    Ok(Either::B(promise.to_unknown()))
+    Ok(promise.raw())
 }
 
 /// On the JavaScript thread, after the kernel returned: release the exports, then report the result, unless the
@@ -239,7 +195,7 @@ fn settle(
     keep: Vec<KeepAlive>,
     result: Result<Output, Error>,
     cancel: &Cancel,
-) -> napi::Result<JsOutput> {
+) -> napi::Result<JsResult> {
     drop(leases);
     let mut detached = false;
     for held in keep {
@@ -253,5 +209,5 @@ fn settle(
     } else {
         result
     };
-    result.map(to_js).map_err(|e| to_napi(env, &e))
+    result.map(JsResult).map_err(|e| to_napi(env, &e))
 }

@@ -1,0 +1,720 @@
+//! One entry point for every operation: find it in the table, read its parameters, check its arrays, view the exports
+//! as their element types, run the kernel, and turn any panic into [`Error::Internal`]. The binding calls [`execute`]
+//! and nothing else of the kernels.
+//!
+//! An operation is declared once, in [`table`]: a type implementing [`Operation`] (its [`Spec`] — name, arrays and
+//! their access, parameters, result, inline policy — its parameter parsing and validation, and the kernel it runs),
+//! and one row of the `operations!` list there. Everything else — the [`Op`] dispatch enum, the codes the binding
+//! uses, the per-operation facts the binding exports to the facade — is generated from that row.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::error::{Error, Result};
+use crate::exec::Cancel;
+use crate::kernels::Scalar;
+use crate::kind::ElementKind;
+use crate::ledger::{Lent, Mode};
+use crate::view::{Element, ReadView, WriteView};
+
+mod table;
+
+pub use table::*;
+
+/// Async calls over at most this many bytes run inline on the JavaScript thread and return a settled promise: below
+/// it, handing the work to the pool and the result back costs more than the work itself (a pool thread wake-up and a
+/// callback through the event loop, against kernels that read several GB/s). `bench/README.md` has the measurements.
+pub const INLINE_BYTES: usize = 128 * 1024;
+
+/// One array argument of an operation, as declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArraySpec {
+    /// The argument's name in the public API (`"a"`, `"b"`).
+    pub name: &'static str,
+    /// The access the operation needs.
+    pub mode: Mode,
+}
+
+/// What a parameter accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamType {
+    /// A JavaScript number.
+    Number,
+    /// A number, or a bigint for 64-bit integer arrays: an element value.
+    Element,
+}
+
+/// One parameter of an operation, read by name from the parameter object the caller passes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamSpec {
+    /// The field's name.
+    pub name: &'static str,
+    /// What it accepts.
+    pub ty: ParamType,
+}
+
+/// The shape of an operation's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Returns {
+    /// A number, or a bigint for 64-bit integer input ([`Output::Scalar`]).
+    Element,
+    /// Always a number ([`Output::Scalar`] of [`Scalar::Number`]).
+    Number,
+    /// An element index ([`Output::Index`]).
+    Index,
+    /// `{ min, max }` ([`Output::MinMax`]).
+    MinMax,
+    /// A `Float64Array` of counts ([`Output::Counts`]).
+    Counts,
+    /// Nothing: the first array was changed in place ([`Output::InPlace`]).
+    InPlace,
+}
+
+impl Returns {
+    /// The name the binding exports to the facade.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Returns::Element => "element",
+            Returns::Number => "number",
+            Returns::Index => "index",
+            Returns::MinMax => "minmax",
+            Returns::Counts => "counts",
+            Returns::InPlace => "inPlace",
+        }
+    }
+
+    /// Whether `output` has this shape.
+    pub fn matches(self, output: &Output) -> bool {
+        matches!(
+            (self, output),
+            (Returns::Element, Output::Scalar(_))
+                | (Returns::Number, Output::Scalar(Scalar::Number(_)))
+                | (Returns::Index, Output::Index(_))
+                | (Returns::MinMax, Output::MinMax { .. })
+                | (Returns::Counts, Output::Counts(_))
+                | (Returns::InPlace, Output::InPlace)
+        )
+    }
+}
+
+/// Everything the binding and the facade need to know about an operation, declared with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spec {
+    /// The public name (the facade's function is this name, and this name with `Sync`).
+    pub name: &'static str,
+    /// The array arguments, in order.
+    pub arrays: &'static [ArraySpec],
+    /// The parameters, read by name from one object.
+    pub params: &'static [ParamSpec],
+    /// The result's shape.
+    pub returns: Returns,
+    /// Async calls whose arrays total at most this many bytes run inline ([`INLINE_BYTES`] unless declared).
+    pub inline_bytes: usize,
+    /// Whether the operation is part of the public API (the facade wraps it) or a hook for the binding's own tests.
+    pub public: bool,
+}
+
+/// The one array argument `a` that an operation reads.
+pub const READS_A: &[ArraySpec] = &[ArraySpec { name: "a", mode: Mode::Read }];
+/// The one array argument `a` that an operation writes.
+pub const WRITES_A: &[ArraySpec] = &[ArraySpec { name: "a", mode: Mode::Write }];
+/// Two array arguments, `a` and `b`, both read.
+pub const READS_A_B: &[ArraySpec] =
+    &[ArraySpec { name: "a", mode: Mode::Read }, ArraySpec { name: "b", mode: Mode::Read }];
+/// Two array arguments: `a` written, `b` read.
+pub const WRITES_A_READS_B: &[ArraySpec] =
+    &[ArraySpec { name: "a", mode: Mode::Write }, ArraySpec { name: "b", mode: Mode::Read }];
+
+impl Spec {
+    /// An operation named `name` over `arrays` with no parameters, returning `returns`, public, with the default
+    /// inline policy. Declarations adjust the rest with struct update syntax.
+    pub const fn new(name: &'static str, arrays: &'static [ArraySpec], returns: Returns) -> Spec {
+        Spec { name, arrays, params: &[], returns, inline_bytes: INLINE_BYTES, public: true }
+    }
+}
+
+/// The parameter values a caller passed, in the order of the operation's [`Spec::params`] (`None` when absent).
+#[derive(Clone, Copy, Debug)]
+pub struct Params<'a> {
+    spec: &'static Spec,
+    values: &'a [Option<Scalar>],
+}
+
+impl<'a> Params<'a> {
+    /// `values` for the parameters of `spec`, in its order.
+    pub fn new(spec: &'static Spec, values: &'a [Option<Scalar>]) -> Params<'a> {
+        Params { spec, values }
+    }
+
+    fn value(&self, name: &str) -> Result<Option<Scalar>> {
+        match self.spec.params.iter().position(|p| p.name == name) {
+            Some(index) => Ok(self.values.get(index).copied().flatten()),
+            None => Err(Error::internal(format!("{}() declares no parameter '{name}'", self.spec.name))),
+        }
+    }
+
+    /// The number parameter `name`, if given.
+    ///
+    /// # Errors
+    /// `ERR_INVALID_ARG_TYPE` for a bigint; `ERR_PARABUF_INTERNAL` when the operation declares no such parameter.
+    pub fn number(&self, name: &str) -> Result<Option<f64>> {
+        match self.value(name)? {
+            None => Ok(None),
+            Some(Scalar::Number(x)) => Ok(Some(x)),
+            Some(Scalar::BigInt(_)) => {
+                Err(Error::arg_type(format!("{}() {name} must be a number, got a bigint", self.spec.name)))
+            }
+        }
+    }
+
+    /// The element-valued parameter `name` (a number or a bigint), which must be given.
+    ///
+    /// # Errors
+    /// `ERR_INVALID_ARG_TYPE` when it is absent; `ERR_PARABUF_INTERNAL` when the operation declares no such parameter.
+    pub fn element(&self, name: &str) -> Result<Scalar> {
+        self.value(name)?
+            .ok_or_else(|| Error::arg_type(format!("the {}() {name} must be a number or a bigint", self.spec.name)))
+    }
+}
+
+/// An operation: its declaration and its kernel. Implemented once per operation in [`table`], and listed there.
+pub trait Operation: Sized + Clone + std::fmt::Debug + PartialEq + Send + Sync + 'static {
+    /// The declaration.
+    const SPEC: Spec;
+
+    /// The operation with its parameters, validated.
+    ///
+    /// # Errors
+    /// Coded errors for missing, mistyped or out-of-range parameters.
+    fn parse(params: &Params<'_>) -> Result<Self>;
+
+    /// Checks the arrays against each other and the parameters, before anything is read or written. The number of
+    /// arrays and their access have been checked against [`Operation::SPEC`] already.
+    ///
+    /// # Errors
+    /// Coded errors; the default accepts any arrays.
+    fn check(&self, _args: &[Arg]) -> Result<()> {
+        Ok(())
+    }
+
+    /// Runs the kernel. Errors need not name the operation: [`execute`] names it.
+    ///
+    /// # Errors
+    /// Whatever the kernel reports.
+    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output>;
+}
+
+/// Generates [`Op`], one variant per row, and its table and dispatch.
+macro_rules! operations {
+    ($($(#[$doc:meta])* $variant:ident,)*) => {
+        /// An operation and its parameters: one variant per row of the table.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Op {
+            $($(#[$doc])* $variant($variant),)*
+        }
+
+        impl Op {
+            /// Every operation's declaration, in the order of their codes: a caller that names operations by code (the
+            /// binding does, so that no call converts a string) reads this table once.
+            pub const TABLE: &'static [&'static Spec] = &[$(&<$variant as Operation>::SPEC,)*];
+
+            /// The operation of code `code` (its index in [`Op::TABLE`]) with the parameters in `values`, given in the
+            /// order of its [`Spec::params`].
+            ///
+            /// # Errors
+            /// `ERR_PARABUF_INTERNAL` for a code outside [`Op::TABLE`]; the operation's own parameter errors.
+            pub fn parse(code: u32, values: &[Option<Scalar>]) -> Result<Op> {
+                let spec = Op::spec_of(code)?;
+                let params = Params::new(spec, values);
+                let mut index = 0u32;
+                $(
+                    if code == index {
+                        return $variant::parse(&params).map(Op::$variant);
+                    }
+                    index += 1;
+                )*
+                let _ = index;
+                Err(Error::internal(format!("unknown operation code {code}")))
+            }
+
+            /// The declaration of the operation of code `code`.
+            ///
+            /// # Errors
+            /// `ERR_PARABUF_INTERNAL` for a code outside [`Op::TABLE`].
+            pub fn spec_of(code: u32) -> Result<&'static Spec> {
+                Op::TABLE.get(code as usize).copied().ok_or_else(|| Error::internal(format!("unknown operation code {code}")))
+            }
+
+            /// This operation's declaration.
+            pub fn spec(&self) -> &'static Spec {
+                match self {
+                    $(Op::$variant(_) => &<$variant as Operation>::SPEC,)*
+                }
+            }
+
+            pub(crate) fn check_arrays(&self, args: &[Arg]) -> Result<()> {
+                match self {
+                    $(Op::$variant(op) => op.check(args),)*
+                }
+            }
+
+            pub(crate) fn run_kernel(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+                match self {
+                    $(Op::$variant(op) => op.run(args, cancel),)*
+                }
+            }
+        }
+    };
+}
+pub(crate) use operations;
+
+impl Op {
+    /// The operation's public name.
+    pub fn name(&self) -> &'static str {
+        self.spec().name
+    }
+
+    /// The access each array argument needs, in argument order.
+    pub fn modes(&self) -> impl ExactSizeIterator<Item = Mode> {
+        self.spec().arrays.iter().map(|a| a.mode)
+    }
+
+    /// Checks the arrays' count, access, kinds and lengths, so a bad call fails before anything is read or written.
+    /// [`execute`] calls it; the binding may call it earlier to fail synchronously.
+    ///
+    /// # Errors
+    /// `ERR_PARABUF_INTERNAL` for the wrong number of arrays; [`Error::Borrowed`] for a read export where the operation
+    /// writes; the operation's own checks ([`Error::TypeMismatch`], [`Error::LengthMismatch`], a number where a bigint
+    /// array needs a bigint or the reverse).
+    pub fn validate(&self, args: &[Arg]) -> Result<()> {
+        let spec = self.spec();
+        if args.len() != spec.arrays.len() {
+            return Err(Error::internal(format!(
+                "{}() takes {} arrays, got {}",
+                spec.name,
+                spec.arrays.len(),
+                args.len()
+            )));
+        }
+        for (arg, declared) in args.iter().zip(spec.arrays) {
+            if declared.mode == Mode::Write && arg.lent.mode() != Mode::Write {
+                let range = arg.lent.region().range();
+                return Err(Error::Borrowed {
+                    requested: Mode::Write,
+                    requested_range: range,
+                    blocking: Mode::Read,
+                    blocking_range: range,
+                });
+            }
+        }
+        self.check_arrays(args)
+    }
+
+    /// Whether this operation over `args` is small enough to run inline rather than on the pool.
+    pub fn runs_inline(&self, args: &[Arg]) -> bool {
+        args.iter().map(|a| a.lent.region().len()).sum::<usize>() <= self.spec().inline_bytes
+    }
+}
+
+/// One array argument: its element kind and the export lent for the operation.
+#[derive(Debug)]
+pub struct Arg {
+    /// The element kind the bytes are viewed as.
+    pub kind: ElementKind,
+    /// The export.
+    pub lent: Lent,
+}
+
+impl Arg {
+    /// The number of whole elements in the export.
+    pub fn len(&self) -> usize {
+        self.lent.region().len() / self.kind.size()
+    }
+
+    /// Whether the export holds no whole element.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What an operation returns to JavaScript.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// One number or bigint.
+    Scalar(Scalar),
+    /// An element index.
+    Index(usize),
+    /// Both extremes.
+    MinMax {
+        /// The smallest element.
+        min: Scalar,
+        /// The largest element.
+        max: Scalar,
+    },
+    /// Counts per bin, in bin order.
+    Counts(Vec<f64>),
+    /// Nothing: the operation changed its first array.
+    InPlace,
+}
+
+/// A read view of an argument as element type `T`.
+///
+/// # Errors
+/// A misaligned or ragged region.
+pub fn read_view<T: Element>(lent: &mut Lent) -> Result<ReadView<'_, T>> {
+    match lent {
+        Lent::Read(guard) => guard.view::<T>(),
+        Lent::Write(guard) => guard.view::<T>(),
+    }
+}
+
+/// A write view of an argument as element type `T`.
+///
+/// # Errors
+/// A read export ([`Op::validate`] refuses those before anything runs), a misaligned or ragged region.
+pub fn write_view<T: Element>(lent: &mut Lent) -> Result<WriteView<'_, T>> {
+    match lent {
+        Lent::Write(guard) => guard.view_mut::<T>(),
+        Lent::Read(_) => Err(Error::internal("a write kernel was handed a read export")),
+    }
+}
+
+/// Runs `op` over `args`. Errors from the kernel are named after the operation here; panics inside kernels come back
+/// as [`Error::Internal`].
+///
+/// # Errors
+/// Any [`Error`]: wrong argument count or access, invalid array pairs (see [`Op::validate`]), misaligned memory, an
+/// empty input where a value is needed, an abort. Validation errors leave every array untouched.
+pub fn execute(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+    op.validate(args)?;
+    catch_unwind(AssertUnwindSafe(|| op.run_kernel(args, cancel))).unwrap_or_else(|panic| {
+        let detail = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a kernel panicked".to_string());
+        Err(Error::internal(format!("{}(): {detail}", op.name())))
+    })
+}
+
+/// Binds `$T` to the element type of the first argument and `$view` to a read view of it.
+macro_rules! reading {
+    ($args:expr, $T:ident, $view:ident => $body:expr) => {{
+        let arg = &mut $args[0];
+        $crate::with_element_type!(arg.kind, $T => {
+            let $view = $crate::ops::read_view::<$T>(&mut arg.lent)?;
+            $body
+        })
+    }};
+}
+pub(crate) use reading;
+
+/// Binds `$T` to the element type of the first argument, `$conv` to its [`Conversion`](crate::kernels::Conversion)
+/// and `$view` to a write view.
+macro_rules! writing {
+    ($args:expr, $T:ident, $conv:ident, $view:ident => $body:expr) => {{
+        let arg = &mut $args[0];
+        let $conv = $crate::kernels::Conversion::of(arg.kind);
+        $crate::with_element_type!(arg.kind, $T => {
+            let $view = $crate::ops::write_view::<$T>(&mut arg.lent)?;
+            $body
+        })
+    }};
+}
+pub(crate) use writing;
+
+/// Two arrays of one element kind and length, as `dot()` and `add()` need.
+///
+/// # Errors
+/// [`Error::TypeMismatch`] or [`Error::LengthMismatch`].
+pub fn same_kind_and_length(operation: &str, args: &[Arg]) -> Result<()> {
+    let [a, b] = args else { return Err(Error::internal(format!("{operation}() takes two arrays"))) };
+    if a.kind != b.kind {
+        return Err(Error::TypeMismatch {
+            detail: format!("{operation}() needs arrays of one element type, got {} and {}", a.kind, b.kind),
+        });
+    }
+    let (left, right) = (a.len(), b.len());
+    if left != right {
+        return Err(Error::LengthMismatch { left, right });
+    }
+    Ok(())
+}
+
+/// Bigint arrays take bigints and every other kind takes numbers, as JavaScript's typed arrays do.
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` naming the operation, the array type and the parameter.
+pub fn check_element(operation: &str, kind: ElementKind, what: &str, value: Scalar) -> Result<()> {
+    let got = match value {
+        Scalar::Number(_) => "number",
+        Scalar::BigInt(_) => "bigint",
+    };
+    let wanted = if kind.is_bigint() { "bigint" } else { "number" };
+    if got == wanted {
+        return Ok(());
+    }
+    let article = if wanted == "bigint" { "a bigint" } else { "a number" };
+    Err(Error::arg_type(format!("{operation}() of a{} {kind} needs {article} {what}, got a {got}", an(kind))))
+}
+
+/// The article's tail for a kind's name: "an Int8Array", but "a Uint8Array" and "a Float64Array".
+fn an(kind: ElementKind) -> &'static str {
+    if kind.name().starts_with('I') {
+        "n"
+    } else {
+        ""
+    }
+}
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::kernels::histogram::MAX_BINS;
+    use crate::kernels::{self, Conversion};
+    use crate::ledger::{Ledger, Mode};
+    use crate::region::OwnedBuffer;
+    use crate::with_element_type;
+
+    /// An array of `kind` holding `values` (converted as JavaScript would store them), in parabuf-owned memory.
+    fn array(kind: ElementKind, values: &[f64]) -> Arc<OwnedBuffer> {
+        let buf = OwnedBuffer::zeroed(values.len() * kind.size());
+        let ledger = Ledger::new();
+        let mut guard = ledger.write(buf.region()).unwrap();
+        let conv = Conversion::of(kind);
+        with_element_type!(kind, T => {
+            let mut view = guard.view_mut::<T>().unwrap();
+            for (i, x) in values.iter().enumerate() {
+                let value = if kind.is_bigint() { Scalar::BigInt(*x as i128) } else { Scalar::Number(*x) };
+                view.set(i, conv.scalar::<T>(value));
+            }
+        });
+        buf
+    }
+
+    fn contents(kind: ElementKind, buf: &OwnedBuffer) -> Vec<f64> {
+        let ledger = Ledger::new();
+        let guard = ledger.read(buf.region()).unwrap();
+        with_element_type!(kind, T => guard.view::<T>().unwrap().iter().map(kernels::Numeric::to_f64).collect())
+    }
+
+    /// Runs `op` over `bufs`, lending each with the mode the op asks for.
+    fn run_op(op: &Op, bufs: &[(ElementKind, &OwnedBuffer)]) -> Result<Output> {
+        let ledger = Ledger::new();
+        let mut args: Vec<Arg> = bufs
+            .iter()
+            .zip(op.modes())
+            .map(|((kind, buf), mode)| Arg {
+                kind: *kind,
+                lent: match mode {
+                    Mode::Read => Lent::Read(Arc::new(ledger.read(buf.region()).unwrap())),
+                    Mode::Write => Lent::Write(ledger.write(buf.region()).unwrap()),
+                },
+            })
+            .collect();
+        execute(op, &mut args, &Cancel::new())
+    }
+
+    fn big(x: i128) -> Output {
+        Output::Scalar(Scalar::BigInt(x))
+    }
+
+    fn num(x: f64) -> Output {
+        Output::Scalar(Scalar::Number(x))
+    }
+
+    #[test]
+    fn every_op_dispatches_for_every_kind() {
+        for kind in ElementKind::ALL {
+            let a = array(kind, &[3.0, 1.0, 2.0]);
+            let b = array(kind, &[1.0, 1.0, 2.0]);
+            let one = |op: Op| run_op(&op, &[(kind, &a)]).unwrap();
+            let wide = kind.is_bigint();
+            assert_eq!(one(Op::Sum(Sum)), if wide { big(6) } else { num(6.0) }, "{kind}");
+            assert_eq!(one(Op::Mean(Mean)), num(2.0), "{kind}");
+            assert_eq!(one(Op::Min(Min)), if wide { big(1) } else { num(1.0) }, "{kind}");
+            assert_eq!(one(Op::Max(Max)), if wide { big(3) } else { num(3.0) }, "{kind}");
+            let expected = if wide {
+                Output::MinMax { min: Scalar::BigInt(1), max: Scalar::BigInt(3) }
+            } else {
+                Output::MinMax { min: Scalar::Number(1.0), max: Scalar::Number(3.0) }
+            };
+            assert_eq!(one(Op::MinMax(MinMax)), expected, "{kind}");
+            assert_eq!(one(Op::ArgMin(ArgMin)), Output::Index(1), "{kind}");
+            assert_eq!(one(Op::ArgMax(ArgMax)), Output::Index(0), "{kind}");
+            assert_eq!(one(Op::Variance(Variance { ddof: 1.0 })), num(1.0), "{kind}");
+            assert_eq!(one(Op::Std(Std { ddof: 0.0 })), num((2.0f64 / 3.0).sqrt()), "{kind}");
+            assert_eq!(one(Op::Norm(Norm)), num(14f64.sqrt()), "{kind}");
+            let hist = Op::Histogram(Histogram { bins: 2, min: None, max: None });
+            assert_eq!(one(hist), Output::Counts(vec![1.0, 2.0]), "{kind}");
+            let dot = run_op(&Op::Dot(Dot), &[(kind, &a), (kind, &b)]).unwrap();
+            assert_eq!(dot, if wide { big(8) } else { num(8.0) }, "{kind}");
+
+            assert_eq!(run_op(&Op::Add(Add), &[(kind, &a), (kind, &b)]).unwrap(), Output::InPlace);
+            assert_eq!(contents(kind, &a), [4.0, 2.0, 4.0], "{kind}");
+            let (factor, offset) =
+                if wide { (Scalar::BigInt(2), Scalar::BigInt(1)) } else { (Scalar::Number(2.0), Scalar::Number(1.0)) };
+            assert_eq!(one(Op::Scale(Scale { factor, offset })), Output::InPlace);
+            assert_eq!(contents(kind, &a), [9.0, 5.0, 9.0], "{kind}");
+            assert_eq!(one(Op::Sort(Sort)), Output::InPlace);
+            assert_eq!(contents(kind, &a), [5.0, 9.0, 9.0], "{kind}");
+            let value = if wide { Scalar::BigInt(7) } else { Scalar::Number(7.0) };
+            assert_eq!(one(Op::Fill(Fill { value })), Output::InPlace);
+            assert_eq!(contents(kind, &a), [7.0; 3], "{kind}");
+        }
+    }
+
+    /// The codes and the operations agree: every code makes the operation its declaration names, and nothing past
+    /// the table does.
+    #[test]
+    fn every_code_makes_the_operation_it_names() {
+        let element = |n: f64| Some(Scalar::Number(n));
+        for (code, spec) in Op::TABLE.iter().enumerate() {
+            let values: Vec<Option<Scalar>> = spec
+                .params
+                .iter()
+                .map(|p| match p.name {
+                    "bins" => element(4.0),
+                    "min" | "max" => None,
+                    _ => element(2.0),
+                })
+                .collect();
+            let op = Op::parse(code as u32, &values).unwrap();
+            assert_eq!(op.name(), spec.name);
+            assert_eq!(op.spec(), *spec);
+        }
+        let past = Op::TABLE.len() as u32;
+        assert_eq!(Op::parse(past, &[]).unwrap_err().code(), "ERR_PARABUF_INTERNAL");
+        let code = |name: &str| Op::TABLE.iter().position(|s| s.name == name).unwrap() as u32;
+        assert_eq!(Op::parse(code("variance"), &[element(1.0)]), Ok(Op::Variance(Variance { ddof: 1.0 })));
+        assert_eq!(Op::parse(code("std"), &[None]), Ok(Op::Std(Std { ddof: 0.0 })));
+        let err = Op::parse(code("fill"), &[None]).unwrap_err();
+        assert_eq!((err.code(), err.to_string().contains("fill() value")), ("ERR_INVALID_ARG_TYPE", true));
+        let err = Op::parse(code("scale"), &[element(2.0), None]).unwrap_err();
+        assert_eq!((err.code(), err.to_string().contains("scale() offset")), ("ERR_INVALID_ARG_TYPE", true));
+        let err = Op::parse(code("variance"), &[Some(Scalar::BigInt(1))]).unwrap_err();
+        assert_eq!(err.code(), "ERR_INVALID_ARG_TYPE");
+        for ddof in [-1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(Op::parse(code("variance"), &[element(ddof)]).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+            assert_eq!(Op::parse(code("std"), &[element(ddof)]).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        }
+    }
+
+    /// Every declared result shape is what the operation returns.
+    #[test]
+    fn every_op_returns_its_declared_shape() {
+        let a = array(ElementKind::Float64, &[3.0, 1.0]);
+        let b = array(ElementKind::Float64, &[1.0, 1.0]);
+        for (code, spec) in Op::TABLE.iter().enumerate().filter(|(_, s)| s.public) {
+            let values: Vec<Option<Scalar>> =
+                spec.params.iter().map(|p| Some(Scalar::Number(if p.name == "bins" { 2.0 } else { 1.0 }))).collect();
+            let values: Vec<Option<Scalar>> = values
+                .into_iter()
+                .zip(spec.params)
+                .map(|(v, p)| if p.name == "min" || p.name == "max" { None } else { v })
+                .collect();
+            let op = Op::parse(code as u32, &values).unwrap();
+            let bufs: Vec<(ElementKind, &OwnedBuffer)> =
+                [&a, &b][..spec.arrays.len()].iter().map(|x| (ElementKind::Float64, &***x)).collect();
+            let output = run_op(&op, &bufs).unwrap();
+            assert!(spec.returns.matches(&output), "{}: {output:?}", spec.name);
+        }
+    }
+
+    #[test]
+    fn names_and_modes() {
+        assert_eq!(Op::MinMax(MinMax).name(), "minmax");
+        assert_eq!(Op::Std(Std { ddof: 0.0 }).name(), "std");
+        let modes = |op: Op| op.modes().collect::<Vec<_>>();
+        assert_eq!(modes(Op::Dot(Dot)), [Mode::Read, Mode::Read]);
+        assert_eq!(modes(Op::Add(Add)), [Mode::Write, Mode::Read]);
+        assert_eq!(modes(Op::Sort(Sort)), [Mode::Write]);
+        assert_eq!(modes(Op::Fill(Fill { value: Scalar::Number(0.0) })), [Mode::Write]);
+        assert_eq!(modes(Op::Histogram(Histogram { bins: 1, min: None, max: None })), [Mode::Read]);
+    }
+
+    #[test]
+    fn pairs_must_share_kind_and_length() {
+        let f64s = array(ElementKind::Float64, &[1.0, 2.0]);
+        let f32s = array(ElementKind::Float32, &[1.0, 2.0]);
+        let err = run_op(&Op::Dot(Dot), &[(ElementKind::Float64, &f64s), (ElementKind::Float32, &f32s)]).unwrap_err();
+        assert_eq!(err.code(), "ERR_PARABUF_TYPE_MISMATCH");
+        assert_eq!(err.to_string(), "dot() needs arrays of one element type, got Float64Array and Float32Array");
+        let short = array(ElementKind::Float64, &[5.0]);
+        let err = run_op(&Op::Add(Add), &[(ElementKind::Float64, &f64s), (ElementKind::Float64, &short)]).unwrap_err();
+        assert_eq!(err, Error::LengthMismatch { left: 2, right: 1 });
+        let err = run_op(&Op::Add(Add), &[(ElementKind::Float64, &f64s), (ElementKind::Float32, &f32s)]).unwrap_err();
+        assert_eq!(err.to_string(), "add() needs arrays of one element type, got Float64Array and Float32Array");
+        assert_eq!(contents(ElementKind::Float64, &f64s), [1.0, 2.0]);
+    }
+
+    #[test]
+    fn scalars_must_match_the_kind() {
+        let bigs = array(ElementKind::BigInt64, &[1.0]);
+        let fill = Op::Fill(Fill { value: Scalar::Number(2.0) });
+        let err = run_op(&fill, &[(ElementKind::BigInt64, &bigs)]).unwrap_err();
+        assert_eq!(err.code(), "ERR_INVALID_ARG_TYPE");
+        assert_eq!(err.to_string(), "fill() of a BigInt64Array needs a bigint value, got a number");
+        let ints = array(ElementKind::Int8, &[1.0]);
+        let scale = Op::Scale(Scale { factor: Scalar::Number(2.0), offset: Scalar::BigInt(1) });
+        let err = run_op(&scale, &[(ElementKind::Int8, &ints)]).unwrap_err();
+        assert_eq!(err.to_string(), "scale() of an Int8Array needs a number offset, got a bigint");
+        let scale = Op::Scale(Scale { factor: Scalar::Number(2.0), offset: Scalar::Number(1.0) });
+        let err = run_op(&scale, &[(ElementKind::BigUint64, &bigs)]).unwrap_err();
+        assert_eq!(err.to_string(), "scale() of a BigUint64Array needs a bigint factor, got a number");
+        assert_eq!(contents(ElementKind::BigInt64, &bigs), [1.0]);
+        assert_eq!(contents(ElementKind::Int8, &ints), [1.0]);
+    }
+
+    #[test]
+    fn parameters_are_range_checked() {
+        let a = array(ElementKind::Float64, &[1.0, 2.0]);
+        let arg = [(ElementKind::Float64, &*a)];
+        assert_eq!(run_op(&Op::Variance(Variance { ddof: 0.5 }), &arg).unwrap(), num(0.5 / 1.5));
+        let err = Histogram::new(2.0, Some(3.0), Some(1.0)).unwrap_err();
+        assert_eq!(err.to_string(), "histogram() min (3) must not exceed max (1)");
+        let err = Histogram::new(2.0, Some(f64::NAN), None).unwrap_err();
+        assert_eq!(err.to_string(), "histogram() min must be a finite number, got NaN");
+    }
+
+    #[test]
+    fn histogram_bins_from_javascript_numbers() {
+        assert_eq!(Histogram::new(3.0, None, Some(1.0)).unwrap(), Histogram { bins: 3, min: None, max: Some(1.0) });
+        assert!(Histogram::new(MAX_BINS as f64, None, None).is_ok());
+        for bins in [0.0, -1.0, 2.5, f64::NAN, f64::INFINITY, MAX_BINS as f64 + 1.0] {
+            assert_eq!(Histogram::new(bins, None, None).unwrap_err().code(), "ERR_OUT_OF_RANGE", "{bins}");
+        }
+        assert!(Histogram::new(2.0, Some(1.0), Some(0.0)).is_err());
+    }
+
+    #[test]
+    fn written_arguments_need_write_exports() {
+        let a = array(ElementKind::Float64, &[2.0, 1.0]);
+        let ledger = Ledger::new();
+        let mut args =
+            [Arg { kind: ElementKind::Float64, lent: Lent::Read(Arc::new(ledger.read(a.region()).unwrap())) }];
+        assert_eq!(execute(&Op::Sort(Sort), &mut args, &Cancel::new()).unwrap_err().code(), "ERR_PARABUF_BORROWED");
+        drop(args);
+        assert_eq!(contents(ElementKind::Float64, &a), [2.0, 1.0]);
+    }
+
+    #[test]
+    fn a_kernel_panic_becomes_an_internal_error() {
+        let a = array(ElementKind::Float64, &[1.0]);
+        let err = run_op(&Op::SelfTestPanic(SelfTestPanic), &[(ElementKind::Float64, &a)]).unwrap_err();
+        assert_eq!(err.code(), "ERR_PARABUF_INTERNAL");
+        assert!(err.to_string().contains("__panic(): self-test panic inside the pool"), "{err}");
+        assert_eq!(run_op(&Op::Sum(Sum), &[(ElementKind::Float64, &a)]).unwrap(), num(1.0));
+    }
+
+    #[test]
+    fn empty_inputs() {
+        let empty = array(ElementKind::Int32, &[]);
+        let arg = [(ElementKind::Int32, &*empty)];
+        assert_eq!(run_op(&Op::Min(Min), &arg).unwrap_err(), Error::Empty { operation: "min" });
+        assert_eq!(run_op(&Op::ArgMax(ArgMax), &arg).unwrap_err().code(), "ERR_PARABUF_EMPTY");
+        assert_eq!(run_op(&Op::Norm(Norm), &arg).unwrap(), num(0.0));
+        assert!(matches!(run_op(&Op::Mean(Mean), &arg).unwrap(), Output::Scalar(Scalar::Number(x)) if x.is_nan()));
+        assert_eq!(run_op(&Op::Sort(Sort), &arg).unwrap(), Output::InPlace);
+    }
+}
