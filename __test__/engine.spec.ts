@@ -1,13 +1,14 @@
 // The engine unlocked: determinism across thread counts, the event loop and libuv stay free, aborts, panics.
 import { execFileSync } from 'node:child_process'
 import { promises as fs } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import test from 'ava'
 
 import * as pb from 'parabuf'
+
+import { binding } from './helpers/binding.js'
 
 const DETERMINISM_SCRIPT = `
 const pb = require('parabuf')
@@ -113,15 +114,21 @@ test.serial('small async calls settle without a thread hand-off', async (t) => {
 
 test.serial('a panic inside a kernel becomes ERR_PARABUF_INTERNAL and the process lives on', (t) => {
   // The self-test operation panics inside the pool on purpose; only the binding exposes it.
-  const binding = createRequire(import.meta.url)('../dist/binding/index.js') as {
-    operationTable(): { name: string }[]
-    runSync(op: number, ...rest: unknown[]): unknown
-  }
   const selfTest = binding.operationTable().findIndex((op) => op.name === '__panic')
+  const FLOAT64 = binding.elementKinds().findIndex((kind) => kind.name === 'Float64Array')
   t.true(selfTest >= 0)
-  const error = t.throws(() => binding.runSync(selfTest, undefined, new Float64Array(4), 9))
+  const error = t.throws(() => binding.runSync(selfTest, undefined, new Float64Array(4), FLOAT64))
   t.is((error as Error & { code: string }).code, 'ERR_PARABUF_INTERNAL')
   t.regex(error!.message, /panic/)
   t.is(pb.liveExportCount(), 0)
   t.is(pb.sumSync(new Float64Array([1, 2])), 3)
+})
+
+test('the shipped addon has no bench hooks (they build only with the bench feature)', (t) => {
+  const exported = Object.keys(binding as object)
+  t.deepEqual(
+    exported.filter((name) => name.startsWith('bench')),
+    [],
+  )
+  t.true(exported.includes('runSync'))
 })

@@ -4,6 +4,8 @@
 //
 //   npm run bench:ledger        results in bench/results/ledger.{json,md}
 //   node --expose-gc bench/ledger.mjs [--out=DIR]
+import './addon.mjs'
+
 import { mkdir, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { dirname, join } from 'node:path'

@@ -28,8 +28,9 @@ export const NUMBER_TYPES = [
 export const BIGINT_TYPES = [BigInt64Array, BigUint64Array] as const
 export const ALL_TYPES: readonly Ctor[] = [...NUMBER_TYPES, ...BIGINT_TYPES]
 
-/** parabuf's block size in elements: lengths around its multiples exercise block boundaries. */
-export const BLOCK = 1 << 14
+import { BLOCK } from './binding.js'
+
+export { BLOCK }
 
 export const isFloat = (T: Ctor): boolean => T === Float32Array || T === Float64Array
 export const isBig = (T: Ctor): boolean => T === BigInt64Array || T === BigUint64Array

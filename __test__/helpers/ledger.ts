@@ -3,8 +3,7 @@
 import type { ExecutionContext } from 'ava'
 import { BorrowError, liveExportCount, type Mode } from 'parabuf'
 
-/** Async calls over at most this many bytes run inline; above it they run on the pool (crates/parabuf-core ops.rs). */
-export const INLINE_BYTES = 128 * 1024
+export { INLINE_BYTES } from './binding.js'
 
 /** A byte range as a BorrowError message prints it: byte offsets within the requested array's buffer, half-open. */
 export interface AddressRange {

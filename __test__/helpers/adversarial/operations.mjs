@@ -29,7 +29,7 @@ import {
   bytesOf,
 } from './world.mjs'
 
-const INLINE_BYTES = 128 * 1024
+const INLINE_BYTES = binding.constants().inlineBytes
 
 // ---------------------------------------------------------------------------------------------------------------
 // Scenarios: the memory an attack aims at, and what its hostile code does to it (once, however often it runs).

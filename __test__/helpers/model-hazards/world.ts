@@ -6,8 +6,7 @@ import vm from 'node:vm'
 
 /** Bytes per element: every window is a Float64Array. */
 export const EL = 8
-/** Async calls over at most this many bytes run inline (within the call); above it on the pool (core ops.rs). */
-export const INLINE_BYTES = 128 * 1024
+export { INLINE_BYTES } from '../binding.js'
 
 export type SlotKind = 'plain' | 'resizable' | 'shared'
 export const PLAIN = 0

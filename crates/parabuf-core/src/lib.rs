@@ -11,6 +11,7 @@ pub mod kernels;
 pub mod kind;
 pub mod ledger;
 pub mod ops;
+#[cfg(feature = "bench")]
 pub mod probe;
 pub mod region;
 mod scratch;

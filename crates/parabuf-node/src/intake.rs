@@ -47,21 +47,28 @@ fn status(code: sys::napi_status, what: &str) -> Result<(), Error> {
     }
 }
 
+/// The Node-API type of each element kind: the one mapping between the two, both ways. A `Float16Array` has no
+/// Node-API type (it is passed, and allocated, as a `Uint16Array` over the same bytes), so no Node-API type maps back to
+/// [`ElementKind::Float16`].
+pub fn napi_type(kind: ElementKind) -> sys::napi_typedarray_type {
+    use sys::TypedarrayType as T;
+    match kind {
+        ElementKind::Int8 => T::int8_array,
+        ElementKind::Uint8 => T::uint8_array,
+        ElementKind::Uint8Clamped => T::uint8_clamped_array,
+        ElementKind::Int16 => T::int16_array,
+        ElementKind::Uint16 | ElementKind::Float16 => T::uint16_array,
+        ElementKind::Int32 => T::int32_array,
+        ElementKind::Uint32 => T::uint32_array,
+        ElementKind::Float32 => T::float32_array,
+        ElementKind::Float64 => T::float64_array,
+        ElementKind::BigInt64 => T::bigint64_array,
+        ElementKind::BigUint64 => T::biguint64_array,
+    }
+}
+
 fn kind_of_napi_type(t: sys::napi_typedarray_type) -> Option<ElementKind> {
-    Some(match t {
-        sys::TypedarrayType::int8_array => ElementKind::Int8,
-        sys::TypedarrayType::uint8_array => ElementKind::Uint8,
-        sys::TypedarrayType::uint8_clamped_array => ElementKind::Uint8Clamped,
-        sys::TypedarrayType::int16_array => ElementKind::Int16,
-        sys::TypedarrayType::uint16_array => ElementKind::Uint16,
-        sys::TypedarrayType::int32_array => ElementKind::Int32,
-        sys::TypedarrayType::uint32_array => ElementKind::Uint32,
-        sys::TypedarrayType::float32_array => ElementKind::Float32,
-        sys::TypedarrayType::float64_array => ElementKind::Float64,
-        9 => ElementKind::BigInt64,
-        10 => ElementKind::BigUint64,
-        _ => return None,
-    })
+    ElementKind::ALL.into_iter().find(|kind| *kind != ElementKind::Float16 && napi_type(*kind) == t)
 }
 
 /// What `napi_get_typedarray_info` reports.
@@ -461,17 +468,23 @@ unsafe extern "C" fn drop_owned_buffer(_env: sys::napi_env, _data: *mut c_void, 
     drop(unsafe { Box::from_raw(hint.cast::<Arc<OwnedBuffer>>()) });
 }
 
+/// A zeroed `ArrayBuffer` of `byte_length` bytes in the engine's own memory.
+fn engine_array_buffer(env: &Env, byte_length: usize) -> Result<sys::napi_value, Error> {
+    let (mut data, mut buffer) = (ptr::null_mut(), ptr::null_mut());
+    // SAFETY: env is the live environment of the current call; the out-pointers are live locals.
+    status(
+        unsafe { sys::napi_create_arraybuffer(env.raw(), byte_length, &mut data, &mut buffer) },
+        "napi_create_arraybuffer",
+    )?;
+    Ok(buffer)
+}
+
 /// A typed array of `kind` and `length` elements over parabuf-owned memory (an external `ArrayBuffer`), and whether the
 /// runtime accepted external memory (`false`: it refused, e.g. under a V8 sandbox, and a normal buffer was made).
 ///
 /// # Errors
 /// Only when Node-API fails or the size overflows.
-pub fn external_array<'env>(
-    env: &'env Env,
-    kind: ElementKind,
-    napi_type: sys::napi_typedarray_type,
-    length: usize,
-) -> Result<(Unknown<'env>, bool), Error> {
+pub fn external_array<'env>(env: &'env Env, kind: ElementKind, length: usize) -> Result<(Unknown<'env>, bool), Error> {
     let byte_length = length
         .checked_mul(kind.size())
         .filter(|n| *n <= isize::MAX as usize)
@@ -481,12 +494,7 @@ pub fn external_array<'env>(
     if byte_length == 0 {
         // Engines reject external buffers of length 0; an empty buffer owns nothing worth sharing.
         external = false;
-        let mut data = ptr::null_mut();
-        status(
-            // SAFETY: out-pointers are live locals.
-            unsafe { sys::napi_create_arraybuffer(env.raw(), 0, &mut data, &mut buffer) },
-            "napi_create_arraybuffer",
-        )?;
+        buffer = engine_array_buffer(env, 0)?;
     } else {
         let owned = OwnedBuffer::try_zeroed(byte_length).ok_or_else(|| too_large(length, byte_length))?;
         let data = owned.as_mut_ptr();
@@ -515,17 +523,12 @@ pub fn external_array<'env>(
             // before creating a finalizer), so `hint` is still ours to free, once.
             drop(unsafe { Box::from_raw(hint) });
             external = false;
-            let mut data = ptr::null_mut();
-            status(
-                // SAFETY: out-pointers are live locals.
-                unsafe { sys::napi_create_arraybuffer(env.raw(), byte_length, &mut data, &mut buffer) },
-                "napi_create_arraybuffer",
-            )?;
+            buffer = engine_array_buffer(env, byte_length)?;
         }
     }
     let mut array = ptr::null_mut();
     // SAFETY: buffer is the ArrayBuffer just created with room for exactly `length` elements at offset 0.
-    let created = unsafe { sys::napi_create_typedarray(env.raw(), napi_type, length, buffer, 0, &mut array) };
+    let created = unsafe { sys::napi_create_typedarray(env.raw(), napi_type(kind), length, buffer, 0, &mut array) };
     if created != sys::Status::napi_ok {
         // The engine's limit on typed array lengths; the buffer is collected (and its memory freed) like any other.
         clear_pending_exception(env);

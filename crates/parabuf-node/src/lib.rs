@@ -3,6 +3,8 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(feature = "bench")]
+mod bench;
 mod errors;
 mod handle;
 mod inflight;
@@ -310,23 +312,6 @@ fn run_async(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_va
     operation::run_later(env, op, &inputs, cancel)
 }
 
-fn napi_type_of(kind: ElementKind) -> napi::sys::napi_typedarray_type {
-    use napi::sys::TypedarrayType as T;
-    match kind {
-        ElementKind::Int8 => T::int8_array,
-        ElementKind::Uint8 => T::uint8_array,
-        ElementKind::Uint8Clamped => T::uint8_clamped_array,
-        ElementKind::Int16 => T::int16_array,
-        ElementKind::Uint16 | ElementKind::Float16 => T::uint16_array,
-        ElementKind::Int32 => T::int32_array,
-        ElementKind::Uint32 => T::uint32_array,
-        ElementKind::Float32 => T::float32_array,
-        ElementKind::Float64 => T::float64_array,
-        ElementKind::BigInt64 => 9,
-        ElementKind::BigUint64 => 10,
-    }
-}
-
 /// A typed array over parabuf-owned memory, and whether the memory is really external (else a normal buffer).
 #[napi(ts_return_type = "[ArrayBufferView, boolean]")]
 pub fn alloc<'env>(env: &'env Env, kind: u32, length: f64) -> napi::Result<Vec<Either<Unknown<'env>, bool>>> {
@@ -335,87 +320,8 @@ pub fn alloc<'env>(env: &'env Env, kind: u32, length: f64) -> napi::Result<Vec<E
         if !(length.is_finite() && length >= 0.0 && length.fract() == 0.0 && length <= (isize::MAX as f64)) {
             return Err(Error::out_of_range(format!("alloc() length must be a non-negative integer, got {length}")));
         }
-        intake::external_array(env, kind, napi_type_of(kind), length as usize)
+        intake::external_array(env, kind, length as usize)
     };
     let (array, external) = make().map_err(|e| to_napi(env, &e))?;
     Ok(vec![Either::A(array), Either::B(external)])
-}
-
-/// Internal, for `npm run bench` only (not part of the API; the facade never calls it): the machine's memory-read
-/// bandwidth as measured by `parabuf_core::probe::read_bandwidth`.
-#[napi(object, object_from_js = false)]
-#[derive(Debug)]
-pub struct BenchBandwidth {
-    /// Bytes read per second in the fastest pass.
-    pub bytes_per_second: f64,
-    /// The buffer's size in bytes.
-    pub bytes: f64,
-    /// The seconds of every pass.
-    pub seconds: Vec<f64>,
-    /// Threads that read at once.
-    pub threads: u32,
-}
-
-/// Internal, for `npm run bench` only: reads a private buffer of `bytes` bytes `passes` times with every pool thread
-/// and reports the fastest pass. `throughViews` reads it as the kernels read JavaScript memory (relaxed atomic loads
-/// per element, staged), else with plain vectorised loads (the machine's limit). Blocks the calling thread.
-#[napi]
-pub fn bench_read_bandwidth(bytes: f64, passes: u32, through_views: Option<bool>) -> BenchBandwidth {
-    use parabuf_core::probe::{read_bandwidth, ReadPath};
-    let path = if through_views.unwrap_or(false) { ReadPath::View } else { ReadPath::Plain };
-    read_bandwidth(bytes.max(0.0) as usize, passes as usize, path).into()
-}
-
-impl From<parabuf_core::probe::Bandwidth> for BenchBandwidth {
-    fn from(bw: parabuf_core::probe::Bandwidth) -> Self {
-        BenchBandwidth {
-            bytes_per_second: bw.bytes_per_second,
-            bytes: bw.bytes as f64,
-            seconds: bw.seconds,
-            threads: bw.threads as u32,
-        }
-    }
-}
-
-/// Internal, for `npm run bench` only: reads the memory of a `Float64Array` `passes` times with every pool thread and
-/// reports the fastest pass (`parabuf_core::probe::read_bandwidth_of`), the read limit of that array's own pages.
-/// Blocks the calling thread.
-#[napi]
-pub fn bench_array_read_bandwidth(env: Env, array: Unknown<'_>, passes: u32) -> napi::Result<BenchBandwidth> {
-    with_float64_view(&env, &array, "benchArrayReadBandwidth()", |view| {
-        parabuf_core::probe::read_bandwidth_of(view, passes as usize).into()
-    })
-}
-
-/// Internal, for `npm run bench` only: the elements in one block (`parabuf_core::BLOCK`). An input of at most one block
-/// is done on the calling thread rather than on the pool.
-#[napi]
-pub fn bench_block_elements() -> u32 {
-    parabuf_core::BLOCK as u32
-}
-
-/// Internal, for `npm run bench` only: the plain, non-deterministic parallel sum of a `Float64Array`
-/// (`parabuf_core::probe::plain_sum`), the baseline the compensated `sum` is measured against. Synchronous.
-#[napi]
-pub fn bench_plain_sum(env: Env, array: Unknown<'_>) -> napi::Result<f64> {
-    with_float64_view(&env, &array, "benchPlainSum()", parabuf_core::probe::plain_sum)
-}
-
-/// Runs `f` on a read view of `array`, which must be a `Float64Array`, for the bench hooks (`who` names the hook in
-/// errors). Synchronous: the array is an argument of the calling function, so its memory outlives the guard.
-fn with_float64_view<R>(
-    env: &Env,
-    array: &Unknown<'_>,
-    who: &str,
-    f: impl FnOnce(&parabuf_core::ReadView<'_, f64>) -> R,
-) -> napi::Result<R> {
-    let run = || -> Result<R, Error> {
-        let info = intake::typed_array(env, array, &format_args!("{who} argument"))?;
-        if info.napi_kind != Some(ElementKind::Float64) {
-            return Err(Error::arg_type(format!("{who} needs a Float64Array")));
-        }
-        let guard = Ledger::global().read(info.region).map_err(|e| e.relative_to(info.base()))?;
-        Ok(f(&guard.view::<f64>()?))
-    };
-    run().map_err(|e| to_napi(env, &e))
 }

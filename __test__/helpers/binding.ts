@@ -1,0 +1,21 @@
+// The native binding as the tests see it, and the constants they measure against, read from it (so that no test keeps
+// a copy of a number the core defines).
+import { createRequire } from 'node:module'
+
+/** The parts of the binding the tests use directly. */
+export interface TestBinding {
+  constants(): { inlineBytes: number; blockElements: number }
+  operationTable(): { name: string; arrays: { name: string; mode: string }[]; params: string[]; returns: string; public: boolean }[]
+  elementKinds(): { name: string; bytes: number; bigint: boolean }[]
+  runSync(op: number, params: object | undefined, ...arrays: unknown[]): unknown
+}
+
+export const binding = createRequire(import.meta.url)('../../dist/binding/index.js') as TestBinding
+
+const constants = binding.constants()
+
+/** Async calls over at most this many bytes run inline; above it they run on the pool (`INLINE_BYTES` in the core). */
+export const INLINE_BYTES: number = constants.inlineBytes
+
+/** parabuf's block size in elements: lengths around its multiples exercise block boundaries. */
+export const BLOCK: number = constants.blockElements
