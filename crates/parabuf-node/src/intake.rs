@@ -471,8 +471,8 @@ unsafe extern "C" fn drop_owned_buffer(_env: sys::napi_env, _data: *mut c_void, 
 /// A zeroed `ArrayBuffer` of `byte_length` bytes in the engine's own memory.
 fn engine_array_buffer(env: &Env, byte_length: usize) -> Result<sys::napi_value, Error> {
     let (mut data, mut buffer) = (ptr::null_mut(), ptr::null_mut());
-    // SAFETY: env is the live environment of the current call; the out-pointers are live locals.
     status(
+        // SAFETY: env is the live environment of the current call; the out-pointers are live locals.
         unsafe { sys::napi_create_arraybuffer(env.raw(), byte_length, &mut data, &mut buffer) },
         "napi_create_arraybuffer",
     )?;
