@@ -4,7 +4,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 #[cfg(feature = "bench")]
-mod bench;
+pub mod bench;
 mod errors;
 mod handle;
 mod inflight;
