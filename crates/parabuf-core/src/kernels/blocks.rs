@@ -5,17 +5,17 @@
 //! anything built on them inherits its determinism.
 
 use std::ops::Range;
-use std::sync::OnceLock;
 
-use pulp::{as_arrays, Arch, Simd, WithSimd};
+use pulp::{as_arrays, Simd, WithSimd};
 
 use rayon::prelude::*;
 
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::arch::RegisterGroups;
+use crate::arch::{self, simd_arch};
 use crate::error::{Error, Result};
 use crate::exec::{pool, runs_on_caller, Cancel, BLOCK};
 use crate::kernels::numeric::{Neumaier, Numeric};
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::view::RegisterGroups;
 use crate::view::{Element, ReadView, WriteView};
 
 /// Elements copied from shared memory into a local buffer at a time. A multiple of [`LANES`], so lane assignment never
@@ -174,13 +174,14 @@ pub(crate) fn merged(parts: impl IntoIterator<Item = Neumaier>) -> Neumaier {
 /// the bits of the result are the same on every machine.
 pub(crate) fn compensated_block<T: Numeric>(block: &ReadView<'_, T>) -> Neumaier {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if let Arch::V4(simd) = simd_arch() {
-        if let Some(doubles) = T::as_double_view(block) {
-            return simd.vectorize(|| compensated_groups_avx512(simd, &doubles));
-        }
-        if let Some(floats) = T::as_float_view(block) {
-            return simd.vectorize(|| compensated_groups_avx512(simd, &floats));
-        }
+    if let Some(total) = arch::with_avx512(|simd| match (T::as_double_view(block), T::as_float_view(block)) {
+        (Some(doubles), _) => Some(simd.vectorize(|| compensated_groups_avx512(simd, &doubles))),
+        (_, Some(floats)) => Some(simd.vectorize(|| compensated_groups_avx512(simd, &floats))),
+        _ => None,
+    })
+    .flatten()
+    {
+        return total;
     }
     simd_arch().dispatch(CompensatedBlock { block })
 }
@@ -262,7 +263,7 @@ struct Avx512Lanes {
 impl Avx512Lanes {
     #[inline(always)]
     fn new(simd: pulp::x86::V4) -> Self {
-        const _: () = assert!(LANES == crate::view::DOUBLES_PER_GROUP);
+        const _: () = assert!(LANES == arch::DOUBLES_PER_GROUP);
         let zero = simd.splat_f64s(0.0);
         Avx512Lanes { sums: [zero; 4], compensations: [zero; 4] }
     }
@@ -434,12 +435,6 @@ impl<T: Numeric> WithSimd for CompensatedBlock<'_, '_, T> {
         });
         last.unwrap_or_else(|| lanes.lanes()).total()
     }
-}
-
-/// The instruction sets of this processor that [`VectorLanes`] can use, detected once.
-pub(crate) fn simd_arch() -> Arch {
-    static ARCH: OnceLock<Arch> = OnceLock::new();
-    *ARCH.get_or_init(Arch::new)
 }
 
 /// [`Lanes`] held in SIMD registers: lane `i` is element `i % W` of vector `i / W` (`W` elements per vector: 8 with

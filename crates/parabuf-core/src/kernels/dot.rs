@@ -1,14 +1,14 @@
 //! `dot`: the sum of element-wise products. Exact for integers, compensated and deterministic for floats.
 
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::arch::{self, RegisterGroups};
 use crate::error::{Error, Result};
 use crate::exec::Cancel;
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::kernels::blocks::{compensated_products_avx512, simd_arch};
+use crate::kernels::blocks::compensated_products_avx512;
 use crate::kernels::blocks::{map_ranges, merged, staged_pair, Lanes, STAGE};
 use crate::kernels::numeric::{Numeric, Scalar};
 use crate::view::ReadView;
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::view::RegisterGroups;
 
 /// A signed integer of 192 bits, `high · 2^128 + low`: wide enough that no dot product of arrays that fit in memory
 /// overflows it (products of two 64-bit values reach 2^128), so the exact result can be tested against `i128` once,
@@ -83,15 +83,16 @@ pub fn dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Cancel
         return Err(Error::LengthMismatch { left: a.len(), right: b.len() });
     }
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if let pulp::Arch::V4(simd) = simd_arch() {
-        let registers = match (T::as_double_view(a), T::as_double_view(b), T::as_float_view(a), T::as_float_view(b)) {
+    if let Some(total) = arch::with_avx512(|simd| {
+        match (T::as_double_view(a), T::as_double_view(b), T::as_float_view(a), T::as_float_view(b)) {
             (Some(a), Some(b), _, _) => Some(products_in_registers(simd, &a, &b, cancel)),
             (_, _, Some(a), Some(b)) => Some(products_in_registers(simd, &a, &b, cancel)),
             _ => None,
-        };
-        if let Some(total) = registers {
-            return Ok(Scalar::Number(total?));
         }
+    })
+    .flatten()
+    {
+        return Ok(Scalar::Number(total?));
     }
     if T::IS_FLOAT {
         let partials = map_ranges(a.len(), cancel, "dot", |range| {

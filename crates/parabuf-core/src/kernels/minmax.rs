@@ -3,18 +3,16 @@
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use pulp::Simd;
 
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::arch::{self, RegisterGroups};
 use crate::error::{Error, Result};
 use crate::exec::{map_blocks, Cancel};
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::kernels::blocks::simd_arch;
 use crate::kernels::blocks::staged;
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::kernels::numeric::Numeric;
 use crate::kernels::numeric::Scalar;
 use crate::kernels::order::{Key, Ordered};
 use crate::view::ReadView;
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::view::RegisterGroups;
 
 /// The smallest and largest total-order key of one non-empty block. NaNs take part: a NaN key lies outside the range
 /// of number keys at one end or the other, so the pair alone tells whether the block holds one.
@@ -36,15 +34,15 @@ const LANES: usize = 8;
 /// caller then scans the block by keys, so results are the same either way.
 fn finite_float_range<T: Ordered>(block: &ReadView<'_, T>) -> Option<(T::Key, T::Key)> {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if let pulp::Arch::V4(simd) = simd_arch() {
-        let range = match (T::as_double_view(block), T::as_float_view(block)) {
+    if let Some((lo, hi, special)) =
+        arch::with_avx512(|simd| match (T::as_double_view(block), T::as_float_view(block)) {
             (Some(doubles), _) => Some(simd.vectorize(|| float_range_avx512(simd, &doubles))),
             (_, Some(floats)) => Some(simd.vectorize(|| float_range_avx512(simd, &floats))),
             _ => None,
-        };
-        if let Some((lo, hi, special)) = range {
-            return finite_range_keys::<T>(lo, hi, special);
-        }
+        })
+        .flatten()
+    {
+        return finite_range_keys::<T>(lo, hi, special);
     }
     let (mut lo, mut hi, mut special) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES], [0.0f64; LANES]);
     staged(block, |_, xs| {

@@ -2,17 +2,15 @@
 
 use crate::error::Result;
 use crate::exec::{map_blocks, Cancel};
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use pulp::Arch;
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::kernels::blocks::{deviation_sums_avx512, simd_arch};
+use crate::arch::{self, RegisterGroups};
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::kernels::blocks::deviation_sums_avx512;
 use crate::kernels::blocks::{merged, staged, Lanes};
 use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::kernels::sum::{float_sum, int_sum};
 use crate::view::ReadView;
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::view::RegisterGroups;
 
 fn mean_of<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel, operation: &'static str) -> Result<f64> {
     // An empty view divides 0 by 0: NaN, as the mean of nothing should be.
@@ -60,10 +58,11 @@ fn deviation_sums_in_registers<T: RegisterGroups + Numeric>(
     cancel: &Cancel,
     operation: &'static str,
 ) -> Option<Result<(Neumaier, Neumaier)>> {
-    let Arch::V4(simd) = simd_arch() else { return None };
-    let partials =
-        map_blocks(view, cancel, operation, |block| simd.vectorize(|| deviation_sums_avx512(simd, &block, mean)));
-    Some(partials.and_then(merged_pairs))
+    arch::with_avx512(|simd| {
+        let partials =
+            map_blocks(view, cancel, operation, |block| simd.vectorize(|| deviation_sums_avx512(simd, &block, mean)));
+        partials.and_then(merged_pairs)
+    })
 }
 
 /// Per-block pairs of partial sums, each merged in block order.
