@@ -201,60 +201,11 @@ fn compensated_groups_avx512<T: RegisterGroups + Numeric>(simd: pulp::x86::V4, b
     lanes.finish(simd, rest.iter().map(|x| x.to_f64()))
 }
 
-/// The compensated dot product of two blocks of doubles or floats on AVX-512, read as [`compensated_groups_avx512`]
-/// reads: the products (of doubles, floats widened first) are the terms, rounded as [`Lanes`] rounds them, so the
-/// bits are those of the staged path.
-///
-/// # Panics
-/// When the lengths differ (callers validate them first).
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-#[inline(always)]
-pub(crate) fn compensated_products_avx512<T: RegisterGroups + Numeric>(
-    simd: pulp::x86::V4,
-    a: &ReadView<'_, T>,
-    b: &ReadView<'_, T>,
-) -> Neumaier {
-    let (lanes, whole) = a.fold_group_pairs(b, simd, Avx512Lanes::new(simd), |mut lanes, xs, ys| {
-        lanes.add(simd, std::array::from_fn(|j| simd.mul_f64s(xs[j], ys[j])));
-        lanes
-    });
-    let (mut xs, mut ys) = ([T::default(); LANES], [T::default(); LANES]);
-    let (xs, ys) = (&mut xs[..a.len() - whole], &mut ys[..a.len() - whole]);
-    a.read_into(whole, xs);
-    b.read_into(whole, ys);
-    lanes.finish(simd, xs.iter().zip(ys.iter()).map(|(x, y)| x.to_f64() * y.to_f64()))
-}
-
-/// The compensated sums of `x - mean` and of its square over one block of doubles or floats (widened) on AVX-512,
-/// read as [`compensated_groups_avx512`] reads: each deviation and square rounded as the staged path rounds them and
-/// added to two sets of [`Lanes`] in the same order, so the bits are those of [`Lanes::add_mapped_pair`].
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-#[inline(always)]
-pub(crate) fn deviation_sums_avx512<T: RegisterGroups + Numeric>(
-    simd: pulp::x86::V4,
-    block: &ReadView<'_, T>,
-    mean: f64,
-) -> (Neumaier, Neumaier) {
-    let centre = simd.splat_f64s(mean);
-    let start = (Avx512Lanes::new(simd), Avx512Lanes::new(simd));
-    let ((linear, square), whole) = block.fold_groups(simd, start, |(mut linear, mut square), group| {
-        let deviations = group.map(|x| simd.sub_f64s(x, centre));
-        linear.add(simd, deviations);
-        square.add(simd, deviations.map(|d| simd.mul_f64s(d, d)));
-        (linear, square)
-    });
-    let mut rest = [T::default(); LANES];
-    let rest = &mut rest[..block.len() - whole];
-    block.read_into(whole, rest);
-    let deviations = || rest.iter().map(|x| x.to_f64() - mean);
-    (linear.finish(simd, deviations()), square.finish(simd, deviations().map(|d| d * d)))
-}
-
 /// [`Lanes`] as the four sum and four compensation vectors they take on AVX-512, small enough to stay in registers
 /// through a fold (a [`VectorLanes`] is sized for every width and would be copied in and out whole, 4 KiB per block).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[derive(Clone, Copy)]
-struct Avx512Lanes {
+pub(crate) struct Avx512Lanes {
     sums: [pulp::f64x8; 4],
     compensations: [pulp::f64x8; 4],
 }
@@ -262,7 +213,7 @@ struct Avx512Lanes {
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 impl Avx512Lanes {
     #[inline(always)]
-    fn new(simd: pulp::x86::V4) -> Self {
+    pub(crate) fn new(simd: pulp::x86::V4) -> Self {
         const _: () = assert!(LANES == arch::DOUBLES_PER_GROUP);
         let zero = simd.splat_f64s(0.0);
         Avx512Lanes { sums: [zero; 4], compensations: [zero; 4] }
@@ -270,7 +221,7 @@ impl Avx512Lanes {
 
     /// Adds one group of [`LANES`] terms: element `i % 8` of vector `i / 8` is term `i`.
     #[inline(always)]
-    fn add(&mut self, simd: pulp::x86::V4, group: [pulp::f64x8; 4]) {
+    pub(crate) fn add(&mut self, simd: pulp::x86::V4, group: [pulp::f64x8; 4]) {
         for ((sum, compensation), x) in self.sums.iter_mut().zip(self.compensations.iter_mut()).zip(group) {
             neumaier_add_avx512(simd, sum, compensation, x);
         }
@@ -278,7 +229,7 @@ impl Avx512Lanes {
 
     /// The total after a last, short group of `rest` (fewer than [`LANES`] terms, going to the first lanes).
     #[inline(always)]
-    fn finish(self, simd: pulp::x86::V4, rest: impl Iterator<Item = f64>) -> Neumaier {
+    pub(crate) fn finish(self, simd: pulp::x86::V4, rest: impl Iterator<Item = f64>) -> Neumaier {
         let mut rest = rest.peekable();
         if rest.peek().is_none() {
             return self.total(simd);
@@ -645,14 +596,10 @@ pub(crate) fn zip_in_place<T: Element, U: Element>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::BLOCK;
     use crate::kernels::testutil::{
         from_every_offset_in_a_line, reference_compensated, same_bits_or_both_nan, with_view, Rng,
+        LANE_LENGTHS as LENGTHS,
     };
-
-    /// Blocks whose lengths end in every kind of partial group and stage, full blocks, and the edge cases.
-    const LENGTHS: [usize; 13] =
-        [0, 1, 7, 8, 9, LANES - 1, LANES, LANES + 1, STAGE - 1, STAGE + 5, 1000, BLOCK - 3, BLOCK];
 
     fn with_every_instruction_set(values: &[f64], check: impl Fn(&str, Neumaier)) {
         with_view(values, |view| {
@@ -776,45 +723,6 @@ mod tests {
                 assert!(same_bits_or_both_nan(got, want), "{special}: {got} vs {want}");
             });
         }
-    }
-
-    /// The variance's register path gives the bits of the staged lanes from every offset within a cache line, for
-    /// doubles and for floats, and reads nothing outside the block (the NaNs around it would show).
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    fn deviation_sums_in_registers_give_the_bits_of_the_staged_lanes<T: RegisterGroups + Numeric>(
-        make: impl Fn(f64) -> T,
-        nan: T,
-    ) {
-        let Some(simd) = pulp::x86::V4::try_new() else { return };
-        let bits = |(linear, square): (Neumaier, Neumaier)| {
-            let ((a, b), (c, d)) = (linear.parts(), square.parts());
-            [a, b, c, d].map(f64::to_bits)
-        };
-        let mut rng = Rng::new(13);
-        for len in LENGTHS {
-            let values: Vec<T> = (0..len).map(|_| make(1e3 + rng.wide_f64())).collect();
-            let mean = 1e3 + 0.1;
-            let (mut linear, mut square) = (Lanes::default(), Lanes::default());
-            let terms = |x: T| (x.to_f64() - mean, (x.to_f64() - mean) * (x.to_f64() - mean));
-            linear.add_mapped_pair(&mut square, &values, &terms);
-            let want = bits((linear.total(), square.total()));
-            from_every_offset_in_a_line(&values, nan, |view, offset| {
-                let got = bits(simd.vectorize(|| deviation_sums_avx512(simd, view, mean)));
-                assert_eq!(got, want, "{len} values from offset {offset}");
-            });
-        }
-    }
-
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    #[test]
-    fn deviation_sums_of_doubles_in_registers_give_the_bits_of_the_staged_lanes() {
-        deviation_sums_in_registers_give_the_bits_of_the_staged_lanes(|x| x, f64::NAN);
-    }
-
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    #[test]
-    fn deviation_sums_of_floats_in_registers_give_the_bits_of_the_staged_lanes() {
-        deviation_sums_in_registers_give_the_bits_of_the_staged_lanes(|x| x as f32, f32::NAN);
     }
 
     #[test]

@@ -1,12 +1,17 @@
 //! `dot`: the sum of element-wise products. Exact for integers, compensated and deterministic for floats.
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
+use pulp::Simd;
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::arch::{self, RegisterGroups};
 use crate::error::{Error, Result};
 use crate::exec::Cancel;
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::kernels::blocks::compensated_products_avx512;
 use crate::kernels::blocks::{map_ranges, merged, staged_pair, Lanes, STAGE};
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::kernels::blocks::{Avx512Lanes, LANES};
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::kernels::numeric::Neumaier;
 use crate::kernels::numeric::{Numeric, Scalar};
 use crate::view::ReadView;
 
@@ -52,6 +57,30 @@ impl Wide {
             _ => None,
         }
     }
+}
+
+/// The compensated dot product of two blocks of doubles or floats on AVX-512, read as the compensated sum reads
+/// (`compensated_groups_avx512`, in `blocks`): the products (of doubles, floats widened first) are the terms, rounded
+/// as [`Lanes`] rounds them, so the bits are those of the staged path.
+///
+/// # Panics
+/// When the lengths differ (callers validate them first).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn compensated_products_avx512<T: RegisterGroups + Numeric>(
+    simd: pulp::x86::V4,
+    a: &ReadView<'_, T>,
+    b: &ReadView<'_, T>,
+) -> Neumaier {
+    let (lanes, whole) = a.fold_group_pairs(b, simd, Avx512Lanes::new(simd), |mut lanes, xs, ys| {
+        lanes.add(simd, std::array::from_fn(|j| simd.mul_f64s(xs[j], ys[j])));
+        lanes
+    });
+    let (mut xs, mut ys) = ([T::default(); LANES], [T::default(); LANES]);
+    let (xs, ys) = (&mut xs[..a.len() - whole], &mut ys[..a.len() - whole]);
+    a.read_into(whole, xs);
+    b.read_into(whole, ys);
+    lanes.finish(simd, xs.iter().zip(ys.iter()).map(|(x, y)| x.to_f64() * y.to_f64()))
 }
 
 /// The compensated dot product of two views of doubles or floats on AVX-512, straight from their registers (see

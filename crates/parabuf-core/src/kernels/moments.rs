@@ -4,10 +4,13 @@ use crate::error::Result;
 use crate::exec::{map_blocks, Cancel};
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::arch::{self, RegisterGroups};
+use pulp::Simd;
+
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::kernels::blocks::deviation_sums_avx512;
+use crate::arch::{self, RegisterGroups};
 use crate::kernels::blocks::{merged, staged, Lanes};
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::kernels::blocks::{Avx512Lanes, LANES};
 use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::kernels::sum::{float_sum, int_sum};
 use crate::view::ReadView;
@@ -63,6 +66,32 @@ fn deviation_sums_in_registers<T: RegisterGroups + Numeric>(
             map_blocks(view, cancel, operation, |block| simd.vectorize(|| deviation_sums_avx512(simd, &block, mean)));
         partials.and_then(merged_pairs)
     })
+}
+
+/// The compensated sums of `x - mean` and of its square over one block of doubles or floats (widened) on AVX-512,
+/// read as the compensated sum reads (`compensated_groups_avx512`, in `blocks`): each deviation and square rounded as
+/// the staged path rounds them and added to two sets of [`Lanes`] in the same order, so the bits are those of
+/// [`Lanes::add_mapped_pair`].
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn deviation_sums_avx512<T: RegisterGroups + Numeric>(
+    simd: pulp::x86::V4,
+    block: &ReadView<'_, T>,
+    mean: f64,
+) -> (Neumaier, Neumaier) {
+    let centre = simd.splat_f64s(mean);
+    let start = (Avx512Lanes::new(simd), Avx512Lanes::new(simd));
+    let ((linear, square), whole) = block.fold_groups(simd, start, |(mut linear, mut square), group| {
+        let deviations = group.map(|x| simd.sub_f64s(x, centre));
+        linear.add(simd, deviations);
+        square.add(simd, deviations.map(|d| simd.mul_f64s(d, d)));
+        (linear, square)
+    });
+    let mut rest = [T::default(); LANES];
+    let rest = &mut rest[..block.len() - whole];
+    block.read_into(whole, rest);
+    let deviations = || rest.iter().map(|x| x.to_f64() - mean);
+    (linear.finish(simd, deviations()), square.finish(simd, deviations().map(|d| d * d)))
 }
 
 /// Per-block pairs of partial sums, each merged in block order.
@@ -133,6 +162,8 @@ mod tests {
     use super::*;
     use crate::error::Error;
     use crate::kernels::testutil::{cancelled, reference_compensated, with_view, Rng, SIZES};
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    use crate::kernels::testutil::{from_every_offset_in_a_line, LANE_LENGTHS};
 
     fn var<T: Numeric>(values: &[T], ddof: f64) -> f64 {
         with_view(values, |v| variance(v, ddof, &Cancel::new()).unwrap())
@@ -199,6 +230,45 @@ mod tests {
             assert_eq!(var(&values, 0.0).to_bits(), expected.to_bits(), "n = {n}");
             assert_eq!(mean_of_values(&values).to_bits(), m.to_bits(), "n = {n}");
         }
+    }
+
+    /// The variance's register path gives the bits of the staged lanes from every offset within a cache line, for
+    /// doubles and for floats, and reads nothing outside the block (the NaNs around it would show).
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    fn deviation_sums_in_registers_give_the_bits_of_the_staged_lanes<T: RegisterGroups + Numeric>(
+        make: impl Fn(f64) -> T,
+        nan: T,
+    ) {
+        let Some(simd) = pulp::x86::V4::try_new() else { return };
+        let bits = |(linear, square): (Neumaier, Neumaier)| {
+            let ((a, b), (c, d)) = (linear.parts(), square.parts());
+            [a, b, c, d].map(f64::to_bits)
+        };
+        let mut rng = Rng::new(13);
+        for len in LANE_LENGTHS {
+            let values: Vec<T> = (0..len).map(|_| make(1e3 + rng.wide_f64())).collect();
+            let mean = 1e3 + 0.1;
+            let (mut linear, mut square) = (Lanes::default(), Lanes::default());
+            let terms = |x: T| (x.to_f64() - mean, (x.to_f64() - mean) * (x.to_f64() - mean));
+            linear.add_mapped_pair(&mut square, &values, &terms);
+            let want = bits((linear.total(), square.total()));
+            from_every_offset_in_a_line(&values, nan, |view, offset| {
+                let got = bits(simd.vectorize(|| deviation_sums_avx512(simd, view, mean)));
+                assert_eq!(got, want, "{len} values from offset {offset}");
+            });
+        }
+    }
+
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[test]
+    fn deviation_sums_of_doubles_in_registers_give_the_bits_of_the_staged_lanes() {
+        deviation_sums_in_registers_give_the_bits_of_the_staged_lanes(|x| x, f64::NAN);
+    }
+
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[test]
+    fn deviation_sums_of_floats_in_registers_give_the_bits_of_the_staged_lanes() {
+        deviation_sums_in_registers_give_the_bits_of_the_staged_lanes(|x| x as f32, f32::NAN);
     }
 
     #[test]
