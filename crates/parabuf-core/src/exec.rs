@@ -62,10 +62,10 @@ impl Cancel {
     /// `Err(Aborted)` once the flag is raised.
     ///
     /// # Errors
-    /// [`Error::Aborted`] naming `operation`.
-    pub fn check(&self, operation: &'static str) -> Result<()> {
+    /// [`Error::Aborted`], its operation not yet named (see [`Error::in_operation`]).
+    pub fn check(&self) -> Result<()> {
         if self.is_cancelled() {
-            Err(Error::Aborted { operation })
+            Err(Error::Aborted { operation: None })
         } else {
             Ok(())
         }
@@ -147,12 +147,7 @@ pub fn runs_on_caller(blocks: usize) -> bool {
 ///
 /// # Errors
 /// [`Error::Aborted`] when `cancel` is raised before every block is done.
-pub fn map_blocks<T, R, F>(
-    view: &ReadView<'_, T>,
-    cancel: &Cancel,
-    operation: &'static str,
-    per_block: F,
-) -> Result<Vec<R>>
+pub fn map_blocks<T, R, F>(view: &ReadView<'_, T>, cancel: &Cancel, per_block: F) -> Result<Vec<R>>
 where
     T: Element,
     R: Send,
@@ -160,7 +155,7 @@ where
 {
     let blocks = view.len().div_ceil(BLOCK);
     if runs_on_caller(blocks) {
-        cancel.check(operation)?;
+        cancel.check()?;
         return Ok((0..blocks).map(|_| per_block(*view)).collect());
     }
     let partials: Vec<Option<R>> = pool().install(|| {
@@ -174,8 +169,8 @@ where
             })
             .collect()
     });
-    cancel.check(operation)?;
-    partials.into_iter().collect::<Option<Vec<R>>>().ok_or(Error::Aborted { operation })
+    cancel.check()?;
+    partials.into_iter().collect::<Option<Vec<R>>>().ok_or(Error::Aborted { operation: None })
 }
 
 #[cfg(test)]
@@ -190,7 +185,7 @@ mod tests {
         let ledger = Ledger::new();
         let guard = ledger.read(buf.region()).unwrap();
         let view = guard.view::<u64>().unwrap();
-        let lens = map_blocks(&view, &Cancel::new(), "test", |b| b.len()).unwrap();
+        let lens = map_blocks(&view, &Cancel::new(), |b| b.len()).unwrap();
         assert_eq!(lens, vec![BLOCK, BLOCK, BLOCK, 5]);
     }
 
@@ -202,8 +197,8 @@ mod tests {
         let view = guard.view::<u64>().unwrap();
         let cancel = Cancel::new();
         cancel.cancel();
-        let err = map_blocks(&view, &cancel, "sum", |b| b.len()).unwrap_err();
-        assert_eq!(err, Error::Aborted { operation: "sum" });
+        let err = map_blocks(&view, &cancel, |b| b.len()).unwrap_err();
+        assert_eq!(err, Error::Aborted { operation: None });
     }
 
     #[test]
@@ -213,13 +208,13 @@ mod tests {
         let guard = ledger.read(buf.region()).unwrap();
         let view = guard.view::<u64>().unwrap();
         let caller = std::thread::current().id();
-        let ran_on = map_blocks(&view, &Cancel::new(), "test", |b| (b.len(), std::thread::current().id())).unwrap();
+        let ran_on = map_blocks(&view, &Cancel::new(), |b| (b.len(), std::thread::current().id())).unwrap();
         assert_eq!(ran_on, vec![(100, caller)]);
         let empty = guard.view::<u64>().unwrap().slice(0..0);
-        assert!(map_blocks(&empty, &Cancel::new(), "test", |b| b.len()).unwrap().is_empty());
+        assert!(map_blocks(&empty, &Cancel::new(), |b| b.len()).unwrap().is_empty());
         let cancel = Cancel::new();
         cancel.cancel();
-        assert_eq!(map_blocks(&view, &cancel, "sum", |b| b.len()).unwrap_err(), Error::Aborted { operation: "sum" });
+        assert_eq!(map_blocks(&view, &cancel, |b| b.len()).unwrap_err(), Error::Aborted { operation: None });
     }
 
     #[test]

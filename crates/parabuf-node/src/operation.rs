@@ -204,7 +204,7 @@ pub fn run_later<'env>(
     cancel: Cancel,
 ) -> napi::Result<AsyncOutput<'env>> {
     if cancel.is_cancelled() {
-        return Err(to_napi(env, &Error::Aborted { operation: op.name() }));
+        return Err(to_napi(env, &Error::Aborted { operation: Some(op.name()) }));
     }
     let (mut leases, buffers) = lease(env, &op, inputs, true).map_err(|e| to_napi(env, &e))?;
     if runs_inline(&leases.args) {
@@ -247,7 +247,7 @@ fn settle(
         held.release(env);
     }
     let result = if cancel.is_cancelled() {
-        Err(Error::Aborted { operation: op.name() })
+        Err(Error::Aborted { operation: Some(op.name()) })
     } else if detached {
         Err(Error::Detached { what: format!("an array passed to {}() while it ran", op.name()) })
     } else {

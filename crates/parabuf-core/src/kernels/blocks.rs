@@ -448,21 +448,21 @@ fn block_range(block: usize, len: usize) -> Range<usize> {
 ///
 /// # Errors
 /// [`Error::Aborted`] when `cancel` is raised before every block is done.
-pub(crate) fn map_ranges<R, F>(len: usize, cancel: &Cancel, operation: &'static str, per_block: F) -> Result<Vec<R>>
+pub(crate) fn map_ranges<R, F>(len: usize, cancel: &Cancel, per_block: F) -> Result<Vec<R>>
 where
     R: Send,
     F: Fn(Range<usize>) -> R + Sync + Send,
 {
     let blocks = len.div_ceil(BLOCK);
     if runs_on_caller(blocks) {
-        cancel.check(operation)?;
+        cancel.check()?;
         return Ok((0..blocks).map(|b| per_block(block_range(b, len))).collect());
     }
     let partials: Vec<Option<R>> = pool().install(|| {
         (0..blocks).into_par_iter().map(|b| (!cancel.is_cancelled()).then(|| per_block(block_range(b, len)))).collect()
     });
-    cancel.check(operation)?;
-    partials.into_iter().collect::<Option<Vec<R>>>().ok_or(Error::Aborted { operation })
+    cancel.check()?;
+    partials.into_iter().collect::<Option<Vec<R>>>().ok_or(Error::Aborted { operation: None })
 }
 
 /// Folds the [`BLOCK`]-sized ranges of `0..len` into at most `parts` accumulators made by `init`, on the pool, then
@@ -477,7 +477,6 @@ pub(crate) fn fold_ranges<A, I, F, R>(
     len: usize,
     parts: usize,
     cancel: &Cancel,
-    operation: &'static str,
     init: I,
     fold: F,
     reduce: R,
@@ -488,7 +487,7 @@ where
     F: Fn(&mut A, Range<usize>) + Sync + Send,
     R: Fn(A, A) -> A,
 {
-    cancel.check(operation)?;
+    cancel.check()?;
     let blocks = len.div_ceil(BLOCK);
     if runs_on_caller(blocks) {
         let mut acc = init();
@@ -500,7 +499,7 @@ where
             .into_par_iter()
             .with_min_len(blocks.div_ceil(parts.max(1)).max(1))
             .try_fold(&init, |mut acc, b| {
-                cancel.check(operation)?;
+                cancel.check()?;
                 fold(&mut acc, block_range(b, len));
                 Ok(acc)
             })
@@ -514,17 +513,12 @@ where
 ///
 /// # Errors
 /// [`Error::Aborted`] when `cancel` is raised before every piece is done.
-pub(crate) fn for_each_block_mut<'g, T, F>(
-    view: WriteView<'g, T>,
-    cancel: &Cancel,
-    operation: &'static str,
-    f: F,
-) -> Result<()>
+pub(crate) fn for_each_block_mut<'g, T, F>(view: WriteView<'g, T>, cancel: &Cancel, f: F) -> Result<()>
 where
     T: Element,
     F: Fn(usize, WriteView<'g, T>) + Sync + Send,
 {
-    cancel.check(operation)?;
+    cancel.check()?;
     let chunks = view.into_chunks(BLOCK);
     if runs_on_caller(chunks.len()) {
         chunks.into_iter().for_each(|chunk| f(0, chunk));
@@ -532,7 +526,7 @@ where
     }
     pool().install(|| {
         chunks.into_par_iter().enumerate().try_for_each(|(b, chunk)| {
-            cancel.check(operation)?;
+            cancel.check()?;
             f(b * BLOCK, chunk);
             Ok(())
         })
@@ -560,10 +554,9 @@ pub(crate) fn staged_mut<T: Element>(chunk: &mut WriteView<'_, T>, mut f: impl F
 pub(crate) fn map_in_place<T: Element>(
     view: WriteView<'_, T>,
     cancel: &Cancel,
-    operation: &'static str,
     f: impl Fn(T) -> T + Sync + Send,
 ) -> Result<()> {
-    for_each_block_mut(view, cancel, operation, |_, mut chunk| {
+    for_each_block_mut(view, cancel, |_, mut chunk| {
         staged_mut(&mut chunk, |_, xs| xs.iter_mut().for_each(|x| *x = f(*x)));
     })
 }
@@ -579,11 +572,10 @@ pub(crate) fn zip_in_place<T: Element, U: Element>(
     dst: WriteView<'_, T>,
     src: &ReadView<'_, U>,
     cancel: &Cancel,
-    operation: &'static str,
     f: impl Fn(T, U) -> T + Sync + Send,
 ) -> Result<()> {
     assert_eq!(dst.len(), src.len(), "zipped views must have one length");
-    for_each_block_mut(dst, cancel, operation, |offset, mut chunk| {
+    for_each_block_mut(dst, cancel, |offset, mut chunk| {
         let mut other = [U::default(); STAGE];
         staged_mut(&mut chunk, |start, xs| {
             let other = &mut other[..xs.len()];

@@ -92,7 +92,7 @@ fn products_in_registers<T: RegisterGroups + Numeric>(
     b: &ReadView<'_, T>,
     cancel: &Cancel,
 ) -> Result<f64> {
-    let partials = map_ranges(a.len(), cancel, "dot", |range| {
+    let partials = map_ranges(a.len(), cancel, |range| {
         simd.vectorize(|| compensated_products_avx512(simd, &a.slice(range.clone()), &b.slice(range)))
     })?;
     Ok(merged(partials).value())
@@ -124,7 +124,7 @@ pub fn dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Cancel
         return Ok(Scalar::Number(total?));
     }
     if T::IS_FLOAT {
-        let partials = map_ranges(a.len(), cancel, "dot", |range| {
+        let partials = map_ranges(a.len(), cancel, |range| {
             let mut lanes = Lanes::default();
             let mut terms = [0.0; STAGE];
             staged_pair(&a.slice(range.clone()), &b.slice(range), |_, xs, ys| {
@@ -137,7 +137,7 @@ pub fn dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Cancel
         })?;
         return Ok(Scalar::Number(merged(partials).value()));
     }
-    let partials = map_ranges(a.len(), cancel, "dot", |range| {
+    let partials = map_ranges(a.len(), cancel, |range| {
         let mut acc = Wide::default();
         staged_pair(&a.slice(range.clone()), &b.slice(range), |_, xs, ys| {
             for (x, y) in xs.iter().zip(ys) {
@@ -280,6 +280,6 @@ mod tests {
     #[test]
     fn a_raised_flag_aborts() {
         let err = with_views(&[1.0f64; 4], &[1.0; 4], |a, b| dot(a, b, &cancelled()).unwrap_err());
-        assert_eq!(err, Error::Aborted { operation: "dot" });
+        assert_eq!(err, Error::Aborted { operation: None });
     }
 }

@@ -15,33 +15,28 @@ use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::kernels::sum::{float_sum, int_sum};
 use crate::view::ReadView;
 
-fn mean_of<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel, operation: &'static str) -> Result<f64> {
-    // An empty view divides 0 by 0: NaN, as the mean of nothing should be.
-    let n = view.len() as f64;
-    if T::IS_FLOAT {
-        Ok(float_sum(view, cancel, operation)?.value() / n)
-    } else {
-        Ok(int_sum(view, cancel, operation)? as f64 / n)
-    }
-}
-
 /// The arithmetic mean. Floats: the compensated [`sum`](crate::kernels::sum()) over `n`; integers: the exact sum,
 /// rounded to a double, over `n` (64-bit arrays give a number too). NaN for an empty array.
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub fn mean<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> {
-    mean_of(view, cancel, "mean")
+    // An empty view divides 0 by 0: NaN, as the mean of nothing should be.
+    let n = view.len() as f64;
+    if T::IS_FLOAT {
+        Ok(float_sum(view, cancel)?.value() / n)
+    } else {
+        Ok(int_sum(view, cancel)? as f64 / n)
+    }
 }
 
 /// The compensated sums of `deviation(x)` and of its square over `view`, in block and lane order.
 fn deviation_sums<T: Numeric>(
     view: &ReadView<'_, T>,
     cancel: &Cancel,
-    operation: &'static str,
     deviation: impl Fn(T) -> f64 + Sync + Send,
 ) -> Result<(Neumaier, Neumaier)> {
-    merged_pairs(map_blocks(view, cancel, operation, |block| {
+    merged_pairs(map_blocks(view, cancel, |block| {
         let (mut linear, mut square) = (Lanes::default(), Lanes::default());
         let terms = |x: T| {
             let d = deviation(x);
@@ -59,11 +54,9 @@ fn deviation_sums_in_registers<T: RegisterGroups + Numeric>(
     view: &ReadView<'_, T>,
     mean: f64,
     cancel: &Cancel,
-    operation: &'static str,
 ) -> Option<Result<(Neumaier, Neumaier)>> {
     arch::with_avx512(|simd| {
-        let partials =
-            map_blocks(view, cancel, operation, |block| simd.vectorize(|| deviation_sums_avx512(simd, &block, mean)));
+        let partials = map_blocks(view, cancel, |block| simd.vectorize(|| deviation_sums_avx512(simd, &block, mean)));
         partials.and_then(merged_pairs)
     })
 }
@@ -100,34 +93,34 @@ fn merged_pairs(partials: Vec<(Neumaier, Neumaier)>) -> Result<(Neumaier, Neumai
     Ok((merged(linear), merged(square)))
 }
 
-fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel, operation: &'static str) -> Result<f64> {
+fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Result<f64> {
     let n = view.len();
     let divisor = n as f64 - ddof;
     if n == 0 || divisor <= 0.0 || divisor.is_nan() {
-        cancel.check(operation)?;
+        cancel.check()?;
         return Ok(f64::NAN);
     }
     let nf = n as f64;
     let (linear, square) = if T::IS_FLOAT {
-        let mean = float_sum(view, cancel, operation)?.value() / nf;
+        let mean = float_sum(view, cancel)?.value() / nf;
         #[cfg(all(target_arch = "x86_64", not(miri)))]
         let registers = match (T::as_double_view(view), T::as_float_view(view)) {
-            (Some(doubles), _) => deviation_sums_in_registers(&doubles, mean, cancel, operation),
-            (_, Some(floats)) => deviation_sums_in_registers(&floats, mean, cancel, operation),
+            (Some(doubles), _) => deviation_sums_in_registers(&doubles, mean, cancel),
+            (_, Some(floats)) => deviation_sums_in_registers(&floats, mean, cancel),
             _ => None,
         };
         #[cfg(not(all(target_arch = "x86_64", not(miri))))]
         let registers: Option<Result<(Neumaier, Neumaier)>> = None;
         match registers {
             Some(sums) => sums?,
-            None => deviation_sums(view, cancel, operation, |x: T| x.to_f64() - mean)?,
+            None => deviation_sums(view, cancel, |x: T| x.to_f64() - mean)?,
         }
     } else {
         // The mean s/n is exact as a fraction, so each deviation (n·x - s)/n is an exact integer rounded once and
         // divided once: no cancellation, even for 64-bit values far beyond 2^53. |n·x - s| < 2^127 for any array
         // that fits in memory.
-        let (s, ni) = (int_sum(view, cancel, operation)?, n as i128);
-        deviation_sums(view, cancel, operation, |x: T| (ni * x.to_i128().unwrap_or(0) - s) as f64 / nf)?
+        let (s, ni) = (int_sum(view, cancel)?, n as i128);
+        deviation_sums(view, cancel, |x: T| (ni * x.to_i128().unwrap_or(0) - s) as f64 / nf)?
     };
     // The corrected two-pass formula: subtracting (Σd)²/n removes most of the error left by rounding the mean.
     let (linear, square) = (linear.value(), square.value());
@@ -144,7 +137,7 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel, o
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub fn variance<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Result<f64> {
-    variance_of(view, ddof, cancel, "variance")
+    variance_of(view, ddof, cancel)
 }
 
 /// The standard deviation: the square root of [`variance`].
@@ -152,7 +145,7 @@ pub fn variance<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) 
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub fn std<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Result<f64> {
-    variance_of(view, ddof, cancel, "std").map(f64::sqrt)
+    variance_of(view, ddof, cancel).map(f64::sqrt)
 }
 
 #[cfg(test)]
@@ -274,9 +267,9 @@ mod tests {
     #[test]
     fn a_raised_flag_aborts() {
         with_view(&[1.0f64; 4], |v| {
-            assert_eq!(mean(v, &cancelled()).unwrap_err(), Error::Aborted { operation: "mean" });
-            assert_eq!(variance(v, 0.0, &cancelled()).unwrap_err(), Error::Aborted { operation: "variance" });
-            assert_eq!(std(v, 9.0, &cancelled()).unwrap_err(), Error::Aborted { operation: "std" });
+            assert_eq!(mean(v, &cancelled()).unwrap_err(), Error::Aborted { operation: None });
+            assert_eq!(variance(v, 0.0, &cancelled()).unwrap_err(), Error::Aborted { operation: None });
+            assert_eq!(std(v, 9.0, &cancelled()).unwrap_err(), Error::Aborted { operation: None });
         });
     }
 }
