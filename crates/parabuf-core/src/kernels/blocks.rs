@@ -1,20 +1,18 @@
 //! Machinery the kernels share: staged copies of shared memory into local buffers, lane-split compensated
 //! accumulation, and block-parallel loops over readable and writable views.
 //!
-//! Every loop here cuts its input at the same [`BLOCK`] boundaries as [`exec::map_blocks`](crate::exec::map_blocks), so
-//! anything built on them inherits its determinism.
+//! Every loop here is a thin wrapper over the one driver, [`run_blocks`], and cuts its input at the same [`BLOCK`]
+//! boundaries as [`exec::map_blocks`](crate::exec::map_blocks), so anything built on them inherits its determinism.
 
 use std::ops::Range;
 
 use pulp::{as_arrays, Simd, WithSimd};
 
-use rayon::prelude::*;
-
+use crate::arch::simd_arch;
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::arch::RegisterGroups;
-use crate::arch::{self, simd_arch};
-use crate::error::{Error, Result};
-use crate::exec::{pool, runs_on_caller, Cancel, BLOCK};
+use crate::arch::{self, RegisterGroups};
+use crate::error::Result;
+use crate::exec::{block_range, map_block_indices, run_blocks, Cancel, BLOCK};
 use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::view::{Element, ReadView, WriteView};
 
@@ -438,41 +436,27 @@ impl<S: Simd> VectorLanes<S> {
     }
 }
 
-/// The [`BLOCK`]-sized ranges that cut `0..len`, as `exec::map_blocks` cuts views.
-fn block_range(block: usize, len: usize) -> Range<usize> {
-    block * BLOCK..((block + 1) * BLOCK).min(len)
-}
-
-/// Applies `per_block` to each [`BLOCK`]-sized range of `0..len` on the pool and returns the results in block order.
-/// For kernels that need a block's position (indices, a second view).
+/// Applies `per_block` to each [`BLOCK`]-sized range of `0..len` on the pool and returns the results in block order
+/// ([`run_blocks`]). For kernels that need a block's position (indices, a second view).
 ///
 /// # Errors
-/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+/// [`Error::Aborted`](crate::Error::Aborted) when `cancel` is raised before every block is done.
 pub(crate) fn map_ranges<R, F>(len: usize, cancel: &Cancel, per_block: F) -> Result<Vec<R>>
 where
     R: Send,
     F: Fn(Range<usize>) -> R + Sync + Send,
 {
-    let blocks = len.div_ceil(BLOCK);
-    if runs_on_caller(blocks) {
-        cancel.check()?;
-        return Ok((0..blocks).map(|b| per_block(block_range(b, len))).collect());
-    }
-    let partials: Vec<Option<R>> = pool().install(|| {
-        (0..blocks).into_par_iter().map(|b| (!cancel.is_cancelled()).then(|| per_block(block_range(b, len)))).collect()
-    });
-    cancel.check()?;
-    partials.into_iter().collect::<Option<Vec<R>>>().ok_or(Error::Aborted { operation: None })
+    map_block_indices(len.div_ceil(BLOCK), cancel, |b| per_block(block_range(b, len)))
 }
 
-/// Folds the [`BLOCK`]-sized ranges of `0..len` into at most `parts` accumulators made by `init`, on the pool, then
-/// combines them with `reduce`. Only for accumulations whose result does not depend on grouping (integer counts):
-/// which blocks share an accumulator depends on scheduling. Accumulators may be large (a histogram's counts), so no
-/// more than `parts` are ever made: the partial results are collected and combined here rather than by rayon's
-/// `reduce`, which would make an identity per piece.
+/// Folds the [`BLOCK`]-sized ranges of `0..len` into at most `parts` accumulators made by `init`, on the pool
+/// ([`run_blocks`]), then combines them with `reduce`. Only for accumulations whose result does not depend on grouping
+/// (integer counts): which blocks share an accumulator depends on scheduling. Accumulators may be large (a histogram's
+/// counts), so no more than `parts` are ever made: the partial results are collected and combined here rather than by
+/// rayon's `reduce`, which would make an identity per piece.
 ///
 /// # Errors
-/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+/// [`Error::Aborted`](crate::Error::Aborted) when `cancel` is raised before every block is done.
 pub(crate) fn fold_ranges<A, I, F, R>(
     len: usize,
     parts: usize,
@@ -487,50 +471,24 @@ where
     F: Fn(&mut A, Range<usize>) + Sync + Send,
     R: Fn(A, A) -> A,
 {
-    cancel.check()?;
     let blocks = len.div_ceil(BLOCK);
-    if runs_on_caller(blocks) {
-        let mut acc = init();
-        (0..blocks).for_each(|b| fold(&mut acc, block_range(b, len)));
-        return Ok(acc);
-    }
-    let partials: Vec<A> = pool().install(|| {
-        (0..blocks)
-            .into_par_iter()
-            .with_min_len(blocks.div_ceil(parts.max(1)).max(1))
-            .try_fold(&init, |mut acc, b| {
-                cancel.check()?;
-                fold(&mut acc, block_range(b, len));
-                Ok(acc)
-            })
-            .collect::<Result<_>>()
-    })?;
-    Ok(partials.into_iter().reduce(reduce).unwrap_or_else(init))
+    let min_len = blocks.div_ceil(parts.max(1)).max(1);
+    let partials = run_blocks(vec![(); blocks], cancel, min_len, &init, |acc, b, ()| fold(acc, block_range(b, len)))?;
+    Ok(partials.reduce(reduce).unwrap_or_else(init))
 }
 
-/// Runs `f(offset, chunk)` on each [`BLOCK`]-sized piece of `view` in parallel on the pool, checking `cancel` before
-/// the first piece and before each one. A flag raised mid-way leaves the pieces already done written.
+/// Runs `f(offset, chunk)` on each [`BLOCK`]-sized piece of `view` in parallel on the pool ([`run_blocks`]), checking
+/// `cancel` before the first piece and before each one. A flag raised mid-way leaves the pieces already done written.
 ///
 /// # Errors
-/// [`Error::Aborted`] when `cancel` is raised before every piece is done.
+/// [`Error::Aborted`](crate::Error::Aborted) when `cancel` is raised before every piece is done.
 pub(crate) fn for_each_block_mut<'g, T, F>(view: WriteView<'g, T>, cancel: &Cancel, f: F) -> Result<()>
 where
     T: Element,
     F: Fn(usize, WriteView<'g, T>) + Sync + Send,
 {
-    cancel.check()?;
-    let chunks = view.into_chunks(BLOCK);
-    if runs_on_caller(chunks.len()) {
-        chunks.into_iter().for_each(|chunk| f(0, chunk));
-        return Ok(());
-    }
-    pool().install(|| {
-        chunks.into_par_iter().enumerate().try_for_each(|(b, chunk)| {
-            cancel.check()?;
-            f(b * BLOCK, chunk);
-            Ok(())
-        })
-    })
+    run_blocks(view.into_chunks(BLOCK), cancel, 1, || (), |(), b, chunk| f(b * BLOCK, chunk))?.for_each(drop);
+    Ok(())
 }
 
 /// Copies `chunk` through a local buffer: `f(offset, values)` may change each copy before it is written back.
@@ -550,7 +508,7 @@ pub(crate) fn staged_mut<T: Element>(chunk: &mut WriteView<'_, T>, mut f: impl F
 /// Overwrites every element of `view` with `f(element)`, block-parallel (see [`for_each_block_mut`]).
 ///
 /// # Errors
-/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+/// [`Error::Aborted`](crate::Error::Aborted) when `cancel` is raised before every block is done.
 pub(crate) fn map_in_place<T: Element>(
     view: WriteView<'_, T>,
     cancel: &Cancel,
@@ -564,7 +522,7 @@ pub(crate) fn map_in_place<T: Element>(
 /// Overwrites every element of `dst` with `f(dst[i], src[i])`, block-parallel (see [`for_each_block_mut`]).
 ///
 /// # Errors
-/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+/// [`Error::Aborted`](crate::Error::Aborted) when `cancel` is raised before every block is done.
 ///
 /// # Panics
 /// When the lengths differ (callers validate them first).
