@@ -214,7 +214,7 @@ impl<'g, T: Element> ReadView<'g, T> {
         let ahead = (self.len - end) * std::mem::size_of::<T>();
         // SAFETY: start..end is within the view, whose memory is valid, aligned and exported for 'g; `out` is a local
         // buffer of exactly end - start elements that no other code touches while this copies.
-        unsafe { arch::copy_from_shared(self.ptr.wrapping_add(start), out, ahead) };
+        unsafe { arch::copy_from_shared(self.as_ptr().wrapping_add(start), out, ahead) };
     }
 
     /// An iterator over the elements, in order.
