@@ -127,8 +127,9 @@ pub enum Error {
     },
     /// A reduction with no identity was asked of an empty array.
     Empty {
-        /// The operation.
-        operation: &'static str,
+        /// The operation: `None` from a kernel, which does not know its name; [`execute`](crate::execute) names it
+        /// ([`Error::in_operation`]) before the error leaves the crate.
+        operation: Option<&'static str>,
     },
     /// An argument has the wrong type.
     InvalidArgType {
@@ -147,8 +148,9 @@ pub enum Error {
     },
     /// The caller's signal aborted the operation.
     Aborted {
-        /// The operation.
-        operation: &'static str,
+        /// The operation: `None` from a kernel or [`Cancel::check`](crate::Cancel::check), which do not know its
+        /// name; [`execute`](crate::execute) names it ([`Error::in_operation`]) before the error leaves the crate.
+        operation: Option<&'static str>,
     },
     /// A bug inside parabuf (a caught panic, an impossible state).
     Internal {
@@ -204,6 +206,17 @@ impl Error {
         }
     }
 
+    /// The same error with its operation named `name` where it has none yet ([`Error::Aborted`] and [`Error::Empty`]
+    /// from kernels, which do not know which operation runs them). An operation already named keeps its name.
+    #[must_use]
+    pub fn in_operation(self, name: &'static str) -> Error {
+        match self {
+            Error::Aborted { operation: None } => Error::Aborted { operation: Some(name) },
+            Error::Empty { operation: None } => Error::Empty { operation: Some(name) },
+            other => other,
+        }
+    }
+
     /// Shorthand for [`Error::InvalidArgType`].
     pub fn arg_type(detail: impl Into<String>) -> Self {
         Error::InvalidArgType { detail: detail.into() }
@@ -250,11 +263,13 @@ impl fmt::Display for Error {
             Error::LengthMismatch { left, right } => {
                 write!(f, "arrays must have the same length, got {left} and {right} elements")
             }
-            Error::Empty { operation } => write!(f, "{operation}() of an empty array has no value"),
+            Error::Empty { operation: Some(operation) } => write!(f, "{operation}() of an empty array has no value"),
+            Error::Empty { operation: None } => write!(f, "an empty array has no value"),
             Error::InvalidArgType { detail } | Error::InvalidArgValue { detail } | Error::OutOfRange { detail } => {
                 write!(f, "{detail}")
             }
-            Error::Aborted { operation } => write!(f, "{operation}() was aborted"),
+            Error::Aborted { operation: Some(operation) } => write!(f, "{operation}() was aborted"),
+            Error::Aborted { operation: None } => write!(f, "the operation was aborted"),
             Error::Internal { detail } => write!(f, "internal error in parabuf: {detail}"),
         }
     }
@@ -282,16 +297,32 @@ mod tests {
             Error::Misaligned { address: 1, align: 8 },
             Error::TypeMismatch { detail: String::new() },
             Error::LengthMismatch { left: 1, right: 2 },
-            Error::Empty { operation: "min" },
+            Error::Empty { operation: Some("min") },
             Error::arg_type(""),
             Error::arg_value(""),
             Error::out_of_range(""),
-            Error::Aborted { operation: "sum" },
+            Error::Aborted { operation: Some("sum") },
             Error::internal(""),
         ];
         for e in samples {
             assert!(CATALOG.iter().any(|(c, _)| *c == e.code()), "{} missing", e.code());
         }
+    }
+
+    /// The messages JavaScript sees name the operation; a kernel's unnamed error takes the name [`execute`] gives it,
+    /// and a name once given stays.
+    #[test]
+    fn errors_name_their_operation_once() {
+        let aborted = Error::Aborted { operation: None };
+        assert_eq!(aborted.to_string(), "the operation was aborted");
+        assert_eq!(aborted.clone().in_operation("sum"), Error::Aborted { operation: Some("sum") });
+        assert_eq!(aborted.in_operation("sum").to_string(), "sum() was aborted");
+        let empty = Error::Empty { operation: None };
+        assert_eq!(empty.to_string(), "an empty array has no value");
+        assert_eq!(empty.in_operation("min").to_string(), "min() of an empty array has no value");
+        assert_eq!(Error::Aborted { operation: Some("dot") }.in_operation("sum").to_string(), "dot() was aborted");
+        let other = Error::LengthMismatch { left: 1, right: 2 };
+        assert_eq!(other.clone().in_operation("dot"), other);
     }
 
     #[test]

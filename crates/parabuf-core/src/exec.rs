@@ -5,6 +5,7 @@
 //! result, so float reductions are bit-identical for any `PARABUF_THREADS` and every run.
 
 use std::cell::Cell;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -62,10 +63,10 @@ impl Cancel {
     /// `Err(Aborted)` once the flag is raised.
     ///
     /// # Errors
-    /// [`Error::Aborted`] naming `operation`.
-    pub fn check(&self, operation: &'static str) -> Result<()> {
+    /// [`Error::Aborted`], its operation not yet named (see [`Error::in_operation`]).
+    pub fn check(&self) -> Result<()> {
         if self.is_cancelled() {
-            Err(Error::Aborted { operation })
+            Err(Error::Aborted { operation: None })
         } else {
             Ok(())
         }
@@ -142,40 +143,84 @@ pub fn runs_on_caller(blocks: usize) -> bool {
     blocks <= 1
 }
 
-/// Applies `per_block` to each [`BLOCK`]-sized piece of `view` on the pool and returns the results in block order.
-/// A view of one block is done on the calling thread (see [`runs_on_caller`]).
+/// The [`BLOCK`]-sized range `block` of `0..len`: how every kernel cuts its input.
+pub(crate) fn block_range(block: usize, len: usize) -> Range<usize> {
+    block * BLOCK..((block + 1) * BLOCK).min(len)
+}
+
+/// The one driver of block-parallel work, which every loop over blocks is a thin wrapper over: folds `pieces` (one
+/// per block, in block order; `vec![(); blocks]` costs no allocation when the block index is all a fold needs) with
+/// `fold(accumulator, block index, piece)` into accumulators made by `init`, and returns the accumulators in block
+/// order.
+///
+/// One block runs on the calling thread into a single accumulator (see [`runs_on_caller`]); more go to the pool,
+/// where rayon gives each run of consecutive blocks (at least `min_len` of them) an accumulator of its own, so which
+/// blocks share one depends on scheduling: for per-block results, fold into a vector (as [`map_block_indices`] does).
+///
+/// `cancel` is checked before the first block, on the pool before each block (where a pool thread may offer its core,
+/// see [`Cancel`]), and once more when the pool is done.
+///
+/// # Errors
+/// [`Error::Aborted`] (not yet named) when `cancel` is raised before every block is done.
+pub(crate) fn run_blocks<P, A>(
+    pieces: Vec<P>,
+    cancel: &Cancel,
+    min_len: usize,
+    init: impl Fn() -> A + Sync + Send,
+    fold: impl Fn(&mut A, usize, P) + Sync + Send,
+) -> Result<impl Iterator<Item = A>>
+where
+    P: Send,
+    A: Send,
+{
+    cancel.check()?;
+    if runs_on_caller(pieces.len()) {
+        let mut acc = init();
+        pieces.into_iter().enumerate().for_each(|(b, piece)| fold(&mut acc, b, piece));
+        return Ok(Some(acc).into_iter().chain(Vec::new()));
+    }
+    let partials: Vec<A> = pool().install(|| {
+        pieces
+            .into_par_iter()
+            .enumerate()
+            .with_min_len(min_len.max(1))
+            .try_fold(&init, |mut acc, (b, piece)| {
+                cancel.check()?;
+                fold(&mut acc, b, piece);
+                Ok(acc)
+            })
+            .collect::<Result<_>>()
+    })?;
+    cancel.check()?;
+    Ok(None.into_iter().chain(partials))
+}
+
+/// `per_block(b)` for every block index `b` of `0..blocks`, in block order ([`run_blocks`]).
 ///
 /// # Errors
 /// [`Error::Aborted`] when `cancel` is raised before every block is done.
-pub fn map_blocks<T, R, F>(
-    view: &ReadView<'_, T>,
-    cancel: &Cancel,
-    operation: &'static str,
-    per_block: F,
-) -> Result<Vec<R>>
+pub(crate) fn map_block_indices<R, F>(blocks: usize, cancel: &Cancel, per_block: F) -> Result<Vec<R>>
+where
+    R: Send,
+    F: Fn(usize) -> R + Sync + Send,
+{
+    let partials = run_blocks(vec![(); blocks], cancel, 1, Vec::new, |partials, b, ()| partials.push(per_block(b)))?;
+    Ok(partials.flatten().collect())
+}
+
+/// Applies `per_block` to each [`BLOCK`]-sized piece of `view` on the pool and returns the results in block order
+/// (`run_blocks`). A view of one block is done on the calling thread (see [`runs_on_caller`]).
+///
+/// # Errors
+/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+pub fn map_blocks<T, R, F>(view: &ReadView<'_, T>, cancel: &Cancel, per_block: F) -> Result<Vec<R>>
 where
     T: Element,
     R: Send,
     F: Fn(ReadView<'_, T>) -> R + Sync + Send,
 {
-    let blocks = view.len().div_ceil(BLOCK);
-    if runs_on_caller(blocks) {
-        cancel.check(operation)?;
-        return Ok((0..blocks).map(|_| per_block(*view)).collect());
-    }
-    let partials: Vec<Option<R>> = pool().install(|| {
-        (0..blocks)
-            .into_par_iter()
-            .map(|b| {
-                if cancel.is_cancelled() {
-                    return None;
-                }
-                Some(per_block(view.slice(b * BLOCK..((b + 1) * BLOCK).min(view.len()))))
-            })
-            .collect()
-    });
-    cancel.check(operation)?;
-    partials.into_iter().collect::<Option<Vec<R>>>().ok_or(Error::Aborted { operation })
+    let len = view.len();
+    map_block_indices(len.div_ceil(BLOCK), cancel, |b| per_block(view.slice(block_range(b, len))))
 }
 
 #[cfg(test)]
@@ -190,7 +235,7 @@ mod tests {
         let ledger = Ledger::new();
         let guard = ledger.read(buf.region()).unwrap();
         let view = guard.view::<u64>().unwrap();
-        let lens = map_blocks(&view, &Cancel::new(), "test", |b| b.len()).unwrap();
+        let lens = map_blocks(&view, &Cancel::new(), |b| b.len()).unwrap();
         assert_eq!(lens, vec![BLOCK, BLOCK, BLOCK, 5]);
     }
 
@@ -202,8 +247,8 @@ mod tests {
         let view = guard.view::<u64>().unwrap();
         let cancel = Cancel::new();
         cancel.cancel();
-        let err = map_blocks(&view, &cancel, "sum", |b| b.len()).unwrap_err();
-        assert_eq!(err, Error::Aborted { operation: "sum" });
+        let err = map_blocks(&view, &cancel, |b| b.len()).unwrap_err();
+        assert_eq!(err, Error::Aborted { operation: None });
     }
 
     #[test]
@@ -213,13 +258,13 @@ mod tests {
         let guard = ledger.read(buf.region()).unwrap();
         let view = guard.view::<u64>().unwrap();
         let caller = std::thread::current().id();
-        let ran_on = map_blocks(&view, &Cancel::new(), "test", |b| (b.len(), std::thread::current().id())).unwrap();
+        let ran_on = map_blocks(&view, &Cancel::new(), |b| (b.len(), std::thread::current().id())).unwrap();
         assert_eq!(ran_on, vec![(100, caller)]);
         let empty = guard.view::<u64>().unwrap().slice(0..0);
-        assert!(map_blocks(&empty, &Cancel::new(), "test", |b| b.len()).unwrap().is_empty());
+        assert!(map_blocks(&empty, &Cancel::new(), |b| b.len()).unwrap().is_empty());
         let cancel = Cancel::new();
         cancel.cancel();
-        assert_eq!(map_blocks(&view, &cancel, "sum", |b| b.len()).unwrap_err(), Error::Aborted { operation: "sum" });
+        assert_eq!(map_blocks(&view, &cancel, |b| b.len()).unwrap_err(), Error::Aborted { operation: None });
     }
 
     #[test]

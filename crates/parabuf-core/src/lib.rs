@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+mod arch;
 pub mod error;
 pub mod exec;
 pub mod kernels;

@@ -9,11 +9,14 @@ use std::time::Instant;
 use pulp::{as_arrays, Simd, WithSimd};
 use rayon::prelude::*;
 
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::arch;
+use crate::arch::{prefetch_ahead, simd_arch};
 use crate::exec::{pool, runs_on_caller, threads, BLOCK};
-use crate::kernels::blocks::{simd_arch, STAGE};
+use crate::kernels::blocks::STAGE;
 use crate::ledger::Ledger;
 use crate::region::OwnedBuffer;
-use crate::view::{prefetch_ahead, Element, ReadView};
+use crate::view::{Element, ReadView};
 
 /// Elements per piece of the plain sum: its own constant, so that the baseline stays the same whatever the kernels'
 /// staging size.
@@ -150,15 +153,17 @@ impl Bandwidth {
 /// The XOR of the bits of every element of `view`, read as [`read_bandwidth_of`] describes.
 fn doubles_xor(view: &ReadView<'_, f64>) -> u64 {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if let pulp::Arch::V4(simd) = simd_arch() {
-        return simd.vectorize(|| {
+    if let Some(words) = arch::with_avx512(|simd| {
+        simd.vectorize(|| {
             let (words, whole) = view.fold_groups(simd, [0u64; 32], |mut words, group| {
                 let group: [u64; 32] = bytemuck::cast(group);
                 words.iter_mut().zip(group).for_each(|(w, g)| *w ^= g);
                 words
             });
             (whole..view.len()).fold(words.iter().fold(0, |x, w| x ^ w), |x, i| x ^ view.get(i).to_bits())
-        });
+        })
+    }) {
+        return words;
     }
     staged_xor(view)
 }
@@ -200,9 +205,11 @@ pub fn plain_sum(view: &ReadView<'_, f64>) -> f64 {
         let n = PLAIN_PIECE.min(view.len() - start);
         // Read as the compensated sum reads where it can, so that the two differ only in their arithmetic.
         #[cfg(all(target_arch = "x86_64", not(miri)))]
-        if let pulp::Arch::V4(simd) = simd_arch() {
+        if let Some(sum) = arch::with_avx512(|simd| {
             let piece = view.slice(start..start + n);
-            return simd.vectorize(|| plain_doubles_avx512(simd, &piece));
+            simd.vectorize(|| plain_doubles_avx512(simd, &piece))
+        }) {
+            return sum;
         }
         let mut stage = [0.0f64; PLAIN_PIECE];
         view.read_into(start, &mut stage[..n]);

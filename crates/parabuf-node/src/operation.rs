@@ -160,7 +160,7 @@ pub fn run_now(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> Result<Output, E
 /// As [`lease`]; later failures reject the promise.
 pub fn run_later(env: &Env, op: Op, inputs: &[ArgIn<'_, '_>], cancel: Cancel) -> napi::Result<sys::napi_value> {
     if cancel.is_cancelled() {
-        return Err(to_napi(env, &Error::Aborted { operation: op.name() }));
+        return Err(to_napi(env, &Error::Aborted { operation: Some(op.name()) }));
     }
     let (mut leases, buffers) = lease(env, &op, inputs, true).map_err(|e| to_napi(env, &e))?;
     if op.runs_inline(&leases.args) {
@@ -203,7 +203,7 @@ fn settle(
         held.release(env);
     }
     let result = if cancel.is_cancelled() {
-        Err(Error::Aborted { operation: op.name() })
+        Err(Error::Aborted { operation: Some(op.name()) })
     } else if detached {
         Err(Error::Detached { what: format!("an array passed to {}() while it ran", op.name()) })
     } else {

@@ -27,11 +27,9 @@ pub fn add<T: Store>(
         return Err(Error::LengthMismatch { left: dst.len(), right: src.len() });
     }
     if T::IS_FLOAT || conversion.clamps() {
-        zip_in_place(dst, src, cancel, "add", |d: T, s: T| conversion.number(d.to_f64() + s.to_f64()))
+        zip_in_place(dst, src, cancel, |d: T, s: T| conversion.number(d.to_f64() + s.to_f64()))
     } else {
-        zip_in_place(dst, src, cancel, "add", |d: T, s: T| {
-            T::from_bigint(d.to_i128().unwrap_or(0) + s.to_i128().unwrap_or(0))
-        })
+        zip_in_place(dst, src, cancel, |d: T, s: T| T::from_bigint(d.to_i128().unwrap_or(0) + s.to_i128().unwrap_or(0)))
     }
 }
 
@@ -89,7 +87,7 @@ mod tests {
         assert_eq!(result.unwrap_err(), Error::LengthMismatch { left: 3, right: 2 });
         assert_eq!(after, [1.0; 3]);
         let (result, after) = with_dst_src(&[1.0f64; 3], &[1.0; 3], |d, s| add(d, s, conv, &cancelled()));
-        assert_eq!(result.unwrap_err(), Error::Aborted { operation: "add" });
+        assert_eq!(result.unwrap_err(), Error::Aborted { operation: None });
         assert_eq!(after, [1.0; 3]);
     }
 }

@@ -55,12 +55,8 @@ fn block_arg<T: Ordered, const MAX: bool>(view: &ReadView<'_, T>, range: Range<u
     found
 }
 
-fn arg_extreme<T: Ordered, const MAX: bool>(
-    view: &ReadView<'_, T>,
-    cancel: &Cancel,
-    operation: &'static str,
-) -> Result<usize> {
-    let partials = map_ranges(view.len(), cancel, operation, |range| block_arg::<T, MAX>(view, range))?;
+fn arg_extreme<T: Ordered, const MAX: bool>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<usize> {
+    let partials = map_ranges(view.len(), cancel, |range| block_arg::<T, MAX>(view, range))?;
     let mut best: Option<(T::Key, usize)> = None;
     for part in partials.into_iter().flatten() {
         match part {
@@ -73,7 +69,7 @@ fn arg_extreme<T: Ordered, const MAX: bool>(
             }
         }
     }
-    best.map(|(_, at)| at).ok_or(Error::Empty { operation })
+    best.map(|(_, at)| at).ok_or(Error::Empty { operation: None })
 }
 
 /// The index of the first smallest element (-0 ranks below +0), or of the first NaN if any element is NaN.
@@ -81,7 +77,7 @@ fn arg_extreme<T: Ordered, const MAX: bool>(
 /// # Errors
 /// [`Error::Empty`] for an empty array; `Aborted` when `cancel` is raised.
 pub fn argmin<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<usize> {
-    arg_extreme::<T, false>(view, cancel, "argmin")
+    arg_extreme::<T, false>(view, cancel)
 }
 
 /// The index of the first largest element (+0 ranks above -0), or of the first NaN if any element is NaN.
@@ -89,7 +85,7 @@ pub fn argmin<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<usi
 /// # Errors
 /// [`Error::Empty`] for an empty array; `Aborted` when `cancel` is raised.
 pub fn argmax<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<usize> {
-    arg_extreme::<T, true>(view, cancel, "argmax")
+    arg_extreme::<T, true>(view, cancel)
 }
 
 #[cfg(test)]
@@ -125,8 +121,8 @@ mod tests {
     #[test]
     fn empty_is_an_error() {
         with_view::<f32, _>(&[], |v| {
-            assert_eq!(argmin(v, &Cancel::new()).unwrap_err(), Error::Empty { operation: "argmin" });
-            assert_eq!(argmax(v, &Cancel::new()).unwrap_err(), Error::Empty { operation: "argmax" });
+            assert_eq!(argmin(v, &Cancel::new()).unwrap_err(), Error::Empty { operation: None });
+            assert_eq!(argmax(v, &Cancel::new()).unwrap_err(), Error::Empty { operation: None });
         });
     }
 
@@ -169,6 +165,6 @@ mod tests {
     #[test]
     fn a_raised_flag_aborts() {
         let err = with_view(&[1.0f64; 4], |v| argmax(v, &cancelled()).unwrap_err());
-        assert_eq!(err, Error::Aborted { operation: "argmax" });
+        assert_eq!(err, Error::Aborted { operation: None });
     }
 }

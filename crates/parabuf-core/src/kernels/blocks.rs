@@ -1,21 +1,19 @@
 //! Machinery the kernels share: staged copies of shared memory into local buffers, lane-split compensated
 //! accumulation, and block-parallel loops over readable and writable views.
 //!
-//! Every loop here cuts its input at the same [`BLOCK`] boundaries as [`exec::map_blocks`](crate::exec::map_blocks), so
-//! anything built on them inherits its determinism.
+//! Every loop here is a thin wrapper over the one driver, [`run_blocks`], and cuts its input at the same [`BLOCK`]
+//! boundaries as [`exec::map_blocks`](crate::exec::map_blocks), so anything built on them inherits its determinism.
 
 use std::ops::Range;
-use std::sync::OnceLock;
 
-use pulp::{as_arrays, Arch, Simd, WithSimd};
+use pulp::{as_arrays, Simd, WithSimd};
 
-use rayon::prelude::*;
-
-use crate::error::{Error, Result};
-use crate::exec::{pool, runs_on_caller, Cancel, BLOCK};
-use crate::kernels::numeric::{Neumaier, Numeric};
+use crate::arch::simd_arch;
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::view::RegisterGroups;
+use crate::arch::{self, RegisterGroups};
+use crate::error::Result;
+use crate::exec::{block_range, map_block_indices, run_blocks, Cancel, BLOCK};
+use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::view::{Element, ReadView, WriteView};
 
 /// Elements copied from shared memory into a local buffer at a time. A multiple of [`LANES`], so lane assignment never
@@ -174,13 +172,14 @@ pub(crate) fn merged(parts: impl IntoIterator<Item = Neumaier>) -> Neumaier {
 /// the bits of the result are the same on every machine.
 pub(crate) fn compensated_block<T: Numeric>(block: &ReadView<'_, T>) -> Neumaier {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if let Arch::V4(simd) = simd_arch() {
-        if let Some(doubles) = T::as_double_view(block) {
-            return simd.vectorize(|| compensated_groups_avx512(simd, &doubles));
-        }
-        if let Some(floats) = T::as_float_view(block) {
-            return simd.vectorize(|| compensated_groups_avx512(simd, &floats));
-        }
+    if let Some(total) = arch::with_avx512(|simd| match (T::as_double_view(block), T::as_float_view(block)) {
+        (Some(doubles), _) => Some(simd.vectorize(|| compensated_groups_avx512(simd, &doubles))),
+        (_, Some(floats)) => Some(simd.vectorize(|| compensated_groups_avx512(simd, &floats))),
+        _ => None,
+    })
+    .flatten()
+    {
+        return total;
     }
     simd_arch().dispatch(CompensatedBlock { block })
 }
@@ -200,60 +199,11 @@ fn compensated_groups_avx512<T: RegisterGroups + Numeric>(simd: pulp::x86::V4, b
     lanes.finish(simd, rest.iter().map(|x| x.to_f64()))
 }
 
-/// The compensated dot product of two blocks of doubles or floats on AVX-512, read as [`compensated_groups_avx512`]
-/// reads: the products (of doubles, floats widened first) are the terms, rounded as [`Lanes`] rounds them, so the
-/// bits are those of the staged path.
-///
-/// # Panics
-/// When the lengths differ (callers validate them first).
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-#[inline(always)]
-pub(crate) fn compensated_products_avx512<T: RegisterGroups + Numeric>(
-    simd: pulp::x86::V4,
-    a: &ReadView<'_, T>,
-    b: &ReadView<'_, T>,
-) -> Neumaier {
-    let (lanes, whole) = a.fold_group_pairs(b, simd, Avx512Lanes::new(simd), |mut lanes, xs, ys| {
-        lanes.add(simd, std::array::from_fn(|j| simd.mul_f64s(xs[j], ys[j])));
-        lanes
-    });
-    let (mut xs, mut ys) = ([T::default(); LANES], [T::default(); LANES]);
-    let (xs, ys) = (&mut xs[..a.len() - whole], &mut ys[..a.len() - whole]);
-    a.read_into(whole, xs);
-    b.read_into(whole, ys);
-    lanes.finish(simd, xs.iter().zip(ys.iter()).map(|(x, y)| x.to_f64() * y.to_f64()))
-}
-
-/// The compensated sums of `x - mean` and of its square over one block of doubles or floats (widened) on AVX-512,
-/// read as [`compensated_groups_avx512`] reads: each deviation and square rounded as the staged path rounds them and
-/// added to two sets of [`Lanes`] in the same order, so the bits are those of [`Lanes::add_mapped_pair`].
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-#[inline(always)]
-pub(crate) fn deviation_sums_avx512<T: RegisterGroups + Numeric>(
-    simd: pulp::x86::V4,
-    block: &ReadView<'_, T>,
-    mean: f64,
-) -> (Neumaier, Neumaier) {
-    let centre = simd.splat_f64s(mean);
-    let start = (Avx512Lanes::new(simd), Avx512Lanes::new(simd));
-    let ((linear, square), whole) = block.fold_groups(simd, start, |(mut linear, mut square), group| {
-        let deviations = group.map(|x| simd.sub_f64s(x, centre));
-        linear.add(simd, deviations);
-        square.add(simd, deviations.map(|d| simd.mul_f64s(d, d)));
-        (linear, square)
-    });
-    let mut rest = [T::default(); LANES];
-    let rest = &mut rest[..block.len() - whole];
-    block.read_into(whole, rest);
-    let deviations = || rest.iter().map(|x| x.to_f64() - mean);
-    (linear.finish(simd, deviations()), square.finish(simd, deviations().map(|d| d * d)))
-}
-
 /// [`Lanes`] as the four sum and four compensation vectors they take on AVX-512, small enough to stay in registers
 /// through a fold (a [`VectorLanes`] is sized for every width and would be copied in and out whole, 4 KiB per block).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[derive(Clone, Copy)]
-struct Avx512Lanes {
+pub(crate) struct Avx512Lanes {
     sums: [pulp::f64x8; 4],
     compensations: [pulp::f64x8; 4],
 }
@@ -261,15 +211,15 @@ struct Avx512Lanes {
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 impl Avx512Lanes {
     #[inline(always)]
-    fn new(simd: pulp::x86::V4) -> Self {
-        const _: () = assert!(LANES == crate::view::DOUBLES_PER_GROUP);
+    pub(crate) fn new(simd: pulp::x86::V4) -> Self {
+        const _: () = assert!(LANES == arch::DOUBLES_PER_GROUP);
         let zero = simd.splat_f64s(0.0);
         Avx512Lanes { sums: [zero; 4], compensations: [zero; 4] }
     }
 
     /// Adds one group of [`LANES`] terms: element `i % 8` of vector `i / 8` is term `i`.
     #[inline(always)]
-    fn add(&mut self, simd: pulp::x86::V4, group: [pulp::f64x8; 4]) {
+    pub(crate) fn add(&mut self, simd: pulp::x86::V4, group: [pulp::f64x8; 4]) {
         for ((sum, compensation), x) in self.sums.iter_mut().zip(self.compensations.iter_mut()).zip(group) {
             neumaier_add_avx512(simd, sum, compensation, x);
         }
@@ -277,7 +227,7 @@ impl Avx512Lanes {
 
     /// The total after a last, short group of `rest` (fewer than [`LANES`] terms, going to the first lanes).
     #[inline(always)]
-    fn finish(self, simd: pulp::x86::V4, rest: impl Iterator<Item = f64>) -> Neumaier {
+    pub(crate) fn finish(self, simd: pulp::x86::V4, rest: impl Iterator<Item = f64>) -> Neumaier {
         let mut rest = rest.peekable();
         if rest.peek().is_none() {
             return self.total(simd);
@@ -436,12 +386,6 @@ impl<T: Numeric> WithSimd for CompensatedBlock<'_, '_, T> {
     }
 }
 
-/// The instruction sets of this processor that [`VectorLanes`] can use, detected once.
-pub(crate) fn simd_arch() -> Arch {
-    static ARCH: OnceLock<Arch> = OnceLock::new();
-    *ARCH.get_or_init(Arch::new)
-}
-
 /// [`Lanes`] held in SIMD registers: lane `i` is element `i % W` of vector `i / W` (`W` elements per vector: 8 with
 /// AVX-512, 4 with AVX2, 1 without vectors), so term `i` of a group lands in lane `i` exactly as in [`Lanes`], and each
 /// lane sees the same additions in the same order. Vector additions are the IEEE additions of each element, so the
@@ -492,46 +436,31 @@ impl<S: Simd> VectorLanes<S> {
     }
 }
 
-/// The [`BLOCK`]-sized ranges that cut `0..len`, as `exec::map_blocks` cuts views.
-fn block_range(block: usize, len: usize) -> Range<usize> {
-    block * BLOCK..((block + 1) * BLOCK).min(len)
-}
-
-/// Applies `per_block` to each [`BLOCK`]-sized range of `0..len` on the pool and returns the results in block order.
-/// For kernels that need a block's position (indices, a second view).
+/// Applies `per_block` to each [`BLOCK`]-sized range of `0..len` on the pool and returns the results in block order
+/// ([`run_blocks`]). For kernels that need a block's position (indices, a second view).
 ///
 /// # Errors
-/// [`Error::Aborted`] when `cancel` is raised before every block is done.
-pub(crate) fn map_ranges<R, F>(len: usize, cancel: &Cancel, operation: &'static str, per_block: F) -> Result<Vec<R>>
+/// [`Error::Aborted`](crate::Error::Aborted) when `cancel` is raised before every block is done.
+pub(crate) fn map_ranges<R, F>(len: usize, cancel: &Cancel, per_block: F) -> Result<Vec<R>>
 where
     R: Send,
     F: Fn(Range<usize>) -> R + Sync + Send,
 {
-    let blocks = len.div_ceil(BLOCK);
-    if runs_on_caller(blocks) {
-        cancel.check(operation)?;
-        return Ok((0..blocks).map(|b| per_block(block_range(b, len))).collect());
-    }
-    let partials: Vec<Option<R>> = pool().install(|| {
-        (0..blocks).into_par_iter().map(|b| (!cancel.is_cancelled()).then(|| per_block(block_range(b, len)))).collect()
-    });
-    cancel.check(operation)?;
-    partials.into_iter().collect::<Option<Vec<R>>>().ok_or(Error::Aborted { operation })
+    map_block_indices(len.div_ceil(BLOCK), cancel, |b| per_block(block_range(b, len)))
 }
 
-/// Folds the [`BLOCK`]-sized ranges of `0..len` into at most `parts` accumulators made by `init`, on the pool, then
-/// combines them with `reduce`. Only for accumulations whose result does not depend on grouping (integer counts):
-/// which blocks share an accumulator depends on scheduling. Accumulators may be large (a histogram's counts), so no
-/// more than `parts` are ever made: the partial results are collected and combined here rather than by rayon's
-/// `reduce`, which would make an identity per piece.
+/// Folds the [`BLOCK`]-sized ranges of `0..len` into at most `parts` accumulators made by `init`, on the pool
+/// ([`run_blocks`]), then combines them with `reduce`. Only for accumulations whose result does not depend on grouping
+/// (integer counts): which blocks share an accumulator depends on scheduling. Accumulators may be large (a histogram's
+/// counts), so no more than `parts` are ever made: the partial results are collected and combined here rather than by
+/// rayon's `reduce`, which would make an identity per piece.
 ///
 /// # Errors
-/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+/// [`Error::Aborted`](crate::Error::Aborted) when `cancel` is raised before every block is done.
 pub(crate) fn fold_ranges<A, I, F, R>(
     len: usize,
     parts: usize,
     cancel: &Cancel,
-    operation: &'static str,
     init: I,
     fold: F,
     reduce: R,
@@ -542,55 +471,24 @@ where
     F: Fn(&mut A, Range<usize>) + Sync + Send,
     R: Fn(A, A) -> A,
 {
-    cancel.check(operation)?;
     let blocks = len.div_ceil(BLOCK);
-    if runs_on_caller(blocks) {
-        let mut acc = init();
-        (0..blocks).for_each(|b| fold(&mut acc, block_range(b, len)));
-        return Ok(acc);
-    }
-    let partials: Vec<A> = pool().install(|| {
-        (0..blocks)
-            .into_par_iter()
-            .with_min_len(blocks.div_ceil(parts.max(1)).max(1))
-            .try_fold(&init, |mut acc, b| {
-                cancel.check(operation)?;
-                fold(&mut acc, block_range(b, len));
-                Ok(acc)
-            })
-            .collect::<Result<_>>()
-    })?;
-    Ok(partials.into_iter().reduce(reduce).unwrap_or_else(init))
+    let min_len = blocks.div_ceil(parts.max(1)).max(1);
+    let partials = run_blocks(vec![(); blocks], cancel, min_len, &init, |acc, b, ()| fold(acc, block_range(b, len)))?;
+    Ok(partials.reduce(reduce).unwrap_or_else(init))
 }
 
-/// Runs `f(offset, chunk)` on each [`BLOCK`]-sized piece of `view` in parallel on the pool, checking `cancel` before
-/// the first piece and before each one. A flag raised mid-way leaves the pieces already done written.
+/// Runs `f(offset, chunk)` on each [`BLOCK`]-sized piece of `view` in parallel on the pool ([`run_blocks`]), checking
+/// `cancel` before the first piece and before each one. A flag raised mid-way leaves the pieces already done written.
 ///
 /// # Errors
-/// [`Error::Aborted`] when `cancel` is raised before every piece is done.
-pub(crate) fn for_each_block_mut<'g, T, F>(
-    view: WriteView<'g, T>,
-    cancel: &Cancel,
-    operation: &'static str,
-    f: F,
-) -> Result<()>
+/// [`Error::Aborted`](crate::Error::Aborted) when `cancel` is raised before every piece is done.
+pub(crate) fn for_each_block_mut<'g, T, F>(view: WriteView<'g, T>, cancel: &Cancel, f: F) -> Result<()>
 where
     T: Element,
     F: Fn(usize, WriteView<'g, T>) + Sync + Send,
 {
-    cancel.check(operation)?;
-    let chunks = view.into_chunks(BLOCK);
-    if runs_on_caller(chunks.len()) {
-        chunks.into_iter().for_each(|chunk| f(0, chunk));
-        return Ok(());
-    }
-    pool().install(|| {
-        chunks.into_par_iter().enumerate().try_for_each(|(b, chunk)| {
-            cancel.check(operation)?;
-            f(b * BLOCK, chunk);
-            Ok(())
-        })
-    })
+    run_blocks(view.into_chunks(BLOCK), cancel, 1, || (), |(), b, chunk| f(b * BLOCK, chunk))?.for_each(drop);
+    Ok(())
 }
 
 /// Copies `chunk` through a local buffer: `f(offset, values)` may change each copy before it is written back.
@@ -610,14 +508,13 @@ pub(crate) fn staged_mut<T: Element>(chunk: &mut WriteView<'_, T>, mut f: impl F
 /// Overwrites every element of `view` with `f(element)`, block-parallel (see [`for_each_block_mut`]).
 ///
 /// # Errors
-/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+/// [`Error::Aborted`](crate::Error::Aborted) when `cancel` is raised before every block is done.
 pub(crate) fn map_in_place<T: Element>(
     view: WriteView<'_, T>,
     cancel: &Cancel,
-    operation: &'static str,
     f: impl Fn(T) -> T + Sync + Send,
 ) -> Result<()> {
-    for_each_block_mut(view, cancel, operation, |_, mut chunk| {
+    for_each_block_mut(view, cancel, |_, mut chunk| {
         staged_mut(&mut chunk, |_, xs| xs.iter_mut().for_each(|x| *x = f(*x)));
     })
 }
@@ -625,7 +522,7 @@ pub(crate) fn map_in_place<T: Element>(
 /// Overwrites every element of `dst` with `f(dst[i], src[i])`, block-parallel (see [`for_each_block_mut`]).
 ///
 /// # Errors
-/// [`Error::Aborted`] when `cancel` is raised before every block is done.
+/// [`Error::Aborted`](crate::Error::Aborted) when `cancel` is raised before every block is done.
 ///
 /// # Panics
 /// When the lengths differ (callers validate them first).
@@ -633,11 +530,10 @@ pub(crate) fn zip_in_place<T: Element, U: Element>(
     dst: WriteView<'_, T>,
     src: &ReadView<'_, U>,
     cancel: &Cancel,
-    operation: &'static str,
     f: impl Fn(T, U) -> T + Sync + Send,
 ) -> Result<()> {
     assert_eq!(dst.len(), src.len(), "zipped views must have one length");
-    for_each_block_mut(dst, cancel, operation, |offset, mut chunk| {
+    for_each_block_mut(dst, cancel, |offset, mut chunk| {
         let mut other = [U::default(); STAGE];
         staged_mut(&mut chunk, |start, xs| {
             let other = &mut other[..xs.len()];
@@ -650,14 +546,10 @@ pub(crate) fn zip_in_place<T: Element, U: Element>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::BLOCK;
     use crate::kernels::testutil::{
         from_every_offset_in_a_line, reference_compensated, same_bits_or_both_nan, with_view, Rng,
+        LANE_LENGTHS as LENGTHS,
     };
-
-    /// Blocks whose lengths end in every kind of partial group and stage, full blocks, and the edge cases.
-    const LENGTHS: [usize; 13] =
-        [0, 1, 7, 8, 9, LANES - 1, LANES, LANES + 1, STAGE - 1, STAGE + 5, 1000, BLOCK - 3, BLOCK];
 
     fn with_every_instruction_set(values: &[f64], check: impl Fn(&str, Neumaier)) {
         with_view(values, |view| {
@@ -781,45 +673,6 @@ mod tests {
                 assert!(same_bits_or_both_nan(got, want), "{special}: {got} vs {want}");
             });
         }
-    }
-
-    /// The variance's register path gives the bits of the staged lanes from every offset within a cache line, for
-    /// doubles and for floats, and reads nothing outside the block (the NaNs around it would show).
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    fn deviation_sums_in_registers_give_the_bits_of_the_staged_lanes<T: RegisterGroups + Numeric>(
-        make: impl Fn(f64) -> T,
-        nan: T,
-    ) {
-        let Some(simd) = pulp::x86::V4::try_new() else { return };
-        let bits = |(linear, square): (Neumaier, Neumaier)| {
-            let ((a, b), (c, d)) = (linear.parts(), square.parts());
-            [a, b, c, d].map(f64::to_bits)
-        };
-        let mut rng = Rng::new(13);
-        for len in LENGTHS {
-            let values: Vec<T> = (0..len).map(|_| make(1e3 + rng.wide_f64())).collect();
-            let mean = 1e3 + 0.1;
-            let (mut linear, mut square) = (Lanes::default(), Lanes::default());
-            let terms = |x: T| (x.to_f64() - mean, (x.to_f64() - mean) * (x.to_f64() - mean));
-            linear.add_mapped_pair(&mut square, &values, &terms);
-            let want = bits((linear.total(), square.total()));
-            from_every_offset_in_a_line(&values, nan, |view, offset| {
-                let got = bits(simd.vectorize(|| deviation_sums_avx512(simd, view, mean)));
-                assert_eq!(got, want, "{len} values from offset {offset}");
-            });
-        }
-    }
-
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    #[test]
-    fn deviation_sums_of_doubles_in_registers_give_the_bits_of_the_staged_lanes() {
-        deviation_sums_in_registers_give_the_bits_of_the_staged_lanes(|x| x, f64::NAN);
-    }
-
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    #[test]
-    fn deviation_sums_of_floats_in_registers_give_the_bits_of_the_staged_lanes() {
-        deviation_sums_in_registers_give_the_bits_of_the_staged_lanes(|x| x as f32, f32::NAN);
     }
 
     #[test]

@@ -1,14 +1,19 @@
 //! `dot`: the sum of element-wise products. Exact for integers, compensated and deterministic for floats.
 
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use pulp::Simd;
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::arch::{self, RegisterGroups};
 use crate::error::{Error, Result};
 use crate::exec::Cancel;
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::kernels::blocks::{compensated_products_avx512, simd_arch};
 use crate::kernels::blocks::{map_ranges, merged, staged_pair, Lanes, STAGE};
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::kernels::blocks::{Avx512Lanes, LANES};
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::kernels::numeric::Neumaier;
 use crate::kernels::numeric::{Numeric, Scalar};
 use crate::view::ReadView;
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::view::RegisterGroups;
 
 /// A signed integer of 192 bits, `high · 2^128 + low`: wide enough that no dot product of arrays that fit in memory
 /// overflows it (products of two 64-bit values reach 2^128), so the exact result can be tested against `i128` once,
@@ -54,6 +59,30 @@ impl Wide {
     }
 }
 
+/// The compensated dot product of two blocks of doubles or floats on AVX-512, read as the compensated sum reads
+/// (`compensated_groups_avx512`, in `blocks`): the products (of doubles, floats widened first) are the terms, rounded
+/// as [`Lanes`] rounds them, so the bits are those of the staged path.
+///
+/// # Panics
+/// When the lengths differ (callers validate them first).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn compensated_products_avx512<T: RegisterGroups + Numeric>(
+    simd: pulp::x86::V4,
+    a: &ReadView<'_, T>,
+    b: &ReadView<'_, T>,
+) -> Neumaier {
+    let (lanes, whole) = a.fold_group_pairs(b, simd, Avx512Lanes::new(simd), |mut lanes, xs, ys| {
+        lanes.add(simd, std::array::from_fn(|j| simd.mul_f64s(xs[j], ys[j])));
+        lanes
+    });
+    let (mut xs, mut ys) = ([T::default(); LANES], [T::default(); LANES]);
+    let (xs, ys) = (&mut xs[..a.len() - whole], &mut ys[..a.len() - whole]);
+    a.read_into(whole, xs);
+    b.read_into(whole, ys);
+    lanes.finish(simd, xs.iter().zip(ys.iter()).map(|(x, y)| x.to_f64() * y.to_f64()))
+}
+
 /// The compensated dot product of two views of doubles or floats on AVX-512, straight from their registers (see
 /// [`compensated_products_avx512`]).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
@@ -63,7 +92,7 @@ fn products_in_registers<T: RegisterGroups + Numeric>(
     b: &ReadView<'_, T>,
     cancel: &Cancel,
 ) -> Result<f64> {
-    let partials = map_ranges(a.len(), cancel, "dot", |range| {
+    let partials = map_ranges(a.len(), cancel, |range| {
         simd.vectorize(|| compensated_products_avx512(simd, &a.slice(range.clone()), &b.slice(range)))
     })?;
     Ok(merged(partials).value())
@@ -83,18 +112,19 @@ pub fn dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Cancel
         return Err(Error::LengthMismatch { left: a.len(), right: b.len() });
     }
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if let pulp::Arch::V4(simd) = simd_arch() {
-        let registers = match (T::as_double_view(a), T::as_double_view(b), T::as_float_view(a), T::as_float_view(b)) {
+    if let Some(total) = arch::with_avx512(|simd| {
+        match (T::as_double_view(a), T::as_double_view(b), T::as_float_view(a), T::as_float_view(b)) {
             (Some(a), Some(b), _, _) => Some(products_in_registers(simd, &a, &b, cancel)),
             (_, _, Some(a), Some(b)) => Some(products_in_registers(simd, &a, &b, cancel)),
             _ => None,
-        };
-        if let Some(total) = registers {
-            return Ok(Scalar::Number(total?));
         }
+    })
+    .flatten()
+    {
+        return Ok(Scalar::Number(total?));
     }
     if T::IS_FLOAT {
-        let partials = map_ranges(a.len(), cancel, "dot", |range| {
+        let partials = map_ranges(a.len(), cancel, |range| {
             let mut lanes = Lanes::default();
             let mut terms = [0.0; STAGE];
             staged_pair(&a.slice(range.clone()), &b.slice(range), |_, xs, ys| {
@@ -107,7 +137,7 @@ pub fn dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Cancel
         })?;
         return Ok(Scalar::Number(merged(partials).value()));
     }
-    let partials = map_ranges(a.len(), cancel, "dot", |range| {
+    let partials = map_ranges(a.len(), cancel, |range| {
         let mut acc = Wide::default();
         staged_pair(&a.slice(range.clone()), &b.slice(range), |_, xs, ys| {
             for (x, y) in xs.iter().zip(ys) {
@@ -250,6 +280,6 @@ mod tests {
     #[test]
     fn a_raised_flag_aborts() {
         let err = with_views(&[1.0f64; 4], &[1.0; 4], |a, b| dot(a, b, &cancelled()).unwrap_err());
-        assert_eq!(err, Error::Aborted { operation: "dot" });
+        assert_eq!(err, Error::Aborted { operation: None });
     }
 }

@@ -15,7 +15,7 @@ use crate::view::{Element, WriteView};
 /// `Aborted` when `cancel` is raised.
 pub fn fill<T: Element>(view: WriteView<'_, T>, value: T, cancel: &Cancel) -> Result<()> {
     let stage = [value; STAGE];
-    for_each_block_mut(view, cancel, "fill", |_, mut chunk| {
+    for_each_block_mut(view, cancel, |_, mut chunk| {
         let mut start = 0;
         while start < chunk.len() {
             let n = STAGE.min(chunk.len() - start);
@@ -65,7 +65,7 @@ mod tests {
     #[test]
     fn a_raised_flag_changes_nothing() {
         let (result, after) = with_view_mut(&[1i32; 100], |v| fill(v, 7, &cancelled()));
-        assert_eq!(result.unwrap_err(), Error::Aborted { operation: "fill" });
+        assert_eq!(result.unwrap_err(), Error::Aborted { operation: None });
         assert_eq!(after, [1; 100]);
     }
 }

@@ -11,7 +11,7 @@ pub const MAX_BINS: u32 = 1 << 24;
 
 /// The smallest and largest non-NaN value (as doubles) of `view`, or `None` if it has none.
 fn data_range<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Option<(f64, f64)>> {
-    let partials = map_blocks(view, cancel, "histogram", |block| {
+    let partials = map_blocks(view, cancel, |block| {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         staged(&block, |_, xs| {
             for x in xs {
@@ -93,7 +93,6 @@ pub fn histogram<T: Numeric>(
         view.len(),
         parts,
         cancel,
-        "histogram",
         || vec![0u64; bins],
         |counts, range| {
             // A plain slice: increments through it cannot alias the Vec's own pointer and length.
@@ -200,8 +199,8 @@ mod tests {
     #[test]
     fn a_raised_flag_aborts() {
         let err = with_view(&[1.0f64; 4], |v| histogram(v, 2, None, None, &cancelled()).unwrap_err());
-        assert_eq!(err, Error::Aborted { operation: "histogram" });
+        assert_eq!(err, Error::Aborted { operation: None });
         let err = with_view(&[1.0f64; 4], |v| histogram(v, 2, Some(0.0), Some(1.0), &cancelled()).unwrap_err());
-        assert_eq!(err, Error::Aborted { operation: "histogram" });
+        assert_eq!(err, Error::Aborted { operation: None });
     }
 }

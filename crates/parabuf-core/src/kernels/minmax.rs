@@ -3,18 +3,16 @@
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use pulp::Simd;
 
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::arch::{self, RegisterGroups};
 use crate::error::{Error, Result};
 use crate::exec::{map_blocks, Cancel};
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::kernels::blocks::simd_arch;
 use crate::kernels::blocks::staged;
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::kernels::numeric::Numeric;
 use crate::kernels::numeric::Scalar;
 use crate::kernels::order::{Key, Ordered};
 use crate::view::ReadView;
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::view::RegisterGroups;
 
 /// The smallest and largest total-order key of one non-empty block. NaNs take part: a NaN key lies outside the range
 /// of number keys at one end or the other, so the pair alone tells whether the block holds one.
@@ -36,15 +34,15 @@ const LANES: usize = 8;
 /// caller then scans the block by keys, so results are the same either way.
 fn finite_float_range<T: Ordered>(block: &ReadView<'_, T>) -> Option<(T::Key, T::Key)> {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if let pulp::Arch::V4(simd) = simd_arch() {
-        let range = match (T::as_double_view(block), T::as_float_view(block)) {
+    if let Some((lo, hi, special)) =
+        arch::with_avx512(|simd| match (T::as_double_view(block), T::as_float_view(block)) {
             (Some(doubles), _) => Some(simd.vectorize(|| float_range_avx512(simd, &doubles))),
             (_, Some(floats)) => Some(simd.vectorize(|| float_range_avx512(simd, &floats))),
             _ => None,
-        };
-        if let Some((lo, hi, special)) = range {
-            return finite_range_keys::<T>(lo, hi, special);
-        }
+        })
+        .flatten()
+    {
+        return finite_range_keys::<T>(lo, hi, special);
     }
     let (mut lo, mut hi, mut special) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES], [0.0f64; LANES]);
     staged(block, |_, xs| {
@@ -129,12 +127,8 @@ fn exact_key_range<T: Ordered>(block: &ReadView<'_, T>) -> (T::Key, T::Key) {
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
-pub(crate) fn key_range<T: Ordered>(
-    view: &ReadView<'_, T>,
-    cancel: &Cancel,
-    operation: &'static str,
-) -> Result<Option<(T::Key, T::Key)>> {
-    let partials = map_blocks(view, cancel, operation, block_key_range)?;
+pub(crate) fn key_range<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Option<(T::Key, T::Key)>> {
+    let partials = map_blocks(view, cancel, block_key_range)?;
     Ok(partials.into_iter().reduce(|(lo, hi), (l, h)| (lo.min(l), hi.max(h))))
 }
 
@@ -144,8 +138,8 @@ fn scalar_of_key<T: Ordered>(key: T::Key) -> Scalar {
 }
 
 /// `(min, max)` of a non-empty view, NaN for both if any element is NaN.
-fn extremes<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel, operation: &'static str) -> Result<(Scalar, Scalar)> {
-    let (lo, hi) = key_range(view, cancel, operation)?.ok_or(Error::Empty { operation })?;
+fn extremes<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<(Scalar, Scalar)> {
+    let (lo, hi) = key_range(view, cancel)?.ok_or(Error::Empty { operation: None })?;
     if T::key_is_nan(lo) || T::key_is_nan(hi) {
         return Ok((Scalar::Number(f64::NAN), Scalar::Number(f64::NAN)));
     }
@@ -158,7 +152,7 @@ fn extremes<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel, operation: &'st
 /// # Errors
 /// [`Error::Empty`] for an empty array; `Aborted` when `cancel` is raised.
 pub fn min<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Scalar> {
-    extremes(view, cancel, "min").map(|(lo, _)| lo)
+    extremes(view, cancel).map(|(lo, _)| lo)
 }
 
 /// The largest element, as `Math.max(...array)`: NaN if any element is NaN, +0 over -0. A bigint for 64-bit
@@ -167,7 +161,7 @@ pub fn min<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Scalar
 /// # Errors
 /// [`Error::Empty`] for an empty array; `Aborted` when `cancel` is raised.
 pub fn max<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Scalar> {
-    extremes(view, cancel, "max").map(|(_, hi)| hi)
+    extremes(view, cancel).map(|(_, hi)| hi)
 }
 
 /// [`min`] and [`max`] in one pass.
@@ -175,7 +169,7 @@ pub fn max<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Scalar
 /// # Errors
 /// [`Error::Empty`] for an empty array; `Aborted` when `cancel` is raised.
 pub fn minmax<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<(Scalar, Scalar)> {
-    extremes(view, cancel, "minmax")
+    extremes(view, cancel)
 }
 
 #[cfg(test)]
@@ -212,10 +206,10 @@ mod tests {
 
     #[test]
     fn empty_has_no_extremes() {
-        assert_eq!(mm::<f64>(&[]).unwrap_err(), Error::Empty { operation: "minmax" });
+        assert_eq!(mm::<f64>(&[]).unwrap_err(), Error::Empty { operation: None });
         with_view::<i8, _>(&[], |v| {
-            assert_eq!(min(v, &Cancel::new()).unwrap_err(), Error::Empty { operation: "min" });
-            assert_eq!(max(v, &Cancel::new()).unwrap_err(), Error::Empty { operation: "max" });
+            assert_eq!(min(v, &Cancel::new()).unwrap_err(), Error::Empty { operation: None });
+            assert_eq!(max(v, &Cancel::new()).unwrap_err(), Error::Empty { operation: None });
         });
     }
 
@@ -317,6 +311,6 @@ mod tests {
     #[test]
     fn a_raised_flag_aborts() {
         let err = with_view(&[1.0f64; 4], |v| min(v, &cancelled()).unwrap_err());
-        assert_eq!(err, Error::Aborted { operation: "min" });
+        assert_eq!(err, Error::Aborted { operation: None });
     }
 }

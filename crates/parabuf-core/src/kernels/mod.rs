@@ -41,10 +41,15 @@ pub use sum::sum;
 #[cfg(test)]
 pub(crate) mod testutil {
     use crate::exec::{Cancel, BLOCK};
+    use crate::kernels::blocks::{LANES, STAGE};
     use crate::kernels::numeric::Neumaier;
     use crate::ledger::Ledger;
     use crate::region::OwnedBuffer;
     use crate::view::{Element, ReadView, WriteView};
+
+    /// Blocks whose lengths end in every kind of partial group of lanes and stage, full blocks, and the edge cases.
+    pub(crate) const LANE_LENGTHS: [usize; 13] =
+        [0, 1, 7, 8, 9, LANES - 1, LANES, LANES + 1, STAGE - 1, STAGE + 5, 1000, BLOCK - 3, BLOCK];
 
     /// Lengths around the block boundaries, where splitting bugs live.
     pub(crate) const SIZES: [usize; 7] = [0, 1, 2, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 3];

@@ -2,27 +2,18 @@
 
 use crate::error::Result;
 use crate::exec::{map_blocks, Cancel};
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use pulp::Arch;
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::kernels::blocks::{deviation_sums_avx512, simd_arch};
+use pulp::Simd;
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::arch::{self, RegisterGroups};
 use crate::kernels::blocks::{merged, staged, Lanes};
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+use crate::kernels::blocks::{Avx512Lanes, LANES};
 use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::kernels::sum::{float_sum, int_sum};
 use crate::view::ReadView;
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::view::RegisterGroups;
-
-fn mean_of<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel, operation: &'static str) -> Result<f64> {
-    // An empty view divides 0 by 0: NaN, as the mean of nothing should be.
-    let n = view.len() as f64;
-    if T::IS_FLOAT {
-        Ok(float_sum(view, cancel, operation)?.value() / n)
-    } else {
-        Ok(int_sum(view, cancel, operation)? as f64 / n)
-    }
-}
 
 /// The arithmetic mean. Floats: the compensated [`sum`](crate::kernels::sum()) over `n`; integers: the exact sum,
 /// rounded to a double, over `n` (64-bit arrays give a number too). NaN for an empty array.
@@ -30,17 +21,22 @@ fn mean_of<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel, operation: &'sta
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub fn mean<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> {
-    mean_of(view, cancel, "mean")
+    // An empty view divides 0 by 0: NaN, as the mean of nothing should be.
+    let n = view.len() as f64;
+    if T::IS_FLOAT {
+        Ok(float_sum(view, cancel)?.value() / n)
+    } else {
+        Ok(int_sum(view, cancel)? as f64 / n)
+    }
 }
 
 /// The compensated sums of `deviation(x)` and of its square over `view`, in block and lane order.
 fn deviation_sums<T: Numeric>(
     view: &ReadView<'_, T>,
     cancel: &Cancel,
-    operation: &'static str,
     deviation: impl Fn(T) -> f64 + Sync + Send,
 ) -> Result<(Neumaier, Neumaier)> {
-    merged_pairs(map_blocks(view, cancel, operation, |block| {
+    merged_pairs(map_blocks(view, cancel, |block| {
         let (mut linear, mut square) = (Lanes::default(), Lanes::default());
         let terms = |x: T| {
             let d = deviation(x);
@@ -58,12 +54,37 @@ fn deviation_sums_in_registers<T: RegisterGroups + Numeric>(
     view: &ReadView<'_, T>,
     mean: f64,
     cancel: &Cancel,
-    operation: &'static str,
 ) -> Option<Result<(Neumaier, Neumaier)>> {
-    let Arch::V4(simd) = simd_arch() else { return None };
-    let partials =
-        map_blocks(view, cancel, operation, |block| simd.vectorize(|| deviation_sums_avx512(simd, &block, mean)));
-    Some(partials.and_then(merged_pairs))
+    arch::with_avx512(|simd| {
+        let partials = map_blocks(view, cancel, |block| simd.vectorize(|| deviation_sums_avx512(simd, &block, mean)));
+        partials.and_then(merged_pairs)
+    })
+}
+
+/// The compensated sums of `x - mean` and of its square over one block of doubles or floats (widened) on AVX-512,
+/// read as the compensated sum reads (`compensated_groups_avx512`, in `blocks`): each deviation and square rounded as
+/// the staged path rounds them and added to two sets of [`Lanes`] in the same order, so the bits are those of
+/// [`Lanes::add_mapped_pair`].
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn deviation_sums_avx512<T: RegisterGroups + Numeric>(
+    simd: pulp::x86::V4,
+    block: &ReadView<'_, T>,
+    mean: f64,
+) -> (Neumaier, Neumaier) {
+    let centre = simd.splat_f64s(mean);
+    let start = (Avx512Lanes::new(simd), Avx512Lanes::new(simd));
+    let ((linear, square), whole) = block.fold_groups(simd, start, |(mut linear, mut square), group| {
+        let deviations = group.map(|x| simd.sub_f64s(x, centre));
+        linear.add(simd, deviations);
+        square.add(simd, deviations.map(|d| simd.mul_f64s(d, d)));
+        (linear, square)
+    });
+    let mut rest = [T::default(); LANES];
+    let rest = &mut rest[..block.len() - whole];
+    block.read_into(whole, rest);
+    let deviations = || rest.iter().map(|x| x.to_f64() - mean);
+    (linear.finish(simd, deviations()), square.finish(simd, deviations().map(|d| d * d)))
 }
 
 /// Per-block pairs of partial sums, each merged in block order.
@@ -72,34 +93,34 @@ fn merged_pairs(partials: Vec<(Neumaier, Neumaier)>) -> Result<(Neumaier, Neumai
     Ok((merged(linear), merged(square)))
 }
 
-fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel, operation: &'static str) -> Result<f64> {
+fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Result<f64> {
     let n = view.len();
     let divisor = n as f64 - ddof;
     if n == 0 || divisor <= 0.0 || divisor.is_nan() {
-        cancel.check(operation)?;
+        cancel.check()?;
         return Ok(f64::NAN);
     }
     let nf = n as f64;
     let (linear, square) = if T::IS_FLOAT {
-        let mean = float_sum(view, cancel, operation)?.value() / nf;
+        let mean = float_sum(view, cancel)?.value() / nf;
         #[cfg(all(target_arch = "x86_64", not(miri)))]
         let registers = match (T::as_double_view(view), T::as_float_view(view)) {
-            (Some(doubles), _) => deviation_sums_in_registers(&doubles, mean, cancel, operation),
-            (_, Some(floats)) => deviation_sums_in_registers(&floats, mean, cancel, operation),
+            (Some(doubles), _) => deviation_sums_in_registers(&doubles, mean, cancel),
+            (_, Some(floats)) => deviation_sums_in_registers(&floats, mean, cancel),
             _ => None,
         };
         #[cfg(not(all(target_arch = "x86_64", not(miri))))]
         let registers: Option<Result<(Neumaier, Neumaier)>> = None;
         match registers {
             Some(sums) => sums?,
-            None => deviation_sums(view, cancel, operation, |x: T| x.to_f64() - mean)?,
+            None => deviation_sums(view, cancel, |x: T| x.to_f64() - mean)?,
         }
     } else {
         // The mean s/n is exact as a fraction, so each deviation (n·x - s)/n is an exact integer rounded once and
         // divided once: no cancellation, even for 64-bit values far beyond 2^53. |n·x - s| < 2^127 for any array
         // that fits in memory.
-        let (s, ni) = (int_sum(view, cancel, operation)?, n as i128);
-        deviation_sums(view, cancel, operation, |x: T| (ni * x.to_i128().unwrap_or(0) - s) as f64 / nf)?
+        let (s, ni) = (int_sum(view, cancel)?, n as i128);
+        deviation_sums(view, cancel, |x: T| (ni * x.to_i128().unwrap_or(0) - s) as f64 / nf)?
     };
     // The corrected two-pass formula: subtracting (Σd)²/n removes most of the error left by rounding the mean.
     let (linear, square) = (linear.value(), square.value());
@@ -116,7 +137,7 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel, o
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub fn variance<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Result<f64> {
-    variance_of(view, ddof, cancel, "variance")
+    variance_of(view, ddof, cancel)
 }
 
 /// The standard deviation: the square root of [`variance`].
@@ -124,7 +145,7 @@ pub fn variance<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) 
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub fn std<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Result<f64> {
-    variance_of(view, ddof, cancel, "std").map(f64::sqrt)
+    variance_of(view, ddof, cancel).map(f64::sqrt)
 }
 
 #[cfg(test)]
@@ -134,6 +155,8 @@ mod tests {
     use super::*;
     use crate::error::Error;
     use crate::kernels::testutil::{cancelled, reference_compensated, with_view, Rng, SIZES};
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    use crate::kernels::testutil::{from_every_offset_in_a_line, LANE_LENGTHS};
 
     fn var<T: Numeric>(values: &[T], ddof: f64) -> f64 {
         with_view(values, |v| variance(v, ddof, &Cancel::new()).unwrap())
@@ -202,12 +225,51 @@ mod tests {
         }
     }
 
+    /// The variance's register path gives the bits of the staged lanes from every offset within a cache line, for
+    /// doubles and for floats, and reads nothing outside the block (the NaNs around it would show).
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    fn deviation_sums_in_registers_give_the_bits_of_the_staged_lanes<T: RegisterGroups + Numeric>(
+        make: impl Fn(f64) -> T,
+        nan: T,
+    ) {
+        let Some(simd) = pulp::x86::V4::try_new() else { return };
+        let bits = |(linear, square): (Neumaier, Neumaier)| {
+            let ((a, b), (c, d)) = (linear.parts(), square.parts());
+            [a, b, c, d].map(f64::to_bits)
+        };
+        let mut rng = Rng::new(13);
+        for len in LANE_LENGTHS {
+            let values: Vec<T> = (0..len).map(|_| make(1e3 + rng.wide_f64())).collect();
+            let mean = 1e3 + 0.1;
+            let (mut linear, mut square) = (Lanes::default(), Lanes::default());
+            let terms = |x: T| (x.to_f64() - mean, (x.to_f64() - mean) * (x.to_f64() - mean));
+            linear.add_mapped_pair(&mut square, &values, &terms);
+            let want = bits((linear.total(), square.total()));
+            from_every_offset_in_a_line(&values, nan, |view, offset| {
+                let got = bits(simd.vectorize(|| deviation_sums_avx512(simd, view, mean)));
+                assert_eq!(got, want, "{len} values from offset {offset}");
+            });
+        }
+    }
+
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[test]
+    fn deviation_sums_of_doubles_in_registers_give_the_bits_of_the_staged_lanes() {
+        deviation_sums_in_registers_give_the_bits_of_the_staged_lanes(|x| x, f64::NAN);
+    }
+
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[test]
+    fn deviation_sums_of_floats_in_registers_give_the_bits_of_the_staged_lanes() {
+        deviation_sums_in_registers_give_the_bits_of_the_staged_lanes(|x| x as f32, f32::NAN);
+    }
+
     #[test]
     fn a_raised_flag_aborts() {
         with_view(&[1.0f64; 4], |v| {
-            assert_eq!(mean(v, &cancelled()).unwrap_err(), Error::Aborted { operation: "mean" });
-            assert_eq!(variance(v, 0.0, &cancelled()).unwrap_err(), Error::Aborted { operation: "variance" });
-            assert_eq!(std(v, 9.0, &cancelled()).unwrap_err(), Error::Aborted { operation: "std" });
+            assert_eq!(mean(v, &cancelled()).unwrap_err(), Error::Aborted { operation: None });
+            assert_eq!(variance(v, 0.0, &cancelled()).unwrap_err(), Error::Aborted { operation: None });
+            assert_eq!(std(v, 9.0, &cancelled()).unwrap_err(), Error::Aborted { operation: None });
         });
     }
 }

@@ -157,7 +157,7 @@ fn block_squares<T: Numeric>(block: ReadView<'_, T>) -> Squares {
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub fn norm<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> {
-    let partials = map_blocks(view, cancel, "norm", block_squares)?;
+    let partials = map_blocks(view, cancel, block_squares)?;
     let mut total = Squares::default();
     partials.into_iter().for_each(|p| total.merge(p));
     Ok(total.norm())
@@ -248,6 +248,6 @@ mod tests {
     #[test]
     fn a_raised_flag_aborts() {
         let err = with_view(&[1.0f64; 4], |v| norm(v, &cancelled()).unwrap_err());
-        assert_eq!(err, Error::Aborted { operation: "norm" });
+        assert_eq!(err, Error::Aborted { operation: None });
     }
 }

@@ -28,11 +28,11 @@ pub fn scale<T: Store>(
 ) -> Result<()> {
     match (factor, offset) {
         (Scalar::Number(factor), Scalar::Number(offset)) => {
-            map_in_place(view, cancel, "scale", |x: T| conversion.number(x.to_f64() * factor + offset))
+            map_in_place(view, cancel, |x: T| conversion.number(x.to_f64() * factor + offset))
         }
         (Scalar::BigInt(factor), Scalar::BigInt(offset)) => {
             // Arithmetic modulo 2^128 agrees with exact arithmetic modulo 2^64, which is all the store keeps.
-            map_in_place(view, cancel, "scale", |x: T| {
+            map_in_place(view, cancel, |x: T| {
                 T::from_bigint(x.to_i128().unwrap_or(0).wrapping_mul(factor).wrapping_add(offset))
             })
         }
@@ -108,7 +108,7 @@ mod tests {
         assert_eq!(result.unwrap_err().code(), "ERR_INVALID_ARG_TYPE");
         assert_eq!(after, [1.0; 3]);
         let (result, after) = with_view_mut(&[1.0f64; 3], |v| scale(v, N(2.0), N(1.0), conv, &cancelled()));
-        assert_eq!(result.unwrap_err(), Error::Aborted { operation: "scale" });
+        assert_eq!(result.unwrap_err(), Error::Aborted { operation: None });
         assert_eq!(after, [1.0; 3]);
     }
 }

@@ -19,7 +19,6 @@ use crate::kernels::order::{Key, Ordered};
 use crate::scratch::Scratch;
 use crate::view::{ReadView, WriteView};
 
-const OPERATION: &str = "sort";
 /// Below this many elements a comparison sort of the keys on the calling thread beats setting up passes.
 const SMALL: usize = 2048;
 /// Bits per radix digit: one split into 2^11 buckets takes 10^7 keys to cache-sized buckets, the counts of a digit
@@ -55,7 +54,7 @@ fn digit<K: Key>(key: K, shift: u32) -> usize {
 /// `Aborted` when `cancel` is raised before the write-back; `OutOfRange` when the private copy cannot be allocated
 /// (the array is then untouched).
 pub fn sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<()> {
-    cancel.check(OPERATION)?;
+    cancel.check()?;
     let n = view.len();
     if n < 2 {
         return Ok(());
@@ -78,7 +77,7 @@ pub fn sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<()> {
         let mut scratch = Scratch::<T::Key>::new(n)?;
         sort_level(&mut keys, &mut scratch, digits, true, cancel)?;
     }
-    cancel.check(OPERATION)?;
+    cancel.check()?;
     write_keys(view, &keys, cancel);
     Ok(())
 }
@@ -97,7 +96,7 @@ fn read_keys<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Keys
         keys.par_chunks_mut(BLOCK)
             .enumerate()
             .map(|(b, out)| {
-                cancel.check(OPERATION)?;
+                cancel.check()?;
                 staged(&view.slice(b * BLOCK..b * BLOCK + out.len()), |start, xs| {
                     for (k, x) in out[start..].iter_mut().zip(xs) {
                         *k = x.sort_key();
@@ -142,7 +141,6 @@ fn counting_sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<
             read.len(),
             parts,
             cancel,
-            OPERATION,
             || vec![0usize; buckets],
             |counts, range| {
                 staged(&read.slice(range), |_, xs| xs.iter().for_each(|x| counts[x.sort_key().to_u64() as usize] += 1));
@@ -153,7 +151,7 @@ fn counting_sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<
             },
         )?
     };
-    cancel.check(OPERATION)?;
+    cancel.check()?;
     // ends[k]: how many keys are <= k, i.e. one past the last output position holding key k.
     let ends: Vec<usize> = counts
         .iter()
@@ -213,7 +211,7 @@ fn sort_level<K: Key>(a: &mut [K], b: &mut [K], digits: u32, into_a: bool, cance
         lsd_in_cache(a, b, digits, into_a);
         return Ok(());
     }
-    cancel.check(OPERATION)?;
+    cancel.check()?;
     let top = digits - 1;
     let shift = top * DIGIT_BITS;
     let parts = if n >= PARALLEL_MIN { threads() } else { 1 };
@@ -429,7 +427,7 @@ mod tests {
         for n in [3, SMALL + 1, 3 * PARALLEL_MIN] {
             let values: Vec<f64> = (0..n).map(|i| -(i as f64)).collect();
             let (result, after) = with_view_mut(&values, |v| sort(v, &cancelled()));
-            assert_eq!(result.unwrap_err(), Error::Aborted { operation: "sort" });
+            assert_eq!(result.unwrap_err(), Error::Aborted { operation: None });
             assert_eq!(after, values);
             let bytes: Vec<u8> = (0..n).map(|i| (n - i) as u8).collect();
             let (result, after) = with_view_mut(&bytes, |v| sort(v, &cancelled()));

@@ -386,14 +386,15 @@ pub fn write_view<T: Element>(lent: &mut Lent) -> Result<WriteView<'_, T>> {
 /// empty input where a value is needed, an abort. Validation errors leave every array untouched.
 pub fn execute(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
     op.validate(args)?;
-    catch_unwind(AssertUnwindSafe(|| op.run_kernel(args, cancel))).unwrap_or_else(|panic| {
-        let detail = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a kernel panicked".to_string());
-        Err(Error::internal(format!("{}(): {detail}", op.name())))
-    })
+    catch_unwind(AssertUnwindSafe(|| op.run_kernel(args, cancel).map_err(|e| e.in_operation(op.name()))))
+        .unwrap_or_else(|panic| {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a kernel panicked".to_string());
+            Err(Error::internal(format!("{}(): {detail}", op.name())))
+        })
 }
 
 /// Binds `$T` to the element type of the first argument and `$view` to a read view of it.
@@ -711,7 +712,7 @@ mod tests {
     fn empty_inputs() {
         let empty = array(ElementKind::Int32, &[]);
         let arg = [(ElementKind::Int32, &*empty)];
-        assert_eq!(run_op(&Op::Min(Min), &arg).unwrap_err(), Error::Empty { operation: "min" });
+        assert_eq!(run_op(&Op::Min(Min), &arg).unwrap_err(), Error::Empty { operation: Some("min") });
         assert_eq!(run_op(&Op::ArgMax(ArgMax), &arg).unwrap_err().code(), "ERR_PARABUF_EMPTY");
         assert_eq!(run_op(&Op::Norm(Norm), &arg).unwrap(), num(0.0));
         assert!(matches!(run_op(&Op::Mean(Mean), &arg).unwrap(), Output::Scalar(Scalar::Number(x)) if x.is_nan()));

@@ -1,0 +1,20 @@
+//! What stands in for the x86-64 code of [`arch`](super) on other targets and under Miri: no prefetches and no vector
+//! copy, so every element goes through [`Element::load`].
+
+use crate::view::Element;
+
+/// Does nothing: the prefetch hint exists only in the x86-64 code (see there).
+#[inline(always)]
+pub(crate) fn prefetch(address: *const u8) {
+    let _ = address;
+}
+
+/// Copies nothing: where there is no vector copy (other targets, and Miri, which cannot run assembly), the element-wise
+/// loads of [`copy_from_shared`](super::copy_from_shared) do all the work.
+///
+/// # Safety
+/// None needed; the signature matches the x86-64 version.
+#[inline(always)]
+pub(super) unsafe fn copy_vectors<T: Element>(_src: *const T, _out: &mut [T]) -> usize {
+    0
+}
