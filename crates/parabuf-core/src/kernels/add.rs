@@ -4,6 +4,9 @@ use crate::error::{Error, Result};
 use crate::exec::Cancel;
 use crate::kernels::blocks::zip_in_place;
 use crate::kernels::convert::{Conversion, Store};
+use crate::ops::{
+    read_view, same_kind_and_length, write_view, Arg, Operation, Output, Params, Returns, Spec, WRITES_A_READS_B,
+};
 use crate::view::{ReadView, WriteView};
 
 /// Adds `src` to `dst` element-wise, as `dst[i] += src[i]` in JavaScript.
@@ -30,6 +33,29 @@ pub fn add<T: Store>(
         zip_in_place(dst, src, cancel, |d: T, s: T| conversion.number(d.to_f64() + s.to_f64()))
     } else {
         zip_in_place(dst, src, cancel, |d: T, s: T| T::from_bigint(d.to_i128().unwrap_or(0) + s.to_i128().unwrap_or(0)))
+    }
+}
+
+/// `add(dst, src)`.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Add;
+
+impl Operation for Add {
+    const SPEC: Spec = Spec::new("add", WRITES_A_READS_B, Returns::InPlace);
+    fn parse(_: &Params<'_>) -> Result<Self> {
+        Ok(Add)
+    }
+    fn check(&self, args: &[Arg]) -> Result<()> {
+        same_kind_and_length("add", args)
+    }
+    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+        let [dst, src] = args else { return Err(Error::internal("add() takes two arrays")) };
+        let conv = crate::kernels::Conversion::of(dst.kind);
+        crate::with_element_type!(dst.kind, T => {
+            let src = read_view::<T>(&mut src.lent)?;
+            let dst = write_view::<T>(&mut dst.lent)?;
+            crate::kernels::add(dst, &src, conv, cancel).map(|()| Output::InPlace)
+        })
     }
 }
 

@@ -13,6 +13,7 @@ use crate::kernels::blocks::{Avx512Lanes, LANES};
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::kernels::numeric::Neumaier;
 use crate::kernels::numeric::{Numeric, Scalar};
+use crate::ops::{read_view, same_kind_and_length, Arg, Operation, Output, Params, Returns, Spec, READS_A_B};
 use crate::view::ReadView;
 
 /// A signed integer of 192 bits, `high · 2^128 + low`: wide enough that no dot product of arrays that fit in memory
@@ -152,6 +153,28 @@ pub fn dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Cancel
         Error::out_of_range("dot() of these bigint arrays exceeds the 128-bit range parabuf computes exactly")
     })?;
     Ok(if std::mem::size_of::<T>() == 8 { Scalar::BigInt(exact) } else { Scalar::Number(exact as f64) })
+}
+
+/// `dot(a, b)`.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Dot;
+
+impl Operation for Dot {
+    const SPEC: Spec = Spec::new("dot", READS_A_B, Returns::Element);
+    fn parse(_: &Params<'_>) -> Result<Self> {
+        Ok(Dot)
+    }
+    fn check(&self, args: &[Arg]) -> Result<()> {
+        same_kind_and_length("dot", args)
+    }
+    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+        let [a, b] = args else { return Err(Error::internal("dot() takes two arrays")) };
+        crate::with_element_type!(a.kind, T => {
+            let a = read_view::<T>(&mut a.lent)?;
+            let b = read_view::<T>(&mut b.lent)?;
+            crate::kernels::dot(&a, &b, cancel).map(Output::Scalar)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,10 @@
 use crate::error::Result;
 use crate::exec::Cancel;
 use crate::kernels::blocks::{for_each_block_mut, STAGE};
+use crate::kernels::numeric::Scalar;
+use crate::ops::{
+    check_element, writing, Arg, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, WRITES_A,
+};
 use crate::view::{Element, WriteView};
 
 /// Sets every element to `value` (converted by the caller with [`Conversion`](crate::kernels::Conversion), as
@@ -23,6 +27,29 @@ pub fn fill<T: Element>(view: WriteView<'_, T>, value: T, cancel: &Cancel) -> Re
             start += n;
         }
     })
+}
+
+/// `fill(a, value)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fill {
+    /// A bigint for 64-bit integer arrays, a number for every other kind.
+    pub value: Scalar,
+}
+
+impl Operation for Fill {
+    const SPEC: Spec = Spec {
+        params: &[ParamSpec { name: "value", ty: ParamType::Element }],
+        ..Spec::new("fill", WRITES_A, Returns::InPlace)
+    };
+    fn parse(params: &Params<'_>) -> Result<Self> {
+        Ok(Fill { value: params.element("value")? })
+    }
+    fn check(&self, args: &[Arg]) -> Result<()> {
+        check_element("fill", args[0].kind, "value", self.value)
+    }
+    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+        writing!(args, T, conv, v => crate::kernels::fill(v, conv.scalar::<T>(self.value), cancel).map(|()| Output::InPlace))
+    }
 }
 
 #[cfg(test)]

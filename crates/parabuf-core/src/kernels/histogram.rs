@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::exec::{map_blocks, threads, Cancel};
 use crate::kernels::blocks::{fold_ranges, staged};
 use crate::kernels::numeric::Numeric;
+use crate::ops::{reading, Arg, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A};
 use crate::view::ReadView;
 
 /// The largest bin count accepted: 2^24 bins of `f64` are 128 MiB of output already.
@@ -113,6 +114,61 @@ pub fn histogram<T: Numeric>(
         },
     )?;
     Ok(counts.into_iter().map(|c| c as f64).collect())
+}
+
+/// `histogram(a, { bins, min?, max? })`.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Histogram {
+    /// The number of bins, 1 to [`MAX_BINS`].
+    pub bins: u32,
+    /// The lower edge; the data's minimum when absent.
+    pub min: Option<f64>,
+    /// The upper edge; the data's maximum when absent.
+    pub max: Option<f64>,
+}
+
+impl Histogram {
+    /// The histogram of `bins` bins (a JavaScript number, which must be an integer from 1 to [`MAX_BINS`]) over
+    /// `[min, max]`.
+    ///
+    /// # Errors
+    /// [`Error::OutOfRange`] for any other bin count, a non-finite bound, or `min > max`.
+    pub fn new(bins: f64, min: Option<f64>, max: Option<f64>) -> Result<Histogram> {
+        if !(bins >= 1.0 && bins <= MAX_BINS as f64 && bins.fract() == 0.0) {
+            return Err(Error::out_of_range(format!(
+                "histogram() bins must be an integer from 1 to {MAX_BINS}, got {bins}"
+            )));
+        }
+        for (name, bound) in [("min", min), ("max", max)] {
+            if let Some(bound) = bound.filter(|b| !b.is_finite()) {
+                return Err(Error::out_of_range(format!("histogram() {name} must be a finite number, got {bound}")));
+            }
+        }
+        if let (Some(lo), Some(hi)) = (min, max) {
+            if lo > hi {
+                return Err(Error::out_of_range(format!("histogram() min ({lo}) must not exceed max ({hi})")));
+            }
+        }
+        Ok(Histogram { bins: bins as u32, min, max })
+    }
+}
+
+impl Operation for Histogram {
+    const SPEC: Spec = Spec {
+        params: &[
+            ParamSpec { name: "bins", ty: ParamType::Number },
+            ParamSpec { name: "min", ty: ParamType::Number },
+            ParamSpec { name: "max", ty: ParamType::Number },
+        ],
+        ..Spec::new("histogram", READS_A, Returns::Counts)
+    };
+    fn parse(params: &Params<'_>) -> Result<Self> {
+        Histogram::new(params.number("bins")?.unwrap_or(f64::NAN), params.number("min")?, params.number("max")?)
+    }
+    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+        let Histogram { bins, min, max } = *self;
+        reading!(args, T, v => crate::kernels::histogram(&v, bins, min, max, cancel).map(Output::Counts))
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,46 @@ pub mod scale;
 pub mod sort;
 pub mod sum;
 
+// The operation table: one row per operation, `Variant => module::Declaration`. A row's position is the operation's
+// code. Each declaration (an `Operation`: name, arrays, parameters, result, kernel call) lives in its kernel's file;
+// `docs/adding-an-operation.md` walks through adding one.
+crate::ops::operations! {
+    /// The sum of every element.
+    Sum => sum::Sum,
+    /// The arithmetic mean.
+    Mean => moments::Mean,
+    /// The smallest element.
+    Min => minmax::Min,
+    /// The largest element.
+    Max => minmax::Max,
+    /// The smallest and the largest element.
+    MinMax => minmax::MinMax,
+    /// The index of the first smallest element.
+    ArgMin => argext::ArgMin,
+    /// The index of the first largest element.
+    ArgMax => argext::ArgMax,
+    /// The variance with `ddof` delta degrees of freedom.
+    Variance => moments::Variance,
+    /// The standard deviation with `ddof` delta degrees of freedom.
+    Std => moments::Std,
+    /// The dot product of two arrays of one kind and length.
+    Dot => dot::Dot,
+    /// The Euclidean norm.
+    Norm => norm::Norm,
+    /// Counts in equal-width bins.
+    Histogram => histogram::Histogram,
+    /// Every element set to one value.
+    Fill => fill::Fill,
+    /// Every element set to `element * factor + offset`.
+    Scale => scale::Scale,
+    /// `dst[i] += src[i]` for a destination and a source of one kind and length.
+    Add => add::Add,
+    /// Sorted ascending, in place.
+    Sort => sort::Sort,
+    /// A kernel panic on a pool thread, for the binding's tests.
+    SelfTestPanic => crate::ops::SelfTestPanic,
+}
+
 pub use add::add;
 pub use argext::{argmax, argmin};
 pub use convert::{f64_to_f16, Conversion, Store};

@@ -1,6 +1,6 @@
 //! `mean`, `variance` and `std`: compensated, two-pass, deterministic; always a number, even for bigint arrays.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exec::{map_blocks, Cancel};
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
@@ -13,6 +13,7 @@ use crate::kernels::blocks::{merged, staged, Lanes};
 use crate::kernels::blocks::{Avx512Lanes, LANES};
 use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::kernels::sum::{float_sum, int_sum};
+use crate::ops::{reading, Arg, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A};
 use crate::view::ReadView;
 
 /// The arithmetic mean. Floats: the compensated [`sum`](crate::kernels::sum()) over `n`; integers: the exact sum,
@@ -146,6 +147,65 @@ pub fn variance<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) 
 /// `Aborted` when `cancel` is raised.
 pub fn std<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Result<f64> {
     variance_of(view, ddof, cancel).map(f64::sqrt)
+}
+
+const DDOF: &[ParamSpec] = &[ParamSpec { name: "ddof", ty: ParamType::Number }];
+
+/// A finite `ddof >= 0` (0 when absent).
+fn ddof(params: &Params<'_>, operation: &str) -> Result<f64> {
+    let ddof = params.number("ddof")?.unwrap_or(0.0);
+    if !(ddof.is_finite() && ddof >= 0.0) {
+        return Err(Error::out_of_range(format!("{operation}() ddof must be a finite number >= 0, got {ddof}")));
+    }
+    Ok(ddof)
+}
+
+/// `mean(a)`: the sum divided by the length.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Mean;
+
+impl Operation for Mean {
+    const SPEC: Spec = Spec::new("mean", READS_A, Returns::Number);
+    fn parse(_: &Params<'_>) -> Result<Self> {
+        Ok(Mean)
+    }
+    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+        reading!(args, T, v => crate::kernels::mean(&v, cancel).map(Output::number))
+    }
+}
+
+/// `variance(a, { ddof })`.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Variance {
+    /// Subtracted from the element count in the divisor: 0 for the population, 1 for a sample.
+    pub ddof: f64,
+}
+
+impl Operation for Variance {
+    const SPEC: Spec = Spec { params: DDOF, ..Spec::new("variance", READS_A, Returns::Number) };
+    fn parse(params: &Params<'_>) -> Result<Self> {
+        Ok(Variance { ddof: ddof(params, "variance")? })
+    }
+    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+        reading!(args, T, v => crate::kernels::variance(&v, self.ddof, cancel).map(Output::number))
+    }
+}
+
+/// `std(a, { ddof })`.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Std {
+    /// As for [`Variance`].
+    pub ddof: f64,
+}
+
+impl Operation for Std {
+    const SPEC: Spec = Spec { params: DDOF, ..Spec::new("std", READS_A, Returns::Number) };
+    fn parse(params: &Params<'_>) -> Result<Self> {
+        Ok(Std { ddof: ddof(params, "std")? })
+    }
+    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+        reading!(args, T, v => crate::kernels::std(&v, self.ddof, cancel).map(Output::number))
+    }
 }
 
 #[cfg(test)]

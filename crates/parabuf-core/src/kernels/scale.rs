@@ -5,6 +5,9 @@ use crate::exec::Cancel;
 use crate::kernels::blocks::map_in_place;
 use crate::kernels::convert::{Conversion, Store};
 use crate::kernels::numeric::Scalar;
+use crate::ops::{
+    check_element, writing, Arg, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, WRITES_A,
+};
 use crate::view::WriteView;
 
 /// Sets every element to `a[i] * factor + offset`.
@@ -37,6 +40,36 @@ pub fn scale<T: Store>(
             })
         }
         _ => Err(Error::arg_type("scale() needs a factor and an offset of one type, both numbers or both bigints")),
+    }
+}
+
+/// `scale(a, factor, offset)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scale {
+    /// A bigint for 64-bit integer arrays, a number for every other kind.
+    pub factor: Scalar,
+    /// Of the same type as `factor`.
+    pub offset: Scalar,
+}
+
+impl Operation for Scale {
+    const SPEC: Spec = Spec {
+        params: &[
+            ParamSpec { name: "factor", ty: ParamType::Element },
+            ParamSpec { name: "offset", ty: ParamType::Element },
+        ],
+        ..Spec::new("scale", WRITES_A, Returns::InPlace)
+    };
+    fn parse(params: &Params<'_>) -> Result<Self> {
+        Ok(Scale { factor: params.element("factor")?, offset: params.element("offset")? })
+    }
+    fn check(&self, args: &[Arg]) -> Result<()> {
+        check_element("scale", args[0].kind, "factor", self.factor)?;
+        check_element("scale", args[0].kind, "offset", self.offset)
+    }
+    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+        let Scale { factor, offset } = *self;
+        writing!(args, T, conv, v => crate::kernels::scale(v, factor, offset, conv, cancel).map(|()| Output::InPlace))
     }
 }
 

@@ -2,7 +2,7 @@
 //! as their element types, run the kernel, and turn any panic into [`Error::Internal`]. The binding calls [`execute`]
 //! and nothing else of the kernels.
 //!
-//! An operation is declared once, in [`table`]: a type implementing [`Operation`] (its [`Spec`] — name, arrays and
+//! An operation is declared once, in its kernel's file: a type implementing [`Operation`] (its [`Spec`] — name, arrays and
 //! their access, parameters, result, inline policy — its parameter parsing and validation, and the kernel it runs),
 //! and one row of the `operations!` list there. Everything else — the [`Op`] dispatch enum, the codes the binding
 //! uses, the per-operation facts the binding exports to the facade — is generated from that row.
@@ -16,9 +16,7 @@ use crate::kind::ElementKind;
 use crate::ledger::{Lent, Mode};
 use crate::view::{Element, ReadView, WriteView};
 
-mod table;
-
-pub use table::*;
+pub use crate::kernels::Op;
 
 /// Async calls over at most this many bytes run inline on the JavaScript thread and return a settled promise: below
 /// it, handing the work to the pool and the result back costs more than the work itself (a pool thread wake-up and a
@@ -176,7 +174,8 @@ impl<'a> Params<'a> {
     }
 }
 
-/// An operation: its declaration and its kernel. Implemented once per operation in [`table`], and listed there.
+/// An operation: its declaration and its kernel. Implemented once per operation, in its kernel's file, and listed in
+/// the table in [`kernels`](crate::kernels).
 pub trait Operation: Sized + Clone + std::fmt::Debug + PartialEq + Send + Sync + 'static {
     /// The declaration.
     const SPEC: Spec;
@@ -205,67 +204,89 @@ pub trait Operation: Sized + Clone + std::fmt::Debug + PartialEq + Send + Sync +
 
 /// Generates [`Op`], one variant per row, and its table and dispatch.
 macro_rules! operations {
-    ($($(#[$doc:meta])* $variant:ident,)*) => {
+    ($($(#[$doc:meta])* $variant:ident => $ty:ty,)*) => {
         /// An operation and its parameters: one variant per row of the table.
         #[derive(Clone, Debug, PartialEq)]
         pub enum Op {
-            $($(#[$doc])* $variant($variant),)*
+            $($(#[$doc])* $variant($ty),)*
         }
 
         impl Op {
             /// Every operation's declaration, in the order of their codes: a caller that names operations by code (the
             /// binding does, so that no call converts a string) reads this table once.
-            pub const TABLE: &'static [&'static Spec] = &[$(&<$variant as Operation>::SPEC,)*];
+            pub const TABLE: &'static [&'static $crate::ops::Spec] = &[$(&<$ty as $crate::ops::Operation>::SPEC,)*];
 
             /// The operation of code `code` (its index in [`Op::TABLE`]) with the parameters in `values`, given in the
-            /// order of its [`Spec::params`].
+            /// order of its [`Spec::params`](crate::ops::Spec::params).
             ///
             /// # Errors
             /// `ERR_PARABUF_INTERNAL` for a code outside [`Op::TABLE`]; the operation's own parameter errors.
-            pub fn parse(code: u32, values: &[Option<Scalar>]) -> Result<Op> {
+            pub fn parse(code: u32, values: &[Option<$crate::kernels::Scalar>]) -> $crate::error::Result<Op> {
                 let spec = Op::spec_of(code)?;
-                let params = Params::new(spec, values);
+                let params = $crate::ops::Params::new(spec, values);
                 let mut index = 0u32;
                 $(
                     if code == index {
-                        return $variant::parse(&params).map(Op::$variant);
+                        return <$ty as $crate::ops::Operation>::parse(&params).map(Op::$variant);
                     }
                     index += 1;
                 )*
                 let _ = index;
-                Err(Error::internal(format!("unknown operation code {code}")))
+                Err($crate::error::Error::internal(format!("unknown operation code {code}")))
             }
 
             /// The declaration of the operation of code `code`.
             ///
             /// # Errors
             /// `ERR_PARABUF_INTERNAL` for a code outside [`Op::TABLE`].
-            pub fn spec_of(code: u32) -> Result<&'static Spec> {
-                Op::TABLE.get(code as usize).copied().ok_or_else(|| Error::internal(format!("unknown operation code {code}")))
+            pub fn spec_of(code: u32) -> $crate::error::Result<&'static $crate::ops::Spec> {
+                Op::TABLE.get(code as usize).copied().ok_or_else(|| $crate::error::Error::internal(format!("unknown operation code {code}")))
             }
 
             /// This operation's declaration.
-            pub fn spec(&self) -> &'static Spec {
+            pub fn spec(&self) -> &'static $crate::ops::Spec {
                 match self {
-                    $(Op::$variant(_) => &<$variant as Operation>::SPEC,)*
+                    $(Op::$variant(_) => &<$ty as $crate::ops::Operation>::SPEC,)*
                 }
             }
 
-            pub(crate) fn check_arrays(&self, args: &[Arg]) -> Result<()> {
+            pub(crate) fn check_arrays(&self, args: &[$crate::ops::Arg]) -> $crate::error::Result<()> {
                 match self {
-                    $(Op::$variant(op) => op.check(args),)*
+                    $(Op::$variant(op) => $crate::ops::Operation::check(op, args),)*
                 }
             }
 
-            pub(crate) fn run_kernel(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+            pub(crate) fn run_kernel(&self, args: &mut [$crate::ops::Arg], cancel: &$crate::exec::Cancel) -> $crate::error::Result<$crate::ops::Output> {
                 match self {
-                    $(Op::$variant(op) => op.run(args, cancel),)*
+                    $(Op::$variant(op) => $crate::ops::Operation::run(op, args, cancel),)*
                 }
             }
         }
     };
 }
 pub(crate) use operations;
+
+impl Output {
+    /// A number result.
+    pub fn number(x: f64) -> Output {
+        Output::Scalar(Scalar::Number(x))
+    }
+}
+
+/// Panics on a pool thread on purpose, so the binding's tests can check that a kernel panic comes back as
+/// [`Error::Internal`] and the process lives on. Not part of the JavaScript API.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct SelfTestPanic;
+
+impl Operation for SelfTestPanic {
+    const SPEC: Spec = Spec { public: false, ..Spec::new("__panic", READS_A, Returns::InPlace) };
+    fn parse(_: &Params<'_>) -> Result<Self> {
+        Ok(SelfTestPanic)
+    }
+    fn run(&self, _: &mut [Arg], _: &Cancel) -> Result<Output> {
+        crate::exec::pool().install(|| panic!("self-test panic inside the pool"))
+    }
+}
 
 impl Op {
     /// The operation's public name.
@@ -471,7 +492,17 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::kernels::histogram::MAX_BINS;
+    use crate::kernels::add::Add;
+    use crate::kernels::argext::{ArgMax, ArgMin};
+    use crate::kernels::dot::Dot;
+    use crate::kernels::fill::Fill;
+    use crate::kernels::histogram::{Histogram, MAX_BINS};
+    use crate::kernels::minmax::{Max, Min, MinMax};
+    use crate::kernels::moments::{Mean, Std, Variance};
+    use crate::kernels::norm::Norm;
+    use crate::kernels::scale::Scale;
+    use crate::kernels::sort::Sort;
+    use crate::kernels::sum::Sum;
     use crate::kernels::{self, Conversion};
     use crate::ledger::{Ledger, Mode};
     use crate::region::OwnedBuffer;
