@@ -12,6 +12,8 @@ import {
   NativePromise,
   removeEventListener,
   setPrototypeOf,
+  typedArrayIncludes,
+  typedArrayLength,
 } from './intrinsics.js'
 import { describe, FLOAT16, type Kind, nativeView } from './kinds.js'
 import { native } from './native.js'
@@ -44,6 +46,9 @@ interface Operation {
   readonly arrayNames: readonly string[]
 }
 
+/** The flag of an array's kind code that makes the binding ask the engine whether an empty array is out of bounds. */
+const ASK_BOUNDS: number = native.constants().askBounds
+
 const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
   native.operationTable().map((op, code) => [
     op.name,
@@ -51,18 +56,25 @@ const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
   ]),
 )
 
-/** {@link nativeView}, naming the argument only when it is needed (a Float16Array), so other calls build no string. */
-function viewFor(array: NumericArray, kind: Kind, operation: string, what: string): ArrayBufferView {
-  return kind === FLOAT16 ? nativeView(array, kind, `${operation}() ${what} argument`) : array
-}
-
 // Nothing here decides anything about memory: an array's kind is read from its internal slot, the binding checks it
 // against Node-API's own report, and a handle is passed as its native record alone (its array, bytes, kind and mode
 // live there). Whether a buffer is detached, out of bounds or resizable is decided natively, at the moment of use.
 function prepare(value: unknown, what: string, operation: string): Prepared {
   if (isExport(value)) return { value: nativeOf(value), kind: 0 }
   const { array, kind } = requireArray(value, what)
-  return { value: viewFor(array, kind, operation, what), kind }
+  // A Float16Array travels as a Uint16Array alias (Node-API has no float16 type), which refuses detached and
+  // out-of-bounds arrays itself.
+  if (kind === FLOAT16) return { value: nativeView(array, kind, `${operation}() ${what} argument`), kind }
+  // An empty array may be detached or out of bounds, which the binding tells apart by a call into the engine that
+  // costs more than the rest of a small call: it asks only when the captured `includes` refuses the array here.
+  if (apply(typedArrayLength, array, []) === 0) {
+    try {
+      apply(typedArrayIncludes, array, [])
+    } catch {
+      return { value: array, kind: kind | ASK_BOUNDS }
+    }
+  }
+  return { value: array, kind }
 }
 
 /**

@@ -204,6 +204,12 @@ where
     R: Send,
     F: Fn(usize) -> R + Sync + Send,
 {
+    if runs_on_caller(blocks) {
+        // What run_blocks does for one block, without its per-thread accumulator: every small call takes this path,
+        // and the accumulator is an allocation and a copy more than the call needs.
+        cancel.check()?;
+        return Ok((0..blocks).map(per_block).collect());
+    }
     let partials = run_blocks(vec![(); blocks], cancel, 1, Vec::new, |partials, b, ()| partials.push(per_block(b)))?;
     Ok(partials.flatten().collect())
 }

@@ -131,6 +131,22 @@ fn info_of(raw: RawInfo, what: &dyn fmt::Display) -> Result<TypedArrayInfo, Erro
 /// `ERR_INVALID_ARG_TYPE` for a value that is not a typed array, `ERR_PARABUF_DETACHED` for a detached one,
 /// `ERR_PARABUF_OUT_OF_BOUNDS` for a fixed-length view past the end of its shrunk resizable buffer.
 pub fn typed_array(env: &Env, value: &Unknown<'_>, what: &dyn fmt::Display) -> Result<TypedArrayInfo, Error> {
+    typed_array_asking(env, value, what, true)
+}
+
+/// [`typed_array`], asking whether an empty array is out of bounds only when `ask_bounds` is set. The question is a
+/// call into JavaScript, the costliest step of a small operation's intake, and its answer protects no memory: Node-API
+/// reports no bytes for an out-of-bounds view, so without the question such a view is simply empty. The facade, which
+/// tells the two apart with the same built-in captured at its own load, sets it for the arrays that need it.
+///
+/// # Errors
+/// As [`typed_array`] (`ERR_PARABUF_OUT_OF_BOUNDS` only when `ask_bounds`).
+pub fn typed_array_asking(
+    env: &Env,
+    value: &Unknown<'_>,
+    what: &dyn fmt::Display,
+    ask_bounds: bool,
+) -> Result<TypedArrayInfo, Error> {
     let raw_env = env.raw();
     let Some(raw) = raw_info(raw_env, value.raw())? else {
         return Err(Error::arg_type(format!("{what} must be a TypedArray")));
@@ -140,7 +156,7 @@ pub fn typed_array(env: &Env, value: &Unknown<'_>, what: &dyn fmt::Display) -> R
         if is_detached(raw_env, raw.buffer)? {
             return Err(Error::Detached { what: what.to_string() });
         }
-        if is_out_of_bounds(env, value.raw())? {
+        if ask_bounds && is_out_of_bounds(env, value.raw())? {
             return Err(Error::OutOfBounds { what: what.to_string() });
         }
     }

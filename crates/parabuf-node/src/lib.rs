@@ -241,12 +241,19 @@ pub struct Constants {
     pub inline_bytes: f64,
     /// `parabuf_core::BLOCK`.
     pub block_elements: f64,
+    /// The flag the facade adds to an array's kind code when the array is empty and unusable (detached or out of
+    /// bounds), so that the binding asks the engine which.
+    pub ask_bounds: u32,
 }
 
 /// See [`Constants`].
 #[napi]
 pub fn constants() -> Constants {
-    Constants { inline_bytes: parabuf_core::INLINE_BYTES as f64, block_elements: parabuf_core::BLOCK as f64 }
+    Constants {
+        inline_bytes: parabuf_core::INLINE_BYTES as f64,
+        block_elements: parabuf_core::BLOCK as f64,
+        ask_bounds: operation::ASK_BOUNDS,
+    }
 }
 
 /// The operation named by code `op`, with the parameters it declares read by name from `params` (`undefined` for

@@ -51,6 +51,10 @@ impl Drop for Leases {
     }
 }
 
+/// Set in an array's kind code when the facade found it empty and unusable (detached or out of bounds): the intake then
+/// asks the engine which, for the error ([`intake::typed_array_asking`]).
+pub const ASK_BOUNDS: u32 = 0x100;
+
 /// Checks that the facade's kind code matches what Node-API reports about the array.
 pub(crate) fn checked_kind(
     code: u32,
@@ -117,8 +121,8 @@ pub fn lease(
                 handle.current(env, &what)?.buffer
             }
             ArgIn::Array { array, kind } => {
-                let info = intake::typed_array(env, array, &what)?;
-                let kind = checked_kind(*kind, info.napi_kind, &what)?;
+                let info = intake::typed_array_asking(env, array, &what, kind & ASK_BOUNDS != 0)?;
+                let kind = checked_kind(kind & !ASK_BOUNDS, info.napi_kind, &what)?;
                 if refuse_resizable && intake::is_resizable(env, info.buffer)? {
                     return Err(Error::Resizable { operation: op.name() });
                 }
