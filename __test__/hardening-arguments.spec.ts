@@ -32,6 +32,7 @@ import { type ArgSpec, call, type CallSpec, plan } from './helpers/hardening/arb
 import { runCall, Tally } from './helpers/hardening/harness.js'
 import { World, type WorldPlan } from './helpers/hardening/world.js'
 import { ledgerBaseline } from './helpers/ledger.js'
+import { OPERATION_NAMES, OPERATIONS } from './helpers/binding.js'
 
 const isClass = (fn: unknown): boolean => typeof fn === 'function' && /^class\b/.test(Function.prototype.toString.call(fn))
 
@@ -150,8 +151,8 @@ interface Case {
   readonly expect: string
 }
 
-const OPS = ['sum', 'mean', 'min', 'max', 'minmax', 'argmin', 'argmax', 'variance', 'std', 'dot', 'norm', 'histogram', 'fill', 'scale', 'add', 'sort'] as const
-const WRITING = new Set(['fill', 'scale', 'add', 'sort'])
+const OPS = OPERATION_NAMES
+const WRITING = new Set(OPERATIONS.filter((op) => op.modes[0] === 'write').map((op) => op.name))
 const NEEDS_ELEMENTS = new Set(['min', 'max', 'minmax', 'argmin', 'argmax'])
 
 /** Valid arguments of each operation (arrays first; the async twin's options are added by the cases). */
@@ -190,7 +191,7 @@ function cases(): Case[] {
       const full = async && !ownOptions(op) ? [...base, ...Array(arity - base.length - 1).fill(L(undefined)), L(undefined)] : base
       add(name, full, 'ok')
       // Not arrays, look-alikes and broken handles, in every array position.
-      const arrays = op === 'dot' || op === 'add' ? [0, 1] : [0]
+      const arrays = OPERATIONS.find((o) => o.name === op)!.modes.map((_, i) => i)
       for (const at of arrays) {
         const put = (value: ArgSpec): ArgSpec[] => full.map((a, i) => (i === at ? value : a))
         for (const wrong of [L([1, 2, 3]), R('dataview'), R('arraybuffer'), R('fake.export'), R('proxy'), R('spoof'), L(42), L('abc'), L(null), L(undefined), L({}), L(3n)]) {

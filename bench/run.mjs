@@ -150,7 +150,7 @@ function reductionCase({ id, title, op, source, bytesPerElement, inputs = 1, che
       { id: 'parabuf-async', label: 'parabuf (async)', async: true, make: (n) => bind(args(n), calls.async) },
       { id: 'parabuf-sync', label: 'parabuf (sync)', async: false, make: (n) => bind(args(n), calls.sync) },
       { id: 'js-loop', label: 'JS loop', async: false, make: (n) => bind(args(n), calls.js) },
-      { id: 'workers', label: `worker_threads ×${pool.size}`, async: true, make: (n) => bind(args(n), calls.workers) },
+      ...(calls.workers ? [{ id: 'workers', label: `worker_threads ×${pool.size}`, async: true, make: (n) => bind(args(n), calls.workers) }] : []),
       ...extra.map((c) => ({ ...c, make: (n) => bind(args(n), c.fn) })),
     ],
   }

@@ -19,3 +19,12 @@ export const INLINE_BYTES: number = constants.inlineBytes
 
 /** parabuf's block size in elements: lengths around its multiples exercise block boundaries. */
 export const BLOCK: number = constants.blockElements
+
+/** The public operations, from the core's table: name, array modes and result shape. */
+export const OPERATIONS = binding
+  .operationTable()
+  .filter((op) => op.public)
+  .map((op) => ({ name: op.name, modes: op.arrays.map((array) => array.mode as 'read' | 'write'), returns: op.returns, params: op.params }))
+
+/** The public operations' names. */
+export const OPERATION_NAMES: readonly string[] = OPERATIONS.map((op) => op.name)

@@ -274,28 +274,49 @@ function extreme(xs, better) {
 }
 
 /**
- * Every operation: how many arrays it takes, whether it writes, the values passed after the arrays, the options of its
- * synchronous and asynchronous forms, and its reference. `ref(a, b, options)` gets element values (numbers or
- * bigints) and returns the result (read operations) or the new elements of the first array (writing operations).
+ * The reference of every operation, with the values passed after its arrays and the options of its forms.
+ * `ref(a, b, options)` gets element values (numbers or bigints) and returns the result (read operations) or the new
+ * elements of the first array (writing operations).
  */
-export const OPS = [
-  { name: 'sum', ref: (a) => sumOf(a) },
-  { name: 'mean', ref: (a) => (a.length ? Number(sumOf(a)) / a.length : NaN) },
-  { name: 'min', ref: (a) => extreme(a, lt) },
-  { name: 'max', ref: (a) => extreme(a, (x, y) => x > y) },
-  { name: 'minmax', ref: (a) => ({ min: extreme(a, lt), max: extreme(a, (x, y) => x > y) }) },
-  { name: 'argmin', ref: (a) => argOf(a, lt) },
-  { name: 'argmax', ref: (a) => argOf(a, (x, y) => x > y) },
-  { name: 'variance', keys: ['ddof'], options: { ddof: 1 }, ref: (a, _b, o) => varianceOf(a, o.ddof) },
-  { name: 'std', keys: ['ddof'], options: { ddof: 1 }, ref: (a, _b, o) => Math.sqrt(varianceOf(a, o.ddof)) },
-  { name: 'dot', arrays: 2, ref: (a, b) => a.reduce((s, x, i) => s + x * b[i], typeof a[0] === 'bigint' ? 0n : 0) },
-  { name: 'norm', ref: (a) => Math.sqrt(a.reduce((s, x) => s + Number(x) ** 2, 0)) },
-  { name: 'histogram', keys: ['bins', 'min', 'max'], options: { bins: 4 }, ref: (a, _b, o) => histogramOf(a, o) },
-  { name: 'fill', write: true, extra: (big) => [big ? 7n : 7], ref: (a) => a.map(() => (typeof a[0] === 'bigint' ? 7n : 7)) },
-  { name: 'scale', write: true, extra: () => [2, 1], ref: (a) => a.map((x) => x * 2 + 1) },
-  { name: 'add', arrays: 2, write: true, ref: (a, b) => a.map((x, i) => x + b[i]) },
-  { name: 'sort', write: true, ref: (a) => [...a].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) },
-].map((op) => ({ arrays: 1, write: false, keys: [], options: undefined, extra: () => [], ...op }))
+const ORACLES = {
+  sum: { ref: (a) => sumOf(a) },
+  mean: { ref: (a) => (a.length ? Number(sumOf(a)) / a.length : NaN) },
+  min: { ref: (a) => extreme(a, lt) },
+  max: { ref: (a) => extreme(a, (x, y) => x > y) },
+  minmax: { ref: (a) => ({ min: extreme(a, lt), max: extreme(a, (x, y) => x > y) }) },
+  argmin: { ref: (a) => argOf(a, lt) },
+  argmax: { ref: (a) => argOf(a, (x, y) => x > y) },
+  variance: { keys: ['ddof'], options: { ddof: 1 }, ref: (a, _b, o) => varianceOf(a, o.ddof) },
+  std: { keys: ['ddof'], options: { ddof: 1 }, ref: (a, _b, o) => Math.sqrt(varianceOf(a, o.ddof)) },
+  dot: { ref: (a, b) => a.reduce((s, x, i) => s + x * b[i], typeof a[0] === 'bigint' ? 0n : 0) },
+  norm: { ref: (a) => Math.sqrt(a.reduce((s, x) => s + Number(x) ** 2, 0)) },
+  histogram: { keys: ['bins', 'min', 'max'], options: { bins: 4 }, ref: (a, _b, o) => histogramOf(a, o) },
+  fill: { extra: (big) => [big ? 7n : 7], ref: (a) => a.map(() => (typeof a[0] === 'bigint' ? 7n : 7)) },
+  scale: { extra: () => [2, 1], ref: (a) => a.map((x) => x * 2 + 1) },
+  add: { ref: (a, b) => a.map((x, i) => x + b[i]) },
+  sort: { ref: (a) => [...a].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) },
+}
+
+/**
+ * Every public operation, from the core's table (how many arrays it takes, whether it writes), with its reference
+ * from ORACLES: an operation without one fails the suite at load.
+ */
+export const OPS = binding
+  .operationTable()
+  .filter((op) => op.public)
+  .map((op) => {
+    const oracle = ORACLES[op.name]
+    if (!oracle) throw new Error(`the adversarial suite has no reference for ${op.name}(): add one to ORACLES`)
+    return {
+      name: op.name,
+      arrays: op.arrays.length,
+      write: op.arrays[0].mode === 'write',
+      keys: [],
+      options: undefined,
+      extra: () => [],
+      ...oracle,
+    }
+  })
 
 export const opByName = Object.fromEntries(OPS.map((op) => [op.name, op]))
 

@@ -21,6 +21,7 @@ import {
   type TypedArray,
   type World,
 } from './world.js'
+import { OPERATIONS } from '../binding.js'
 
 export const TYPE = 'ERR_INVALID_ARG_TYPE'
 export const VALUE = 'ERR_INVALID_ARG_VALUE'
@@ -222,23 +223,7 @@ function histogramRangeCodes(values: readonly number[], min?: number, max?: numb
 // ---------------------------------------------------------------------------------------------------------------------
 // Operations.
 
-type OpName =
-  | 'sum'
-  | 'mean'
-  | 'min'
-  | 'max'
-  | 'minmax'
-  | 'argmin'
-  | 'argmax'
-  | 'variance'
-  | 'std'
-  | 'dot'
-  | 'norm'
-  | 'histogram'
-  | 'fill'
-  | 'scale'
-  | 'add'
-  | 'sort'
+type OpName = string
 
 type ResultShape = 'scalar' | 'number' | 'index' | 'minmax' | 'counts' | 'inPlace'
 
@@ -250,24 +235,34 @@ interface OpModel {
   readonly needsElements?: boolean
 }
 
-const OPS: Readonly<Record<OpName, OpModel>> = {
-  sum: { modes: ['read'], extra: [], result: 'scalar' },
-  mean: { modes: ['read'], extra: [], result: 'number' },
-  min: { modes: ['read'], extra: [], result: 'scalar', needsElements: true },
-  max: { modes: ['read'], extra: [], result: 'scalar', needsElements: true },
-  minmax: { modes: ['read'], extra: [], result: 'minmax', needsElements: true },
-  argmin: { modes: ['read'], extra: [], result: 'index', needsElements: true },
-  argmax: { modes: ['read'], extra: [], result: 'index', needsElements: true },
-  variance: { modes: ['read'], extra: ['ddofOptions'], result: 'number' },
-  std: { modes: ['read'], extra: ['ddofOptions'], result: 'number' },
-  dot: { modes: ['read', 'read'], extra: [], result: 'scalar' },
-  norm: { modes: ['read'], extra: [], result: 'number' },
-  histogram: { modes: ['read'], extra: ['histogramOptions'], result: 'counts' },
-  fill: { modes: ['write'], extra: ['scalar'], result: 'inPlace' },
-  scale: { modes: ['write'], extra: ['scalar', 'optionalScalar'], result: 'inPlace' },
-  add: { modes: ['write', 'read'], extra: [], result: 'inPlace' },
-  sort: { modes: ['write'], extra: [], result: 'inPlace' },
+/** What the core's table does not say about each operation's public form: its parameters after the arrays, and
+ * whether an empty array has no answer. */
+const FORMS: Readonly<Record<OpName, Pick<OpModel, 'extra' | 'needsElements'>>> = {
+  min: { extra: [], needsElements: true },
+  max: { extra: [], needsElements: true },
+  minmax: { extra: [], needsElements: true },
+  argmin: { extra: [], needsElements: true },
+  argmax: { extra: [], needsElements: true },
+  variance: { extra: ['ddofOptions'] },
+  std: { extra: ['ddofOptions'] },
+  histogram: { extra: ['histogramOptions'] },
+  fill: { extra: ['scalar'] },
+  scale: { extra: ['scalar', 'optionalScalar'] },
 }
+
+const RESULT_OF: Readonly<Record<string, ResultShape>> = {
+  element: 'scalar',
+  number: 'number',
+  index: 'index',
+  minmax: 'minmax',
+  counts: 'counts',
+  inPlace: 'inPlace',
+}
+
+/** Every public operation: its arrays' modes and its result from the core's table, its form from {@link FORMS}. */
+const OPS: Readonly<Record<OpName, OpModel>> = Object.fromEntries(
+  OPERATIONS.map((op) => [op.name, { modes: op.modes, extra: [], result: RESULT_OF[op.returns]!, ...FORMS[op.name] }]),
+)
 
 function paramsOf(model: OpModel, async: boolean): Slot[] {
   const arrays: Slot[] = model.modes.map((m, i) => (m === 'write' && i === 0 ? 'writable' : 'input'))
@@ -307,7 +302,7 @@ function resultCheck(model: OpModel, operands: readonly Operand[], args: unknown
 }
 
 function predictOp(name: OpName, async: boolean, args: unknown[], world: World): Prediction {
-  const model = OPS[name]
+  const model = OPS[name]!
   const params = paramsOf(model, async)
   const codes: string[] = []
   if (args.length > params.length) codes.push(VALUE)
@@ -512,7 +507,7 @@ function opEntries(): Record<string, FunctionSpec> {
       const exported = async ? name : `${name}Sync`
       out[exported] = {
         kind: async ? 'async' : 'sync',
-        params: paramsOf(OPS[name], async),
+        params: paramsOf(OPS[name]!, async),
         invoke: call(exports[exported]),
         predict: (args, world) => predictOp(name, async, args, world),
       }
