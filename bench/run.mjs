@@ -125,6 +125,15 @@ const CALLS = {
     js: (a, b) => js.dot(a, b),
     workers: (a, b) => pool.dot(a, b),
   },
+  countNonZero: {
+    async: (a) => parabuf.countNonZero(a),
+    sync: (a) => parabuf.countNonZeroSync(a),
+    js: (a) => {
+      let count = 0
+      for (let i = 0; i < a.length; i++) if (a[i] !== 0) count++
+      return count
+    },
+  },
   histogram: {
     async: (a) => parabuf.histogram(a, HISTOGRAM),
     sync: (a) => parabuf.histogramSync(a, HISTOGRAM),
@@ -222,6 +231,7 @@ const CASES = [
   }),
   reductionCase({ id: 'minmax', title: 'minmax · Float64Array', op: 'minmax', source: 'f64', bytesPerElement: 8, check: sameMinMax }),
   reductionCase({ id: 'variance', title: 'variance · Float64Array', op: 'variance', source: 'f64', bytesPerElement: 8, check: relClose(1e-9) }),
+  reductionCase({ id: 'count-nonzero', title: 'countNonZero · Float64Array', op: 'countNonZero', source: 'f64', bytesPerElement: 8, check: (got, want) => got === want }),
   reductionCase({ id: 'dot', title: 'dot · Float64Array × 2', op: 'dot', source: 'f64', bytesPerElement: 8, inputs: 2, check: relClose(1e-9) }),
   reductionCase({
     id: 'histogram',

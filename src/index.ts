@@ -555,6 +555,44 @@ export function normSync(a: Input): number {
 }
 
 /**
+ * How many elements are not zero, as numpy's `count_nonzero` counts them: `NaN` counts (it is not zero), `-0` does not
+ * (it equals `0`). Exact for any length and every element type. `0` for an empty array.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `signal` to abort.
+ * @returns a promise of the count.
+ * @throws (rejects) as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { countNonZero } from 'parabuf'
+ * console.log(await countNonZero(new Float64Array([0, -0, 1.5, NaN]))) // 2
+ * ```
+ */
+export async function countNonZero(a: Input, options?: AsyncOptions): Promise<number> {
+  refuseExtraArguments('countNonZero', arguments.length, 2)
+  return (await runAsync('countNonZero', undefined, options, a)) as number
+}
+
+/**
+ * Synchronous {@link countNonZero}.
+ *
+ * @param a - the array, or an export of it.
+ * @returns the count.
+ * @throws as {@link sumSync}.
+ *
+ * @example
+ * ```ts
+ * import { countNonZeroSync } from 'parabuf'
+ * console.log(countNonZeroSync(new BigInt64Array([0n, 5n, -1n]))) // 2
+ * ```
+ */
+export function countNonZeroSync(a: Input): number {
+  refuseExtraArguments('countNonZeroSync', arguments.length, 1)
+  return runSync('countNonZero', undefined, a) as number
+}
+
+/**
  * Counts elements into `bins` equal-width bins between `min` and `max` (by default the data's smallest and largest
  * non-NaN elements). The last bin includes `max`, as in numpy; elements outside the range and `NaN` are not counted.
  *

@@ -290,6 +290,7 @@ const ORACLES = {
   std: { keys: ['ddof'], options: { ddof: 1 }, ref: (a, _b, o) => Math.sqrt(varianceOf(a, o.ddof)) },
   dot: { ref: (a, b) => a.reduce((s, x, i) => s + x * b[i], typeof a[0] === 'bigint' ? 0n : 0) },
   norm: { ref: (a) => Math.sqrt(a.reduce((s, x) => s + Number(x) ** 2, 0)) },
+  countNonZero: { ref: (a) => a.filter((x) => x !== 0 && x !== 0n).length },
   histogram: { keys: ['bins', 'min', 'max'], options: { bins: 4 }, ref: (a, _b, o) => histogramOf(a, o) },
   fill: { extra: (big) => [big ? 7n : 7], ref: (a) => a.map(() => (typeof a[0] === 'bigint' ? 7n : 7)) },
   scale: { extra: () => [2, 1], ref: (a) => a.map((x) => x * 2 + 1) },

@@ -9,6 +9,7 @@ pub(crate) mod blocks;
 pub mod add;
 pub mod argext;
 pub mod convert;
+pub mod count_nonzero;
 pub mod dot;
 pub mod fill;
 pub mod histogram;
@@ -59,6 +60,8 @@ crate::ops::operations! {
     Sort => sort::Sort,
     /// A kernel panic on a pool thread, for the binding's tests.
     SelfTestPanic => crate::ops::SelfTestPanic,
+    /// How many elements are not zero.
+    CountNonZero => count_nonzero::CountNonZero,
 }
 
 pub use add::add;
