@@ -5,7 +5,7 @@ use crate::exec::Cancel;
 use crate::kernels::blocks::zip_in_place;
 use crate::kernels::convert::{Conversion, Store};
 use crate::ops::{
-    read_view, same_kind_and_length, write_view, Arg, Operation, Output, Params, Returns, Spec, WRITES_A_READS_B,
+    read_view, same_kind_and_length, write_view, Arg, Operation, Output, Returns, Spec, WRITES_A_READS_B,
 };
 use crate::view::{ReadView, WriteView};
 
@@ -42,9 +42,6 @@ pub struct Add;
 
 impl Operation for Add {
     const SPEC: Spec = Spec::new("add", WRITES_A_READS_B, Returns::InPlace);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(Add)
-    }
     fn check(&self, args: &[Arg]) -> Result<()> {
         same_kind_and_length("add", args)
     }

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::exec::Cancel;
 use crate::kernels::blocks::{map_ranges, staged, STAGE};
 use crate::kernels::order::Ordered;
-use crate::ops::{reading, Arg, Operation, Output, Params, Returns, Spec, READS_A};
+use crate::ops::{Output, Returns};
 use crate::view::ReadView;
 
 /// What one block contributes: the index of its first NaN, else its best key and that key's first index.
@@ -89,32 +89,14 @@ pub fn argmax<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<usi
     arg_extreme::<T, true>(view, cancel)
 }
 
-/// `argmin(a)`.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct ArgMin;
-
-impl Operation for ArgMin {
-    const SPEC: Spec = Spec::new("argmin", READS_A, Returns::Index);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(ArgMin)
-    }
-    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
-        reading!(args, T, v => crate::kernels::argmin(&v, cancel).map(Output::Index))
-    }
+crate::ops::reduction! {
+    /// `argmin(a)`.
+    ArgMin = "argmin", Returns::Index, |v, cancel| crate::kernels::argmin(&v, cancel).map(Output::Index)
 }
 
-/// `argmax(a)`.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct ArgMax;
-
-impl Operation for ArgMax {
-    const SPEC: Spec = Spec::new("argmax", READS_A, Returns::Index);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(ArgMax)
-    }
-    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
-        reading!(args, T, v => crate::kernels::argmax(&v, cancel).map(Output::Index))
-    }
+crate::ops::reduction! {
+    /// `argmax(a)`.
+    ArgMax = "argmax", Returns::Index, |v, cancel| crate::kernels::argmax(&v, cancel).map(Output::Index)
 }
 
 #[cfg(test)]

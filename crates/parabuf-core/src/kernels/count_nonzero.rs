@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::exec::{map_blocks, Cancel};
 use crate::kernels::blocks::staged;
-use crate::ops::{reading, Arg, Operation, Output, Params, Returns, Spec, READS_A};
+use crate::ops::{Output, Returns};
 use crate::view::{Element, ReadView};
 
 /// The number of elements that are not equal to zero: exact for any length, the same for any thread count. NaN
@@ -21,18 +21,9 @@ pub fn count_nonzero<T: Element>(view: &ReadView<'_, T>, cancel: &Cancel) -> Res
     Ok(partials.into_iter().sum())
 }
 
-/// `countNonZero(a)`.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct CountNonZero;
-
-impl Operation for CountNonZero {
-    const SPEC: Spec = Spec::new("countNonZero", READS_A, Returns::Number);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(CountNonZero)
-    }
-    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
-        reading!(args, T, v => count_nonzero(&v, cancel).map(|n| Output::number(n as f64)))
-    }
+crate::ops::reduction! {
+    /// `countNonZero(a)`.
+    CountNonZero = "countNonZero", Returns::Number, |v, cancel| count_nonzero(&v, cancel).map(|n| Output::number(n as f64))
 }
 
 #[cfg(test)]

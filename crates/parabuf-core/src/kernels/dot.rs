@@ -13,7 +13,7 @@ use crate::kernels::blocks::{Avx512Lanes, LANES};
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::kernels::numeric::Neumaier;
 use crate::kernels::numeric::{Numeric, Scalar};
-use crate::ops::{read_view, same_kind_and_length, Arg, Operation, Output, Params, Returns, Spec, READS_A_B};
+use crate::ops::{read_view, same_kind_and_length, Arg, Operation, Output, Returns, Spec, READS_A_B};
 use crate::view::ReadView;
 
 /// A signed integer of 192 bits, `high · 2^128 + low`: wide enough that no dot product of arrays that fit in memory
@@ -161,9 +161,6 @@ pub struct Dot;
 
 impl Operation for Dot {
     const SPEC: Spec = Spec::new("dot", READS_A_B, Returns::Element);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(Dot)
-    }
     fn check(&self, args: &[Arg]) -> Result<()> {
         same_kind_and_length("dot", args)
     }

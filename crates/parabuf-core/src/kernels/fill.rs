@@ -30,7 +30,7 @@ pub fn fill<T: Element>(view: WriteView<'_, T>, value: T, cancel: &Cancel) -> Re
 }
 
 /// `fill(a, value)`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Fill {
     /// A bigint for 64-bit integer arrays, a number for every other kind.
     pub value: Scalar,

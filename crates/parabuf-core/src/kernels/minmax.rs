@@ -12,7 +12,7 @@ use crate::kernels::blocks::staged;
 use crate::kernels::numeric::Numeric;
 use crate::kernels::numeric::Scalar;
 use crate::kernels::order::{Key, Ordered};
-use crate::ops::{reading, Arg, Operation, Output, Params, Returns, Spec, READS_A};
+use crate::ops::{Output, Returns};
 use crate::view::ReadView;
 
 /// The smallest and largest total-order key of one non-empty block. NaNs take part: a NaN key lies outside the range
@@ -173,46 +173,19 @@ pub fn minmax<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<(Sc
     extremes(view, cancel)
 }
 
-/// `min(a)`.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct Min;
-
-impl Operation for Min {
-    const SPEC: Spec = Spec::new("min", READS_A, Returns::Element);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(Min)
-    }
-    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
-        reading!(args, T, v => crate::kernels::min(&v, cancel).map(Output::Scalar))
-    }
+crate::ops::reduction! {
+    /// `min(a)`.
+    Min = "min", Returns::Element, |v, cancel| crate::kernels::min(&v, cancel).map(Output::Scalar)
 }
 
-/// `max(a)`.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct Max;
-
-impl Operation for Max {
-    const SPEC: Spec = Spec::new("max", READS_A, Returns::Element);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(Max)
-    }
-    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
-        reading!(args, T, v => crate::kernels::max(&v, cancel).map(Output::Scalar))
-    }
+crate::ops::reduction! {
+    /// `max(a)`.
+    Max = "max", Returns::Element, |v, cancel| crate::kernels::max(&v, cancel).map(Output::Scalar)
 }
 
-/// `minmax(a)`.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct MinMax;
-
-impl Operation for MinMax {
-    const SPEC: Spec = Spec::new("minmax", READS_A, Returns::MinMax);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(MinMax)
-    }
-    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
-        reading!(args, T, v => crate::kernels::minmax(&v, cancel).map(|(min, max)| Output::MinMax { min, max }))
-    }
+crate::ops::reduction! {
+    /// `minmax(a)`.
+    MinMax = "minmax", Returns::MinMax, |v, cancel| crate::kernels::minmax(&v, cancel).map(|(min, max)| Output::MinMax { min, max })
 }
 
 #[cfg(test)]

@@ -160,18 +160,9 @@ fn ddof(params: &Params<'_>, operation: &str) -> Result<f64> {
     Ok(ddof)
 }
 
-/// `mean(a)`: the sum divided by the length.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct Mean;
-
-impl Operation for Mean {
-    const SPEC: Spec = Spec::new("mean", READS_A, Returns::Number);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(Mean)
-    }
-    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
-        reading!(args, T, v => crate::kernels::mean(&v, cancel).map(Output::number))
-    }
+crate::ops::reduction! {
+    /// `mean(a)`: the sum divided by the length.
+    Mean = "mean", Returns::Number, |v, cancel| crate::kernels::mean(&v, cancel).map(Output::number)
 }
 
 /// `variance(a, { ddof })`.

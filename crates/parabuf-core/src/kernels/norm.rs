@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::exec::{map_blocks, Cancel};
 use crate::kernels::blocks::{staged, Lanes, STAGE};
 use crate::kernels::numeric::{Neumaier, Numeric};
-use crate::ops::{reading, Arg, Operation, Output, Params, Returns, Spec, READS_A};
+use crate::ops::{Output, Returns};
 use crate::view::ReadView;
 
 const ABS_MASK: u64 = !(1 << 63);
@@ -164,18 +164,9 @@ pub fn norm<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> 
     Ok(total.norm())
 }
 
-/// `norm(a)`.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct Norm;
-
-impl Operation for Norm {
-    const SPEC: Spec = Spec::new("norm", READS_A, Returns::Number);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(Norm)
-    }
-    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
-        reading!(args, T, v => crate::kernels::norm(&v, cancel).map(Output::number))
-    }
+crate::ops::reduction! {
+    /// `norm(a)`.
+    Norm = "norm", Returns::Number, |v, cancel| crate::kernels::norm(&v, cancel).map(Output::number)
 }
 
 #[cfg(test)]

@@ -13,6 +13,13 @@ pub enum Scalar {
     BigInt(i128),
 }
 
+impl Default for Scalar {
+    /// The number zero.
+    fn default() -> Scalar {
+        Scalar::Number(0.0)
+    }
+}
+
 /// Arithmetic facts about an element type, as JavaScript sees its values.
 pub trait Numeric: Element + PartialOrd {
     /// Whether the type is floating point.

@@ -44,7 +44,7 @@ pub fn scale<T: Store>(
 }
 
 /// `scale(a, factor, offset)`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Scale {
     /// A bigint for 64-bit integer arrays, a number for every other kind.
     pub factor: Scalar,

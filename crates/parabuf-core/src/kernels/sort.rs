@@ -16,7 +16,7 @@ use crate::error::Result;
 use crate::exec::{pool, threads, Cancel, BLOCK};
 use crate::kernels::blocks::{fold_ranges, staged, STAGE};
 use crate::kernels::order::{Key, Ordered};
-use crate::ops::{writing, Arg, Operation, Output, Params, Returns, Spec, WRITES_A};
+use crate::ops::{writing, Arg, Operation, Output, Returns, Spec, WRITES_A};
 use crate::scratch::Scratch;
 use crate::view::{ReadView, WriteView};
 
@@ -308,9 +308,6 @@ pub struct Sort;
 
 impl Operation for Sort {
     const SPEC: Spec = Spec::new("sort", WRITES_A, Returns::InPlace);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(Sort)
-    }
     fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
         writing!(args, T, _conv, v => crate::kernels::sort(v, cancel).map(|()| Output::InPlace))
     }

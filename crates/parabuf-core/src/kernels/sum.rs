@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::exec::{map_blocks, Cancel};
 use crate::kernels::blocks::{compensated_block, merged, staged};
 use crate::kernels::numeric::{Neumaier, Numeric, Scalar};
-use crate::ops::{reading, Arg, Operation, Output, Params, Returns, Spec, READS_A};
+use crate::ops::{Output, Returns};
 use crate::view::ReadView;
 
 /// The exact sum of one block of integers.
@@ -52,18 +52,9 @@ pub fn sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Scalar
     Ok(if std::mem::size_of::<T>() == 8 { Scalar::BigInt(exact) } else { Scalar::Number(exact as f64) })
 }
 
-/// `sum(a)`: exact for integers, compensated and deterministic for floats.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct Sum;
-
-impl Operation for Sum {
-    const SPEC: Spec = Spec::new("sum", READS_A, Returns::Element);
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(Sum)
-    }
-    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
-        reading!(args, T, v => crate::kernels::sum(&v, cancel).map(Output::Scalar))
-    }
+crate::ops::reduction! {
+    /// `sum(a)`: exact for integers, compensated and deterministic for floats.
+    Sum = "sum", Returns::Element, |v, cancel| crate::kernels::sum(&v, cancel).map(Output::Scalar)
 }
 
 #[cfg(test)]

@@ -176,15 +176,18 @@ impl<'a> Params<'a> {
 
 /// An operation: its declaration and its kernel. Implemented once per operation, in its kernel's file, and listed in
 /// the table in [`kernels`](crate::kernels).
-pub trait Operation: Sized + Clone + std::fmt::Debug + PartialEq + Send + Sync + 'static {
+pub trait Operation: Sized + Clone + Default + std::fmt::Debug + PartialEq + Send + Sync + 'static {
     /// The declaration.
     const SPEC: Spec;
 
-    /// The operation with its parameters, validated.
+    /// The operation with its parameters, validated. The default, for an operation without parameters, is
+    /// `Self::default()`.
     ///
     /// # Errors
     /// Coded errors for missing, mistyped or out-of-range parameters.
-    fn parse(params: &Params<'_>) -> Result<Self>;
+    fn parse(_params: &Params<'_>) -> Result<Self> {
+        Ok(Self::default())
+    }
 
     /// Checks the arrays against each other and the parameters, before anything is read or written. The number of
     /// arrays and their access have been checked against [`Operation::SPEC`] already.
@@ -201,6 +204,29 @@ pub trait Operation: Sized + Clone + std::fmt::Debug + PartialEq + Send + Sync +
     /// Whatever the kernel reports.
     fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output>;
 }
+
+/// Declares a reduction of one read array with no parameters: `$name` named `$public` in JavaScript, returning
+/// `$returns`, computed by `$body` with `$view` bound to a read view of the array (of its element type) and
+/// `$cancel` to the cancellation flag.
+macro_rules! reduction {
+    ($(#[$doc:meta])* $name:ident = $public:literal, $returns:expr, |$view:ident, $cancel:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Default)]
+        pub struct $name;
+
+        impl $crate::ops::Operation for $name {
+            const SPEC: $crate::ops::Spec = $crate::ops::Spec::new($public, $crate::ops::READS_A, $returns);
+            fn run(
+                &self,
+                args: &mut [$crate::ops::Arg],
+                $cancel: &$crate::exec::Cancel,
+            ) -> $crate::error::Result<$crate::ops::Output> {
+                $crate::ops::reading!(args, T, $view => $body)
+            }
+        }
+    };
+}
+pub(crate) use reduction;
 
 /// Generates [`Op`], one variant per row, and its table and dispatch.
 macro_rules! operations {
@@ -280,9 +306,6 @@ pub struct SelfTestPanic;
 
 impl Operation for SelfTestPanic {
     const SPEC: Spec = Spec { public: false, ..Spec::new("__panic", READS_A, Returns::InPlace) };
-    fn parse(_: &Params<'_>) -> Result<Self> {
-        Ok(SelfTestPanic)
-    }
     fn run(&self, _: &mut [Arg], _: &Cancel) -> Result<Output> {
         crate::exec::pool().install(|| panic!("self-test panic inside the pool"))
     }
