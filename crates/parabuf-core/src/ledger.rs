@@ -313,6 +313,8 @@ impl WriteGuard {
 pub enum Lent {
     /// A read export, shared by every operation that reads through the handle.
     Read(Arc<ReadGuard>),
+    /// A read export taken for this one operation (no handle shares it, so it needs no reference count).
+    ReadAlone(ReadGuard),
     /// A write export, lent whole to one operation at a time.
     Write(WriteGuard),
 }
@@ -321,7 +323,7 @@ impl Lent {
     /// The mode of the lent export.
     pub fn mode(&self) -> Mode {
         match self {
-            Lent::Read(_) => Mode::Read,
+            Lent::Read(_) | Lent::ReadAlone(_) => Mode::Read,
             Lent::Write(_) => Mode::Write,
         }
     }
@@ -330,6 +332,7 @@ impl Lent {
     pub fn region(&self) -> Region {
         match self {
             Lent::Read(g) => g.region(),
+            Lent::ReadAlone(g) => g.region(),
             Lent::Write(g) => g.region(),
         }
     }
@@ -429,6 +432,7 @@ impl ExportCell {
                 self.state = CellState::Released;
             }
             (Lent::Read(guard), _) => drop(guard),
+            (Lent::ReadAlone(guard), _) => drop(guard),
         }
     }
 

@@ -4,7 +4,7 @@
 use std::alloc::Layout;
 use std::collections::BTreeMap;
 use std::ptr::NonNull;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use crate::error::ByteRange;
@@ -127,6 +127,10 @@ fn owned_registry() -> &'static Mutex<BTreeMap<usize, Weak<OwnedBuffer>>> {
     REGISTRY.get_or_init(Default::default)
 }
 
+/// How many non-empty owned buffers are registered: when none are, no region can be in one, and [`owner_of`] answers
+/// without taking the registry's lock (most programs never call `alloc()`, and every export asks).
+static REGISTERED: AtomicUsize = AtomicUsize::new(0);
+
 fn lock_registry() -> std::sync::MutexGuard<'static, BTreeMap<usize, Weak<OwnedBuffer>>> {
     owned_registry().lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -154,6 +158,9 @@ impl OwnedBuffer {
         let buffer = Arc::new(OwnedBuffer { words, len });
         if len > 0 {
             lock_registry().insert(buffer.addr(), Arc::downgrade(&buffer));
+            // After the insertion: a region in this buffer exists only once JavaScript has the array made from it,
+            // which it gets after this returns, so every owner_of that can be asked about it sees the count.
+            REGISTERED.fetch_add(1, Ordering::Release);
         }
         buffer
     }
@@ -191,6 +198,7 @@ impl Drop for OwnedBuffer {
         // The words are freed only after this body runs, so no other buffer can hold this address yet.
         if self.len > 0 {
             lock_registry().remove(&self.addr());
+            REGISTERED.fetch_sub(1, Ordering::Release);
         }
     }
 }
@@ -219,7 +227,7 @@ fn zeroed_words(count: usize) -> Option<Box<[AtomicU64]>> {
 
 /// The parabuf-owned buffer that contains all of `region`, if any.
 pub(crate) fn owner_of(region: &Region) -> Option<Arc<OwnedBuffer>> {
-    if region.is_empty() {
+    if region.is_empty() || REGISTERED.load(Ordering::Acquire) == 0 {
         return None;
     }
     let registry = lock_registry();

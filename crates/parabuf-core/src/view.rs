@@ -336,6 +336,7 @@ impl<'g, T: Element> WriteView<'g, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::testutil::with_view;
     use crate::ledger::Ledger;
     use crate::region::OwnedBuffer;
 
@@ -364,23 +365,21 @@ mod tests {
     /// vector copy's 64-byte groups, so the aligned middle, the unaligned head and the tail all get checked.
     fn copies_match_single_loads<T: Element>(make: impl Fn(usize) -> T) {
         let count = 4096 / std::mem::size_of::<T>();
-        let buf = OwnedBuffer::zeroed(count * std::mem::size_of::<T>());
-        let ledger = Ledger::new();
         let values: Vec<T> = (0..count).map(make).collect();
-        ledger.write(buf.region()).unwrap().view_mut::<T>().unwrap().write_from(0, &values);
-        let guard = ledger.read(buf.region()).unwrap();
-        let view = guard.view::<T>().unwrap();
-        // Miri runs only the element-wise fallback (no assembly), slowly: a few lengths around the 16- and 64-byte
-        // edges show it sound; natively every length up to 200 runs through the vector copy's head, groups and tail.
-        let lengths: Vec<usize> = if cfg!(miri) { vec![0, 1, 7, 8, 9, 31, 64, 65, 130] } else { (0..200).collect() };
-        for start in 0..16 / std::mem::size_of::<T>() + 1 {
-            for len in lengths.iter().copied().chain([count - start]) {
-                let mut out = vec![T::default(); len];
-                view.read_into(start, &mut out);
-                let want: Vec<T> = (start..start + len).map(|i| view.get(i)).collect();
-                assert_eq!(out, want, "start {start}, len {len}");
+        with_view(&values, |view| {
+            // Miri runs only the element-wise fallback (no assembly), slowly: a few lengths around the 16- and 64-byte
+            // edges show it sound; natively every length up to 200 runs through the vector copy's head, groups and tail.
+            let lengths: Vec<usize> =
+                if cfg!(miri) { vec![0, 1, 7, 8, 9, 31, 64, 65, 130] } else { (0..200).collect() };
+            for start in 0..16 / std::mem::size_of::<T>() + 1 {
+                for len in lengths.iter().copied().chain([count - start]) {
+                    let mut out = vec![T::default(); len];
+                    view.read_into(start, &mut out);
+                    let want: Vec<T> = (start..start + len).map(|i| view.get(i)).collect();
+                    assert_eq!(out, want, "start {start}, len {len}");
+                }
             }
-        }
+        });
     }
 
     #[test]

@@ -127,7 +127,7 @@ pub fn lease(
                     return Err(Error::Resizable { operation: op.name() });
                 }
                 let lent = match mode {
-                    Mode::Read => Ledger::global().read(info.region).map(|guard| Lent::Read(Arc::new(guard))),
+                    Mode::Read => Ledger::global().read(info.region).map(Lent::ReadAlone),
                     Mode::Write => Ledger::global().write(info.region).map(Lent::Write),
                 }
                 .map_err(|e| e.relative_to(info.base()))?;

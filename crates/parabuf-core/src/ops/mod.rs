@@ -407,6 +407,7 @@ pub enum Output {
 pub fn read_view<T: Element>(lent: &mut Lent) -> Result<ReadView<'_, T>> {
     match lent {
         Lent::Read(guard) => guard.view::<T>(),
+        Lent::ReadAlone(guard) => guard.view::<T>(),
         Lent::Write(guard) => guard.view::<T>(),
     }
 }
@@ -418,7 +419,7 @@ pub fn read_view<T: Element>(lent: &mut Lent) -> Result<ReadView<'_, T>> {
 pub fn write_view<T: Element>(lent: &mut Lent) -> Result<WriteView<'_, T>> {
     match lent {
         Lent::Write(guard) => guard.view_mut::<T>(),
-        Lent::Read(_) => Err(Error::internal("a write kernel was handed a read export")),
+        Lent::Read(_) | Lent::ReadAlone(_) => Err(Error::internal("a write kernel was handed a read export")),
     }
 }
 

@@ -171,8 +171,7 @@ fn doubles_of(v: std::arch::x86_64::__m512d) -> [f64; 8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::Ledger;
-    use crate::region::OwnedBuffer;
+    use crate::kernels::testutil::with_view;
 
     /// `fold_groups` hands over every whole group in order, element for element as `get` reads them (floats
     /// widened), from every offset within a cache line, and leaves the partial group at the end to the caller.
@@ -181,26 +180,23 @@ mod tests {
             return; // the groups exist only on processors with AVX-512 (the bench and CI machines have it)
         };
         let count = 1024;
-        let buf = OwnedBuffer::zeroed(count * std::mem::size_of::<T>());
-        let ledger = Ledger::new();
         let values: Vec<T> = (0..count).map(make).collect();
-        ledger.write(buf.region()).unwrap().view_mut::<T>().unwrap().write_from(0, &values);
-        let guard = ledger.read(buf.region()).unwrap();
-        let view = guard.view::<T>().unwrap();
-        for start in 0..64 / std::mem::size_of::<T>() {
-            for len in (0..100).chain([count - start]) {
-                let part = view.slice(start..start + len);
-                let (seen, whole) = simd.vectorize(|| {
-                    part.fold_groups(simd, Vec::new(), |mut seen, group| {
-                        seen.extend_from_slice(bytemuck::cast_slice::<pulp::f64x8, f64>(&group));
-                        seen
-                    })
-                });
-                assert_eq!(whole, len / DOUBLES_PER_GROUP * DOUBLES_PER_GROUP, "{len} from {start}");
-                let want: Vec<f64> = values[start..start + whole].iter().map(|x| widen(*x)).collect();
-                assert_eq!(seen, want, "{len} from {start}");
+        with_view(&values, |view| {
+            for start in 0..64 / std::mem::size_of::<T>() {
+                for len in (0..100).chain([count - start]) {
+                    let part = view.slice(start..start + len);
+                    let (seen, whole) = simd.vectorize(|| {
+                        part.fold_groups(simd, Vec::new(), |mut seen, group| {
+                            seen.extend_from_slice(bytemuck::cast_slice::<pulp::f64x8, f64>(&group));
+                            seen
+                        })
+                    });
+                    assert_eq!(whole, len / DOUBLES_PER_GROUP * DOUBLES_PER_GROUP, "{len} from {start}");
+                    let want: Vec<f64> = values[start..start + whole].iter().map(|x| widen(*x)).collect();
+                    assert_eq!(seen, want, "{len} from {start}");
+                }
             }
-        }
+        });
     }
 
     #[test]
