@@ -50,19 +50,14 @@ export const slots = {
   resizable: (buffer) => apply(AB.resizable, buffer, []),
 }
 
-export const CONSTRUCTORS = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-}
+/** The typed array constructors of every element kind the core defines (its `elementKinds()`), but `Float16Array`,
+ * which not every supported Node.js has (`float16.spec.ts` covers it). */
+export const CONSTRUCTORS = Object.fromEntries(
+  binding
+    .elementKinds()
+    .filter((kind) => kind.name !== 'Float16Array')
+    .map((kind) => [kind.name, globalThis[kind.name]]),
+)
 export const isBigType = (T) => T === BigInt64Array || T === BigUint64Array
 
 /** A full garbage collection. */
