@@ -149,53 +149,44 @@ pub fn std<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Re
     variance_of(view, ddof, cancel).map(f64::sqrt)
 }
 
-const DDOF: &[ParamSpec] = &[ParamSpec { name: "ddof", ty: ParamType::Number }];
-
-/// A finite `ddof >= 0` (0 when absent).
-fn ddof(params: &Params<'_>, operation: &str) -> Result<f64> {
-    let ddof = params.number("ddof")?.unwrap_or(0.0);
-    if !(ddof.is_finite() && ddof >= 0.0) {
-        return Err(Error::out_of_range(format!("{operation}() ddof must be a finite number >= 0, got {ddof}")));
-    }
-    Ok(ddof)
-}
-
 crate::ops::reduction! {
     /// `mean(a)`: the sum divided by the length.
     Mean = "mean", Returns::Number, |v, cancel| crate::kernels::mean(&v, cancel).map(Output::number)
 }
 
-/// `variance(a, { ddof })`.
+/// `variance(a, { ddof })` (`ROOT` false) and `std(a, { ddof })` (`ROOT` true, its square root): one declaration, as
+/// they share their parameter and their kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct Variance {
+pub struct Spread<const ROOT: bool> {
     /// Subtracted from the element count in the divisor: 0 for the population, 1 for a sample.
     pub ddof: f64,
 }
 
-impl Operation for Variance {
-    const SPEC: Spec = Spec { params: DDOF, ..Spec::new("variance", READS_A, Returns::Number) };
-    fn parse(params: &Params<'_>) -> Result<Self> {
-        Ok(Variance { ddof: ddof(params, "variance")? })
-    }
-    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
-        reading!(args, T, v => crate::kernels::variance(&v, self.ddof, cancel).map(Output::number))
-    }
-}
-
+/// `variance(a, { ddof })`.
+pub type Variance = Spread<false>;
 /// `std(a, { ddof })`.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct Std {
-    /// As for [`Variance`].
-    pub ddof: f64,
-}
+pub type Std = Spread<true>;
 
-impl Operation for Std {
-    const SPEC: Spec = Spec { params: DDOF, ..Spec::new("std", READS_A, Returns::Number) };
+impl<const ROOT: bool> Operation for Spread<ROOT> {
+    const SPEC: Spec = Spec {
+        params: &[ParamSpec { name: "ddof", ty: ParamType::Number }],
+        ..Spec::new(if ROOT { "std" } else { "variance" }, READS_A, Returns::Number)
+    };
     fn parse(params: &Params<'_>) -> Result<Self> {
-        Ok(Std { ddof: ddof(params, "std")? })
+        let ddof = params.number("ddof")?.unwrap_or(0.0);
+        if !(ddof.is_finite() && ddof >= 0.0) {
+            let operation = Self::SPEC.name;
+            return Err(Error::out_of_range(format!("{operation}() ddof must be a finite number >= 0, got {ddof}")));
+        }
+        Ok(Spread { ddof })
     }
     fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
-        reading!(args, T, v => crate::kernels::std(&v, self.ddof, cancel).map(Output::number))
+        let ddof = self.ddof;
+        if ROOT {
+            reading!(args, T, v => crate::kernels::std(&v, ddof, cancel).map(Output::number))
+        } else {
+            reading!(args, T, v => crate::kernels::variance(&v, ddof, cancel).map(Output::number))
+        }
     }
 }
 
