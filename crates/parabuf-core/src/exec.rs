@@ -195,11 +195,15 @@ where
     Ok(None.into_iter().chain(partials))
 }
 
+/// Per-block results in block order. Inline room for one: most calls are one block (or none), and then they allocate
+/// nothing for their results.
+pub type Partials<R> = smallvec::SmallVec<[R; 1]>;
+
 /// `per_block(b)` for every block index `b` of `0..blocks`, in block order ([`run_blocks`]).
 ///
 /// # Errors
 /// [`Error::Aborted`] when `cancel` is raised before every block is done.
-pub(crate) fn map_block_indices<R, F>(blocks: usize, cancel: &Cancel, per_block: F) -> Result<Vec<R>>
+pub(crate) fn map_block_indices<R, F>(blocks: usize, cancel: &Cancel, per_block: F) -> Result<Partials<R>>
 where
     R: Send,
     F: Fn(usize) -> R + Sync + Send,
@@ -219,7 +223,7 @@ where
 ///
 /// # Errors
 /// [`Error::Aborted`] when `cancel` is raised before every block is done.
-pub fn map_blocks<T, R, F>(view: &ReadView<'_, T>, cancel: &Cancel, per_block: F) -> Result<Vec<R>>
+pub fn map_blocks<T, R, F>(view: &ReadView<'_, T>, cancel: &Cancel, per_block: F) -> Result<Partials<R>>
 where
     T: Element,
     R: Send,
@@ -242,7 +246,7 @@ mod tests {
         let guard = ledger.read(buf.region()).unwrap();
         let view = guard.view::<u64>().unwrap();
         let lens = map_blocks(&view, &Cancel::new(), |b| b.len()).unwrap();
-        assert_eq!(lens, vec![BLOCK, BLOCK, BLOCK, 5]);
+        assert_eq!(lens.as_slice(), [BLOCK, BLOCK, BLOCK, 5]);
     }
 
     #[test]
@@ -265,7 +269,7 @@ mod tests {
         let view = guard.view::<u64>().unwrap();
         let caller = std::thread::current().id();
         let ran_on = map_blocks(&view, &Cancel::new(), |b| (b.len(), std::thread::current().id())).unwrap();
-        assert_eq!(ran_on, vec![(100, caller)]);
+        assert_eq!(ran_on.as_slice(), [(100, caller)]);
         let empty = guard.view::<u64>().unwrap().slice(0..0);
         assert!(map_blocks(&empty, &Cancel::new(), |b| b.len()).unwrap().is_empty());
         let cancel = Cancel::new();

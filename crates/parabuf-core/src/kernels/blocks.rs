@@ -12,7 +12,7 @@ use crate::arch::simd_arch;
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::arch::{self, RegisterGroups};
 use crate::error::Result;
-use crate::exec::{block_range, map_block_indices, run_blocks, Cancel, BLOCK};
+use crate::exec::{block_range, map_block_indices, run_blocks, Cancel, Partials, BLOCK};
 use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::view::{Element, ReadView, WriteView};
 
@@ -441,7 +441,7 @@ impl<S: Simd> VectorLanes<S> {
 ///
 /// # Errors
 /// [`Error::Aborted`](crate::Error::Aborted) when `cancel` is raised before every block is done.
-pub(crate) fn map_ranges<R, F>(len: usize, cancel: &Cancel, per_block: F) -> Result<Vec<R>>
+pub(crate) fn map_ranges<R, F>(len: usize, cancel: &Cancel, per_block: F) -> Result<Partials<R>>
 where
     R: Send,
     F: Fn(Range<usize>) -> R + Sync + Send,

@@ -1,7 +1,7 @@
 //! `mean`, `variance` and `std`: compensated, two-pass, deterministic; always a number, even for bigint arrays.
 
 use crate::error::{Error, Result};
-use crate::exec::{map_blocks, Cancel};
+use crate::exec::{map_blocks, Cancel, Partials};
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use pulp::Simd;
@@ -89,7 +89,7 @@ fn deviation_sums_avx512<T: RegisterGroups + Numeric>(
 }
 
 /// Per-block pairs of partial sums, each merged in block order.
-fn merged_pairs(partials: Vec<(Neumaier, Neumaier)>) -> Result<(Neumaier, Neumaier)> {
+fn merged_pairs(partials: Partials<(Neumaier, Neumaier)>) -> Result<(Neumaier, Neumaier)> {
     let (linear, square): (Vec<Neumaier>, Vec<Neumaier>) = partials.into_iter().unzip();
     Ok((merged(linear), merged(square)))
 }
