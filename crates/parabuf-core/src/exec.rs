@@ -199,7 +199,10 @@ where
 /// nothing for their results.
 pub type Partials<R> = smallvec::SmallVec<[R; 1]>;
 
-/// `per_block(b)` for every block index `b` of `0..blocks`, in block order ([`run_blocks`]).
+/// `per_block(b)` for every block index `b` of `0..blocks`, in block order: [`run_blocks`]'s rules (one block on the
+/// calling thread, the rest on the pool, the flag checked before each block), specialised to one result per block.
+/// The results go straight to their slots (rayon's indexed collect) rather than through per-thread accumulators,
+/// which cost an allocation each and a copy; `bench/README.md` has the comparison.
 ///
 /// # Errors
 /// [`Error::Aborted`] when `cancel` is raised before every block is done.
@@ -208,14 +211,14 @@ where
     R: Send,
     F: Fn(usize) -> R + Sync + Send,
 {
+    cancel.check()?;
     if runs_on_caller(blocks) {
-        // What run_blocks does for one block, without its per-thread accumulator: every small call takes this path,
-        // and the accumulator is an allocation and a copy more than the call needs.
-        cancel.check()?;
         return Ok((0..blocks).map(per_block).collect());
     }
-    let partials = run_blocks(vec![(); blocks], cancel, 1, Vec::new, |partials, b, ()| partials.push(per_block(b)))?;
-    Ok(partials.flatten().collect())
+    let partials: Vec<Option<R>> = pool()
+        .install(|| (0..blocks).into_par_iter().map(|b| (!cancel.is_cancelled()).then(|| per_block(b))).collect());
+    cancel.check()?;
+    partials.into_iter().collect::<Option<Partials<R>>>().ok_or(Error::Aborted { operation: None })
 }
 
 /// Applies `per_block` to each [`BLOCK`]-sized piece of `view` on the pool and returns the results in block order
