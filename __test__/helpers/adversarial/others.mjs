@@ -761,6 +761,7 @@ for (const name of ['sum', 'fill', 'add', 'sort']) {
 
 const SUM = binding.operationTable().findIndex((op) => op.name === 'sum')
 const FLOAT64 = binding.elementKinds().findIndex((kind) => kind.name === 'Float64Array')
+const VARIANCE = binding.operationTable().findIndex((op) => op.name === 'variance')
 const bindingCalls = [
   {
     id: "runSync with a live handle and another kind beside it (Int8): the handle's memory and kind are used",
@@ -789,6 +790,32 @@ const bindingCalls = [
       return binding.runSync(SUM, undefined, handle, FLOAT64)
     },
     expected: { threw: { code: 'ERR_PARABUF_RELEASED' } },
+  },
+  {
+    id: 'runSync whose parameter getter transfers the array: the parameters are read first, so the array is refused',
+    call(ctx, s) {
+      const params = {
+        get ddof() {
+          s.moved = unguarded.transfer(s.buffer)
+          return 0
+        },
+      }
+      return binding.runSync(VARIANCE, params, s.array, FLOAT64)
+    },
+    expected: { threw: { code: 'ERR_PARABUF_DETACHED' } },
+  },
+  {
+    id: 'runAsync whose parameter getter transfers the array: refused before any work starts',
+    call(ctx, s) {
+      const params = {
+        get ddof() {
+          s.moved = unguarded.transfer(s.buffer)
+          return 0
+        },
+      }
+      return binding.runAsync(VARIANCE, params, undefined, s.array, FLOAT64)
+    },
+    expected: { threw: { code: 'ERR_PARABUF_DETACHED' } },
   },
   {
     id: 'runSync with a CancelToken as the array',
