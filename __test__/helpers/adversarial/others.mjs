@@ -762,6 +762,13 @@ for (const name of ['sum', 'fill', 'add', 'sort']) {
 const SUM = binding.operationTable().findIndex((op) => op.name === 'sum')
 const FLOAT64 = binding.elementKinds().findIndex((kind) => kind.name === 'Float64Array')
 const VARIANCE = binding.operationTable().findIndex((op) => op.name === 'variance')
+/** Parameters whose `ddof` getter transfers the subject's buffer away when the binding reads it. */
+const transferringParams = (s) => ({
+  get ddof() {
+    s.moved = unguarded.transfer(s.buffer)
+    return 0
+  },
+})
 const bindingCalls = [
   {
     id: "runSync with a live handle and another kind beside it (Int8): the handle's memory and kind are used",
@@ -793,28 +800,12 @@ const bindingCalls = [
   },
   {
     id: 'runSync whose parameter getter transfers the array: the parameters are read first, so the array is refused',
-    call(ctx, s) {
-      const params = {
-        get ddof() {
-          s.moved = unguarded.transfer(s.buffer)
-          return 0
-        },
-      }
-      return binding.runSync(VARIANCE, params, s.array, FLOAT64)
-    },
+    call: (ctx, s) => binding.runSync(VARIANCE, transferringParams(s), s.array, FLOAT64),
     expected: { threw: { code: 'ERR_PARABUF_DETACHED' } },
   },
   {
     id: 'runAsync whose parameter getter transfers the array: refused before any work starts',
-    call(ctx, s) {
-      const params = {
-        get ddof() {
-          s.moved = unguarded.transfer(s.buffer)
-          return 0
-        },
-      }
-      return binding.runAsync(VARIANCE, params, undefined, s.array, FLOAT64)
-    },
+    call: (ctx, s) => binding.runAsync(VARIANCE, transferringParams(s), undefined, s.array, FLOAT64),
     expected: { threw: { code: 'ERR_PARABUF_DETACHED' } },
   },
   {

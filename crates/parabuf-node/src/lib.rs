@@ -265,13 +265,27 @@ fn parse_op(env: &Env, op: Option<&Unknown<'_>>, params: Option<&Unknown<'_>>) -
     let Some(values) = values.get_mut(..spec.params.len()) else {
         return Err(Error::internal(format!("{}() declares more parameters than the binding reads", spec.name)));
     };
-    if let Some(params) = params.filter(|p| !matches!(intake::type_of(env, p), Ok(0 | 1))) {
+    // An operation without parameters never looks at the object: no Node-API call on the hot path.
+    let params = if spec.params.is_empty() { None } else { given(env, params)? };
+    if let Some(params) = params {
         for (value, declared) in values.iter_mut().zip(spec.params) {
             let field = intake::property(env, params, declared.name)?;
             *value = intake::scalar(env, &field, declared.name)?;
         }
     }
     Op::parse(code, values)
+}
+
+/// An optional argument: `None` when it was not passed or is `undefined` or `null`.
+fn given<'a, 'env>(env: &Env, value: Option<&'a Unknown<'env>>) -> Result<Option<&'a Unknown<'env>>, Error> {
+    use napi::sys::ValueType;
+    match value {
+        Some(value) => match intake::type_of(env, value)? {
+            ValueType::napi_undefined | ValueType::napi_null => Ok(None),
+            _ => Ok(Some(value)),
+        },
+        None => Ok(None),
+    }
 }
 
 /// The array arguments: `(array, kind)` pairs, where the array is a typed array (for a `Float16Array`, its
@@ -307,11 +321,9 @@ fn run_sync(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_val
 fn run_async(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_value> {
     let start = || -> Result<(Op, Cancel, SmallVec<[ArgIn<'_, '_>; 2]>), Error> {
         let op = parse_op(env, args.first(), args.get(1))?;
-        let cancel = match args.get(2) {
-            Some(token) if !matches!(intake::type_of(env, token)?, 0 | 1) => {
-                intake::cancel_token(env, token)?.inner.clone()
-            }
-            _ => Cancel::new(),
+        let cancel = match given(env, args.get(2))? {
+            Some(token) => intake::cancel_token(env, token)?.inner.clone(),
+            None => Cancel::new(),
         };
         Ok((op, cancel, inputs(env, args.get(3..).unwrap_or_default())?))
     };
