@@ -18,7 +18,7 @@
 //! listing a path per export it returns: exports live on other buffers, or other parts of a buffer, cost next to nothing.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::error::{ByteRange, Error, Result};
@@ -74,12 +74,11 @@ pub struct ExportInfo {
 ///
 /// Non-empty exports are indexed by address, reads and writes apart: live writes share no byte with any other export,
 /// so a new read need only search the writes, however many reads cover its bytes. Empty exports conflict with nothing
-/// and are listed by no query, so they are only counted.
+/// and are listed by no query, so they are only counted, outside the lock ([`Inner::empty`]).
 #[derive(Debug, Default)]
 struct Entries {
     reads: IntervalSet,
     writes: IntervalSet,
-    empty: usize,
 }
 
 impl Entries {
@@ -104,24 +103,16 @@ impl Entries {
         }
     }
 
-    fn insert(&mut self, info: ExportInfo) {
-        match key_of(&info) {
-            Some(key) => self.set(info.mode).insert(key),
-            None => self.empty += 1,
-        }
+    fn insert(&mut self, mode: Mode, key: Key) {
+        self.set(mode).insert(key);
     }
 
-    fn remove(&mut self, info: &ExportInfo) {
-        match key_of(info) {
-            Some(key) => {
-                self.set(info.mode).remove(&key);
-            }
-            None => self.empty = self.empty.saturating_sub(1),
-        }
+    fn remove(&mut self, mode: Mode, key: &Key) {
+        self.set(mode).remove(key);
     }
 
     fn len(&self) -> usize {
-        self.reads.len() + self.writes.len() + self.empty
+        self.reads.len() + self.writes.len()
     }
 }
 
@@ -134,6 +125,8 @@ fn key_of(info: &ExportInfo) -> Option<Key> {
 #[derive(Debug, Default)]
 struct Inner {
     entries: Mutex<Entries>,
+    /// The live empty exports: they conflict with nothing, so taking and releasing one needs no lock.
+    empty: AtomicUsize,
     next_id: AtomicU64,
 }
 
@@ -197,12 +190,18 @@ impl Ledger {
 
     /// How many exports are live.
     pub fn live_count(&self) -> usize {
-        self.lock().len()
+        self.lock().len() + self.inner.empty.load(Ordering::Relaxed)
     }
 
     fn acquire(&self, region: Region, mode: Mode) -> Result<RawGuard> {
         // Looked up before the ledger lock, so the two locks are never held together.
         let keep_alive = region::owner_of(&region);
+        let Some(key) = key_of(&ExportInfo { id: 0, mode, range: region.range() }) else {
+            self.inner.empty.fetch_add(1, Ordering::Relaxed);
+            let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+            let info = ExportInfo { id, mode, range: region.range() };
+            return Ok(RawGuard { ledger: self.clone(), info, region, _keep_alive: keep_alive });
+        };
         let mut entries = self.lock();
         if let Some((blocking, key)) = entries.blocker(region.range(), mode) {
             return Err(Error::Borrowed {
@@ -214,12 +213,17 @@ impl Ledger {
         }
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let info = ExportInfo { id, mode, range: region.range() };
-        entries.insert(info);
+        entries.insert(mode, Key { id, ..key });
         Ok(RawGuard { ledger: self.clone(), info, region, _keep_alive: keep_alive })
     }
 
     fn release(&self, info: &ExportInfo) {
-        self.lock().remove(info);
+        match key_of(info) {
+            Some(key) => self.lock().remove(info.mode, &key),
+            None => {
+                self.inner.empty.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Entries> {
