@@ -23,7 +23,8 @@ pub const BLOCK: usize = 1 << 14;
 /// thread may offer its core to other threads (`yield_point`), unless the flag is [`Cancel::for_blocked_caller`]'s.
 #[derive(Clone, Debug)]
 pub struct Cancel {
-    flag: Arc<AtomicBool>,
+    /// `None` for work whose caller blocks on it: nothing can raise its flag, so a call allocates none.
+    flag: Option<Arc<AtomicBool>>,
     /// Whether the pool threads doing this work offer their cores at its checks.
     yields: bool,
 }
@@ -38,26 +39,28 @@ impl Cancel {
     /// A flag that is not raised, for work that runs beside its caller (an asynchronous call): the pool threads doing
     /// it offer their cores now and then, so that the caller's thread gets one when it wakes.
     pub fn new() -> Cancel {
-        Cancel { flag: Arc::default(), yields: true }
+        Cancel { flag: Some(Arc::default()), yields: true }
     }
 
-    /// A flag that is not raised, for work its caller blocks on until it is done (a synchronous call). The pool
+    /// A flag that is never raised, for work its caller blocks on until it is done (a synchronous call). The pool
     /// threads doing it keep their cores: the thread the offers are for is the caller, and it is waiting for this very
-    /// work. Each offer is a system call, and on the 2-core bench VM they made the synchronous sum of 1e7 doubles about
-    /// 1 % slower (an in-process comparison over 8 arrays: 6.7 % against 5.7 % slower than a plain sum).
+    /// work; each offer is a system call (bench/README.md, "Offering cores").
     pub fn for_blocked_caller() -> Cancel {
-        Cancel { flag: Arc::default(), yields: false }
+        Cancel { flag: None, yields: false }
     }
 
-    /// Raises the flag; the operation stops at its next check.
+    /// Raises the flag; the operation stops at its next check. Does nothing to [`Cancel::for_blocked_caller`]'s,
+    /// which no one else holds.
     pub fn cancel(&self) {
-        self.flag.store(true, Ordering::Relaxed);
+        if let Some(flag) = &self.flag {
+            flag.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Whether the flag is raised. Kernels ask between blocks, so this is also a yield point (`yield_point`).
     pub fn is_cancelled(&self) -> bool {
         self.yield_point();
-        self.flag.load(Ordering::Relaxed)
+        self.flag.as_ref().is_some_and(|flag| flag.load(Ordering::Relaxed))
     }
 
     /// `Err(Aborted)` once the flag is raised.
@@ -100,9 +103,9 @@ const YIELD_EVERY: Duration = Duration::from_micros(200);
 
 /// Where a pool thread that has computed for [`YIELD_EVERY`] since it last did so gives its core to any thread that is
 /// waiting for one (`sched_yield`; it returns at once when none is). With as many pool threads as cores, the
-/// JavaScript thread woken by a timer or by I/O otherwise waits for the end of a pool thread's time slice: on the
-/// 2-core bench VM `perf sched` showed it runnable but not running for 3.5-6 ms at a time during a long sort. Costs one
-/// clock read per call and one system call per 200 µs of work; nothing on threads outside the pool.
+/// JavaScript thread woken by a timer or by I/O otherwise waits for the end of a pool thread's time slice
+/// (bench/README.md, "Offering cores"). Costs one clock read per call and one system call per 200 µs of work; nothing on
+/// threads outside the pool.
 fn offer_core() {
     thread_local! {
         static LAST_YIELD: Cell<Option<Instant>> = const { Cell::new(None) };
@@ -310,9 +313,14 @@ mod tests {
         let before = OFFERS.with(Cell::get);
         Cancel::new().is_cancelled();
         assert_eq!(OFFERS.with(Cell::get), before);
-        // A flag for a blocked caller still stops the work.
-        let cancel = Cancel::for_blocked_caller();
+        // A flag for a blocked caller cannot be raised (no one else holds it); any other flag stops the work, and its
+        // clones with it.
+        let blocked = Cancel::for_blocked_caller();
+        blocked.cancel();
+        assert!(!blocked.is_cancelled());
+        let cancel = Cancel::new();
+        let clone = cancel.clone();
         cancel.cancel();
-        assert!(cancel.is_cancelled());
+        assert!(clone.is_cancelled());
     }
 }
