@@ -292,17 +292,17 @@ fn given<'a, 'env>(env: &Env, value: Option<&'a Unknown<'env>>) -> Result<Option
 /// `Uint16Array` alias) and the kind its `ElementKind` code as the facade read it, or an export handle (its array and
 /// kind come from its native record, whatever the facade passed beside it).
 fn inputs<'a, 'env>(env: &Env, pairs: &'a [Unknown<'env>]) -> Result<SmallVec<[ArgIn<'a, 'env>; 2]>, Error> {
-    pairs
-        .chunks(2)
-        .map(|pair| {
-            let array = &pair[0];
-            if intake::type_of(env, array)? == napi::sys::ValueType::napi_external {
-                return Ok(ArgIn::Handle(handle_of(env, array)?));
-            }
+    let mut inputs = SmallVec::new();
+    for pair in pairs.chunks(2) {
+        let array = &pair[0];
+        inputs.push(if intake::type_of(env, array)? == napi::sys::ValueType::napi_external {
+            ArgIn::Handle(handle_of(env, array)?)
+        } else {
             let kind = pair.get(1).map_or(Ok(u32::MAX), |k| intake::uint32(env, k, "an array's kind"))?;
-            Ok(ArgIn::Array { array, kind })
-        })
-        .collect()
+            ArgIn::Array { array, kind }
+        });
+    }
+    Ok(inputs)
 }
 
 /// `runSync(op, params, array, kind, [array, kind]…)`: runs an operation synchronously.

@@ -33,13 +33,18 @@ pub enum ArgIn<'a, 'env> {
 
 /// The exports of one operation's arrays. Dropping it gives lent exports back to their handles and releases the rest;
 /// so every path (result, error, abort, an environment torn down before the result is delivered) cleans the ledger.
-/// Inline storage for the (at most two) arguments: a call allocates nothing for them.
+/// Inline storage for the (at most two) arguments: a call allocates nothing for them, and [`lease`] fills them in place
+/// (a call's fixed cost is small enough for moving them to show).
 #[derive(Default)]
 pub struct Leases {
     /// The arguments, in order.
     pub args: SmallVec<[Arg; 2]>,
     homes: SmallVec<[Option<Arc<Mutex<ExportCell>>>; 2]>,
 }
+
+/// The buffer behind each argument, from its internal slot (a handle of the current call), which work that outlives the
+/// call must hold.
+pub type Buffers = SmallVec<[sys::napi_value; 2]>;
 
 impl Drop for Leases {
     fn drop(&mut self) {
@@ -89,27 +94,26 @@ impl fmt::Display for ArgumentName {
     }
 }
 
-/// Takes the exports `op` needs on `inputs`: lent from their handles, or freshly acquired from the global ledger.
-/// Returns them with the buffer behind each argument (from its internal slot, a handle of the current call), which
-/// work that outlives the call must hold. With `refuse_resizable`, arrays on resizable `ArrayBuffer`s are refused.
+/// Takes the exports `op` needs on `inputs` into `leases`: lent from their handles, or freshly acquired from the global
+/// ledger, and the buffer behind each into `buffers`. With `refuse_resizable`, arrays on resizable `ArrayBuffer`s are refused.
 ///
 /// Everything is read from engine state here, after every argument conversion that could run JavaScript: a getter
 /// that detached or resized a buffer has already run, and nothing below runs user code.
 ///
 /// # Errors
-/// Any intake or ledger error; exports taken before the failing argument are released.
+/// Any intake or ledger error; exports taken before the failing argument are released when `leases` is dropped.
 pub fn lease(
     env: &Env,
     op: &Op,
     inputs: &[ArgIn<'_, '_>],
     refuse_resizable: bool,
-) -> Result<(Leases, SmallVec<[napi::sys::napi_value; 2]>), Error> {
+    leases: &mut Leases,
+    buffers: &mut Buffers,
+) -> Result<(), Error> {
     let modes = op.modes();
     if inputs.len() != modes.len() {
         return Err(Error::internal(format!("{}() takes {} arrays, got {}", op.name(), modes.len(), inputs.len())));
     }
-    let mut leases = Leases::default();
-    let mut buffers = SmallVec::new();
     for (index, (input, mode)) in inputs.iter().zip(modes).enumerate() {
         let what = ArgumentName { operation: op.name(), position: (inputs.len() > 1).then_some(index + 1) };
         let buffer = match input {
@@ -141,7 +145,7 @@ pub fn lease(
         }
         buffers.push(buffer);
     }
-    Ok((leases, buffers))
+    Ok(())
 }
 
 /// Runs `op` now, on the calling (JavaScript) thread's behalf; the kernel itself still spreads over the pool.
@@ -149,7 +153,8 @@ pub fn lease(
 /// # Errors
 /// As [`lease`] and [`execute`].
 pub fn run_now(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> Result<Output, Error> {
-    let (mut leases, _) = lease(env, op, inputs, false)?;
+    let mut leases = Leases::default();
+    lease(env, op, inputs, false, &mut leases, &mut Buffers::new())?;
     // The calling thread waits for the result, so the pool keeps its cores for this work (see the flag's doc).
     execute(op, &mut leases.args, &Cancel::for_blocked_caller())
 }
@@ -166,7 +171,9 @@ pub fn run_later(env: &Env, op: Op, inputs: &[ArgIn<'_, '_>], cancel: Cancel) ->
     if cancel.is_cancelled() {
         return Err(to_napi(env, &Error::Aborted { operation: Some(op.name()) }));
     }
-    let (mut leases, buffers) = lease(env, &op, inputs, true).map_err(|e| to_napi(env, &e))?;
+    let mut leases = Leases::default();
+    let mut buffers = Buffers::new();
+    lease(env, &op, inputs, true, &mut leases, &mut buffers).map_err(|e| to_napi(env, &e))?;
     if op.runs_inline(&leases.args) {
         let result = execute(&op, &mut leases.args, &cancel);
         drop(leases);
