@@ -11,6 +11,7 @@ pub mod argext;
 pub mod convert;
 pub mod count_nonzero;
 pub mod dot;
+pub(crate) mod exact;
 pub mod fill;
 pub mod histogram;
 pub mod minmax;

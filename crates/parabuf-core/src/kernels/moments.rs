@@ -16,7 +16,7 @@ use crate::kernels::sum::{float_sum, int_sum};
 use crate::ops::{reading, Arg, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A};
 use crate::view::ReadView;
 
-/// The arithmetic mean. Floats: the compensated [`sum`](crate::kernels::sum()) over `n`; integers: the exact sum,
+/// The arithmetic mean. Floats: the correctly rounded [`sum`](crate::kernels::sum()) over `n` (one more rounding); integers: the exact sum,
 /// rounded to a double, over `n` (64-bit arrays give a number too). NaN for an empty array.
 ///
 /// # Errors
@@ -25,7 +25,7 @@ pub fn mean<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> 
     // An empty view divides 0 by 0: NaN, as the mean of nothing should be.
     let n = view.len() as f64;
     if T::IS_FLOAT {
-        Ok(float_sum(view, cancel)?.value() / n)
+        Ok(float_sum(view, cancel)? / n)
     } else {
         Ok(int_sum(view, cancel)? as f64 / n)
     }
@@ -103,7 +103,7 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -
     }
     let nf = n as f64;
     let (linear, square) = if T::IS_FLOAT {
-        let mean = float_sum(view, cancel)?.value() / nf;
+        let mean = float_sum(view, cancel)? / nf;
         #[cfg(all(target_arch = "x86_64", not(miri)))]
         let registers = match (T::as_double_view(view), T::as_float_view(view)) {
             (Some(doubles), _) => deviation_sums_in_registers(&doubles, mean, cancel),

@@ -1,8 +1,9 @@
-//! `sum`: exact for integers, compensated and deterministic for floats.
+//! `sum`: exact for integers, correctly rounded for floats.
 
 use crate::error::Result;
-use crate::exec::{map_blocks, Cancel};
-use crate::kernels::blocks::{compensated_block, merged, staged};
+use crate::exec::{map_blocks, Cancel, BLOCK};
+use crate::kernels::blocks::{compensated_block, merged, staged, LANES};
+use crate::kernels::exact::ExactSum;
 use crate::kernels::numeric::{Neumaier, Numeric, Scalar};
 use crate::ops::{Output, Returns};
 use crate::view::ReadView;
@@ -20,12 +21,65 @@ pub(crate) fn int_block_sum<T: Numeric>(block: ReadView<'_, T>) -> i128 {
     total
 }
 
-/// The compensated float sum of `view` as an accumulator, deterministic for any thread count.
+/// The exact sum of one block of floats, normalised for merging.
+fn exact_block_sum<T: Numeric>(block: ReadView<'_, T>) -> ExactSum {
+    let mut total = ExactSum::default();
+    staged(&block, |_, xs| xs.iter().for_each(|x| total.add(x.to_f64())));
+    total.normalise();
+    total
+}
+
+/// The compensated sum of `terms` values whose magnitudes sum to `magnitude` (both as the blocks computed them),
+/// rounded to the nearest double, when a bound on its error proves that rounding the exact sum gives the same double;
+/// `None` when it cannot (a sum near a rounding boundary or to zero, heavy cancellation, an overflow, a NaN).
+///
+/// The errors of Neumaier's steps (TwoSum) are exact; only their recursive sum, the compensation, is rounded. Each
+/// lane of a block adds at most `m = BLOCK / LANES + 1` terms, each error at most `u·A` (`u` = 2^-53, `A` the
+/// magnitudes' sum), so its compensation is off by at most `γ(m)·m·u·A ≈ m²u²A`. The lanes merge in a tree of depth
+/// log2(LANES) and the `b` blocks in a chain, whose TwoSum errors (`b` more, each at most `u·A`) the compensation
+/// also sums. With `k = m + b + LANES`, the total is below `k²u²A`; the bound doubles it (which also covers the
+/// rounding in `A` itself for fewer than 2^52 terms) and adds one subnormal unit per term for compensations that
+/// underflow.
+fn certified(total: Neumaier, magnitude: f64, terms: usize) -> Option<f64> {
+    const U: f64 = 1.0 / (1u64 << 53) as f64;
+    let (sum, compensation) = total.parts();
+    if !(sum.is_finite() && compensation.is_finite() && magnitude.is_finite()) {
+        return None;
+    }
+    let k = (BLOCK / LANES + 1 + terms.div_ceil(BLOCK) + LANES) as f64;
+    let bound = 2.0 * k * k * U * U * magnitude + (terms as f64 + 64.0) * f64::from_bits(1);
+    // The double-double sum + compensation as a rounded head and its exact tail (TwoSum).
+    let head = sum + compensation;
+    let part = head - sum;
+    let tail = (sum - (head - part)) + (compensation - part);
+    // The exact sum is within `slack` of head + tail; it rounds to `head` when that whole interval stays inside the half
+    // gap to head's neighbour on that side (strictly: a tie could round either way). Past the largest double, the
+    // neighbour is 2^1024, where rounding overflows.
+    let slack = (tail.abs() + bound) * (1.0 + 4.0 * U);
+    let neighbour = if tail >= 0.0 { head.next_up() } else { head.next_down() };
+    let gap = if neighbour.is_finite() { neighbour - head } else { head - head.next_down() };
+    (head.is_finite() && head != 0.0 && slack < gap.abs() / 2.0).then_some(head)
+}
+
+/// The float sum of `view`: the exact sum of its elements rounded once to a double (ties to even), so the same for
+/// any thread count. A compensated pass, proven correct by its error bound ([`certified`]), answers almost always;
+/// an exact pass ([`ExactSum`]) answers the rest.
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
-pub(crate) fn float_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Neumaier> {
-    Ok(merged(map_blocks(view, cancel, |block| compensated_block(&block))?))
+pub(crate) fn float_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> {
+    let parts = map_blocks(view, cancel, |block| compensated_block(&block))?;
+    let magnitude: f64 = parts.iter().map(|part| part.magnitude).sum();
+    // Only zeros (or nothing): +0, as `math.fsum` and numpy give even for negative zeros.
+    if magnitude == 0.0 {
+        return Ok(0.0);
+    }
+    if let Some(value) = certified(merged(parts.iter().map(|part| part.total)), magnitude, view.len()) {
+        return Ok(value);
+    }
+    let mut total = ExactSum::default();
+    map_blocks(view, cancel, exact_block_sum)?.iter().for_each(|block| total.merge(block));
+    Ok(total.value())
 }
 
 /// The exact integer sum of `view`.
@@ -39,21 +93,21 @@ pub(crate) fn int_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Re
 /// The sum of every element. Empty arrays sum to 0.
 ///
 /// Integers: exact, then rounded once to the nearest double ([`Scalar::BigInt`] for 64-bit types). Floats (including
-/// `f32` and `f16`, accumulated in `f64`): Neumaier-compensated over fixed blocks combined in block order, so the bits
-/// of the result never depend on the thread count.
+/// `f32` and `f16`, each exactly a double): the exact sum rounded once to the nearest double, ties to even (Python's
+/// `math.fsum`); ±Infinity only when that sum overflows, NaN only when an element is NaN or both infinities occur.
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub fn sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Scalar> {
     if T::IS_FLOAT {
-        return Ok(Scalar::Number(float_sum(view, cancel)?.value()));
+        return Ok(Scalar::Number(float_sum(view, cancel)?));
     }
     let exact = int_sum(view, cancel)?;
     Ok(if std::mem::size_of::<T>() == 8 { Scalar::BigInt(exact) } else { Scalar::Number(exact as f64) })
 }
 
 crate::ops::reduction! {
-    /// `sum(a)`: exact for integers, compensated and deterministic for floats.
+    /// `sum(a)`: exact for integers, correctly rounded for floats.
     Sum = "sum", Returns::Element, |v, cancel| crate::kernels::sum(&v, cancel).map(Output::Scalar)
 }
 
@@ -62,7 +116,7 @@ mod tests {
     use super::*;
     use crate::error::Error;
     use crate::exec::BLOCK;
-    use crate::kernels::testutil::{cancelled, reference_compensated, with_view, Rng, SIZES};
+    use crate::kernels::testutil::{cancelled, with_view, Rng, SIZES};
     use crate::view::Element;
 
     fn sum_of<T: Numeric>(values: &[T]) -> Scalar {
@@ -88,7 +142,7 @@ mod tests {
     }
 
     #[test]
-    fn compensated() {
+    fn cancelled_terms_are_recovered() {
         assert_eq!(sum_of::<f64>(&[1.0, 1e100, 1.0, -1e100]), Scalar::Number(2.0));
         assert_eq!(sum_of::<f64>(&[0.1; 10]), Scalar::Number(1.0));
     }
@@ -108,24 +162,61 @@ mod tests {
         assert_eq!(sum_of(&values), Scalar::Number(n * (n - 1.0) / 2.0));
     }
 
+    /// The exact sum of `values` rounded once, computed sequentially.
+    fn exactly(values: &[f64]) -> f64 {
+        let mut total = ExactSum::default();
+        values.iter().for_each(|x| total.add(*x));
+        total.normalise();
+        total.value()
+    }
+
     #[test]
-    fn float_sums_follow_the_block_and_lane_order() {
+    fn float_sums_are_the_exact_sum_rounded_once() {
         let mut rng = Rng::new(7);
         for n in SIZES {
-            let values: Vec<f64> = (0..n).map(|_| rng.wide_f64()).collect();
-            assert_eq!(sum_of(&values), Scalar::Number(reference_compensated(&values)), "n = {n}");
+            let wide: Vec<f64> = (0..n).map(|_| rng.wide_f64()).collect();
+            // Heavy cancellation: pairs of opposite values plus a little noise, so the compensated pass cannot prove
+            // its answer and the exact pass decides.
+            let cancelling: Vec<f64> = (0..n)
+                .map(|i| if i % 2 == 0 { 1e10 * (1.0 + (i as f64)) } else { -1e10 * (i as f64) + rng.unit() })
+                .collect();
+            for values in [wide, cancelling] {
+                assert_eq!(sum_of(&values), Scalar::Number(exactly(&values)), "n = {n}");
+            }
         }
+    }
+
+    #[test]
+    fn peer_series_through_the_kernel() {
+        for (expected, values) in crate::kernels::exact::tests::fsum_cases() {
+            let Scalar::Number(got) = sum_of(&values) else { unreachable!() };
+            assert!(crate::kernels::testutil::same_bits_or_both_nan(got, expected), "{values:?}");
+        }
+        // CPython's telescoping series and ties, spread over several blocks among zeros.
+        let mut spread = vec![0.0f64; 3 * BLOCK];
+        spread[0] = 2f64.powi(53);
+        spread[BLOCK + 3] = 1.0;
+        spread[2 * BLOCK + 5] = 2f64.powi(-1000);
+        assert_eq!(sum_of(&spread), Scalar::Number(2f64.powi(53) + 2.0));
+        spread[2 * BLOCK + 5] = 0.0;
+        assert_eq!(sum_of(&spread), Scalar::Number(2f64.powi(53)));
+    }
+
+    #[test]
+    fn overflow_only_when_the_exact_sum_overflows() {
+        assert_eq!(sum_of(&[1e308f64, -1e308, 1e308]), Scalar::Number(1e308));
+        assert_eq!(sum_of(&[1e308f64, -1e308, 1e308, -1e308, 1e308]), Scalar::Number(1e308));
+        assert_eq!(sum_of(&[1e308f64, 1e308]), Scalar::Number(f64::INFINITY));
+        assert_eq!(sum_of(&[-0.0f64, -0.0]), Scalar::Number(0.0));
+        let Scalar::Number(zero) = sum_of(&[-0.0f64]) else { unreachable!() };
+        assert_eq!(zero.to_bits(), 0.0f64.to_bits());
     }
 
     #[test]
     fn narrow_floats_accumulate_in_double() {
         let values = vec![0.1f32; 1000];
-        let expected = {
-            let mut acc = Neumaier::default();
-            values.iter().for_each(|x| acc.add(*x as f64));
-            acc.value()
-        };
-        assert_eq!(sum_of(&values), Scalar::Number(expected));
+        let doubles: Vec<f64> = values.iter().map(|x| f64::from(*x)).collect();
+        assert_eq!(sum_of(&values), Scalar::Number(exactly(&doubles)));
         let halves = vec![half::f16::from_f32(0.5); 5000];
         assert_eq!(sum_of(&halves), Scalar::Number(2500.0));
     }
