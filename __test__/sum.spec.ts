@@ -1,23 +1,29 @@
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import test from 'ava'
 import fc from 'fast-check'
 
-import { sum, sumSync, threads } from 'parabuf'
+import { mean, meanSync, sum, sumSync, threads } from 'parabuf'
 
-/** Neumaier-compensated reference sum in plain JavaScript. */
-function compensated(values: ArrayLike<number>): number {
-  let s = 0
-  let c = 0
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i]!
-    const t = s + x
-    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s
-    s = t
-  }
-  return Number.isFinite(s) ? s + c : s
+import { BLOCK } from './helpers/binding.js'
+import { exactSum } from './helpers/exact.js'
+
+/** Same double, or both NaN. */
+const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))
+
+/** `__test__/data/fsum-cases.txt` (scripts/gen-fsum-cases.py): [expected, terms] as doubles from their bit patterns. */
+function fsumCases(): Array<[number, Float64Array]> {
+  const text = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'data', 'fsum-cases.txt'), 'utf8')
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const doubles = new Float64Array(new BigUint64Array(line.split(' ').map((hex) => BigInt(`0x${hex}`))).buffer)
+      return [doubles[0]!, doubles.subarray(1)]
+    })
 }
 
 test('sumSync of [1, 2, 3] is 6', (t) => {
@@ -29,7 +35,7 @@ test('sum resolves to the JS loop result for random data', async (t) => {
   let loop = 0
   for (const x of a) loop += x
   const got = await sum(a)
-  t.is(got, compensated(a))
+  t.is(got, exactSum(a))
   t.true(Math.abs(got - loop) <= 1e-9 * Math.abs(loop))
 })
 
@@ -39,6 +45,93 @@ test('sum returns a promise even for small inputs, and sumSync does not', async 
   t.true(pending instanceof Promise)
   t.is(await pending, 0.75)
   t.is(typeof sumSync(small), 'number')
+})
+
+test('float sums are the exact sum rounded once: the cases of the issue', (t) => {
+  t.is(sumSync(new Float64Array([1e308, -1e308, 1e308])), 1e308)
+  t.is(sumSync(new Float64Array([1e308, -1e308, 1e308, -1e308, 1e308])), 1e308)
+  t.is(sumSync(new Float64Array([1e308, 1e308])), Infinity)
+  t.is(sumSync(new Float64Array([Infinity, -Infinity])), NaN)
+  // CPython's telescoping series: exact differences of powers of 1.7, then the last power taken away: exactly -1.
+  const powers = Array.from({ length: 1001 }, (_, i) => 1.7 ** i)
+  const telescoping = [...powers.slice(1).map((p, i) => p - powers[i]!), -powers[1000]!]
+  t.is(sumSync(new Float64Array(telescoping)), -powers[0]!)
+  t.is(sumSync(new Float64Array([-0, -0])), 0)
+  t.true(Object.is(sumSync(new Float64Array([-0])), 0))
+})
+
+test('float sums of CPython\'s fsum series and other peer cases are the exact sum rounded once, sync and async', async (t) => {
+  const cases = fsumCases()
+  t.is(cases.length, 140)
+  for (const [expected, terms] of cases) {
+    t.true(same(sumSync(terms), expected), `${terms.join(', ')}`)
+    t.true(same(await sum(terms), expected))
+    t.true(same(meanSync(terms), expected / terms.length))
+  }
+})
+
+/** Doubles of every magnitude, with exact opposites and values one ulp apart: sums that cancel to anything. */
+const adversarial = fc
+  .array(
+    fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.double({ min: -1, max: 1, noNaN: true }),
+      fc.integer({ min: -1074, max: 1023 }).map((e) => 2 ** e),
+      fc.constantFrom(1e308, -1e308, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53, 1, -1),
+    ),
+    { maxLength: 60 },
+  )
+  .chain((xs) =>
+    fc.tuple(fc.constant(xs), fc.subarray(xs), fc.array(fc.integer({ min: -2, max: 2 }), { maxLength: 60 })).map(
+      ([xs, negated, ulps]) => {
+        // The terms, the negation of some of them, and some of them moved by a few ulps: huge cancellations.
+        const out = [...xs, ...negated.map((x) => -x)]
+        ulps.forEach((k, i) => {
+          const x = xs[i]
+          if (x !== undefined && Number.isFinite(x)) out.push(-nextAfter(x, k))
+        })
+        return out
+      },
+    ),
+  )
+
+/** `x` moved by `k` ulps. */
+function nextAfter(x: number, k: number): number {
+  const view = new DataView(new ArrayBuffer(8))
+  view.setFloat64(0, x)
+  const bits = view.getBigInt64(0)
+  view.setBigInt64(0, bits + (x >= 0 ? BigInt(k) : -BigInt(k)))
+  return view.getFloat64(0)
+}
+
+test('float sums equal an exact BigInt reference on adversarial data (property), sync and async', async (t) => {
+  let checked = 0
+  await fc.assert(
+    fc.asyncProperty(adversarial, fc.integer({ min: 0, max: 2 }), async (values, spread) => {
+      // Spread over blocks among zeros, so that the terms meet in different blocks and threads.
+      const array = new Float64Array(values.length * (1 + spread * Math.ceil(BLOCK / 7)))
+      values.forEach((x, i) => (array[i * (1 + spread * Math.ceil(BLOCK / 7))] = x))
+      const expected = exactSum(values)
+      checked++
+      return same(sumSync(array), expected) && same(await sum(array), expected)
+    }),
+    { numRuns: 5000 },
+  )
+  t.true(checked >= 5000)
+})
+
+test('Float32 sums are the exact sum of the values as doubles, rounded once (property)', (t) => {
+  fc.assert(
+    fc.property(fc.float32Array({ maxLength: 300 }), (array) => same(sumSync(array), exactSum(array))),
+    { numRuns: 2000 },
+  )
+  t.pass()
+})
+
+test('means are the correctly rounded sum divided by the length', async (t) => {
+  const values = new Float64Array([1e308, -1e308, 1e308, 1, 2])
+  t.is(meanSync(values), 1e308 / 5)
+  t.is(await mean(new Float64Array([0.1, 0.2, 0.3])), exactSum([0.1, 0.2, 0.3]) / 3)
 })
 
 test('sum is compensated', (t) => {
@@ -63,15 +156,11 @@ test('integer sums are exact, then rounded once', (t) => {
   t.is(sumSync(a), Number(100_001n * (2n ** 31n - 1n)))
 })
 
-test('sum matches a compensated JS reference for any Float64Array (property)', async (t) => {
+test('sum equals the exact BigInt reference for any Float64Array (property)', async (t) => {
   await fc.assert(
     fc.asyncProperty(fc.float64Array({ min: -1e300, max: 1e300, noNaN: true, maxLength: 5000 }), async (values) => {
-      const expected = compensated(values)
-      const got = await sum(values)
-      // Compensated sums agree to within a few ulps of the larger partial sums; exact agreement is not promised
-      // between two different summation orders.
-      const scale = values.reduce((m, x) => Math.max(m, Math.abs(x)), 0) * values.length
-      return Math.abs(got - expected) <= scale * 2 ** -90 + Math.abs(expected) * 2 ** -50 && got === sumSync(values)
+      const expected = exactSum(values)
+      return same(await sum(values), expected) && same(sumSync(values), expected)
     }),
     { numRuns: 200 },
   )

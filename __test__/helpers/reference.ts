@@ -35,35 +35,6 @@ export function fsum(values: Iterable<number>): number {
   return hi
 }
 
-/** IEEE result of adding all values when some are not finite, or undefined when all are finite. */
-export function nonFiniteSum(values: Iterable<number>): number | undefined {
-  let nan = false
-  let pos = false
-  let neg = false
-  for (const x of values) {
-    if (Number.isNaN(x)) nan = true
-    else if (x === Infinity) pos = true
-    else if (x === -Infinity) neg = true
-  }
-  if (nan || (pos && neg)) return NaN
-  if (pos) return Infinity
-  if (neg) return -Infinity
-  return undefined
-}
-
-/**
- * The accuracy parabuf documents for compensated float sums: within one rounding of the exact sum plus a term of
- * order n·ε² times the sum of magnitudes.
- */
-export function withinCompensatedBound(got: number, values: readonly number[]): boolean {
-  const special = nonFiniteSum(values)
-  if (special !== undefined) return Object.is(got, special) || (Number.isNaN(special) && Number.isNaN(got))
-  const exact = fsum(values)
-  const magnitude = values.reduce((s, x) => s + Math.abs(x), 0)
-  const bound = 2 ** -52 * Math.abs(exact) + 2 * values.length * 2 ** -104 * magnitude + Number.MIN_VALUE
-  return Math.abs(got - exact) <= bound
-}
-
 /** Math.min/Math.max semantics over any values (bigints compare as bigints). */
 export function extreme<T extends number | bigint>(values: readonly T[], which: 'min' | 'max'): T {
   let best = values[0]!
