@@ -140,8 +140,11 @@ function minmaxOf(out: JsOutput): MinMax {
  * The sum of every element, computed on all cores off the JavaScript thread.
  *
  * Integer arrays sum exactly and round once to the nearest double (`bigint`, exact, for 64-bit arrays). Float arrays
- * (Float16 and Float32 accumulate in double) sum with Neumaier compensation over fixed blocks combined in a fixed
- * order, so the result is bit-identical for any thread count and every run. The sum of an empty array is `0` (`0n`).
+ * (Float16, Float32, Float64) give the exact sum of their elements rounded once to the nearest double, ties to even:
+ * the value Python's `math.fsum` returns, for every input. So the result is the same for any thread count, sync or
+ * async, and `Infinity` comes only from an exact sum that overflows (`[1e308, -1e308, 1e308]` sums to `1e308`), `NaN`
+ * only from a `NaN` element or both infinities. A zero sum is `+0`. The sum of an empty array is `0` (`0n`). See
+ * `docs/numerics.md`.
  *
  * @typeParam I - the input's type: an array or an export of one.
  * @param a - the array, or an export of it.
@@ -184,7 +187,9 @@ export function sumSync<I extends Input>(a: I): ScalarOf<I> {
 }
 
 /**
- * The arithmetic mean: the {@link sum} divided by the length. `NaN` for an empty array. Always a `number`.
+ * The arithmetic mean: the {@link sum} divided by the length, so one rounding more than the sum (for floats, the
+ * correctly rounded sum divided by `n`; for integers, the exact sum rounded to a double, then divided). `NaN` for an
+ * empty array. Always a `number`.
  *
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
