@@ -14,7 +14,7 @@ import { exactSum } from './helpers/exact.js'
 /** Same double, or both NaN. */
 const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))
 
-/** `__test__/data/fsum-cases.txt` (scripts/gen-fsum-cases.py): [expected, terms] as doubles from their bit patterns. */
+/** `__test__/data/fsum-cases.txt` (scripts/gen-exact-cases.py): [expected, terms] as doubles from their bit patterns. */
 function fsumCases(): Array<[number, Float64Array]> {
   const text = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'data', 'fsum-cases.txt'), 'utf8')
   return text

@@ -1,6 +1,5 @@
 // Exact references in BigInt arithmetic: the real value of a float computation, rounded once at the end.
 
-const SCALE = 1074n
 const view = new DataView(new ArrayBuffer(8))
 
 /** `x` (finite) as an integer multiple of 2^-1074. */
@@ -13,24 +12,24 @@ export function units(x: number): bigint {
   return bits >> 63n ? -magnitude : magnitude
 }
 
-/** The double nearest `n` × 2^-1074, ties to even (±Infinity past the largest double); +0 for 0. */
-export function roundUnits(n: bigint): number {
+/** The double nearest `n` × 2^-`unit`, ties to even (±Infinity past the largest double); +0 for 0, -0 for a negative
+ * value too small for the smallest subnormal. `unit` is 1074 (sums of doubles) or 2148 (sums of their products). */
+export function roundUnits(n: bigint, unit = 1074): number {
   if (n === 0n) return 0
   const negative = n < 0n
-  let magnitude = negative ? -n : n
+  const magnitude = negative ? -n : n
   const length = magnitude.toString(2).length
-  // Keep 55 bits and fold every dropped bit into the last one ("round to odd"): rounding that to 53 bits then gives
-  // the correctly rounded value of the whole.
-  const drop = Math.max(0, length - 55)
-  if (drop > 0) {
-    const sticky = (magnitude & ((1n << BigInt(drop)) - 1n)) !== 0n
-    magnitude = (magnitude >> BigInt(drop)) | (sticky ? 1n : 0n)
-  }
-  // Below 2^55 units, Number() rounds once (to 53 bits); the power-of-two scalings after it are exact, in two steps
-  // that keep the intermediate normal (a result below 2^-1022 has fewer than 53 bits, so drop is 0 and it is exact).
-  const shift = drop - Number(SCALE)
-  const half = Math.trunc(shift / 2)
-  const value = Number(magnitude) * 2 ** half * 2 ** (shift - half)
+  // The result's last bit: 53 below the leading one, or the subnormal unit 2^-1074 if that is higher.
+  const lowest = Math.max(length - 53, unit - 1074, 0)
+  let kept = magnitude >> BigInt(lowest)
+  const dropped = magnitude - (kept << BigInt(lowest))
+  const half = lowest > 0 ? 1n << BigInt(lowest - 1) : 0n
+  if (lowest > 0 && (dropped > half || (dropped === half && (kept & 1n) === 1n))) kept += 1n
+  // kept <= 2^53 converts exactly; the power of two, applied in two halves that stay normal, rounds nothing but an
+  // overflow (to Infinity).
+  const shift = lowest - unit
+  const first = Math.trunc(shift / 2)
+  const value = Number(kept) * 2 ** first * 2 ** (shift - first)
   return negative ? -value : value
 }
 
@@ -51,4 +50,18 @@ export function exactSum(values: Iterable<number>): number {
   if (positive) return Infinity
   if (negative) return -Infinity
   return roundUnits(total)
+}
+
+/** The exact `Σ a[i]·b[i]` rounded once to a double, with IEEE's rules for non-finite products (NaN for a NaN, an
+ * infinity times a zero, or infinities of both signs; else the infinity). */
+export function exactDot(a: readonly number[], b: readonly number[]): number {
+  let total = 0n
+  const special: number[] = []
+  a.forEach((x, i) => {
+    const y = b[i]!
+    if (Number.isFinite(x) && Number.isFinite(y)) total += units(x) * units(y)
+    else special.push(x * y)
+  })
+  if (special.length > 0) return exactSum(special)
+  return roundUnits(total, 2148)
 }

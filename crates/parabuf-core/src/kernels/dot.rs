@@ -1,4 +1,4 @@
-//! `dot`: the sum of element-wise products. Exact for integers, compensated and deterministic for floats.
+//! `dot`: the sum of element-wise products. Exact for integers, correctly rounded for floats.
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use pulp::Simd;
@@ -7,12 +7,13 @@ use pulp::Simd;
 use crate::arch::{self, RegisterGroups};
 use crate::error::{Error, Result};
 use crate::exec::Cancel;
+use crate::exec::Partials;
 use crate::kernels::blocks::{map_ranges, merged, staged_pair, Lanes, STAGE};
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::kernels::blocks::{Avx512Lanes, LANES};
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::kernels::numeric::Neumaier;
-use crate::kernels::numeric::{Numeric, Scalar};
+use crate::kernels::exact::ExactDot;
+use crate::kernels::numeric::{Neumaier, Numeric, Scalar};
+use crate::kernels::sum::{additions_per_lane_and_merge, certified, compensated_error_bound};
 use crate::ops::{read_view, same_kind_and_length, Arg, Operation, Output, Returns, Spec, READS_A_B};
 use crate::view::ReadView;
 
@@ -60,49 +61,151 @@ impl Wide {
     }
 }
 
-/// The compensated dot product of two blocks of doubles or floats on AVX-512, read as the compensated sum reads
+/// One block's products `p = fl(x·y)`: their compensated sum in [`Lanes`] order, the plain sum of their rounding
+/// errors `x·y - p`, and the sum of their magnitudes (for the error bound of [`float_dot`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct ProductSums {
+    total: Neumaier,
+    errors: f64,
+    magnitude: f64,
+}
+
+/// The rounding error `x·y - p` of the product `p = fl(x·y)`, by Dekker's TwoProduct (no fused multiply-add needed):
+/// exact unless a factor's split overflows (beyond about 2^996) or a partial product underflows, where
+/// [`float_dot`]'s bound or its exact pass takes over.
+#[inline(always)]
+fn product_error(x: f64, y: f64, p: f64) -> f64 {
+    const SPLIT: f64 = 134_217_729.0; // 2^27 + 1
+    let split = |v: f64| {
+        let c = SPLIT * v;
+        let high = c - (c - v);
+        (high, v - high)
+    };
+    let ((xh, xl), (yh, yl)) = (split(x), split(y));
+    ((xh * yh - p) + xh * yl + xl * yh) + xl * yl
+}
+
+/// [`ProductSums`] of two blocks of doubles or floats on AVX-512, read as the compensated sum reads
 /// (`compensated_groups_avx512`, in `blocks`): the products (of doubles, floats widened first) are the terms, rounded
-/// as [`Lanes`] rounds them, so the bits are those of the staged path.
+/// as [`Lanes`] rounds them, so the total's bits are those of the staged path; the errors come from a fused
+/// multiply-add.
 ///
 /// # Panics
 /// When the lengths differ (callers validate them first).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
-fn compensated_products_avx512<T: RegisterGroups + Numeric>(
+fn products_avx512<T: RegisterGroups + Numeric>(
     simd: pulp::x86::V4,
     a: &ReadView<'_, T>,
     b: &ReadView<'_, T>,
-) -> Neumaier {
-    let (lanes, whole) = a.fold_group_pairs(b, simd, Avx512Lanes::new(simd), |mut lanes, xs, ys| {
-        lanes.add(simd, std::array::from_fn(|j| simd.mul_f64s(xs[j], ys[j])));
-        lanes
-    });
+) -> ProductSums {
+    let zero = simd.splat_f64s(0.0);
+    let start = (Avx512Lanes::new(simd), [zero; 2], [zero; 2]);
+    let ((lanes, errors, magnitudes), whole) =
+        a.fold_group_pairs(b, simd, start, |(mut lanes, mut errors, mut magnitudes), xs, ys| {
+            let products: [pulp::f64x8; 4] = std::array::from_fn(|j| simd.mul_f64s(xs[j], ys[j]));
+            let lost: [pulp::f64x8; 4] =
+                std::array::from_fn(|j| simd.mul_add_f64s(xs[j], ys[j], simd.neg_f64s(products[j])));
+            let [m0, m1, m2, m3] = products.map(|p| simd.abs_f64s(p));
+            lanes.add(simd, products);
+            errors[0] = simd.add_f64s(errors[0], simd.add_f64s(lost[0], lost[1]));
+            errors[1] = simd.add_f64s(errors[1], simd.add_f64s(lost[2], lost[3]));
+            magnitudes[0] = simd.add_f64s(magnitudes[0], simd.add_f64s(m0, m1));
+            magnitudes[1] = simd.add_f64s(magnitudes[1], simd.add_f64s(m2, m3));
+            (lanes, errors, magnitudes)
+        });
     let (mut xs, mut ys) = ([T::default(); LANES], [T::default(); LANES]);
     let (xs, ys) = (&mut xs[..a.len() - whole], &mut ys[..a.len() - whole]);
     a.read_into(whole, xs);
     b.read_into(whole, ys);
-    lanes.finish(simd, xs.iter().zip(ys.iter()).map(|(x, y)| x.to_f64() * y.to_f64()))
+    let rest = || xs.iter().zip(ys.iter()).map(|(x, y)| (x.to_f64(), y.to_f64()));
+    let reduce = |v: [pulp::f64x8; 2]| simd.reduce_sum_f64s(simd.add_f64s(v[0], v[1]));
+    ProductSums {
+        total: lanes.finish(simd, rest().map(|(x, y)| x * y)),
+        errors: reduce(errors) + rest().map(|(x, y)| x.mul_add(y, -(x * y))).sum::<f64>(),
+        magnitude: reduce(magnitudes) + rest().map(|(x, y)| (x * y).abs()).sum::<f64>(),
+    }
 }
 
-/// The compensated dot product of two views of doubles or floats on AVX-512, straight from their registers (see
-/// [`compensated_products_avx512`]).
+/// [`ProductSums`] of each block of two views of doubles or floats on AVX-512, straight from their registers (see
+/// [`products_avx512`]).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 fn products_in_registers<T: RegisterGroups + Numeric>(
     simd: pulp::x86::V4,
     a: &ReadView<'_, T>,
     b: &ReadView<'_, T>,
     cancel: &Cancel,
-) -> Result<f64> {
+) -> Result<Partials<ProductSums>> {
+    map_ranges(a.len(), cancel, |range| {
+        simd.vectorize(|| products_avx512(simd, &a.slice(range.clone()), &b.slice(range)))
+    })
+}
+
+/// [`ProductSums`] of each block of two views of floats, staged.
+fn products_staged<T: Numeric>(
+    a: &ReadView<'_, T>,
+    b: &ReadView<'_, T>,
+    cancel: &Cancel,
+) -> Result<Partials<ProductSums>> {
+    map_ranges(a.len(), cancel, |range| {
+        let mut lanes = Lanes::default();
+        let (mut errors, mut magnitude) = (0.0, 0.0);
+        let mut terms = [0.0; STAGE];
+        staged_pair(&a.slice(range.clone()), &b.slice(range), |_, xs, ys| {
+            for ((t, x), y) in terms.iter_mut().zip(xs).zip(ys) {
+                let (x, y) = (x.to_f64(), y.to_f64());
+                *t = x * y;
+                errors += product_error(x, y, *t);
+                magnitude += t.abs();
+            }
+            lanes.add(&terms[..xs.len()]);
+        });
+        ProductSums { total: lanes.total(), errors, magnitude }
+    })
+}
+
+/// The float dot product: the exact `Σ a[i]·b[i]` rounded once to a double (ties to even). A compensated pass over
+/// the rounded products, plus the sum of their exact rounding errors, answers when its error bound proves the
+/// rounding; an exact pass ([`ExactDot`]: every product exactly, in units of 2^-2148) answers the rest.
+///
+/// The bound: the compensated sum's ([`compensated_error_bound`]) over the products' magnitudes `A`; the plain sum of
+/// the errors (each at most `u·|p|`, `k` additions deep, `k` as there) is off by at most `k·u²·A`, doubled here; and
+/// eight subnormal units per product for products and errors that underflow.
+fn float_dot(parts: &[ProductSums], terms: usize) -> Option<f64> {
+    let mut total = merged(parts.iter().map(|part| part.total));
+    let errors: f64 = parts.iter().map(|part| part.errors).sum();
+    let magnitude: f64 = parts.iter().map(|part| part.magnitude).sum();
+    if !errors.is_finite() {
+        return None;
+    }
+    total.add(errors);
+    let k = additions_per_lane_and_merge(terms);
+    let u2 = f64::EPSILON * f64::EPSILON / 4.0;
+    let bound =
+        compensated_error_bound(magnitude, terms) + 2.0 * k * u2 * magnitude + 8.0 * terms as f64 * f64::from_bits(1);
+    certified(total, bound)
+}
+
+/// The exact dot product of two views of floats, rounded once.
+fn exact_dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> {
     let partials = map_ranges(a.len(), cancel, |range| {
-        simd.vectorize(|| compensated_products_avx512(simd, &a.slice(range.clone()), &b.slice(range)))
+        let mut total = ExactDot::default();
+        staged_pair(&a.slice(range.clone()), &b.slice(range), |_, xs, ys| {
+            xs.iter().zip(ys).for_each(|(x, y)| total.add_product(x.to_f64(), y.to_f64()));
+        });
+        total.normalise();
+        total
     })?;
-    Ok(merged(partials).value())
+    let mut total = ExactDot::default();
+    partials.iter().for_each(|part| total.merge(part));
+    Ok(total.value())
 }
 
 /// The sum of `a[i] * b[i]`. Empty arrays give 0 (`0n` for 64-bit integers).
 ///
-/// Floats (`f32` and `f16` promoted): each product rounded to a double (exact for `f32` and `f16`), Neumaier-summed
-/// in fixed blocks and lanes, so the bits never depend on the thread count. 8- to 32-bit integers: exact, rounded once
+/// Floats (`f32` and `f16` promoted, exactly): the exact sum of the exact products rounded once to a double, ties to
+/// even ([`float_dot`], [`exact_dot`]); ±Infinity only when that sum overflows, NaN only for a NaN element, both
+/// infinities, or an infinity times a zero. 8- to 32-bit integers: exact, rounded once
 /// to a double. 64-bit integers: exact, as a bigint.
 ///
 /// # Errors
@@ -112,31 +215,26 @@ pub fn dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Cancel
     if a.len() != b.len() {
         return Err(Error::LengthMismatch { left: a.len(), right: b.len() });
     }
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if let Some(total) = arch::with_avx512(|simd| {
-        match (T::as_double_view(a), T::as_double_view(b), T::as_float_view(a), T::as_float_view(b)) {
-            (Some(a), Some(b), _, _) => Some(products_in_registers(simd, &a, &b, cancel)),
-            (_, _, Some(a), Some(b)) => Some(products_in_registers(simd, &a, &b, cancel)),
-            _ => None,
-        }
-    })
-    .flatten()
-    {
-        return Ok(Scalar::Number(total?));
-    }
     if T::IS_FLOAT {
-        let partials = map_ranges(a.len(), cancel, |range| {
-            let mut lanes = Lanes::default();
-            let mut terms = [0.0; STAGE];
-            staged_pair(&a.slice(range.clone()), &b.slice(range), |_, xs, ys| {
-                for ((t, x), y) in terms.iter_mut().zip(xs).zip(ys) {
-                    *t = x.to_f64() * y.to_f64();
-                }
-                lanes.add(&terms[..xs.len()]);
-            });
-            lanes.total()
-        })?;
-        return Ok(Scalar::Number(merged(partials).value()));
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        let in_registers = arch::with_avx512(|simd| {
+            match (T::as_double_view(a), T::as_double_view(b), T::as_float_view(a), T::as_float_view(b)) {
+                (Some(a), Some(b), _, _) => Some(products_in_registers(simd, &a, &b, cancel)),
+                (_, _, Some(a), Some(b)) => Some(products_in_registers(simd, &a, &b, cancel)),
+                _ => None,
+            }
+        })
+        .flatten();
+        #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+        let in_registers = None;
+        let parts = match in_registers {
+            Some(parts) => parts?,
+            None => products_staged(a, b, cancel)?,
+        };
+        return Ok(Scalar::Number(match float_dot(&parts, a.len()) {
+            Some(value) => value,
+            None => exact_dot(a, b, cancel)?,
+        }));
     }
     let partials = map_ranges(a.len(), cancel, |range| {
         let mut acc = Wide::default();
@@ -180,7 +278,7 @@ mod tests {
 
     use super::*;
     use crate::exec::BLOCK;
-    use crate::kernels::testutil::{cancelled, reference_compensated, with_views, Rng, SIZES};
+    use crate::kernels::testutil::{cancelled, with_views, Rng, SIZES};
 
     fn dot_of<T: Numeric>(a: &[T], b: &[T]) -> Result<Scalar> {
         with_views(a, b, |a, b| dot(a, b, &Cancel::new()))
@@ -203,12 +301,17 @@ mod tests {
     }
 
     #[test]
-    fn floats_are_compensated_and_ieee() {
+    fn floats_are_the_exact_sum_of_exact_products_rounded_once() {
         assert_eq!(dot_of(&[1.0f64, 1e100, 1.0, -1e100], &[1.0; 4]).unwrap(), Scalar::Number(2.0));
         assert_eq!(dot_of(&[3.0f32, 4.0], &[0.5, 0.25]).unwrap(), Scalar::Number(2.5));
         let h = f16::from_f32;
         assert_eq!(dot_of(&[h(65504.0), h(65504.0)], &[h(65504.0), h(-65504.0)]).unwrap(), Scalar::Number(0.0));
-        assert!(is_nan(dot_of(&[1e200f64, 1e200], &[1e200, -1e200])));
+        // Products that overflow on their own but cancel exactly: the exact sum, 0.
+        assert_eq!(dot_of(&[1e200f64, 1e200], &[1e200, -1e200]).unwrap(), Scalar::Number(0.0));
+        assert_eq!(dot_of(&[1e200f64, 1e200, 1.0], &[1e200, -1e200, 3.0]).unwrap(), Scalar::Number(3.0));
+        assert_eq!(dot_of(&[1e200f64, 1e200], &[1e200, 1e200]).unwrap(), Scalar::Number(f64::INFINITY));
+        assert!(is_nan(dot_of(&[f64::INFINITY, 1.0], &[0.0, 1.0])));
+        assert!(is_nan(dot_of(&[f64::INFINITY, 1.0], &[1.0, f64::NEG_INFINITY])));
         assert!(is_nan(dot_of(&[f64::NAN], &[1.0])));
         assert_eq!(dot_of(&[f64::INFINITY], &[2.0]).unwrap(), Scalar::Number(f64::INFINITY));
     }
@@ -244,20 +347,39 @@ mod tests {
         assert_eq!(dot_of(&a, &b).unwrap(), Scalar::BigInt(expected));
     }
 
+    /// The exact dot product rounded once, computed sequentially.
+    fn exactly<T: Numeric>(a: &[T], b: &[T]) -> Scalar {
+        let mut total = ExactDot::default();
+        a.iter().zip(b).for_each(|(x, y)| total.add_product(x.to_f64(), y.to_f64()));
+        total.normalise();
+        Scalar::Number(total.value())
+    }
+
     #[test]
-    fn follows_the_block_and_lane_order() {
+    fn random_and_cancelling_series_are_the_exact_sum_rounded_once() {
         let mut rng = Rng::new(9);
         for n in SIZES {
             let a: Vec<f64> = (0..n).map(|_| rng.wide_f64()).collect();
             let b: Vec<f64> = (0..n).map(|_| rng.wide_f64()).collect();
-            let products: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x * y).collect();
-            assert_eq!(dot_of(&a, &b).unwrap(), Scalar::Number(reference_compensated(&products)), "n = {n}");
+            assert_eq!(dot_of(&a, &b).unwrap(), exactly(&a, &b), "n = {n}");
+            // Each product followed by nearly its negation: the exact pass decides.
+            let c: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { a[i] } else { -a[i - 1] }).collect();
+            let d: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { b[i] } else { b[i - 1] * (1.0 + f64::EPSILON) }).collect();
+            assert_eq!(dot_of(&c, &d).unwrap(), exactly(&c, &d), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn peer_cases_through_the_kernel() {
+        for (expected, a, b) in crate::kernels::exact::tests::dot_cases() {
+            let Scalar::Number(got) = dot_of(&a, &b).unwrap() else { unreachable!() };
+            assert!(crate::kernels::testutil::same_bits_or_both_nan(got, expected), "{a:?} · {b:?}");
         }
     }
 
     /// The two arrays start at any offsets within a cache line, each its own (the AVX-512 path loads 64 bytes at a
     /// time from wherever they start, 32 of floats), and nothing outside them is read: the NaNs around them would
-    /// show. The bits are those of the products (of widened floats) in the reference order.
+    /// show. The result is the exact dot product rounded once.
     fn arrays_starting_anywhere_in_a_line_give_the_same_bits<T: Numeric>(
         make: impl Fn(f64) -> T,
         nan: T,
@@ -269,8 +391,7 @@ mod tests {
         for n in [0, 31, 32, 33, 100, BLOCK + 45] {
             let a: Vec<T> = (0..n).map(|_| make(rng.wide_f64())).collect();
             let b: Vec<T> = (0..n).map(|_| make(rng.wide_f64())).collect();
-            let products: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x.to_f64() * y.to_f64()).collect();
-            let want = Scalar::Number(reference_compensated(&products));
+            let want = exactly(&a, &b);
             for &(at_a, at_b) in offsets {
                 let pad = |values: &[T], at: usize| [vec![nan; at], values.to_vec(), vec![nan; per_line]].concat();
                 let got = with_views(&pad(&a, at_a), &pad(&b, at_b), |pa, pb| {

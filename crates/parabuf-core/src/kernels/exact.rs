@@ -1,27 +1,34 @@
-//! An exact accumulator of doubles: the real sum of every double added, with no rounding until [`ExactSum::value`]
-//! rounds it once to the nearest double (ties to even), as Python's `math.fsum` returns it.
+//! Exact accumulators: the real sum of every double (or every product of two doubles) added, with no rounding until
+//! `value` rounds it once to the nearest double (ties to even), as Python's `math.fsum` returns a sum.
 //!
-//! Every finite double is an integer multiple of 2^-1074 below 2^1024, so the sum is kept as a fixed-point integer in
-//! units of 2^-1074, split into 32-bit digits held in `i64`s (Neal's "small superaccumulator", arXiv:1505.05571): a
-//! double's 53-bit significand, shifted to its exponent, touches three adjacent digits, with no carry propagated until
-//! the digits are normalised. Each addition changes a digit by less than 2^32, so [`ADDS_BEFORE_NORMALISING`] additions
-//! fit before a digit could overflow.
+//! Every finite double is an integer multiple of 2^-1074 below 2^1024, and every product of two an integer multiple of
+//! 2^-2148 below 2^2048, so a sum is kept as a fixed-point integer in those units, split into 32-bit digits held in
+//! `i64`s (Neal's "small superaccumulator", arXiv:1505.05571): a 53-bit significand (or a 106-bit product of two),
+//! shifted to its exponent, touches three (five) adjacent digits, with no carry propagated until the digits are
+//! normalised. Each addition changes a digit by less than 2^32, so [`ADDS_BEFORE_NORMALISING`] additions fit before a
+//! digit could overflow.
 
 /// Bits per digit.
 const DIGIT_BITS: u32 = 32;
-/// Digits: the largest significand (2^53) at the largest shift (2045) reaches bit 2098; two digits above it absorb
-/// the carries of the sum of up to 2^62 such values.
-const DIGITS: usize = 2098 / DIGIT_BITS as usize + 3;
 /// Additions after which the digits must be normalised: each adds less than 2^32 in magnitude to a digit, which then
 /// stays below 2^62 in magnitude, so two such accumulators can still be merged.
 pub(crate) const ADDS_BEFORE_NORMALISING: usize = 1 << 29;
 const _: () = assert!(crate::exec::BLOCK <= ADDS_BEFORE_NORMALISING, "a block is summed without normalising");
 
-/// The exact sum of the doubles added so far, with the special values seen.
+/// The exact sum of doubles: units of 2^-1074; the largest significand (2^53) at the largest shift (2045) reaches bit
+/// 2098, and two digits above it absorb the carries of up to 2^62 such values.
+pub(crate) type ExactSum = Superaccumulator<{ 2098 / 32 + 3 }, 1074>;
+
+/// The exact sum of products of two doubles: units of 2^-2148; the largest product of significands (2^106) at the
+/// largest shift (2 · 2045) reaches bit 4196, and two digits above it absorb the carries.
+pub(crate) type ExactDot = Superaccumulator<{ 4196 / 32 + 3 }, 2148>;
+
+/// A sum kept exactly as `DIGITS` 32-bit digits (in `i64`s, with carries pending) in units of 2^-`UNIT`, with the
+/// special values seen.
 #[derive(Clone, Debug)]
-pub(crate) struct ExactSum {
+pub(crate) struct Superaccumulator<const DIGITS: usize, const UNIT: u32> {
     digits: [i64; DIGITS],
-    /// A NaN was added.
+    /// A NaN was added (or a product of zero and an infinity).
     nan: bool,
     /// +Infinity was added.
     positive_infinity: bool,
@@ -29,46 +36,51 @@ pub(crate) struct ExactSum {
     negative_infinity: bool,
 }
 
-impl Default for ExactSum {
-    fn default() -> ExactSum {
-        ExactSum { digits: [0; DIGITS], nan: false, positive_infinity: false, negative_infinity: false }
+impl<const DIGITS: usize, const UNIT: u32> Default for Superaccumulator<DIGITS, UNIT> {
+    fn default() -> Self {
+        Superaccumulator { digits: [0; DIGITS], nan: false, positive_infinity: false, negative_infinity: false }
     }
 }
 
-impl ExactSum {
-    /// Adds `x` exactly. Call [`ExactSum::normalise`] at least every [`ADDS_BEFORE_NORMALISING`] additions.
+/// A finite double as `significand · 2^(shift - 1074)`, with its sign; `None` for an infinity or NaN.
+#[inline(always)]
+fn decompose(x: f64) -> Option<(u64, u32, bool)> {
+    let bits = x.to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as u32;
+    if exponent == 0x7ff {
+        return None;
+    }
+    let fraction = bits & ((1 << 52) - 1);
+    // A subnormal has the smallest exponent's scale and no implicit bit.
+    let (significand, shift) = if exponent == 0 { (fraction, 0) } else { (fraction | 1 << 52, exponent - 1) };
+    Some((significand, shift, bits >> 63 == 1))
+}
+
+impl<const DIGITS: usize, const UNIT: u32> Superaccumulator<DIGITS, UNIT> {
+    /// Adds `magnitude · 2^shift` units (`magnitude` below 2^106), negated when `negative`, over `WIDTH` digits.
     #[inline(always)]
-    pub(crate) fn add(&mut self, x: f64) {
-        let bits = x.to_bits();
-        let exponent = ((bits >> 52) & 0x7ff) as u32;
-        if exponent == 0x7ff {
-            self.add_special(x);
-            return;
-        }
-        let fraction = bits & ((1 << 52) - 1);
-        // A subnormal has the smallest exponent's scale and no implicit bit.
-        let (significand, shift) = if exponent == 0 { (fraction, 0) } else { (fraction | 1 << 52, exponent - 1) };
-        let digit = (shift / DIGIT_BITS) as usize;
-        let wide = u128::from(significand) << (shift % DIGIT_BITS);
+    fn add_units<const WIDTH: usize>(&mut self, magnitude: u128, shift: u32, negative: bool) {
+        let offset = shift % DIGIT_BITS;
+        let low = magnitude << offset;
+        // The bits shifted past 128 (only products reach them).
+        let high = if offset == 0 { 0 } else { magnitude >> (128 - offset) };
         // The sign as a mask: 0 to add, -1 to subtract (`(v ^ mask) - mask` negates when the mask is -1).
-        let mask = (bits as i64) >> 63;
-        let part = |v: u128| ((v as u64 & 0xffff_ffff) as i64 ^ mask) - mask;
-        // `shift` is at most 2045, so `digit + 2` is at most 65, inside DIGITS.
-        if let Some([low, middle, high]) = self.digits.get_mut(digit..digit + 3) {
-            *low += part(wide);
-            *middle += part(wide >> 32);
-            *high += part(wide >> 64);
+        let mask = -i64::from(negative);
+        let digit = (shift / DIGIT_BITS) as usize;
+        if let Some(digits) = self.digits.get_mut(digit..digit + WIDTH) {
+            for (i, d) in digits.iter_mut().enumerate() {
+                let part = if i < 4 { (low >> (32 * i)) as u64 & 0xffff_ffff } else { high as u64 };
+                *d += (part as i64 ^ mask) - mask;
+            }
         }
     }
 
     #[cold]
-    fn add_special(&mut self, x: f64) {
-        if x.is_nan() {
-            self.nan = true;
-        } else if x > 0.0 {
-            self.positive_infinity = true;
-        } else {
+    fn add_infinity(&mut self, negative: bool) {
+        if negative {
             self.negative_infinity = true;
+        } else {
+            self.positive_infinity = true;
         }
     }
 
@@ -86,7 +98,7 @@ impl ExactSum {
 
     /// Adds `other`'s sum to this one. Both must have been normalised since their last additions; this one is
     /// normalised after.
-    pub(crate) fn merge(&mut self, other: &ExactSum) {
+    pub(crate) fn merge(&mut self, other: &Self) {
         for (digit, theirs) in self.digits.iter_mut().zip(&other.digits) {
             *digit += theirs;
         }
@@ -110,7 +122,7 @@ impl ExactSum {
             return f64::NEG_INFINITY;
         }
         let negative = self.digits[DIGITS - 1] < 0;
-        // The magnitude, as normalised 32-bit digits (two's complement negation across the digits).
+        // The magnitude, as 32-bit digits (two's complement negation across the digits; the top one may be wider).
         let mut magnitude = [0u64; DIGITS];
         let mut borrow = 0i64;
         for (out, &digit) in magnitude.iter_mut().zip(&self.digits) {
@@ -119,17 +131,7 @@ impl ExactSum {
             borrow = i64::from(value < 0);
             *out = (value + (borrow << DIGIT_BITS)) as u64;
         }
-        let Some(top) = magnitude.iter().rposition(|&d| d != 0) else {
-            return 0.0;
-        };
-        let bit_length = top as u32 * DIGIT_BITS + (64 - magnitude[top].leading_zeros());
-        let rounded = if bit_length <= 53 {
-            // Exact: below 2^53 units of 2^-1074, which every double of that scale represents.
-            let units = magnitude[top] << (DIGIT_BITS * top as u32) | if top == 1 { magnitude[0] } else { 0 };
-            (units as f64) * f64::from_bits(1)
-        } else {
-            round_wide(&magnitude, top, bit_length)
-        };
+        let rounded = round_units(&magnitude, UNIT);
         if negative {
             -rounded
         } else {
@@ -138,35 +140,72 @@ impl ExactSum {
     }
 }
 
-/// The double nearest `magnitude` × 2^-1074 (ties to even), for a magnitude of more than 53 bits (so the result is
-/// normal or infinite) whose leading digit is `top`.
-fn round_wide(magnitude: &[u64; DIGITS], top: usize, bit_length: u32) -> f64 {
-    // The top three digits as one integer, the leading digit shifted up by 64 (a digit below digit 0 reads as 0):
-    // more than 64 bits, as a magnitude of more than 53 bits has top >= 1.
-    let digit = |index: Option<usize>| index.and_then(|i| magnitude.get(i)).copied().map_or(0, u128::from);
-    let window = digit(Some(top)) << 64 | digit(top.checked_sub(1)) << 32 | digit(top.checked_sub(2));
-    let window_bits = bit_length + 64 - DIGIT_BITS * top as u32;
-    let below = top.saturating_sub(2);
-    // The leading 64 bits, left-aligned, and whether any bit below them is set.
-    let leading =
-        if window_bits >= 64 { (window >> (window_bits - 64)) as u64 } else { (window << (64 - window_bits)) as u64 };
-    let dropped = window_bits > 64 && window & ((1u128 << (window_bits - 64)) - 1) != 0;
-    let sticky = dropped || magnitude[..below].iter().any(|&d| d != 0);
-    let mut significand = leading >> 11;
-    let rest = leading & 0x7ff;
-    let round_up = rest > 0x400 || (rest == 0x400 && (sticky || significand & 1 == 1));
-    let mut biased = u64::from(bit_length) - 52;
-    if round_up {
-        significand += 1;
-        if significand == 1 << 53 {
-            significand >>= 1;
-            biased += 1;
+impl ExactSum {
+    /// Adds `x` exactly. Call `normalise` at least every [`ADDS_BEFORE_NORMALISING`] additions.
+    #[inline(always)]
+    pub(crate) fn add(&mut self, x: f64) {
+        match decompose(x) {
+            // The significand (53 bits) shifted by at most 31 spans three digits.
+            Some((significand, shift, negative)) => self.add_units::<3>(u128::from(significand), shift, negative),
+            None if x.is_nan() => self.nan = true,
+            None => self.add_infinity(x < 0.0),
         }
     }
-    if biased >= 0x7ff {
+}
+
+impl ExactDot {
+    /// Adds the exact product `a · b`. Call `normalise` at least every [`ADDS_BEFORE_NORMALISING`] additions.
+    #[inline(always)]
+    pub(crate) fn add_product(&mut self, a: f64, b: f64) {
+        match (decompose(a), decompose(b)) {
+            // The product of significands (106 bits) shifted by at most 31 spans five digits.
+            (Some((x, shift_x, negative_x)), Some((y, shift_y, negative_y))) => {
+                self.add_units::<5>(u128::from(x) * u128::from(y), shift_x + shift_y, negative_x != negative_y);
+            }
+            _ => self.add_special_product(a * b),
+        }
+    }
+
+    /// A product with an infinite or NaN factor: its IEEE value is infinite or NaN (a zero times an infinity).
+    #[cold]
+    fn add_special_product(&mut self, product: f64) {
+        if product.is_nan() {
+            self.nan = true;
+        } else {
+            self.add_infinity(product < 0.0);
+        }
+    }
+}
+
+/// The double nearest `magnitude` (32-bit digits) × 2^-`unit`, ties to even; `+0` for 0, `Infinity` past the largest
+/// double.
+fn round_units(magnitude: &[u64], unit: u32) -> f64 {
+    let Some(top) = magnitude.iter().rposition(|&d| d != 0) else {
+        return 0.0;
+    };
+    let bit_length = top as u32 * DIGIT_BITS + (64 - magnitude[top].leading_zeros());
+    if bit_length > unit + 1024 {
         return f64::INFINITY;
     }
-    f64::from_bits(biased << 52 | (significand & ((1 << 52) - 1)))
+    let bit = |index: u32| magnitude.get((index / DIGIT_BITS) as usize).map_or(0, |d| (d >> (index % DIGIT_BITS)) & 1);
+    // The result's last bit: 53 bits below the leading one, or the subnormal unit 2^-1074 if that is higher.
+    let lowest = bit_length.saturating_sub(53).max(unit - 1074);
+    // The kept bits (at most 53), then round half to even on the first dropped bit and the rest.
+    let mut kept = 0u64;
+    for index in (lowest..bit_length.max(lowest)).rev() {
+        kept = kept << 1 | bit(index);
+    }
+    let half = lowest > 0 && bit(lowest - 1) == 1;
+    let rest = lowest > 1 && (0..lowest - 1).any(|index| bit(index) == 1);
+    if half && (rest || kept & 1 == 1) {
+        kept += 1;
+    }
+    // kept <= 2^53 is exact as a double. 2^(lowest - unit) lies in 2^-1074..=2^1024; applied in two halves, each a
+    // normal power of two, the first product stays normal and the second rounds nothing (the result has at most 53
+    // bits, none below 2^-1074) except past the largest double, to Infinity.
+    let power = i64::from(lowest) - i64::from(unit);
+    let pow2 = |e: i64| f64::from_bits(((e + 1023) as u64) << 52);
+    kept as f64 * pow2(power / 2) * pow2(power - power / 2)
 }
 
 #[cfg(test)]
@@ -260,17 +299,44 @@ pub(crate) mod tests {
         assert_eq!(exact(&[-p_of(53), -1.0, -p_of(-1000)]), -p_of(53) - 2.0);
     }
 
-    /// `__test__/data/fsum-cases.txt` (`scripts/gen-fsum-cases.py`): series with their exact sums rounded once, by
+    /// `__test__/data/fsum-cases.txt` (`scripts/gen-exact-cases.py`): series with their exact sums rounded once, by
     /// rational arithmetic, CPython's random fsum series among them.
     pub(crate) fn fsum_cases() -> Vec<(f64, Vec<f64>)> {
-        include_str!("../../../../__test__/data/fsum-cases.txt")
-            .lines()
+        cases(include_str!("../../../../__test__/data/fsum-cases.txt"))
+    }
+
+    /// `__test__/data/dot-cases.txt` (`scripts/gen-exact-cases.py`): pairs of series (interleaved) with their exact dot
+    /// products rounded once.
+    pub(crate) fn dot_cases() -> Vec<(f64, Vec<f64>, Vec<f64>)> {
+        cases(include_str!("../../../../__test__/data/dot-cases.txt"))
+            .into_iter()
+            .map(|(expected, terms)| {
+                let (a, b) = terms.chunks(2).map(|pair| (pair[0], pair[1])).unzip();
+                (expected, a, b)
+            })
+            .collect()
+    }
+
+    fn cases(text: &str) -> Vec<(f64, Vec<f64>)> {
+        text.lines()
             .map(|line| {
                 let mut values = line.split(' ').map(|h| f64::from_bits(u64::from_str_radix(h, 16).unwrap()));
                 let expected = values.next().unwrap();
                 (expected, values.collect())
             })
             .collect()
+    }
+
+    #[test]
+    fn rounds_exact_dot_products_once() {
+        let cases = dot_cases();
+        assert_eq!(cases.len(), 83);
+        for (expected, a, b) in cases {
+            let mut total = ExactDot::default();
+            a.iter().zip(&b).for_each(|(x, y)| total.add_product(*x, *y));
+            total.normalise();
+            assert!(same_bits_or_both_nan(total.value(), expected), "{a:?} · {b:?}");
+        }
     }
 
     #[test]

@@ -29,9 +29,11 @@ fn exact_block_sum<T: Numeric>(block: ReadView<'_, T>) -> ExactSum {
     total
 }
 
-/// The compensated sum of `terms` values whose magnitudes sum to `magnitude` (both as the blocks computed them),
-/// rounded to the nearest double, when a bound on its error proves that rounding the exact sum gives the same double;
-/// `None` when it cannot (a sum near a rounding boundary or to zero, heavy cancellation, an overflow, a NaN).
+/// The unit roundoff of doubles, 2^-53.
+const U: f64 = 1.0 / (1u64 << 53) as f64;
+
+/// A bound on the error of the compensated sum of `terms` values (as [`compensated_block`] and [`merged`] compute it)
+/// whose magnitudes sum to `magnitude`.
 ///
 /// The errors of Neumaier's steps (TwoSum) are exact; only their recursive sum, the compensation, is rounded. Each
 /// lane of a block adds at most `m = BLOCK / LANES + 1` terms, each error at most `u·A` (`u` = 2^-53, `A` the
@@ -40,20 +42,30 @@ fn exact_block_sum<T: Numeric>(block: ReadView<'_, T>) -> ExactSum {
 /// also sums. With `k = m + b + LANES`, the total is below `k²u²A`; the bound doubles it (which also covers the
 /// rounding in `A` itself for fewer than 2^52 terms) and adds one subnormal unit per term for compensations that
 /// underflow.
-fn certified(total: Neumaier, magnitude: f64, terms: usize) -> Option<f64> {
-    const U: f64 = 1.0 / (1u64 << 53) as f64;
+pub(crate) fn compensated_error_bound(magnitude: f64, terms: usize) -> f64 {
+    let k = additions_per_lane_and_merge(terms);
+    2.0 * k * k * U * U * magnitude + (terms as f64 + 64.0) * f64::from_bits(1)
+}
+
+/// `k` of [`compensated_error_bound`]: the additions a lane makes, plus the merges after it.
+pub(crate) fn additions_per_lane_and_merge(terms: usize) -> f64 {
+    (BLOCK / LANES + 1 + terms.div_ceil(BLOCK) + LANES) as f64
+}
+
+/// `total` rounded to the nearest double, when the exact value it approximates (within `bound`) is proven to round to
+/// the same double; `None` when it cannot be (a value near a rounding boundary or near zero, a bound too wide, an
+/// overflow, a NaN).
+pub(crate) fn certified(total: Neumaier, bound: f64) -> Option<f64> {
     let (sum, compensation) = total.parts();
-    if !(sum.is_finite() && compensation.is_finite() && magnitude.is_finite()) {
+    if !(sum.is_finite() && compensation.is_finite() && bound.is_finite()) {
         return None;
     }
-    let k = (BLOCK / LANES + 1 + terms.div_ceil(BLOCK) + LANES) as f64;
-    let bound = 2.0 * k * k * U * U * magnitude + (terms as f64 + 64.0) * f64::from_bits(1);
     // The double-double sum + compensation as a rounded head and its exact tail (TwoSum).
     let head = sum + compensation;
     let part = head - sum;
     let tail = (sum - (head - part)) + (compensation - part);
-    // The exact sum is within `slack` of head + tail; it rounds to `head` when that whole interval stays inside the half
-    // gap to head's neighbour on that side (strictly: a tie could round either way). Past the largest double, the
+    // The exact value is within `slack` of head + tail; it rounds to `head` when that whole interval stays inside the
+    // half gap to head's neighbour on that side (strictly: a tie could round either way). Past the largest double, the
     // neighbour is 2^1024, where rounding overflows.
     let slack = (tail.abs() + bound) * (1.0 + 4.0 * U);
     let neighbour = if tail >= 0.0 { head.next_up() } else { head.next_down() };
@@ -62,7 +74,8 @@ fn certified(total: Neumaier, magnitude: f64, terms: usize) -> Option<f64> {
 }
 
 /// The float sum of `view`: the exact sum of its elements rounded once to a double (ties to even), so the same for
-/// any thread count. A compensated pass, proven correct by its error bound ([`certified`]), answers almost always;
+/// any thread count. A compensated pass, proven correct by its error bound ([`compensated_error_bound`],
+/// [`certified`]), answers almost always;
 /// an exact pass ([`ExactSum`]) answers the rest.
 ///
 /// # Errors
@@ -74,7 +87,8 @@ pub(crate) fn float_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> 
     if magnitude == 0.0 {
         return Ok(0.0);
     }
-    if let Some(value) = certified(merged(parts.iter().map(|part| part.total)), magnitude, view.len()) {
+    let total = merged(parts.iter().map(|part| part.total));
+    if let Some(value) = certified(total, compensated_error_bound(magnitude, view.len())) {
         return Ok(value);
     }
     let mut total = ExactSum::default();
