@@ -483,8 +483,10 @@ export function stdSync(a: Input, options?: VarianceOptions): number {
 }
 
 /**
- * The dot product `Σ a[i] * b[i]`. Floats: compensated, products in double. Integers: exact, rounded once (`bigint`,
- * exact, for 64-bit arrays). `0` (`0n`) for empty arrays.
+ * The dot product `Σ a[i] * b[i]`. Floats: the exact sum of the exact products, rounded once to the nearest double
+ * (products that overflow alone but cancel still give the exact sum; `NaN` only from a `NaN`, an infinity times zero
+ * or infinities of both signs). Integers: exact, rounded once (`bigint`, exact, for 64-bit arrays). `0` (`0n`) for
+ * empty arrays. See `docs/numerics.md`.
  *
  * @typeParam A - the array's type.
  * @param a - the first array, or an export of it.
