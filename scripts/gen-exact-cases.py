@@ -1,8 +1,8 @@
-"""Writes __test__/data/fsum-cases.txt and dot-cases.txt: float series and their exact sums (of the terms, or of the
-products of pairs of terms) rounded once to a double.
+"""Writes __test__/data/fsum-cases.txt, dot-cases.txt and variance-cases.txt: float series and their exact sums (of
+the terms, or of the products of pairs of terms) or exact variances, rounded once to a double.
 
-Each line is one case: the expected value, then the terms (for dot, a[0] b[0] a[1] b[1] ...), all as 16-hex-digit
-IEEE bit patterns. The expected value is
+Each line is one case: the expected value (for variance, two: ddof 0 and ddof 1), then the terms (for dot, a[0] b[0]
+a[1] b[1] ...), all as 16-hex-digit IEEE bit patterns. The expected value is
 computed with exact rational arithmetic (fractions.Fraction, whose float() rounds once, ties to even) and checked
 against math.fsum (except where fsum refuses an intermediate overflow). Dot series: cancelling products,
 products below the subnormal range and near the overflow threshold, ties. Run: python3 scripts/gen-exact-cases.py Series: CPython's test_math.testFsum cases and its random series (`gauss(0, random()) ** 7`
@@ -115,6 +115,46 @@ def dot_cases():
     return out
 
 
+def exact_variances(values):
+    """The exact population (ddof 0) and sample (ddof 1) variances, each rounded once (inf past the largest double)."""
+    xs = [Fraction(v) for v in values]
+    mean = sum(xs, Fraction(0)) / len(xs)
+    m2 = sum(((x - mean) ** 2 for x in xs), Fraction(0))
+
+    def rounded(q):
+        try:
+            return float(q)
+        except OverflowError:
+            return math.inf
+
+    return rounded(m2 / len(xs)), rounded(m2 / (len(xs) - 1)) if len(xs) > 1 else math.nan
+
+
+def variance_cases():
+    rng = random.Random(20261209)
+    out = []
+    for _ in range(15):
+        # Offset data: a large offset plus small noise.
+        offset = rng.choice([1e9, 1e12, 1e15, -3e8, 2.0**60])
+        out.append([offset + rng.uniform(-1, 1) * rng.choice([1e-3, 1, 100]) for _ in range(rng.randrange(2, 200))])
+    for _ in range(10):
+        # Near the overflow threshold, of one sign and of both.
+        big = 1.7976931348623157e308
+        out.append([rng.choice([-1, 1]) * rng.uniform(0.1, 1) * big for _ in range(rng.randrange(2, 20))])
+        out.append([rng.uniform(0.5, 1) * big for _ in range(rng.randrange(2, 20))])
+    for _ in range(10):
+        # Subnormal and tiny data; a tiny spread around 1.
+        out.append([rng.randrange(-2**40, 2**40) * 2.0**-1074 for _ in range(rng.randrange(2, 50))])
+        out.append([rng.uniform(-1, 1) * 2.0**-600 for _ in range(rng.randrange(2, 50))])
+        out.append([1.0 + rng.randrange(-4, 5) * 2.0**-52 for _ in range(rng.randrange(2, 50))])
+    for _ in range(15):
+        # n = 2, and the issue's case.
+        out.append([rng.uniform(-1, 1) * 2.0 ** rng.randrange(-1000, 1000) for _ in range(2)])
+    out.append([1e200, 1e200, -1e200])
+    out.append([1e154, -1e154])
+    return out
+
+
 def main():
     lines = []
     for values in cases():
@@ -133,6 +173,11 @@ def main():
         lines.append(' '.join(f'{bits(v):016x}' for v in [exact_dot(pairs), *terms]))
     (data / 'dot-cases.txt').write_text('\n'.join(lines) + '\n')
     print(f'{len(lines)} dot cases')
+    lines = []
+    for values in variance_cases():
+        lines.append(' '.join(f'{bits(v):016x}' for v in [*exact_variances(values), *values]))
+    (data / 'variance-cases.txt').write_text('\n'.join(lines) + '\n')
+    print(f'{len(lines)} variance cases')
 
 
 main()

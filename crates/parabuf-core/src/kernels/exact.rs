@@ -112,6 +112,12 @@ impl<const DIGITS: usize, const UNIT: u32> Superaccumulator<DIGITS, UNIT> {
     /// infinities were added, an infinity when one was, and +0 for a zero sum (as `math.fsum` gives it, even for
     /// negative zeros). Must be normalised.
     pub(crate) fn value(&self) -> f64 {
+        self.scaled_value(0)
+    }
+
+    /// [`Superaccumulator::value`] of the sum times 2^`exponent` (rounded once: a sum past the largest double can still
+    /// give a finite value scaled down). Must be normalised.
+    pub(crate) fn scaled_value(&self, exponent: i32) -> f64 {
         if self.nan || (self.positive_infinity && self.negative_infinity) {
             return f64::NAN;
         }
@@ -131,7 +137,7 @@ impl<const DIGITS: usize, const UNIT: u32> Superaccumulator<DIGITS, UNIT> {
             borrow = i64::from(value < 0);
             *out = (value + (borrow << DIGIT_BITS)) as u64;
         }
-        let rounded = round_units(&magnitude, UNIT);
+        let rounded = round_units(&magnitude, UNIT.saturating_add_signed(-exponent));
         if negative {
             -rounded
         } else {
@@ -314,6 +320,15 @@ pub(crate) mod tests {
                 let (a, b) = terms.chunks(2).map(|pair| (pair[0], pair[1])).unzip();
                 (expected, a, b)
             })
+            .collect()
+    }
+
+    /// `__test__/data/variance-cases.txt` (`scripts/gen-exact-cases.py`): series with their exact population and
+    /// sample variances rounded once.
+    pub(crate) fn variance_cases() -> Vec<(f64, f64, Vec<f64>)> {
+        cases(include_str!("../../../../__test__/data/variance-cases.txt"))
+            .into_iter()
+            .map(|(population, mut rest)| (population, rest.remove(0), rest))
             .collect()
     }
 

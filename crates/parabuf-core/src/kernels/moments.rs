@@ -1,4 +1,5 @@
-//! `mean`, `variance` and `std`: compensated, two-pass, deterministic; always a number, even for bigint arrays.
+//! `mean`, `variance` and `std`: two-pass, scaled against overflow and underflow, deterministic; always a number, even
+//! for bigint arrays.
 
 use crate::error::{Error, Result};
 use crate::exec::{map_blocks, Cancel, Partials};
@@ -12,7 +13,7 @@ use crate::kernels::blocks::{merged, staged, Lanes};
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::kernels::blocks::{Avx512Lanes, LANES};
 use crate::kernels::numeric::{Neumaier, Numeric};
-use crate::kernels::sum::{float_sum, int_sum};
+use crate::kernels::sum::{exact_scaled_sum, float_sum, float_sum_and_magnitude, int_sum};
 use crate::ops::{reading, Arg, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A};
 use crate::view::ReadView;
 
@@ -48,21 +49,50 @@ fn deviation_sums<T: Numeric>(
     })?)
 }
 
-/// [`deviation_sums`] of `x - mean` over doubles or floats, on AVX-512 straight from the view's registers (see
+/// A float's deviation from the mean, scaled by a power of two so that neither it nor the sum of squares leaves the
+/// normal range: `(x·before - centre)·after`, where `centre` is the mean times `before` and one of `before`, `after`
+/// is 1. Scaling down comes before the subtraction (the difference of two huge values may overflow), scaling up after
+/// it (the difference of two tiny values is exact, and only its square would underflow). Both products are exact
+/// but for elements that fall below the subnormal range when scaled down, which are too small to change the result.
+#[derive(Clone, Copy, Debug)]
+struct Deviation {
+    before: f64,
+    centre: f64,
+    after: f64,
+}
+
+impl Deviation {
+    /// Deviations from the mean (`mean` already scaled when `scale` < 1) scaled by `scale` (a power of two).
+    fn new(mean: f64, scale: f64) -> Deviation {
+        if scale < 1.0 {
+            Deviation { before: scale, centre: mean, after: 1.0 }
+        } else {
+            Deviation { before: 1.0, centre: mean, after: scale }
+        }
+    }
+
+    #[inline(always)]
+    fn of(self, x: f64) -> f64 {
+        (x * self.before - self.centre) * self.after
+    }
+}
+
+/// [`deviation_sums`] of scaled deviations over doubles or floats, on AVX-512 straight from the view's registers (see
 /// [`deviation_sums_avx512`]); `None` on other processors.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 fn deviation_sums_in_registers<T: RegisterGroups + Numeric>(
     view: &ReadView<'_, T>,
-    mean: f64,
+    deviation: Deviation,
     cancel: &Cancel,
 ) -> Option<Result<(Neumaier, Neumaier)>> {
     arch::with_avx512(|simd| {
-        let partials = map_blocks(view, cancel, |block| simd.vectorize(|| deviation_sums_avx512(simd, &block, mean)));
+        let partials =
+            map_blocks(view, cancel, |block| simd.vectorize(|| deviation_sums_avx512(simd, &block, deviation)));
         partials.and_then(merged_pairs)
     })
 }
 
-/// The compensated sums of `x - mean` and of its square over one block of doubles or floats (widened) on AVX-512,
+/// The compensated sums of the scaled deviation and of its square over one block of doubles or floats (widened) on AVX-512,
 /// read as the compensated sum reads (`compensated_groups_avx512`, in `blocks`): each deviation and square rounded as
 /// the staged path rounds them and added to two sets of [`Lanes`] in the same order, so the bits are those of
 /// [`Lanes::add_mapped_pair`].
@@ -71,12 +101,13 @@ fn deviation_sums_in_registers<T: RegisterGroups + Numeric>(
 fn deviation_sums_avx512<T: RegisterGroups + Numeric>(
     simd: pulp::x86::V4,
     block: &ReadView<'_, T>,
-    mean: f64,
+    deviation: Deviation,
 ) -> (Neumaier, Neumaier) {
-    let centre = simd.splat_f64s(mean);
+    let (before, centre, after) =
+        (simd.splat_f64s(deviation.before), simd.splat_f64s(deviation.centre), simd.splat_f64s(deviation.after));
     let start = (Avx512Lanes::new(simd), Avx512Lanes::new(simd));
     let ((linear, square), whole) = block.fold_groups(simd, start, |(mut linear, mut square), group| {
-        let deviations = group.map(|x| simd.sub_f64s(x, centre));
+        let deviations = group.map(|x| simd.mul_f64s(simd.sub_f64s(simd.mul_f64s(x, before), centre), after));
         linear.add(simd, deviations);
         square.add(simd, deviations.map(|d| simd.mul_f64s(d, d)));
         (linear, square)
@@ -84,7 +115,7 @@ fn deviation_sums_avx512<T: RegisterGroups + Numeric>(
     let mut rest = [T::default(); LANES];
     let rest = &mut rest[..block.len() - whole];
     block.read_into(whole, rest);
-    let deviations = || rest.iter().map(|x| x.to_f64() - mean);
+    let deviations = || rest.iter().map(|x| deviation.of(x.to_f64()));
     (linear.finish(simd, deviations()), square.finish(simd, deviations().map(|d| d * d)))
 }
 
@@ -102,32 +133,76 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -
         return Ok(f64::NAN);
     }
     let nf = n as f64;
-    let (linear, square) = if T::IS_FLOAT {
-        let mean = float_sum(view, cancel)? / nf;
-        #[cfg(all(target_arch = "x86_64", not(miri)))]
-        let registers = match (T::as_double_view(view), T::as_float_view(view)) {
-            (Some(doubles), _) => deviation_sums_in_registers(&doubles, mean, cancel),
-            (_, Some(floats)) => deviation_sums_in_registers(&floats, mean, cancel),
-            _ => None,
-        };
-        #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-        let registers: Option<Result<(Neumaier, Neumaier)>> = None;
-        match registers {
-            Some(sums) => sums?,
-            None => deviation_sums(view, cancel, |x: T| x.to_f64() - mean)?,
+    let (linear, square, scale) = if T::IS_FLOAT {
+        let (sum, magnitude) = float_sum_and_magnitude(view, cancel)?;
+        let mut scale = deviation_scale(magnitude);
+        // Scaled down, the mean is scaled too, from the exact sum: the sum of huge values may overflow where their
+        // mean does not.
+        let mean = if scale < 1.0 { exact_scaled_sum(view, SCALE_DOWN, cancel)? / nf } else { sum / nf };
+        let mut sums = float_deviation_sums(view, Deviation::new(mean, scale), cancel)?;
+        // A spread so small that the squares reach the subnormal range loses their precision: again, scaled up. The
+        // sum of squares is below 2^-800 only when every deviation is below 2^-400, so 2^500 keeps every square
+        // normal and every deviation below 2^100.
+        let square = sums.1.value();
+        if scale == 1.0 && square < TINY_SQUARES && square > 0.0 {
+            scale = 2f64.powi(500);
+            sums = float_deviation_sums(view, Deviation::new(mean, scale), cancel)?;
         }
+        (sums.0, sums.1, scale)
     } else {
         // The mean s/n is exact as a fraction, so each deviation (n·x - s)/n is an exact integer rounded once and
         // divided once: no cancellation, even for 64-bit values far beyond 2^53. |n·x - s| < 2^127 for any array
-        // that fits in memory.
+        // that fits in memory, and the squares of deviations below 2^64 stay far from overflow.
         let (s, ni) = (int_sum(view, cancel)?, n as i128);
-        deviation_sums(view, cancel, |x: T| (ni * x.to_i128().unwrap_or(0) - s) as f64 / nf)?
+        let (linear, square) = deviation_sums(view, cancel, |x: T| (ni * x.to_i128().unwrap_or(0) - s) as f64 / nf)?;
+        (linear, square, 1.0)
     };
     // The corrected two-pass formula: subtracting (Σd)²/n removes most of the error left by rounding the mean.
     let (linear, square) = (linear.value(), square.value());
     let m2 = square - linear * linear / nf;
     // Rounding can push a true zero slightly negative; NaN must pass through.
-    Ok(if m2 < 0.0 { 0.0 } else { m2 } / divisor)
+    let scaled = if m2 < 0.0 { 0.0 } else { m2 } / divisor;
+    // Undo the scaling of the squares (scale²), one factor at a time so that neither factor overflows.
+    Ok(scaled / scale / scale)
+}
+
+/// Below this (2^-800), a sum of squares of deviations has lost precision to the subnormal range.
+const TINY_SQUARES: f64 = f64::from_bits(223 << 52);
+
+/// The exponent of the scale for huge data.
+const SCALE_DOWN: i32 = -600;
+
+/// The power of two by which deviations are scaled, from the sum of the elements' magnitudes `A`: every deviation is
+/// below `2A` and the sum of their squares below `4A²`. Above 2^500 (or overflowing, or NaN), 2^-600 brings `4A²`
+/// below the largest double; below 2^-400, 2^600 lifts the squares out of the subnormal range; else 1.
+fn deviation_scale(magnitude: f64) -> f64 {
+    if !(magnitude < 2f64.powi(500)) {
+        2f64.powi(SCALE_DOWN)
+    } else if magnitude < 2f64.powi(-400) && magnitude > 0.0 {
+        2f64.powi(600)
+    } else {
+        1.0
+    }
+}
+
+/// The compensated sums of the scaled deviations of floats and of their squares.
+fn float_deviation_sums<T: Numeric>(
+    view: &ReadView<'_, T>,
+    deviation: Deviation,
+    cancel: &Cancel,
+) -> Result<(Neumaier, Neumaier)> {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    let registers = match (T::as_double_view(view), T::as_float_view(view)) {
+        (Some(doubles), _) => deviation_sums_in_registers(&doubles, deviation, cancel),
+        (_, Some(floats)) => deviation_sums_in_registers(&floats, deviation, cancel),
+        _ => None,
+    };
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    let registers: Option<Result<(Neumaier, Neumaier)>> = None;
+    match registers {
+        Some(sums) => sums,
+        None => deviation_sums(view, cancel, |x: T| deviation.of(x.to_f64())),
+    }
 }
 
 /// The variance: the sum of squared deviations from the mean over `n - ddof` (`ddof = 0`: population, `1`: sample).
@@ -202,6 +277,44 @@ mod tests {
 
     fn var<T: Numeric>(values: &[T], ddof: f64) -> f64 {
         with_view(values, |v| variance(v, ddof, &Cancel::new()).unwrap())
+    }
+
+    /// How many doubles lie between `a` and `b` (both finite or the same infinity), or `u64::MAX`.
+    fn ulps_apart(a: f64, b: f64) -> u64 {
+        if a == b {
+            return 0;
+        }
+        if !(a.is_finite() && b.is_finite()) || a.is_sign_negative() != b.is_sign_negative() {
+            return u64::MAX;
+        }
+        a.to_bits().abs_diff(b.to_bits())
+    }
+
+    #[test]
+    fn variances_of_hard_cases_are_within_four_ulps_of_the_exact_value() {
+        let cases = crate::kernels::exact::tests::variance_cases();
+        assert_eq!(cases.len(), 82);
+        let mut worst = 0;
+        for (population, sample, values) in cases {
+            for (ddof, expected) in [(0.0, population), (1.0, sample)] {
+                let got = var(&values, ddof);
+                let apart = ulps_apart(got, expected);
+                assert!(apart <= 4, "ddof {ddof}: {got:e} vs {expected:e} ({apart} ulps) for {values:?}");
+                worst = worst.max(apart);
+            }
+        }
+        eprintln!("worst variance error: {worst} ulps");
+    }
+
+    #[test]
+    fn finite_data_never_gives_nan() {
+        assert_eq!(var(&[1e200f64, 1e200, -1e200], 0.0), f64::INFINITY);
+        assert_eq!(var(&[f64::MAX, -f64::MAX], 0.0), f64::INFINITY);
+        assert_eq!(var(&[f64::MAX, f64::MAX], 0.0), 0.0);
+        assert_eq!(var(&[1e154f64, -1e154], 0.0), 1e308);
+        let tiny = f64::from_bits(1);
+        assert_eq!(var(&[tiny, -tiny], 0.0), 0.0); // 2^-2148, below the smallest subnormal
+        assert_eq!(var(&[3.0 * 2f64.powi(-540), -3.0 * 2f64.powi(-540)], 0.0), 9.0 * 2f64.powi(-1080));
     }
 
     fn mean_of_values<T: Numeric>(values: &[T]) -> f64 {
@@ -288,7 +401,7 @@ mod tests {
             linear.add_mapped_pair(&mut square, &values, &terms);
             let want = bits((linear.total(), square.total()));
             from_every_offset_in_a_line(&values, nan, |view, offset| {
-                let got = bits(simd.vectorize(|| deviation_sums_avx512(simd, view, mean)));
+                let got = bits(simd.vectorize(|| deviation_sums_avx512(simd, view, Deviation::new(mean, 1.0))));
                 assert_eq!(got, want, "{len} values from offset {offset}");
             });
         }

@@ -81,19 +81,39 @@ pub(crate) fn certified(total: Neumaier, bound: f64) -> Option<f64> {
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub(crate) fn float_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> {
+    float_sum_and_magnitude(view, cancel).map(|(sum, _)| sum)
+}
+
+/// [`float_sum`], and the sum of the elements' magnitudes as the compensated pass computed it (a few roundings off;
+/// `Infinity` past the largest double, `NaN` with a NaN element).
+///
+/// # Errors
+/// `Aborted` when `cancel` is raised.
+pub(crate) fn float_sum_and_magnitude<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<(f64, f64)> {
     let parts = map_blocks(view, cancel, |block| compensated_block(&block))?;
     let magnitude: f64 = parts.iter().map(|part| part.magnitude).sum();
     // Only zeros (or nothing): +0, as `math.fsum` and numpy give even for negative zeros.
     if magnitude == 0.0 {
-        return Ok(0.0);
+        return Ok((0.0, magnitude));
     }
     let total = merged(parts.iter().map(|part| part.total));
     if let Some(value) = certified(total, compensated_error_bound(magnitude, view.len())) {
-        return Ok(value);
+        return Ok((value, magnitude));
     }
     let mut total = ExactSum::default();
     map_blocks(view, cancel, exact_block_sum)?.iter().for_each(|block| total.merge(block));
-    Ok(total.value())
+    Ok((total.value(), magnitude))
+}
+
+/// The exact sum of `view` times 2^`exponent`, rounded once: finite where the sum itself overflows but its scaled
+/// value does not.
+///
+/// # Errors
+/// `Aborted` when `cancel` is raised.
+pub(crate) fn exact_scaled_sum<T: Numeric>(view: &ReadView<'_, T>, exponent: i32, cancel: &Cancel) -> Result<f64> {
+    let mut total = ExactSum::default();
+    map_blocks(view, cancel, exact_block_sum)?.iter().for_each(|block| total.merge(block));
+    Ok(total.scaled_value(exponent))
 }
 
 /// The exact integer sum of `view`.

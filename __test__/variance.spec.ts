@@ -1,0 +1,54 @@
+// variance and std: within 4 ulps of the exact rational value on hard cases, and never NaN from finite data.
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import test from 'ava'
+
+import { std, stdSync, variance, varianceSync } from 'parabuf'
+
+/** `__test__/data/variance-cases.txt` (scripts/gen-exact-cases.py): [population, sample, values], by rational
+ * arithmetic, each rounded once. */
+function varianceCases(): Array<[number, number, Float64Array]> {
+  const text = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'data', 'variance-cases.txt'), 'utf8')
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const doubles = new Float64Array(new BigUint64Array(line.split(' ').map((hex) => BigInt(`0x${hex}`))).buffer)
+      return [doubles[0]!, doubles[1]!, doubles.subarray(2)]
+    })
+}
+
+/** How many doubles apart `a` and `b` are (Infinity for different signs or infinities that differ). */
+function ulpsApart(a: number, b: number): number {
+  if (Object.is(a, b) || a === b) return 0
+  if (!Number.isFinite(a) || !Number.isFinite(b) || Math.sign(a) !== Math.sign(b)) return Infinity
+  const bits = (x: number) => new BigInt64Array(new Float64Array([x]).buffer)[0]!
+  const d = bits(a) - bits(b)
+  return Number(d < 0n ? -d : d)
+}
+
+test('variances of offset, near-overflow, subnormal and two-element data are within 4 ulps of the exact value', async (t) => {
+  const cases = varianceCases()
+  t.is(cases.length, 82)
+  for (const [population, sample, values] of cases) {
+    for (const [ddof, expected] of [[0, population], [1, sample]] as const) {
+      const got = varianceSync(values, { ddof })
+      t.true(ulpsApart(got, expected) <= 4, `ddof ${ddof}: ${got} vs ${expected} for ${values.join(', ')}`)
+      t.is(await variance(values, { ddof }), got)
+      t.is(stdSync(values, { ddof }), Math.sqrt(got))
+    }
+  }
+})
+
+test('finite data never gives NaN: a variance past the largest double is Infinity', async (t) => {
+  t.is(varianceSync(new Float64Array([1e200, 1e200, -1e200])), Infinity)
+  t.is(varianceSync(new Float64Array([Number.MAX_VALUE, -Number.MAX_VALUE])), Infinity)
+  t.is(varianceSync(new Float64Array([Number.MAX_VALUE, Number.MAX_VALUE])), 0)
+  t.is(varianceSync(new Float64Array([1e154, -1e154])), 1e308)
+  t.is(await std(new Float64Array([1e200, 1e200, -1e200])), Infinity)
+  // Offset data: 1e9 plus small noise keeps its digits.
+  t.is(varianceSync(new Float64Array([1, 2, 3, 4, 5, 6].map((x) => x + 1e10)), { ddof: 1 }), 3.5)
+  t.true(Number.isNaN(varianceSync(new Float64Array([1, Infinity]))))
+})
