@@ -176,7 +176,7 @@ const SCALE_DOWN: i32 = -600;
 /// below `2A` and the sum of their squares below `4A²`. Above 2^500 (or overflowing, or NaN), 2^-600 brings `4A²`
 /// below the largest double; below 2^-400, 2^600 lifts the squares out of the subnormal range; else 1.
 fn deviation_scale(magnitude: f64) -> f64 {
-    if !(magnitude < 2f64.powi(500)) {
+    if magnitude.is_nan() || magnitude >= 2f64.powi(500) {
         2f64.powi(SCALE_DOWN)
     } else if magnitude < 2f64.powi(-400) && magnitude > 0.0 {
         2f64.powi(600)
