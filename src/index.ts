@@ -409,8 +409,11 @@ export function argmaxSync(a: Input): number {
 }
 
 /**
- * The variance: the compensated sum of squared deviations from the mean, divided by `n - ddof`. `NaN` when
- * `n - ddof <= 0`. Deterministic for any thread count.
+ * The variance: the sum of squared deviations from the mean, divided by `n - ddof`, in two passes (the correctly
+ * rounded mean, then compensated sums of the deviations and their squares, scaled by a power of two so that neither
+ * overflows nor underflows). Within 4 ulps of the exact variance on the hard cases of `docs/numerics.md`; finite data
+ * never gives `NaN`, and `Infinity` only when the variance itself is past the largest double. `NaN` when
+ * `n - ddof <= 0` or an element is `NaN` or infinite. Deterministic for any thread count.
  *
  * @param a - the array, or an export of it.
  * @param options - `ddof` (default 0) and `signal`.
