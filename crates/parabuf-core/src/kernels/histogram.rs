@@ -335,8 +335,9 @@ pub fn histogram<T: Binned>(
 /// `Aborted` when `cancel` is raised.
 fn count<D: Binned, F: Real>(view: &ReadView<'_, D>, plan: &Plan<D::Real, F>, cancel: &Cancel) -> Result<Vec<f64>> {
     let Plan { lo, hi, first, denom, scale, ref edges } = *plan;
+    let edges: &[D::Real] = edges;
     let bins = edges.len() - 1;
-    let last = bins - 1;
+    let last = edges.len() - 2;
     // numpy truncates the index to an integer and reads edges[index]: an index that is NaN, infinite or beyond
     // `bins` fails there (IndexError). Indices below `limit` truncate into 0..=bins.
     let limit = bins as f64 + 1.0;
@@ -364,8 +365,10 @@ fn count<D: Binned, F: Real>(view: &ReadView<'_, D>, plan: &Plan<D::Real, F>, ca
                         continue;
                     }
                     // `indices[indices == n_equal_bins] -= 1`: f is below bins + 1, so only bins itself is beyond.
+                    // `last` is taken from `edges` itself and the decrement saturates (it never applies at 0:
+                    // edges[0] is `first`, or NaN for an overflowing width), so the indexing needs no bounds checks.
                     let mut i = (f as usize).min(last);
-                    i -= usize::from(x < edges[i]);
+                    i = i.saturating_sub(usize::from(x < edges[i]));
                     i += usize::from((i != last) & (x >= edges[i + 1]));
                     counts[i] += 1;
                 }
