@@ -13,8 +13,11 @@ use std::fmt::Debug;
 use half::f16;
 
 use crate::error::{Error, Result};
+use pulp::{Simd, WithSimd};
+
+use crate::arch::simd_arch;
 use crate::exec::{map_blocks, threads, Cancel};
-use crate::kernels::blocks::{fold_ranges, staged};
+use crate::kernels::blocks::{fold_ranges, staged, STAGE};
 use crate::kernels::convert::f64_to_f16;
 use crate::kernels::numeric::Numeric;
 use crate::ops::{reading, Arg, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A};
@@ -328,19 +331,100 @@ pub fn histogram<T: Binned>(
     count(view, &given::<T>(min, max, bins)?, cancel)
 }
 
+/// Bins up to which each accumulator keeps [`COPIES`] arrays of counts rather than one: with few bins, consecutive
+/// elements often fall in the same bin, and each increment would wait for the previous one to that bin.
+const FEW_BINS: usize = 1 << 12;
+
+/// Count arrays per accumulator for at most [`FEW_BINS`] bins: element `j` of a stage increments copy `j % COPIES`.
+const COPIES: usize = 4;
+
+/// numpy's index of one element before its move against the edges, or `bins` (a slot past the last bin, discarded)
+/// for an element outside the range or NaN; and whether numpy would raise on it (its index not finite or past the
+/// last edge).
+///
+/// The branch-free form of: skip `x` unless `lo <= x <= hi`; `i = (F(x - first) / denom * scale)` truncated, an
+/// error unless below `limit` (`bins + 1`); `i` moved to `last` (`bins - 1`) if it is `bins`. No memory is read, so
+/// a stage of these vectorises.
+#[inline(always)]
+fn index<D: Binned, F: Real>(x: D, plan: &Plan<D::Real, F>, last: usize, limit: f64) -> (usize, bool) {
+    let Plan { lo, hi, first, denom, scale, .. } = *plan;
+    let x = x.real();
+    let inside = (x >= lo) & (x <= hi);
+    let f = F::of(x.sub(first).f64()).div(denom).mul(scale).f64();
+    let fits = f < limit;
+    let i = (f as usize).min(last);
+    (if inside & fits { i } else { last + 1 }, inside & !fits)
+}
+
+/// The bin of an element `x` whose [`index`] is `i`, given numpy's edges with the last one replaced by two NaNs
+/// (`padded`): `bins` stays `bins`; else one bin down if `x < edges[i]` (never below 0) and, if not moved down, one bin
+/// up if `x >= edges[i + 1]` and `i` is not the last bin. The NaNs make both comparisons false at `bins` and the second
+/// at the last bin, as any comparison with NaN is. (Moved down, the up test compares `x` with the edge it is already below, as edges
+/// strictly increase or involve NaN, so "if not moved down" is numpy's sequence of the two steps.)
+#[inline(always)]
+fn correct<R: Real>(x: R, i: usize, padded: &[R]) -> usize {
+    // `i` is at most `bins`, so both reads succeed; written as reads that may fail (and then compare with NaN), the
+    // loop has no panic and becomes vector gathers.
+    let nan = R::of(f64::NAN);
+    let (below, above) = (x < padded.get(i).copied().unwrap_or(nan), x >= padded.get(i + 1).copied().unwrap_or(nan));
+    i - usize::from(below & (i != 0)) + usize::from(!below & above)
+}
+
+/// One block of [`count`]: its elements counted into `counts` (`C` arrays of `bins + 1`), and whether numpy would
+/// raise on one of them.
+struct CountBlock<'b, 'g, 'p, D: Binned, F: Real, const C: usize> {
+    block: &'b ReadView<'g, D>,
+    plan: &'p Plan<D::Real, F>,
+    /// The plan's edges but the last, then two NaNs (see [`correct`]).
+    padded: &'p [D::Real],
+    counts: &'b mut [u64],
+    limit: f64,
+}
+
+impl<D: Binned, F: Real, const C: usize> WithSimd for CountBlock<'_, '_, '_, D, F, C> {
+    type Output = bool;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> bool {
+        let CountBlock { block, plan, padded, counts, limit } = self;
+        let stride = padded.len() - 1;
+        let last = padded.len() - 3;
+        let mut out = false;
+        let mut slots = [0usize; STAGE];
+        staged(block, |_, xs| {
+            // Three passes over the stage, each without dependencies between elements: every element's index (in
+            // vectors), its move against the edges, then the increments.
+            let slots = &mut slots[..xs.len()];
+            for (&x, slot) in xs.iter().zip(slots.iter_mut()) {
+                let (i, raises) = index(x, plan, last, limit);
+                out |= raises;
+                *slot = i;
+            }
+            for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
+                *slot = correct(x.real(), *slot, padded) + (j % C) * stride;
+            }
+            slots.iter().for_each(|&s| counts[s] += 1);
+        });
+        out
+    }
+}
+
 /// Counts `view`'s elements with `plan`.
 ///
 /// # Errors
 /// [`Error::OutOfRange`] when an element's index is not finite or beyond the last edge (numpy's `IndexError`);
 /// `Aborted` when `cancel` is raised.
 fn count<D: Binned, F: Real>(view: &ReadView<'_, D>, plan: &Plan<D::Real, F>, cancel: &Cancel) -> Result<Vec<f64>> {
-    let Plan { lo, hi, first, denom, scale, ref edges } = *plan;
-    let edges: &[D::Real] = edges;
+    let edges: &[D::Real] = &plan.edges;
     let bins = edges.len() - 1;
-    let last = edges.len() - 2;
     // numpy truncates the index to an integer and reads edges[index]: an index that is NaN, infinite or beyond
     // `bins` fails there (IndexError). Indices below `limit` truncate into 0..=bins.
     let limit = bins as f64 + 1.0;
+    // Each copy has a slot past the last bin for the elements that are not counted.
+    let stride = bins + 1;
+    let copies = if bins <= FEW_BINS { COPIES } else { 1 };
+    let nan = D::Real::of(f64::NAN);
+    let padded: &[D::Real] = &edges[..bins].iter().copied().chain([nan, nan]).collect::<Vec<_>>();
     // Each accumulator is a full array of counts: use as many as keep every thread busy, but not so many that merging
     // them costs more than the counting.
     let parts = threads().min(view.len() / bins).max(1);
@@ -348,32 +432,16 @@ fn count<D: Binned, F: Real>(view: &ReadView<'_, D>, plan: &Plan<D::Real, F>, ca
         view.len(),
         parts,
         cancel,
-        || (vec![0u64; bins], false),
+        || (vec![0u64; copies * stride], false),
         |(counts, failed), range| {
-            // A plain slice: increments through it cannot alias the Vec's own pointer and length.
-            let counts = counts.as_mut_slice();
-            let mut out = false;
-            staged(&view.slice(range), |_, xs| {
-                for &x in xs {
-                    let x = x.real();
-                    if !(x >= lo && x <= hi) {
-                        continue;
-                    }
-                    let f = F::of(x.sub(first).f64()).div(denom).mul(scale).f64();
-                    if f.partial_cmp(&limit) != Some(std::cmp::Ordering::Less) {
-                        out = true;
-                        continue;
-                    }
-                    // `indices[indices == n_equal_bins] -= 1`: f is below bins + 1, so only bins itself is beyond.
-                    // `last` is taken from `edges` itself and the decrement saturates (it never applies at 0:
-                    // edges[0] is `first`, or NaN for an overflowing width), so the indexing needs no bounds checks.
-                    let mut i = (f as usize).min(last);
-                    i = i.saturating_sub(usize::from(x < edges[i]));
-                    i += usize::from((i != last) & (x >= edges[i + 1]));
-                    counts[i] += 1;
-                }
-            });
-            *failed |= out;
+            let block = view.slice(range);
+            // Compiled for the processor's instruction sets: with them, the conversion of the index to an integer is
+            // one instruction rather than a saturating sequence.
+            *failed |= if copies == COPIES {
+                simd_arch().dispatch(CountBlock::<_, _, COPIES> { block: &block, plan, padded, counts, limit })
+            } else {
+                simd_arch().dispatch(CountBlock::<_, _, 1> { block: &block, plan, padded, counts, limit })
+            };
         },
         |(mut a, fa), (b, fb)| {
             a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
@@ -385,12 +453,12 @@ fn count<D: Binned, F: Real>(view: &ReadView<'_, D>, plan: &Plan<D::Real, F>, ca
             "histogram() cannot bin every element into {bins} bins over [{}, {}]: for at least one, numpy's bin index \
              ((x - min) / (max - min) * bins, in {}) is not finite or lies past the last edge, where numpy raises an \
              IndexError; pass a range whose width and bin count the data's type can represent",
-            first.f64(),
+            plan.first.f64(),
             edges[bins].f64(),
             F::NAME
         )));
     }
-    Ok(counts.into_iter().map(|c| c as f64).collect())
+    Ok((0..bins).map(|b| (0..copies).map(|c| counts[c * stride + b]).sum::<u64>() as f64).collect())
 }
 
 /// `histogram(a, { bins, min?, max? })`.
