@@ -606,17 +606,27 @@ export function countNonZeroSync(a: Input): number {
  * Counts elements into `bins` equal-width bins between `min` and `max` (by default the data's smallest and largest
  * non-NaN elements). The last bin includes `max`, as in numpy; elements outside the range and `NaN` are not counted.
  *
+ * Every element lands in the bin `numpy.histogram` (2.x) puts it in, for every element type: parabuf repeats numpy's
+ * index computation and its one-bin correction against numpy's `linspace` edges, in numpy's format (float16 and
+ * float32 data in their own format where numpy uses it, integers in float64), so values on the edges and one ulp
+ * beside them count as in numpy. With both bounds given this is `np.histogram(a, bins, range=(min, max))`; with none,
+ * `np.histogram(a, bins)`, except that NaNs are ignored where numpy refuses them; a single bound takes the other from
+ * the data as a double. See docs/numerics.md.
+ *
  * @param a - the array, or an export of it.
  * @param options - `bins` (required), `min`, `max`, and `signal`.
  * @returns a promise of a `Float64Array` of `bins` counts.
- * @throws (rejects) RangeError `ERR_OUT_OF_RANGE` for `bins` that is not an integer from 1 to 2^24, or a range that
- *   is not finite with `min <= max`; TypeError `ERR_INVALID_ARG_TYPE` for missing or non-number options; otherwise as
+ * @throws (rejects) RangeError `ERR_OUT_OF_RANGE` for `bins` that is not an integer from 1 to 2^24, a range that
+ *   is not finite with `min <= max`, a range taken from data whose elements are all NaN, and wherever numpy raises:
+ *   a range too narrow (or too wide) for `bins` distinct finite edges, or an element whose bin index numpy cannot
+ *   place; TypeError `ERR_INVALID_ARG_TYPE` for missing or non-number options; otherwise as
  *   {@link sum}.
  *
  * @example
  * ```ts
  * import { histogram } from 'parabuf'
  * console.log(await histogram(new Float64Array([0, 1, 1, 2]), { bins: 2 })) // Float64Array [1, 3]
+ * console.log(await histogram(new Float64Array([-1, -1e-17, 1e-17, 1]), { bins: 2 })) // Float64Array [2, 2], as numpy
  * ```
  */
 export async function histogram(a: Input, options: HistogramOptions & AsyncOptions): Promise<Float64Array> {

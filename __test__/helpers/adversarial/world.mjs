@@ -245,17 +245,33 @@ function varianceOf(xs, ddof) {
   for (const x of xs) s += (Number(x) - m) ** 2
   return s / (n - ddof)
 }
+/**
+ * numpy's histogram of doubles (2.x: its range, linspace edges, index and one-bin moves; the full port, every element
+ * type, is histogramOf in ../reference.ts, which this child, run without a TypeScript loader, cannot import), or null
+ * where numpy raises. Subjects hold small integers, which every element type holds exactly and bins alike.
+ */
 function histogramOf(xs, { bins, min, max }) {
-  let lo = min ?? Infinity
-  let hi = max ?? -Infinity
-  for (const x of xs) {
-    if (min === undefined && x < lo) lo = x
-    if (max === undefined && x > hi) hi = x
-  }
+  const numbers = Array.from(xs, Number).filter((x) => !Number.isNaN(x))
+  const lo = numbers.length ? numbers.reduce((a, b) => (b < a ? b : a)) : undefined
+  const hi = numbers.length ? numbers.reduce((a, b) => (b > a ? b : a)) : undefined
+  let first = min ?? lo ?? (max === undefined ? (xs.length ? undefined : 0) : max - 1)
+  if (first === undefined) return null // no range from all-NaN data
+  let last = max ?? hi ?? first + 1
+  if (!(first <= last) || !Number.isFinite(first) || !Number.isFinite(last)) return null
+  if (first === last) [first, last] = [first - 0.5, last + 0.5]
+  const step = (last - first) / bins
+  const edges = Array.from({ length: bins + 1 }, (_, k) => (step === 0 ? (k / bins) * (last - first) : k * step) + first)
+  edges[bins] = last
+  for (let k = 0; k < bins; k++) if (edges[k] >= edges[k + 1]) return null // too many bins for the range
   const counts = new Float64Array(bins)
-  for (const x of xs) {
-    if (!(x >= lo && x <= hi)) continue
-    counts[hi === lo ? 0 : Math.min(bins - 1, Math.floor(((x - lo) / (hi - lo)) * bins))] += 1
+  for (const x of numbers) {
+    if (!(x >= first && x <= last)) continue
+    const f = ((x - first) / (last - first)) * bins
+    if (!(f < bins + 1)) return null
+    let i = Math.min(Math.trunc(f), bins - 1)
+    if (x < edges[i]) i--
+    if (i !== bins - 1 && x >= edges[i + 1]) i++
+    counts[i] += 1
   }
   return counts
 }

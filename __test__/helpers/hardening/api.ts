@@ -22,6 +22,7 @@ import {
   type World,
 } from './world.js'
 import { OPERATIONS } from '../binding.js'
+import { binTypeOf, histogramOf as numpyHistogram } from '../reference.js'
 
 export const TYPE = 'ERR_INVALID_ARG_TYPE'
 export const VALUE = 'ERR_INVALID_ARG_VALUE'
@@ -199,25 +200,12 @@ function histogramCodes(options: unknown): { codes: string[]; params?: Histogram
   return codes.length ? { codes } : { codes, params: { bins: b, min: min as number | undefined, max: max as number | undefined } }
 }
 
-/** The data-dependent part of histogram(): a missing bound comes from the data, and must be finite and ordered. */
-function histogramRangeCodes(values: readonly number[], min?: number, max?: number): string[] {
-  let lo: number
-  let hi: number
-  if (min !== undefined && max !== undefined) {
-    lo = min
-    hi = max
-  } else {
-    const finite = values.filter((x) => !Number.isNaN(x))
-    if (finite.length > 0) {
-      lo = min ?? Math.min(...finite)
-      hi = max ?? Math.max(...finite)
-    } else {
-      lo = min ?? (max === undefined ? 0 : max - 1)
-      hi = max ?? lo + 1
-    }
-  }
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) return [RANGE]
-  return []
+/**
+ * The data-dependent part of histogram(): where numpy raises on these elements and options (the port of numpy's rule
+ * in reference.ts answers null), parabuf throws a RangeError. A missing bound comes from the data.
+ */
+function histogramRangeCodes(values: readonly (number | bigint)[], tag: string, params: HistogramParams): string[] {
+  return numpyHistogram(values, params.bins, params.min, params.max, binTypeOf(tag)) === null ? [RANGE] : []
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -270,7 +258,7 @@ function paramsOf(model: OpModel, async: boolean): Slot[] {
   return [...arrays, ...model.extra, ...(async && !carriesOptions ? (['options'] as Slot[]) : [])]
 }
 
-const valuesOf = (array: TypedArray): number[] => Array.from(array as ArrayLike<number>, Number)
+const valuesOf = (array: TypedArray): (number | bigint)[] => Array.from(array as ArrayLike<number | bigint>)
 
 function resultCheck(model: OpModel, operands: readonly Operand[], args: unknown[], bins?: number) {
   const big = isBigTag(operands[0]!.tag)
@@ -349,7 +337,7 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
     // Bigint arrays take bigints, every other kind numbers.
     const wanted = isBigTag(a!.tag) ? 'bigint' : 'number'
     for (const s of scalars) if (isScalar(s) && typeof s !== wanted) codes.push(TYPE)
-    if (histogram) codes.push(...histogramRangeCodes(valuesOf(a!.array), histogram.min, histogram.max))
+    if (histogram) codes.push(...histogramRangeCodes(valuesOf(a!.array), a!.tag, histogram))
     // A 64-bit integer dot product is exact, and must fit 128 bits (a signed i128).
     if (name === 'dot' && b && a!.tag === b.tag && a!.count === b.count && isBigTag(a!.tag)) {
       const xs = a!.array as unknown as ArrayLike<bigint>

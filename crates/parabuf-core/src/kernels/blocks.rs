@@ -505,8 +505,21 @@ where
     R: Fn(A, A) -> A,
 {
     let blocks = len.div_ceil(BLOCK);
-    let min_len = blocks.div_ceil(parts.max(1)).max(1);
-    let partials = run_blocks(vec![(); blocks], cancel, min_len, &init, |acc, b, ()| fold(acc, block_range(b, len)))?;
+    // `parts` runs of consecutive blocks, each its own piece. (A minimum piece length of `blocks / parts` blocks, rounded
+    // up, does not do this: rayon halves a piece only when both halves reach the minimum, so an odd number of blocks in
+    // two parts stayed one piece, on one thread.)
+    let parts = parts.clamp(1, blocks.max(1));
+    let runs: Vec<Range<usize>> = (0..parts).map(|p| p * blocks / parts..(p + 1) * blocks / parts).collect();
+    let partials = run_blocks(runs, cancel, 1, &init, |acc, _, run| {
+        for b in run {
+            // The flag is checked before each block, as `run_blocks` does between pieces.
+            if cancel.is_cancelled() {
+                return;
+            }
+            fold(acc, block_range(b, len));
+        }
+    })?;
+    cancel.check()?;
     Ok(partials.reduce(reduce).unwrap_or_else(init))
 }
 

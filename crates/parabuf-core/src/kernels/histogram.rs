@@ -1,8 +1,24 @@
-//! `histogram`: counts of values in equal-width bins, as `numpy.histogram` with an integer bin count.
+//! `histogram`: counts of values in equal-width bins, bin for bin what `numpy.histogram` (2.x) counts with an integer
+//! bin count.
+//!
+//! numpy does not bin by comparing each value with every edge. It computes an index, `(x - first) / (last - first) *
+//! bins` truncated, and then moves it at most one bin down and one bin up against the edges `numpy.linspace` computes;
+//! both in a floating-point type that depends on the data's type and on whether the range was given
+//! (`bin_type`). This file reproduces that rule operation for operation, edges included, so that every element lands
+//! where numpy puts it — also where numpy's index and its edges disagree by more than one bin. `docs/numerics.md`
+//! states the guarantee and the two cases parabuf defines where numpy has no answer.
+
+use std::fmt::Debug;
+
+use half::f16;
 
 use crate::error::{Error, Result};
+use pulp::{Simd, WithSimd};
+
+use crate::arch::simd_arch;
 use crate::exec::{map_blocks, threads, Cancel};
-use crate::kernels::blocks::{fold_ranges, staged};
+use crate::kernels::blocks::{fold_ranges, staged, STAGE};
+use crate::kernels::convert::f64_to_f16;
 use crate::kernels::numeric::Numeric;
 use crate::ops::{reading, Arg, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A};
 use crate::view::ReadView;
@@ -10,72 +26,259 @@ use crate::view::ReadView;
 /// The largest bin count accepted: 2^24 bins of `f64` are 128 MiB of output already.
 pub const MAX_BINS: u32 = 1 << 24;
 
-/// The smallest and largest non-NaN value (as doubles) of `view`, or `None` if it has none.
-fn data_range<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Option<(f64, f64)>> {
+/// A binary floating-point format numpy bins in, with its arithmetic: every operation rounded once to the format.
+///
+/// Half-precision operations are computed in `f64` and rounded once to half, which gives the correctly rounded half
+/// result for `+ - * /` (53 bits are more than `2 × 11 + 2`), as numpy's (computed in `f32`, also more than enough).
+pub trait Real: Copy + PartialOrd + Debug + Send + Sync + 'static {
+    /// numpy's name of the format, for messages.
+    const NAME: &'static str;
+    /// `x` rounded to the format (ties to even, overflowing to ±Infinity).
+    fn of(x: f64) -> Self;
+    /// The value as a double (exact).
+    fn f64(self) -> f64;
+    /// `self + other`, rounded.
+    fn add(self, other: Self) -> Self;
+    /// `self - other`, rounded.
+    fn sub(self, other: Self) -> Self;
+    /// `self * other`, rounded.
+    fn mul(self, other: Self) -> Self;
+    /// `self / other`, rounded.
+    fn div(self, other: Self) -> Self;
+}
+
+macro_rules! native_real {
+    ($($t:ty = $name:literal),*) => {$(
+        impl Real for $t {
+            const NAME: &'static str = $name;
+            #[inline(always)]
+            fn of(x: f64) -> $t {
+                x as $t
+            }
+            #[inline(always)]
+            fn f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn add(self, other: $t) -> $t {
+                self + other
+            }
+            #[inline(always)]
+            fn sub(self, other: $t) -> $t {
+                self - other
+            }
+            #[inline(always)]
+            fn mul(self, other: $t) -> $t {
+                self * other
+            }
+            #[inline(always)]
+            fn div(self, other: $t) -> $t {
+                self / other
+            }
+        }
+    )*};
+}
+native_real!(f64 = "float64", f32 = "float32");
+
+impl Real for f16 {
+    const NAME: &'static str = "float16";
+    #[inline(always)]
+    fn of(x: f64) -> f16 {
+        f64_to_f16(x)
+    }
+    #[inline(always)]
+    fn f64(self) -> f64 {
+        self.to_f64()
+    }
+    #[inline(always)]
+    fn add(self, other: f16) -> f16 {
+        f64_to_f16(self.to_f64() + other.to_f64())
+    }
+    #[inline(always)]
+    fn sub(self, other: f16) -> f16 {
+        f64_to_f16(self.to_f64() - other.to_f64())
+    }
+    #[inline(always)]
+    fn mul(self, other: f16) -> f16 {
+        f64_to_f16(self.to_f64() * other.to_f64())
+    }
+    #[inline(always)]
+    fn div(self, other: f16) -> f16 {
+        f64_to_f16(self.to_f64() / other.to_f64())
+    }
+}
+
+/// An element type as numpy bins it.
+pub trait Binned: Numeric {
+    /// numpy's `bin_type` for this data: the type itself for floats, `float64` for integers.
+    type Real: Real;
+    /// `x.astype(bin_type)`: exact, but for 64-bit integers beyond 2^53 (rounded to nearest, ties to even).
+    fn real(self) -> Self::Real;
+    /// `_unsigned_subtract(hi, lo)` for `lo <= hi` taken from the data, as the division by it sees it: the difference
+    /// rounded once to `float64` for integers (computed exactly, in the unsigned type of their width), the difference
+    /// in the format itself for floats.
+    fn span(lo: Self, hi: Self) -> Self::Real;
+    /// Whether the element is NaN.
+    fn is_nan(self) -> bool;
+}
+
+macro_rules! int_binned {
+    ($($t:ty),*) => {$(
+        impl Binned for $t {
+            type Real = f64;
+            #[inline(always)]
+            fn real(self) -> f64 {
+                self as f64
+            }
+            fn span(lo: $t, hi: $t) -> f64 {
+                (hi as i128 - lo as i128) as u64 as f64
+            }
+            #[inline(always)]
+            fn is_nan(self) -> bool {
+                false
+            }
+        }
+    )*};
+}
+int_binned!(i8, u8, i16, u16, i32, u32, i64, u64);
+
+macro_rules! float_binned {
+    ($($t:ty),*) => {$(
+        impl Binned for $t {
+            type Real = $t;
+            #[inline(always)]
+            fn real(self) -> $t {
+                self
+            }
+            fn span(lo: $t, hi: $t) -> $t {
+                hi.sub(lo)
+            }
+            #[inline(always)]
+            #[allow(clippy::eq_op)]
+            fn is_nan(self) -> bool {
+                self != self
+            }
+        }
+    )*};
+}
+float_binned!(f16, f32, f64);
+
+/// `numpy.linspace(start, stop, bins + 1)` for `start` and `stop` of type `R`, operation for operation: `step = (stop
+/// - start) / bins`; edge `k` is `k * step + start` (or `k / bins * (stop - start) + start` when `step` underflows to
+/// zero), each operation rounded to `R`, with `k` and `bins` converted to `R` as numpy converts them; the last edge is
+/// `stop` itself.
+fn linspace<R: Real>(start: R, stop: R, bins: usize) -> Vec<R> {
+    let div = R::of(bins as f64);
+    let delta = stop.sub(start);
+    let step = delta.div(div);
+    let mut edges: Vec<R> = if step == R::of(0.0) {
+        (0..=bins).map(|k| R::of(k as f64).div(div).mul(delta).add(start)).collect()
+    } else {
+        (0..=bins).map(|k| R::of(k as f64).mul(step).add(start)).collect()
+    };
+    edges[bins] = stop;
+    edges
+}
+
+/// Everything one call bins with: numpy's range test, index arithmetic and edges, resolved once.
+///
+/// An element `x` (as `R`) counts when `lo <= x <= hi`; its index is `(F(x - first) / denom) * scale` truncated
+/// (`F` is the type numpy's division promotes to), then moved down one bin when `x < edges[i]` and up one when
+/// `x >= edges[i + 1]` and `i` is not the last bin.
+#[derive(Debug)]
+struct Plan<R: Real, F: Real> {
+    lo: R,
+    hi: R,
+    first: R,
+    denom: F,
+    scale: F,
+    edges: Vec<R>,
+}
+
+/// The plan for a range given as two doubles (numpy's `range=(min, max)` of Python floats): edges computed in
+/// `float64` and rounded to the data's `bin_type`; the range test and `x - min` in `bin_type` (numpy casts a Python
+/// float to the array's type); the division and the scaling in `float64`.
+///
+/// # Errors
+/// [`Error::OutOfRange`] when the edges are not strictly increasing (numpy: "Too many bins for data range").
+fn given<D: Binned>(min: f64, max: f64, bins: usize) -> Result<Plan<D::Real, f64>> {
+    let (first, last) = if min == max { (min - 0.5, max + 0.5) } else { (min, max) };
+    let edges: Vec<D::Real> = linspace(first, last, bins).into_iter().map(D::Real::of).collect();
+    check_edges(&edges, first, last, last - first, "float64")?;
+    let first_r = D::Real::of(first);
+    Ok(Plan { lo: first_r, hi: D::Real::of(last), first: first_r, denom: last - first, scale: bins as f64, edges })
+}
+
+/// The plan for a range taken from the data (numpy's `a.min()` and `a.max()`, of the data's type): everything in
+/// `bin_type`, including the width of the range (for integers, their exact difference rounded once to `float64`) and
+/// the conversion of the bin count.
+///
+/// # Errors
+/// [`Error::OutOfRange`] when the edges are not strictly increasing (numpy: "Too many bins for data range").
+fn auto<D: Binned>(min: D, max: D, bins: usize) -> Result<Plan<D::Real, D::Real>> {
+    let (first, last, denom) = if min == max {
+        let half = D::Real::of(0.5);
+        let (first, last) = (min.real().sub(half), max.real().add(half));
+        (first, last, last.sub(first))
+    } else {
+        (min.real(), max.real(), D::span(min, max))
+    };
+    let edges = linspace(first, last, bins);
+    check_edges(&edges, first.f64(), last.f64(), last.sub(first).f64(), D::Real::NAME)?;
+    Ok(Plan { lo: first, hi: last, first, denom, scale: D::Real::of(bins as f64), edges })
+}
+
+/// numpy's check that `bins` bins over `[first, last]` have distinct edges.
+fn check_edges<R: Real>(edges: &[R], first: f64, last: f64, width: f64, format: &str) -> Result<()> {
+    // numpy's `any(edges[:-1] >= edges[1:])`: a comparison with NaN is false, so a NaN edge passes.
+    if !edges.windows(2).any(|pair| pair[0] >= pair[1]) {
+        return Ok(());
+    }
+    let bins = edges.len() - 1;
+    let why = if width.is_finite() {
+        format!("its edges, computed as numpy computes them in {format}, are not all distinct: the range is too narrow")
+    } else {
+        format!("its width overflows to Infinity in {format}, so numpy's edges are not finite")
+    };
+    Err(Error::out_of_range(format!(
+        "histogram() cannot split [{first}, {last}] into {bins} bins: {why} (numpy raises \"Too many bins for data \
+         range\"); use fewer bins or a range whose width is finite and at least {bins} representable steps"
+    )))
+}
+
+/// The smallest and largest non-NaN elements of `view`, or `None` if it has none.
+fn data_range<T: Binned>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Option<(T, T)>> {
     let partials = map_blocks(view, cancel, |block| {
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut range: Option<(T, T)> = None;
         staged(&block, |_, xs| {
-            for x in xs {
-                // f64::min/max return the other operand for NaN: NaNs drop out.
-                lo = lo.min(x.to_f64());
-                hi = hi.max(x.to_f64());
+            for &x in xs.iter().filter(|x| !x.is_nan()) {
+                range = Some(match range {
+                    None => (x, x),
+                    Some((lo, hi)) => (if x < lo { x } else { lo }, if x > hi { x } else { hi }),
+                });
             }
         });
-        (lo, hi)
+        range
     })?;
-    let (lo, hi) = partials.into_iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (c, d)| (a.min(c), b.max(d)));
-    Ok((lo <= hi).then_some((lo, hi)))
+    Ok(partials.into_iter().flatten().reduce(|(a, b), (c, d)| (if c < a { c } else { a }, if d > b { d } else { b })))
 }
 
-/// The range the bins cover: `min`/`max` where given, the data's extremes where not.
+/// Counts of `view`'s elements in `bins` equal-width bins, the counts `numpy.histogram(a, bins, range)` returns (as
+/// doubles, for JavaScript), in bin order.
 ///
-/// With no non-NaN data, a missing range is `[0, 1]` (or one unit beside the bound given). A range of zero width
-/// widens to `[v - 0.5, v + 0.5]`, as numpy does.
-///
-/// # Errors
-/// [`Error::OutOfRange`] when a bound taken from the data is infinite, or when a given bound lies beyond the data's
-/// other extreme (`min` above every value, `max` below every value); `Aborted` when `cancel` is raised.
-fn resolve_range<T: Numeric>(
-    view: &ReadView<'_, T>,
-    min: Option<f64>,
-    max: Option<f64>,
-    cancel: &Cancel,
-) -> Result<(f64, f64)> {
-    let (lo, hi) = match (min, max) {
-        (Some(lo), Some(hi)) => (lo, hi),
-        _ => match data_range(view, cancel)? {
-            Some((data_lo, data_hi)) => (min.unwrap_or(data_lo), max.unwrap_or(data_hi)),
-            None => {
-                let lo = min.unwrap_or_else(|| max.map_or(0.0, |hi| hi - 1.0));
-                (lo, max.unwrap_or(lo + 1.0))
-            }
-        },
-    };
-    if !lo.is_finite() || !hi.is_finite() {
-        return Err(Error::out_of_range(format!(
-            "histogram() needs a finite range, but the data spans [{lo}, {hi}]; pass finite min and max"
-        )));
-    }
-    if lo > hi {
-        return Err(Error::out_of_range(format!("histogram() min ({lo}) must not exceed max ({hi})")));
-    }
-    Ok(if lo == hi { (lo - 0.5, hi + 0.5) } else { (lo, hi) })
-}
-
-/// Counts of `view`'s values in `bins` equal-width bins over `[min, max]`. Returns the counts (as doubles, for
-/// JavaScript) in bin order.
-///
-/// A value `x` in range goes to bin `floor((x - min) / (max - min) * bins)`, computed in doubles, with `x == max` (and
-/// any value that rounds onto the upper edge) in the last bin. Values outside the range and NaNs are not counted.
-/// Missing bounds come from the data, ignoring NaN (see the rules on the range below).
-///
-/// Range rules: a range of zero width widens to `[v - 0.5, v + 0.5]`; with no non-NaN data and no range, `[0, 1]`.
-/// `bins` (1 to [`MAX_BINS`]) and given bounds (finite, `min <= max`) are validated by [`Op`](crate::ops::Op).
+/// With neither bound, the range is the data's smallest and largest non-NaN elements, of the data's type (numpy's
+/// own rule, except that numpy refuses data with any NaN); with `[0, 1]` for an empty array. With one or both bounds,
+/// the range is numpy's `range=(min, max)` of two doubles, a missing bound being the data's extreme converted to a
+/// double (one unit beside the given bound when no element is a number). A range of zero width widens to
+/// `[v - 0.5, v + 0.5]`, as numpy does. Elements outside the range and NaNs are not counted. `bins` (1 to
+/// [`MAX_BINS`]) and given bounds (finite, `min <= max`) are validated by [`Op`](crate::ops::Op).
 ///
 /// # Errors
-/// [`Error::OutOfRange`] when a bound taken from the data is infinite or a given bound lies beyond the data's other
-/// extreme; `Aborted` when `cancel` is raised.
-pub fn histogram<T: Numeric>(
+/// [`Error::OutOfRange`] where numpy raises: a range taken from the data that is infinite or that no element
+/// defines (every element NaN); a given bound beyond the data's other extreme; edges that are not strictly
+/// increasing (a range too narrow for `bins` bins, or whose width overflows); an element whose computed index is not
+/// finite or lies beyond the last edge (numpy's `IndexError`). `Aborted` when `cancel` is raised.
+pub fn histogram<T: Binned>(
     view: &ReadView<'_, T>,
     bins: u32,
     min: Option<f64>,
@@ -83,37 +286,179 @@ pub fn histogram<T: Numeric>(
     cancel: &Cancel,
 ) -> Result<Vec<f64>> {
     let bins = bins.clamp(1, MAX_BINS) as usize;
-    let (lo, hi) = resolve_range(view, min, max, cancel)?;
-    // For ranges wider than f64::MAX, halving every operand keeps the width finite; halving is exact.
-    let s = if (hi - lo).is_finite() { 1.0 } else { 0.5 };
-    let (lo_s, width_s, bins_f, last) = (lo * s, hi * s - lo * s, bins as f64, bins - 1);
+    let mut from_data = "";
+    let (min, max) = match (min, max) {
+        (None, None) => {
+            return match data_range(view, cancel)? {
+                Some((lo, hi)) => {
+                    let (first, last) = (lo.real().f64(), hi.real().f64());
+                    if !(first.is_finite() && last.is_finite()) {
+                        return Err(Error::out_of_range(format!(
+                            "histogram() needs a finite range, but the data spans [{first}, {last}] (numpy: \
+                             \"autodetected range is not finite\"); pass finite min and max"
+                        )));
+                    }
+                    count(view, &auto(lo, hi, bins)?, cancel)
+                }
+                None if view.is_empty() => count(view, &given::<T>(0.0, 1.0, bins)?, cancel),
+                None => Err(Error::out_of_range(
+                    "histogram() cannot take its range from the data: every element is NaN (numpy: \"autodetected \
+                     range of [nan, nan] is not finite\"); pass min and max",
+                )),
+            };
+        }
+        (Some(lo), Some(hi)) => (lo, hi),
+        _ => match data_range(view, cancel)? {
+            Some((lo, hi)) => {
+                from_data =
+                    if min.is_some() { " (the data's largest element)" } else { " (the data's smallest element)" };
+                (min.unwrap_or(lo.to_f64()), max.unwrap_or(hi.to_f64()))
+            }
+            None => {
+                let lo = min.unwrap_or_else(|| max.map_or(0.0, |hi| hi - 1.0));
+                (lo, max.unwrap_or(lo + 1.0))
+            }
+        },
+    };
+    if !min.is_finite() || !max.is_finite() {
+        return Err(Error::out_of_range(format!(
+            "histogram() needs a finite range, but the data spans [{min}, {max}]; pass finite min and max"
+        )));
+    }
+    if min > max {
+        return Err(Error::out_of_range(format!("histogram() min ({min}) must not exceed max ({max}){from_data}")));
+    }
+    count(view, &given::<T>(min, max, bins)?, cancel)
+}
+
+/// Bins up to which each accumulator keeps [`COPIES`] arrays of counts rather than one: with few bins, consecutive
+/// elements often fall in the same bin, and each increment would wait for the previous one to that bin.
+const FEW_BINS: usize = 1 << 12;
+
+/// Count arrays per accumulator for at most [`FEW_BINS`] bins: element `j` of a stage increments copy `j % COPIES`.
+const COPIES: usize = 4;
+
+/// numpy's index of one element before its move against the edges, or `bins` (a slot past the last bin, discarded)
+/// for an element outside the range or NaN; and whether numpy would raise on it (its index not finite or past the
+/// last edge).
+///
+/// The branch-free form of: skip `x` unless `lo <= x <= hi`; `i = (F(x - first) / denom * scale)` truncated, an
+/// error unless below `limit` (`bins + 1`); `i` moved to `last` (`bins - 1`) if it is `bins`. No memory is read, so
+/// a stage of these vectorises.
+#[inline(always)]
+fn index<D: Binned, F: Real>(x: D, plan: &Plan<D::Real, F>, last: usize, limit: f64) -> (usize, bool) {
+    let Plan { lo, hi, first, denom, scale, .. } = *plan;
+    let x = x.real();
+    let inside = (x >= lo) & (x <= hi);
+    let f = F::of(x.sub(first).f64()).div(denom).mul(scale).f64();
+    let fits = f < limit;
+    let i = (f as usize).min(last);
+    (if inside & fits { i } else { last + 1 }, inside & !fits)
+}
+
+/// The bin of an element `x` whose [`index`] is `i`, given numpy's edges with the last one replaced by two NaNs
+/// (`padded`): `bins` stays `bins`; else one bin down if `x < edges[i]` (never below 0) and, if not moved down, one bin
+/// up if `x >= edges[i + 1]` and `i` is not the last bin. The NaNs make both comparisons false at `bins` and the second
+/// at the last bin, as any comparison with NaN is. (Moved down, the up test compares `x` with the edge it is already below, as edges
+/// strictly increase or involve NaN, so "if not moved down" is numpy's sequence of the two steps.)
+#[inline(always)]
+fn correct<R: Real>(x: R, i: usize, padded: &[R]) -> usize {
+    // `i` is at most `bins`, so both reads succeed; written as reads that may fail (and then compare with NaN), the
+    // loop has no panic and becomes vector gathers.
+    let nan = R::of(f64::NAN);
+    let (below, above) = (x < padded.get(i).copied().unwrap_or(nan), x >= padded.get(i + 1).copied().unwrap_or(nan));
+    i - usize::from(below & (i != 0)) + usize::from(!below & above)
+}
+
+/// One block of [`count`]: its elements counted into `counts` (`C` arrays of `bins + 1`), and whether numpy would
+/// raise on one of them.
+struct CountBlock<'b, 'g, 'p, D: Binned, F: Real, const C: usize> {
+    block: &'b ReadView<'g, D>,
+    plan: &'p Plan<D::Real, F>,
+    /// The plan's edges but the last, then two NaNs (see [`correct`]).
+    padded: &'p [D::Real],
+    counts: &'b mut [u64],
+    limit: f64,
+}
+
+impl<D: Binned, F: Real, const C: usize> WithSimd for CountBlock<'_, '_, '_, D, F, C> {
+    type Output = bool;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> bool {
+        let CountBlock { block, plan, padded, counts, limit } = self;
+        let stride = padded.len() - 1;
+        let last = padded.len() - 3;
+        let mut out = false;
+        let mut slots = [0usize; STAGE];
+        staged(block, |_, xs| {
+            // Three passes over the stage, each without dependencies between elements: every element's index (in
+            // vectors), its move against the edges, then the increments.
+            let slots = &mut slots[..xs.len()];
+            for (&x, slot) in xs.iter().zip(slots.iter_mut()) {
+                let (i, raises) = index(x, plan, last, limit);
+                out |= raises;
+                *slot = i;
+            }
+            for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
+                *slot = correct(x.real(), *slot, padded) + (j % C) * stride;
+            }
+            slots.iter().for_each(|&s| counts[s] += 1);
+        });
+        out
+    }
+}
+
+/// Counts `view`'s elements with `plan`.
+///
+/// # Errors
+/// [`Error::OutOfRange`] when an element's index is not finite or beyond the last edge (numpy's `IndexError`);
+/// `Aborted` when `cancel` is raised.
+fn count<D: Binned, F: Real>(view: &ReadView<'_, D>, plan: &Plan<D::Real, F>, cancel: &Cancel) -> Result<Vec<f64>> {
+    let edges: &[D::Real] = &plan.edges;
+    let bins = edges.len() - 1;
+    // numpy truncates the index to an integer and reads edges[index]: an index that is NaN, infinite or beyond
+    // `bins` fails there (IndexError). Indices below `limit` truncate into 0..=bins.
+    let limit = bins as f64 + 1.0;
+    // Each copy has a slot past the last bin for the elements that are not counted.
+    let stride = bins + 1;
+    let copies = if bins <= FEW_BINS { COPIES } else { 1 };
+    let nan = D::Real::of(f64::NAN);
+    let padded: &[D::Real] = &edges[..bins].iter().copied().chain([nan, nan]).collect::<Vec<_>>();
     // Each accumulator is a full array of counts: use as many as keep every thread busy, but not so many that merging
     // them costs more than the counting.
     let parts = threads().min(view.len() / bins).max(1);
-    let counts = fold_ranges(
+    let (counts, failed) = fold_ranges(
         view.len(),
         parts,
         cancel,
-        || vec![0u64; bins],
-        |counts, range| {
-            // A plain slice: increments through it cannot alias the Vec's own pointer and length.
-            let counts = counts.as_mut_slice();
-            staged(&view.slice(range), |_, xs| {
-                for x in xs {
-                    let x = x.to_f64();
-                    if x >= lo && x <= hi {
-                        let bin = if x == hi { last } else { (((x * s - lo_s) / width_s) * bins_f) as usize };
-                        counts[bin.min(last)] += 1;
-                    }
-                }
-            });
+        || (vec![0u64; copies * stride], false),
+        |(counts, failed), range| {
+            let block = view.slice(range);
+            // Compiled for the processor's instruction sets: with them, the conversion of the index to an integer is
+            // one instruction rather than a saturating sequence.
+            *failed |= if copies == COPIES {
+                simd_arch().dispatch(CountBlock::<_, _, COPIES> { block: &block, plan, padded, counts, limit })
+            } else {
+                simd_arch().dispatch(CountBlock::<_, _, 1> { block: &block, plan, padded, counts, limit })
+            };
         },
-        |mut a, b| {
+        |(mut a, fa), (b, fb)| {
             a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
-            a
+            (a, fa | fb)
         },
     )?;
-    Ok(counts.into_iter().map(|c| c as f64).collect())
+    if failed {
+        return Err(Error::out_of_range(format!(
+            "histogram() cannot bin every element into {bins} bins over [{}, {}]: for at least one, numpy's bin index \
+             ((x - min) / (max - min) * bins, in {}) is not finite or lies past the last edge, where numpy raises an \
+             IndexError; pass a range whose width and bin count the data's type can represent",
+            plan.first.f64(),
+            edges[bins].f64(),
+            F::NAME
+        )));
+    }
+    Ok((0..bins).map(|b| (0..copies).map(|c| counts[c * stride + b]).sum::<u64>() as f64).collect())
 }
 
 /// `histogram(a, { bins, min?, max? })`.
@@ -177,18 +522,32 @@ mod tests {
     use crate::exec::BLOCK;
     use crate::kernels::testutil::{cancelled, with_view, Rng, SIZES};
 
-    fn hist<T: Numeric>(values: &[T], bins: u32, min: Option<f64>, max: Option<f64>) -> Result<Vec<f64>> {
+    fn hist<T: Binned>(values: &[T], bins: u32, min: Option<f64>, max: Option<f64>) -> Result<Vec<f64>> {
         with_view(values, |v| histogram(v, bins, min, max, &Cancel::new()))
     }
 
-    /// numpy's definition, one value at a time.
-    fn naive(values: &[f64], bins: usize, lo: f64, hi: f64) -> Vec<f64> {
+    fn code(r: Result<Vec<f64>>) -> &'static str {
+        r.unwrap_err().code()
+    }
+
+    /// numpy's rule for `float64` data and a given range, one value at a time, written apart from the kernel.
+    fn numpy_f64(values: &[f64], bins: usize, lo: f64, hi: f64) -> Vec<f64> {
+        let step = (hi - lo) / bins as f64;
+        let mut edges: Vec<f64> = (0..=bins).map(|k| k as f64 * step + lo).collect();
+        edges[bins] = hi;
         let mut counts = vec![0.0; bins];
-        for &x in values {
-            if x >= lo && x <= hi {
-                let bin = if x == hi { bins - 1 } else { ((x - lo) / (hi - lo) * bins as f64).floor() as usize };
-                counts[bin.min(bins - 1)] += 1.0;
+        for &x in values.iter().filter(|&&x| x >= lo && x <= hi) {
+            let mut i = (((x - lo) / (hi - lo)) * bins as f64) as usize;
+            if i == bins {
+                i -= 1;
             }
+            if x < edges[i] {
+                i -= 1;
+            }
+            if x >= edges[i + 1] && i != bins - 1 {
+                i += 1;
+            }
+            counts[i] += 1.0;
         }
         counts
     }
@@ -198,6 +557,35 @@ mod tests {
         assert_eq!(hist(&[1.0f64, 2.0, 1.0], 3, Some(0.0), Some(3.0)).unwrap(), vec![0.0, 2.0, 1.0]);
         assert_eq!(hist(&[0.0f64, 1.0, 2.0, 3.0], 3, None, None).unwrap(), vec![1.0, 1.0, 2.0]);
         assert_eq!(hist(&[0u8, 1, 1, 2, 2, 2], 2, None, None).unwrap(), vec![1.0, 5.0]);
+    }
+
+    /// The cases of issue 19, with numpy 2.4's answers.
+    #[test]
+    fn issue_19() {
+        assert_eq!(hist(&[-1.0f64, -1e-17, 1e-17, 1.0], 2, None, None).unwrap(), vec![2.0, 2.0]);
+        let mut expected = vec![0.0; 10];
+        expected[2] = 1.0;
+        assert_eq!(hist(&[0.3f64], 10, Some(0.0), Some(1.0)).unwrap(), expected);
+        // numpy's test_bin_edge_cases: every value lands in the bin whose edges hold it.
+        let values = [337i64, 404, 739, 806, 1007, 1811, 2012];
+        let counts = hist(&values, 8296, Some(2.0), Some(2280.0)).unwrap();
+        let edges = linspace(2.0f64, 2280.0, 8296);
+        let bins: Vec<usize> = counts.iter().enumerate().filter(|(_, &c)| c > 0.0).map(|(i, _)| i).collect();
+        for (x, i) in values.iter().zip(bins) {
+            assert!(edges[i] <= *x as f64 && (*x as f64) < edges[i + 1], "{x} in bin {i}");
+        }
+    }
+
+    #[test]
+    fn edges_are_numpys_linspace() {
+        // np.linspace(0, 1, 11)[3] is 0.30000000000000004 (3 * 0.1), not 0.3.
+        assert_eq!(linspace(0.0f64, 1.0, 10)[3], 0.30000000000000004);
+        assert_eq!(linspace(-1.0f64, 1.0, 2), vec![-1.0, 0.0, 1.0]);
+        // A step that underflows to zero: k / bins * (stop - start) + start.
+        let tiny = linspace(0.0f64, 5e-324, 2);
+        assert_eq!(tiny, vec![0.0, 0.0, 5e-324]);
+        // float32 edges in float32 arithmetic.
+        assert_eq!(linspace(0.0f32, 1.0, 10)[3], 0.3f32 * 1.0 + 0.0);
     }
 
     #[test]
@@ -210,7 +598,6 @@ mod tests {
     #[test]
     fn degenerate_ranges() {
         assert_eq!(hist::<f64>(&[], 4, None, None).unwrap(), vec![0.0; 4]);
-        assert_eq!(hist(&[f64::NAN; 3], 2, None, None).unwrap(), vec![0.0; 2]);
         // One distinct value: [v - 0.5, v + 0.5], so it lands in the middle bin.
         assert_eq!(hist(&[5.0f32; 4], 3, None, None).unwrap(), vec![0.0, 4.0, 0.0]);
         assert_eq!(hist(&[5.0f64, 7.0], 2, Some(5.0), Some(5.0)).unwrap(), vec![0.0, 1.0]);
@@ -219,37 +606,76 @@ mod tests {
         assert_eq!(hist(&[1.0f64, 3.0], 2, None, Some(2.0)).unwrap(), vec![1.0, 0.0]);
     }
 
+    /// Where numpy raises, parabuf refuses with a RangeError code.
     #[test]
-    fn unusable_ranges_are_refused() {
-        assert_eq!(hist(&[1.0f64, f64::INFINITY], 2, None, None).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+    fn where_numpy_raises() {
+        // The range from the data: infinite, or every element NaN.
+        assert_eq!(code(hist(&[1.0f64, f64::INFINITY], 2, None, None)), "ERR_OUT_OF_RANGE");
+        assert_eq!(code(hist(&[f64::NAN; 3], 2, None, None)), "ERR_OUT_OF_RANGE");
         assert_eq!(hist(&[1.0f64, f64::INFINITY], 2, None, Some(3.0)).unwrap(), vec![1.0, 0.0]);
-        assert_eq!(hist(&[1.0f64, 3.0], 2, Some(5.0), None).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        // A given bound beyond the data's other extreme ("max must be larger than min").
+        let err = hist(&[1.0f64, 3.0], 2, Some(5.0), None).unwrap_err();
+        assert_eq!(err.to_string(), "histogram() min (5) must not exceed max (3) (the data's largest element)");
+        // Too narrow: numpy's test_small_value_range, and one ulp split in ten.
+        let narrow: Vec<f64> = [1.0, 1.0 + 2e-16].repeat(10);
+        assert!(hist(&narrow, 10, None, None).unwrap_err().to_string().contains("not all distinct"));
+        assert_eq!(code(hist(&[1.0f64], 10, Some(1.0), Some(1.0 + f64::EPSILON))), "ERR_OUT_OF_RANGE");
+        // A width that overflows: numpy's edges are NaN and Infinity.
+        let widest = [-f64::MAX, 0.0, f64::MAX];
+        assert!(hist(&widest, 2, None, None).unwrap_err().to_string().contains("overflows"));
+        // With one bin numpy's edges pass its check, but an element whose x - min overflows has a NaN index
+        // (numpy: IndexError); without such an element every value is in the one bin.
+        assert!(hist(&widest, 1, None, None).unwrap_err().to_string().contains("IndexError"));
+        assert_eq!(hist(&[-f64::MAX, 0.0], 1, Some(-f64::MAX), Some(f64::MAX)).unwrap(), vec![2.0]);
+        // float32 data and a bound beyond float32: numpy's x - min is infinite.
+        assert_eq!(code(hist(&[0.0f32, 1.0], 2, Some(-1e300), Some(1e300))), "ERR_OUT_OF_RANGE");
     }
 
     #[test]
-    fn the_widest_range_still_bins() {
-        let values = [-f64::MAX, 0.0, f64::MAX];
-        assert_eq!(hist(&values, 2, None, None).unwrap(), vec![1.0, 2.0]);
-        assert_eq!(hist(&values, 4, None, None).unwrap(), vec![1.0, 0.0, 1.0, 1.0]);
-    }
-
-    #[test]
-    fn integer_extremes_of_bigint_arrays() {
+    fn integer_data_uses_the_exact_width() {
+        // numpy's test_signed_overflow_bounds.
+        assert_eq!(hist(&[-128i8 + 4, 127 - 4 + 1 - 1], 2, None, None).unwrap(), vec![1.0, 1.0]);
+        assert_eq!(hist(&[i64::MIN + 4, i64::MAX - 4], 2, None, None).unwrap(), vec![1.0, 1.0]);
         assert_eq!(hist(&[i64::MIN, 0, i64::MAX], 2, None, None).unwrap(), vec![1.0, 2.0]);
+        assert_eq!(hist(&[0u64, u64::MAX], 3, None, None).unwrap(), vec![1.0, 0.0, 1.0]);
+        // Distinct 64-bit integers that round to one double: the edges collapse, as in numpy.
+        assert_eq!(code(hist(&[1i64 << 60, (1 << 60) + 1], 2, None, None)), "ERR_OUT_OF_RANGE");
     }
 
     #[test]
-    fn matches_the_naive_count_across_blocks() {
+    fn float16_bins_in_half_precision() {
+        let h = |x: f64| f64_to_f16(x);
+        // numpy 2.4: [2, 1, 0, 0, 1] (float16(0.1) lies below the float16 edge float16(0.2) * 1 + 0).
+        assert_eq!(hist(&[h(0.0), h(0.1), h(0.2), h(1.0)], 5, None, None).unwrap(), vec![2.0, 1.0, 0.0, 0.0, 1.0]);
+        // numpy's test_precision: [1.0] as float16, range [1 + 2^-23, 2]: the range test is in float16, the bound
+        // rounds to 1.0, and the element counts.
+        assert_eq!(hist(&[h(1.0)], 1, Some(1.0 + f64::from(f32::EPSILON)), Some(2.0)).unwrap(), vec![1.0]);
+    }
+
+    #[test]
+    fn matches_numpys_rule_across_blocks() {
         let mut rng = Rng::new(17);
         for n in SIZES {
             let values: Vec<f64> = (0..n).map(|_| rng.unit() * 10.0 - 2.0).collect();
             for bins in [1u32, 7, 1000] {
-                let expected = naive(&values, bins as usize, -1.0, 6.0);
+                let expected = numpy_f64(&values, bins as usize, -1.0, 6.0);
                 assert_eq!(hist(&values, bins, Some(-1.0), Some(6.0)).unwrap(), expected, "n = {n}, bins = {bins}");
             }
         }
         let many = vec![1u16; 3 * BLOCK + 1];
         assert_eq!(hist(&many, 1, None, None).unwrap(), vec![(3 * BLOCK + 1) as f64]);
+    }
+
+    #[test]
+    fn values_on_edges_and_one_ulp_beside() {
+        for (lo, hi) in [(0.0f64, 1.0f64), (-3.7, 11.2), (-1e20, 1e20), (1e-300, 1e-299)] {
+            for bins in [1usize, 3, 10, 256] {
+                let edges = linspace(lo, hi, bins);
+                let values: Vec<f64> = edges.iter().flat_map(|&e| [e, e.next_down(), e.next_up()]).collect();
+                let got = hist(&values, bins as u32, Some(lo), Some(hi)).unwrap();
+                assert_eq!(got, numpy_f64(&values, bins, lo, hi), "[{lo}, {hi}] in {bins}");
+            }
+        }
     }
 
     #[test]
