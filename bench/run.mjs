@@ -549,6 +549,31 @@ async function main() {
     )
   }
 
+  // The issue-19 ratios, on the largest arrays, each pair in alternation: the correctly rounded dot against a plain
+  // parallel dot, and histogram (256 and 2^16 bins, range given and from the data) and variance against sum.
+  let numerics = null
+  if (cases.some((c) => c.id === 'sum')) {
+    const a = array('f64')
+    const b = array('f64b')
+    const rounds = a.length >= 1e8 ? 11 : a.length >= 1e7 ? 31 : 101
+    const pair = async (label, run, baseline) => {
+      const [ms, baselineMs] = await alternating(run, baseline, rounds)
+      log(`  ${a.length.toExponential(0)}  ${label}: ${fmtTime(ms * 1e6)} vs ${fmtTime(baselineMs * 1e6)} (alternating, median of ${rounds}): ${(ms / baselineMs).toFixed(2)}×`)
+      return { ms, baselineMs, ratio: ms / baselineMs }
+    }
+    log('\nnumerics (correctly rounded dot, numpy-exact histogram, variance) against their baselines:')
+    const sum = () => parabuf.sumSync(a)
+    numerics = {
+      size: a.length,
+      rounds,
+      dotVsPlain: await pair('dot vs plain parallel dot', () => parabuf.dotSync(a, b), () => native.benchPlainDot(a, b)),
+      histogram256VsSum: await pair('histogram 256 bins over [0, 1] vs sum', () => parabuf.histogramSync(a, { bins: 256, min: 0, max: 1 }), sum),
+      histogram65536VsSum: await pair('histogram 2^16 bins over [0, 1] vs sum', () => parabuf.histogramSync(a, { bins: 65536, min: 0, max: 1 }), sum),
+      histogram256AutoVsSum: await pair('histogram 256 bins, range from the data, vs sum', () => parabuf.histogramSync(a, { bins: 256 }), sum),
+      varianceVsSum: await pair('variance vs sum', () => parabuf.varianceSync(a), sum),
+    }
+  }
+
   // The fixed cost of a call, with every check of the export model in place: a synchronous sum of an empty array.
   const empty = new Float64Array(0)
   const emptyStats = await time({ run: () => parabuf.sumSync(empty) }, 1e3, 'call')
@@ -578,7 +603,8 @@ async function main() {
     paired,
     sumVsLimit,
     callPath,
-    targets: targets(cases, limit, input, paired, machine, sumVsLimit, callPath),
+    numerics,
+    targets: targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics),
     durationSeconds: Math.round((performance.now() - started) / 1e3),
   }
   log(`\nload average at end: ${machine.loadAverage.end.join(', ')}; ${results.durationSeconds} s`)
@@ -600,7 +626,7 @@ function row(cases, caseId, contenderId, size) {
   return cases.find((c) => c.id === caseId)?.contenders.find((c) => c.id === contenderId)?.results.find((r) => r.size === size)
 }
 
-function targets(cases, limit, input, paired, machine, sumVsLimit, callPath) {
+function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics) {
   const big = Math.max(...SIZES)
   const out = []
   const add = (description, measured, pass) => out.push({ description, measured, pass })
@@ -660,11 +686,30 @@ function targets(cases, limit, input, paired, machine, sumVsLimit, callPath) {
     add('async sort of 1e7 f64 ≥ 3× TypedArray.prototype.sort', `${x.toFixed(2)}× (${fmtTime(sort.medianNs)} vs ${fmtTime(native.medianNs)})`, x >= 3)
   }
   const gap = (x) => (x >= 1 ? `${((x - 1) * 100).toFixed(1)} % slower` : `${((1 - x) * 100).toFixed(1)} % faster`)
+  // The correctly rounded sum (issue 19): at least 0.75 of the read limit and within 1.3× a plain parallel sum.
+  const bigPair = paired.find((p) => p.size === big)
+  if (sumVsLimit && sumVsLimit.size === big) {
+    const fraction = sumVsLimit.probeMs / sumVsLimit.sumMs
+    add(`correctly rounded async sum of ${big.toExponential(0)} f64 ≥ 0.75 of the read limit`, fraction.toFixed(3), fraction >= 0.75)
+  }
+  if (bigPair) {
+    const x = bigPair.compensatedMs / bigPair.plainMs
+    add(`correctly rounded sum of ${big.toExponential(0)} f64 ≤ 1.3× a plain parallel sum`, `${x.toFixed(2)}×`, x <= 1.3)
+  }
+  if (numerics) {
+    const size = numerics.size.toExponential(0)
+    const hold = (description, { ratio, ms, baselineMs }, limit) =>
+      add(`${description} (${size} f64)`, `${ratio.toFixed(2)}× (${fmtTime(ms * 1e6)} vs ${fmtTime(baselineMs * 1e6)})`, ratio <= limit)
+    hold('correctly rounded dot ≤ 1.3× a plain parallel dot', numerics.dotVsPlain, 1.3)
+    hold('histogram of 256 bins ≤ 2.5× sum', numerics.histogram256VsSum, 2.5)
+    hold('histogram of 2^16 bins ≤ 4× sum', numerics.histogram65536VsSum, 4)
+    hold('variance ≤ 1.3× sum', numerics.varianceVsSum, 1.3)
+  }
   for (const { size, rounds, where, compensatedMs, plainMs, windowRatios } of paired) {
     const x = compensatedMs / plainMs
     const serial = size <= ONE_BLOCK
     add(
-      `compensated deterministic sum of ${size.toExponential(0)} f64 within 10 % of a plain parallel sum`,
+      `deterministic (correctly rounded) sum of ${size.toExponential(0)} f64 within 10 % of a plain parallel sum`,
       `${gap(x)} (${fmtTime(compensatedMs * 1e6)} vs ${fmtTime(plainMs * 1e6)}, sync, alternating, median of ${rounds}; ` +
         `the median of ${where}: ${windowRatios.map((r) => `${((r - 1) * 100).toFixed(1)}`).join(', ')} %)` +
         (serial ? '; not held: both sums run on the calling thread at this size, and the data sits in its cache (see bench/README.md)' : ''),

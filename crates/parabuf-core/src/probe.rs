@@ -222,6 +222,49 @@ pub fn plain_sum(view: &ReadView<'_, f64>) -> f64 {
     pool().install(|| (0..pieces).into_par_iter().map(piece_sum).sum::<f64>())
 }
 
+/// The plain dot product of two `f64` views, as [`plain_sum`] adds: rounded products in plain accumulators, pieces in
+/// parallel, added in whatever order they finish. The baseline the correctly rounded [`dot`](crate::kernels::dot()) is
+/// measured against.
+///
+/// # Panics
+/// When the lengths differ.
+pub fn plain_dot(a: &ReadView<'_, f64>, b: &ReadView<'_, f64>) -> f64 {
+    assert_eq!(a.len(), b.len(), "plain_dot needs one length");
+    let piece_dot = |piece: usize| {
+        let start = piece * PLAIN_PIECE;
+        let n = PLAIN_PIECE.min(a.len() - start);
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        if let Some(dot) = arch::with_avx512(|simd| {
+            let (x, y) = (a.slice(start..start + n), b.slice(start..start + n));
+            simd.vectorize(|| {
+                let (lanes, whole) = x.fold_group_pairs(&y, simd, [simd.splat_f64s(0.0); 4], |mut lanes, xs, ys| {
+                    for ((lane, x), y) in lanes.iter_mut().zip(xs).zip(ys) {
+                        *lane = simd.mul_add_f64s(x, y, *lane);
+                    }
+                    lanes
+                });
+                let sums: &[f64] = bytemuck::cast_slice(&lanes);
+                sums.iter().sum::<f64>() + (whole..n).map(|i| x.get(i) * y.get(i)).sum::<f64>()
+            })
+        }) {
+            return dot;
+        }
+        let (mut xs, mut ys) = ([0.0f64; PLAIN_PIECE], [0.0f64; PLAIN_PIECE]);
+        a.read_into(start, &mut xs[..n]);
+        b.read_into(start, &mut ys[..n]);
+        let mut lanes = [0.0f64; 8];
+        for (i, (x, y)) in xs[..n].iter().zip(&ys[..n]).enumerate() {
+            lanes[i % 8] += x * y;
+        }
+        lanes.iter().sum::<f64>()
+    };
+    let pieces = a.len().div_ceil(PLAIN_PIECE);
+    if runs_on_caller(a.len().div_ceil(BLOCK)) {
+        return (0..pieces).map(piece_dot).sum();
+    }
+    pool().install(|| (0..pieces).into_par_iter().map(piece_dot).sum::<f64>())
+}
+
 /// [`plain_sum`] of one piece on AVX-512: four vectors of plain accumulators fed straight from the view's registers
 /// ([`ReadView::fold_groups`], as the compensated sum's lanes are), then the leftover terms.
 #[cfg(all(target_arch = "x86_64", not(miri)))]

@@ -61,6 +61,21 @@ pub fn bench_plain_sum(env: Env, array: Unknown<'_>) -> napi::Result<f64> {
     with_float64_view(&env, &array, "benchPlainSum()", parabuf_core::probe::plain_sum)
 }
 
+/// Internal, for `npm run bench` only: the plain, non-deterministic parallel dot product of two `Float64Array`s of
+/// one length (`parabuf_core::probe::plain_dot`), the baseline the correctly rounded `dot` is measured against.
+#[napi]
+pub fn bench_plain_dot(env: Env, a: Unknown<'_>, b: Unknown<'_>) -> napi::Result<f64> {
+    with_float64_view(&env, &a, "benchPlainDot()", |x| {
+        with_float64_view(&env, &b, "benchPlainDot()", |y| {
+            if x.len() == y.len() {
+                Ok(parabuf_core::probe::plain_dot(x, y))
+            } else {
+                Err(napi::Error::from_reason("benchPlainDot() needs two arrays of one length"))
+            }
+        })
+    })??
+}
+
 /// Runs `f` on a read view of `array`, which must be a `Float64Array`, for the bench hooks (`who` names the hook in
 /// errors). Synchronous: the array is an argument of the calling function, so its memory outlives the guard.
 fn with_float64_view<R>(
