@@ -1,5 +1,6 @@
-"""Writes __test__/data/fsum-cases.txt, dot-cases.txt and variance-cases.txt: float series and their exact sums (of
-the terms, or of the products of pairs of terms) or exact variances, rounded once to a double.
+"""Writes __test__/data/fsum-cases.txt, dot-cases.txt, variance-cases.txt and norm-cases.txt: float series and their
+exact sums (of the terms, or of the products of pairs of terms), exact variances or exact Euclidean norms, rounded once
+to a double.
 
 Each line is one case: the expected value (for variance, two: ddof 0 and ddof 1), then the terms (for dot, a[0] b[0]
 a[1] b[1] ...), all as 16-hex-digit IEEE bit patterns. The expected value is
@@ -155,6 +156,50 @@ def variance_cases():
     return out
 
 
+def exact_norm(values):
+    """sqrt(Σx²) of the exact sum, rounded once: isqrt with two guard bits and a sticky bit, then float()'s rounding."""
+    total = sum((Fraction(v) * Fraction(v) for v in values), Fraction(0))
+    if total == 0:
+        return 0.0
+    # total = n / 2^k with k even (a power of two at most 2^2148).
+    n, d = total.numerator, total.denominator
+    k = d.bit_length() - 1
+    if k % 2:
+        n, k = n * 2, k + 1
+    j = max(0, 60 - n.bit_length() // 2)
+    root = math.isqrt(n << (2 * j))
+    sticky = 1 if root * root != n << (2 * j) else 0
+    try:
+        return float(Fraction(2 * root + sticky, 2 ** (k // 2 + j + 1)))
+    except OverflowError:
+        return math.inf
+
+
+def norm_cases():
+    rng = random.Random(20261210)
+    out = []
+    for _ in range(30):
+        e = rng.randrange(-1074, 1000)
+        out.append([rng.uniform(-1, 1) * 2.0 ** (e + rng.randrange(-30, 30)) for _ in range(rng.randrange(1, 60))])
+    for _ in range(30):
+        # Ties and near ties: r² + (r·ulp + ulp²/4) makes the square of the midpoint above r, or a hair off it.
+        r = rng.uniform(1, 2) * 2.0 ** rng.randrange(-500, 500)
+        ulp = math.ulp(r)
+        rest = Fraction(r) * Fraction(ulp) + Fraction(ulp) ** 2 / 4
+        x = float(math.sqrt(rest))
+        out.append([r, x])
+        out.append([r, math.nextafter(x, 0.0)])
+        out.append([r, math.nextafter(x, math.inf)])
+    out.append([3e200, 4e200])
+    out.append([0.3, 0.4])
+    out.append([1.7976931348623157e308, 1e300])
+    out.append([1.7976931348623157e308, 1.7976931348623157e308])
+    out.append([3 * 2.0 ** -1074, 4 * 2.0 ** -1074])
+    out.append([2.0 ** -1074] * 7)
+    out.append([1e-300, 1e-310, 1e-320])
+    return out
+
+
 def main():
     lines = []
     for values in cases():
@@ -178,6 +223,11 @@ def main():
         lines.append(' '.join(f'{bits(v):016x}' for v in [*exact_variances(values), *values]))
     (data / 'variance-cases.txt').write_text('\n'.join(lines) + '\n')
     print(f'{len(lines)} variance cases')
+    lines = []
+    for values in norm_cases():
+        lines.append(' '.join(f'{bits(v):016x}' for v in [exact_norm(values), *values]))
+    (data / 'norm-cases.txt').write_text('\n'.join(lines) + '\n')
+    print(f'{len(lines)} norm cases')
 
 
 main()

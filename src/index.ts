@@ -529,8 +529,9 @@ export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): Eleme
 }
 
 /**
- * The Euclidean norm `√Σ a[i]²`, scaled internally so it neither overflows nor underflows needlessly. `NaN` if any
- * element is `NaN`, `Infinity` if any is infinite. Always a `number`.
+ * The Euclidean norm `√Σ a[i]²`: the root of the exact sum of squares, rounded once to the nearest double (ties to
+ * even), scaled internally so it neither overflows nor underflows needlessly. `NaN` if any element is `NaN`,
+ * `Infinity` if any is infinite or the norm passes the largest double. Always a `number`. See `docs/numerics.md`.
  *
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.

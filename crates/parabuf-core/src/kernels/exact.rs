@@ -172,6 +172,29 @@ impl ExactDot {
         }
     }
 
+    /// Adds `±a · b · 2^scale` exactly, for finite `a` and `b` (negated when `negative`): for comparisons against
+    /// sums of products. Call `normalise` before reading.
+    pub(crate) fn add_scaled_product(&mut self, a: f64, b: f64, scale: u32, negative: bool) {
+        if let (Some((x, shift_x, negative_x)), Some((y, shift_y, negative_y))) = (decompose(a), decompose(b)) {
+            let negative = negative != (negative_x != negative_y);
+            self.add_units::<5>(u128::from(x) * u128::from(y), shift_x + shift_y + scale, negative);
+        }
+    }
+
+    /// The sign of the (finite, normalised) sum: whether it is below, at or above zero.
+    pub(crate) fn sign(&self) -> std::cmp::Ordering {
+        let top = self.digits[self.digits.len() - 1];
+        if top != 0 {
+            return top.cmp(&0);
+        }
+        // Digits below the top are normalised to 0..2^32: any non-zero one makes the sum positive.
+        if self.digits.iter().any(|&d| d != 0) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    }
+
     /// A product with an infinite or NaN factor: its IEEE value is infinite or NaN (a zero times an infinity).
     #[cold]
     fn add_special_product(&mut self, product: f64) {
@@ -195,7 +218,7 @@ fn round_units(magnitude: &[u64], unit: u32) -> f64 {
     }
     let bit = |index: u32| magnitude.get((index / DIGIT_BITS) as usize).map_or(0, |d| (d >> (index % DIGIT_BITS)) & 1);
     // The result's last bit: 53 bits below the leading one, or the subnormal unit 2^-1074 if that is higher.
-    let lowest = bit_length.saturating_sub(53).max(unit - 1074);
+    let lowest = bit_length.saturating_sub(53).max(unit.saturating_sub(1074));
     // The kept bits (at most 53), then round half to even on the first dropped bit and the rest.
     let mut kept = 0u64;
     for index in (lowest..bit_length.max(lowest)).rev() {
@@ -330,6 +353,12 @@ pub(crate) mod tests {
             .into_iter()
             .map(|(population, mut rest)| (population, rest.remove(0), rest))
             .collect()
+    }
+
+    /// `__test__/data/norm-cases.txt` (`scripts/gen-exact-cases.py`): series with their exact Euclidean norms rounded
+    /// once, ties and near ties among them.
+    pub(crate) fn norm_cases() -> Vec<(f64, Vec<f64>)> {
+        cases(include_str!("../../../../__test__/data/norm-cases.txt"))
     }
 
     fn cases(text: &str) -> Vec<(f64, Vec<f64>)> {

@@ -1,8 +1,11 @@
 //! `norm`: the Euclidean norm, scaled so that it overflows or underflows only when the result itself does.
 
+use std::cmp::Ordering;
+
 use crate::error::Result;
-use crate::exec::{map_blocks, Cancel};
-use crate::kernels::blocks::{staged, Lanes, STAGE};
+use crate::exec::{map_blocks, Cancel, BLOCK};
+use crate::kernels::blocks::{staged, Lanes, LANES, STAGE};
+use crate::kernels::exact::ExactDot;
 use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::ops::{Output, Returns};
 use crate::view::ReadView;
@@ -151,9 +154,12 @@ fn block_squares<T: Numeric>(block: ReadView<'_, T>) -> Squares {
 }
 
 /// The Euclidean norm `sqrt(Σ x²)`, as a number, with values read as JavaScript reads them (64-bit integers rounded
-/// to doubles). Squares are summed compensated, in fixed blocks and lanes, and scaled by powers of two where needed,
-/// so neither `[3e200, 4e200]` overflows nor `[3e-200, 4e-200]` underflows. NaN if any element is NaN; else Infinity
-/// if any is infinite; 0 for an empty array.
+/// to doubles): the exact value rounded once to the nearest double (ties to even). NaN if any element is NaN; else
+/// Infinity if any is infinite (or the norm passes the largest double); 0 for an empty array.
+///
+/// Squares are summed compensated, in fixed blocks and lanes, and scaled by powers of two where needed, so neither
+/// `[3e200, 4e200]` overflows nor `[3e-200, 4e-200]` underflows; the root of that sum is proven correctly rounded by
+/// the sum's error bound ([`certified_root`]), or else an exact pass decides ([`exact_norm`]).
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
@@ -161,7 +167,108 @@ pub fn norm<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> 
     let partials = map_blocks(view, cancel, block_squares)?;
     let mut total = Squares::default();
     partials.into_iter().for_each(|p| total.merge(p));
-    Ok(total.norm())
+    let (Some(shift), false, false) = (total.shift, total.nan, total.infinite) else {
+        return Ok(total.norm());
+    };
+    let (sum, compensation) = total.sum.parts();
+    let root = double_sqrt((sum, compensation));
+    if let Some(root) = certified_root(sum, compensation, root, squares_error_bound(sum, view.len())) {
+        let scaled = ldexp(root, shift);
+        // A subnormal result would be rounded a second time by the scaling.
+        if scaled >= f64::MIN_POSITIVE {
+            return Ok(scaled);
+        }
+    }
+    exact_norm(view, shift, cancel)
+}
+
+/// A bound on the error of the (scaled) compensated sum of squares `sum` of `terms` values, as [`block_squares`] and
+/// [`Squares::merge`] compute it: each value adds two terms (the rounded square and its exact error, both at most the
+/// square) to a lane, so a lane makes `m = 2·BLOCK/LANES + 2` additions per block, and the compensated sum's bound
+/// (see `sum::compensated_error_bound`) is `2k²u²A` with `k = m + blocks + LANES` and `A ≤ 1.01·sum` (the terms are
+/// the squares and their tiny errors, all but those errors positive). Scaling squares, lanes and block sums by powers
+/// of two underflows only below the subnormal range: a few subnormal units per value and per stage allow for it.
+fn squares_error_bound(sum: f64, terms: usize) -> f64 {
+    const U: f64 = 1.0 / (1u64 << 53) as f64;
+    let blocks = terms.div_ceil(BLOCK);
+    let k = (2 * BLOCK / LANES + 2 + blocks + LANES) as f64;
+    2.0 * k * k * U * U * 1.01 * sum + (8 * terms + 64 * (BLOCK / STAGE) * blocks + 256) as f64 * f64::from_bits(1)
+}
+
+/// `root` when it is the square root of every value within `bound` of `sum + compensation`, rounded to the nearest
+/// double: when that whole interval lies strictly between the squares of the midpoints to `root`'s neighbours.
+/// `None` when it cannot be proven (a square near such a midpoint, or a bound too wide).
+fn certified_root(sum: f64, compensation: f64, root: f64, bound: f64) -> Option<f64> {
+    const U: f64 = 1.0 / (1u64 << 53) as f64;
+    if !(root.is_finite() && root > 0.0 && bound.is_finite()) {
+        return None;
+    }
+    let up = root.next_up() - root;
+    let down = root - root.next_down();
+    // root² exactly, as square + square_error; square is within a factor 2 of sum, so square - sum is exact.
+    let (square, square_error) = two_square(root);
+    let below = (square - sum) + (square_error - compensation);
+    // (root + up/2)² - S and S - (root - down/2)², to within rounding, which `slack` covers; the tiny squares of half
+    // gaps are left out of the first (a smaller margin) and charged in full to the second.
+    let above_gap = below + root * up;
+    let below_gap = -below + root * down - (down * down / 4.0 + f64::from_bits(1));
+    let slack =
+        bound + 4.0 * U * (below.abs() + square_error.abs() + compensation.abs() + root * up) + f64::from_bits(1);
+    (above_gap > slack && below_gap > slack).then_some(root)
+}
+
+/// The norm from the exact sum of squares, for the results [`certified_root`] cannot prove: the root of that sum
+/// (scaled by 2^-2·`shift`, the fast pass's scale, to stay in range) as a first guess, then moved to the neighbour on
+/// the side of each midpoint the exact sum lies on, comparing `4·Σx²` with `(2r ± gap)²` in the same exact
+/// accumulator; a tie goes to the even significand.
+fn exact_norm<T: Numeric>(view: &ReadView<'_, T>, shift: i32, cancel: &Cancel) -> Result<f64> {
+    let partials = map_blocks(view, cancel, |block| {
+        let mut squares = ExactDot::default();
+        staged(&block, |_, xs| {
+            xs.iter().for_each(|x| {
+                let x = x.to_f64();
+                squares.add_scaled_product(x, x, 2, false);
+            });
+        });
+        squares.normalise();
+        squares
+    })?;
+    let mut four_squares = ExactDot::default();
+    partials.iter().for_each(|part| four_squares.merge(part));
+    // 4S · 2^(-2·shift - 2) is S scaled into range.
+    // A first guess past the largest double may still round to it: start there.
+    let mut root = ldexp(four_squares.scaled_value(-2 * shift - 2).sqrt(), shift).min(f64::MAX);
+    // Compares 4S with (2·root + sign·gap)².
+    let versus_midpoint = |root: f64, gap: f64, sign: bool| {
+        let mut difference = four_squares.clone();
+        difference.add_scaled_product(root, root, 2, true);
+        difference.add_scaled_product(root, gap, 2, sign);
+        difference.add_scaled_product(gap, gap, 0, true);
+        difference.normalise();
+        difference.sign()
+    };
+    // The guess is within an ulp or two (one rounding of the scaled sum, one of its root, one of a subnormal result).
+    for _ in 0..8 {
+        if root == f64::INFINITY || root == 0.0 {
+            break;
+        }
+        let up = if root.next_up().is_finite() { root.next_up() - root } else { root - root.next_down() };
+        match versus_midpoint(root, up, true) {
+            Ordering::Greater => {
+                root = root.next_up();
+                continue;
+            }
+            Ordering::Equal => return Ok(if root.to_bits() & 1 == 1 { root.next_up() } else { root }),
+            Ordering::Less => {}
+        }
+        let down = root - root.next_down();
+        match versus_midpoint(root, down, false) {
+            Ordering::Less => root = root.next_down(),
+            Ordering::Equal => return Ok(if root.to_bits() & 1 == 1 { root.next_down() } else { root }),
+            Ordering::Greater => return Ok(root),
+        }
+    }
+    Ok(root)
 }
 
 crate::ops::reduction! {
@@ -243,9 +350,23 @@ mod tests {
     }
 
     #[test]
+    fn norms_are_the_exact_root_rounded_once_ties_and_near_ties_included() {
+        let cases = crate::kernels::exact::tests::norm_cases();
+        assert_eq!(cases.len(), 127);
+        for (expected, values) in cases {
+            assert_eq!(norm_of(&values).to_bits(), expected.to_bits(), "{values:?}");
+            // The exact pass alone, at the scale the compensated pass would choose, agrees.
+            let shift = Squares::shift_for(values.iter().fold(0.0, |m: f64, x| m.max(x.abs())));
+            let exact = with_view(&values, |v| exact_norm(v, shift, &Cancel::new()).unwrap());
+            assert_eq!(exact.to_bits(), expected.to_bits(), "exact pass: {values:?}");
+        }
+    }
+
+    #[test]
     fn squares_are_summed_exactly() {
         // x² + y² is not exact in double for these; the exact squares make the root come out right. (For 3e200 and
-        // 4e200 the exact root lies a hair below the midpoint between two doubles, so the answer is the lower one.)
+        // 4e200 the exact sum of squares is exactly the square of the midpoint between two doubles: the tie goes to
+        // the even one, the lower.)
         assert_eq!(norm_of(&[3e200f64, 4e200]), 4.9999999999999995e200);
         assert_eq!(norm_of(&[0.3f64, 0.4]), 0.5);
         assert_eq!(norm_of(&[1e-200f64, 1e-200]), std::f64::consts::SQRT_2 * 1e-200);
