@@ -226,7 +226,7 @@ pub fn dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Cancel
         })
         .flatten();
         #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-        let in_registers = None;
+        let in_registers: Option<Result<Partials<ProductSums>>> = None;
         let parts = match in_registers {
             Some(parts) => parts?,
             None => products_staged(a, b, cancel)?,
