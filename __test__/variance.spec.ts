@@ -52,3 +52,18 @@ test('finite data never gives NaN: a variance past the largest double is Infinit
   t.is(varianceSync(new Float64Array([1, 2, 3, 4, 5, 6].map((x) => x + 1e10)), { ddof: 1 }), 3.5)
   t.true(Number.isNaN(varianceSync(new Float64Array([1, Infinity]))))
 })
+
+test("numpy's TestStdVar cases: [1, -1, 1, -1] with ddof 0, 1, 2, and a single element", async (t) => {
+  // numpy/_core/tests/test_numeric.py, TestStdVar: real_var = 1; ddof 1 scales it by n / (n - 1), ddof 2 by n / (n - 2).
+  const A = new Float64Array([1, -1, 1, -1])
+  t.is(varianceSync(A), 1)
+  t.is(stdSync(A) ** 2, 1)
+  t.is(varianceSync(A, { ddof: 1 }), 4 / 3)
+  t.is(stdSync(A, { ddof: 1 }) ** 2, Math.sqrt(4 / 3) ** 2)
+  t.is(varianceSync(A, { ddof: 2 }), 2)
+  t.is(await variance(new Float32Array(A), { ddof: 2 }), 2)
+  t.is(varianceSync(new Float64Array([1])), 0)
+  t.is(stdSync(new Float64Array([1])), 0)
+  // n - ddof <= 0: numpy warns and returns NaN (or Infinity for n - ddof = 0 with data); parabuf gives NaN.
+  t.true(Number.isNaN(varianceSync(A, { ddof: 4 })))
+})
