@@ -409,9 +409,9 @@ export function argmaxSync(a: Input): number {
 }
 
 /**
- * The variance: the sum of squared deviations from the mean, divided by `n - ddof`, in two passes (the correctly
- * rounded mean, then compensated sums of the deviations and their squares, scaled by a power of two so that neither
- * overflows nor underflows). Within 4 ulps of the exact variance on the hard cases of `docs/numerics.md`; finite data
+ * The variance: the sum of squared deviations from the mean, divided by `n - ddof`: usually one pass (compensated sums
+ * of the deviations from the first block's mean and of their squares), two when the data needs them (the correctly
+ * rounded mean first, the deviations scaled by a power of two so that neither overflows nor underflows). Within 4 ulps of the exact variance on the hard cases of `docs/numerics.md`; finite data
  * never gives `NaN`, and `Infinity` only when the variance itself is past the largest double. `NaN` when
  * `n - ddof <= 0` or an element is `NaN` or infinite. Deterministic for any thread count.
  *

@@ -2,7 +2,7 @@
 //! for bigint arrays.
 
 use crate::error::{Error, Result};
-use crate::exec::{map_blocks, Cancel, Partials};
+use crate::exec::{map_blocks, Cancel, Partials, BLOCK};
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use pulp::Simd;
@@ -133,7 +133,9 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -
         return Ok(f64::NAN);
     }
     let nf = n as f64;
-    let (linear, square, scale) = if T::IS_FLOAT {
+    let (linear, square, scale) = if let Some((linear, square)) = one_pass(view, cancel)? {
+        (linear, square, 1.0)
+    } else if T::IS_FLOAT {
         let (sum, magnitude) = float_sum_and_magnitude(view, cancel)?;
         let mut scale = deviation_scale(magnitude);
         // Scaled down, the mean is scaled too, from the exact sum: the sum of huge values may overflow where their
@@ -164,6 +166,32 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -
     let scaled = if m2 < 0.0 { 0.0 } else { m2 } / divisor;
     // Undo the scaling of the squares (scale²), one factor at a time so that neither factor overflows.
     Ok(scaled / scale / scale)
+}
+
+/// The sums of deviations of floats from the mean of their first block, and of their squares, in one pass, when that
+/// mean is close enough to the whole mean for the corrected formula to keep its accuracy; `None` when it is not (the
+/// two-pass path decides then), and for integers.
+///
+/// Rounding each deviation `x - K` changes it by at most `u·|x - K|`; the corrected formula `Σd² - (Σd)²/n` is the
+/// exact sum of squares of the rounded deviations about their own mean, so it is off the true `M2` by at most about
+/// `2u·√(M2·S2)` with `S2 = Σ(x - K)²`, relative `2u·√(S2/M2)`. Accepting only `S2 ≤ 9/8·M2` keeps that within
+/// `2.2u`, as close as from the rounded mean itself. For data whose mean drifts, the first block's mean fails this and
+/// the second pass is paid; for data whose squares leave the normal range, the test fails too (a non-finite or tiny
+/// sum), and the two-pass path scales.
+fn one_pass<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Option<(Neumaier, Neumaier)>> {
+    if !T::IS_FLOAT || view.is_empty() {
+        return Ok(None);
+    }
+    let head = view.slice(0..view.len().min(BLOCK));
+    let shift = float_sum(&head, cancel)? / head.len() as f64;
+    if !shift.is_finite() {
+        return Ok(None);
+    }
+    let (linear, square) = float_deviation_sums(view, Deviation::new(shift, 1.0), cancel)?;
+    let (s1, s2) = (linear.value(), square.value());
+    let m2 = s2 - s1 * s1 / view.len() as f64;
+    let close = s2.is_finite() && s2 >= TINY_SQUARES && m2 > 0.0 && s2 <= 1.125 * m2;
+    Ok(close.then_some((linear, square)))
 }
 
 /// Below this (2^-800), a sum of squares of deviations has lost precision to the subnormal range.
@@ -307,6 +335,20 @@ mod tests {
     }
 
     #[test]
+    fn a_first_block_unlike_the_rest_takes_the_second_pass() {
+        // BLOCK zeros, then 2·BLOCK values 1e9: the first block's mean (0) is far from the mean (2e9/3), so the one
+        // pass refuses and the two passes answer: the exact variance is (2/9)·1e18.
+        let mut values = vec![0.0f64; BLOCK];
+        values.extend(vec![1e9; 2 * BLOCK]);
+        assert!(with_view(&values, |v| one_pass(v, &Cancel::new()).unwrap()).is_none());
+        assert!(ulps_apart(var(&values, 0.0), 2e18 / 9.0) <= 1);
+        // A first block like the rest: one pass.
+        let mut rng = Rng::new(3);
+        let noisy: Vec<f64> = (0..3 * BLOCK).map(|_| 1e9 + rng.unit()).collect();
+        assert!(with_view(&noisy, |v| one_pass(v, &Cancel::new()).unwrap()).is_some());
+    }
+
+    #[test]
     fn finite_data_never_gives_nan() {
         assert_eq!(var(&[1e200f64, 1e200, -1e200], 0.0), f64::INFINITY);
         assert_eq!(var(&[f64::MAX, -f64::MAX], 0.0), f64::INFINITY);
@@ -363,14 +405,24 @@ mod tests {
         assert_eq!(mean_of_values(&[0.5f32, 0.25]), 0.375);
     }
 
+    /// The exact sum of `values` rounded once, over `n`.
+    fn exact_mean(values: &[f64]) -> f64 {
+        let mut total = crate::kernels::exact::ExactSum::default();
+        values.iter().for_each(|x| total.add(*x));
+        total.normalise();
+        total.value() / values.len() as f64
+    }
+
     #[test]
     fn follows_the_block_and_lane_order() {
         let mut rng = Rng::new(5);
         for n in SIZES.into_iter().filter(|n| *n > 0) {
             let values: Vec<f64> = (0..n).map(|_| 1e6 + rng.wide_f64()).collect();
             let nf = n as f64;
-            let m = reference_compensated(&values) / nf;
-            let d: Vec<f64> = values.iter().map(|x| x - m).collect();
+            let m = exact_mean(&values);
+            // One pass: deviations from the mean of the first block (this data passes its closeness test).
+            let shift = exact_mean(&values[..n.min(BLOCK)]);
+            let d: Vec<f64> = values.iter().map(|x| x - shift).collect();
             let d2: Vec<f64> = d.iter().map(|d| d * d).collect();
             let (s1, s2) = (reference_compensated(&d), reference_compensated(&d2));
             let m2 = s2 - s1 * s1 / nf;
