@@ -1,33 +1,18 @@
 // dot of floats: the exact sum of the exact products, rounded once.
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
 import test from 'ava'
 import fc from 'fast-check'
 
 import { dot, dotSync } from 'parabuf'
 
 import { BLOCK } from './helpers/binding.js'
-import { exactDot } from './helpers/exact.js'
-
-const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))
+import { dataCases, sameDouble as same, exactDot } from './helpers/exact.js'
 
 /** `__test__/data/dot-cases.txt` (scripts/gen-exact-cases.py): [expected, a, b], by rational arithmetic. */
 function dotCases(): Array<[number, Float64Array, Float64Array]> {
-  const text = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'data', 'dot-cases.txt'), 'utf8')
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const doubles = new Float64Array(new BigUint64Array(line.split(' ').map((hex) => BigInt(`0x${hex}`))).buffer)
-      const terms = doubles.subarray(1)
-      return [
-        doubles[0]!,
-        terms.filter((_, i) => i % 2 === 0),
-        terms.filter((_, i) => i % 2 === 1),
-      ]
-    })
+  return dataCases('dot-cases.txt').map((doubles) => {
+    const terms = doubles.subarray(1)
+    return [doubles[0]!, terms.filter((_, i) => i % 2 === 0), terms.filter((_, i) => i % 2 === 1)]
+  })
 }
 
 test('dot of the peer cases is the exact sum of the exact products rounded once, sync and async', async (t) => {

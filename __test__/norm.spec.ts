@@ -1,22 +1,13 @@
 // norm: the exact Euclidean norm rounded once, ties and near ties included.
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
 import test from 'ava'
 
 import { norm, normSync } from 'parabuf'
 
+import { dataCases } from './helpers/exact.js'
+
 /** `__test__/data/norm-cases.txt` (scripts/gen-exact-cases.py): [expected, values], by exact integer square roots. */
 function normCases(): Array<[number, Float64Array]> {
-  const text = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'data', 'norm-cases.txt'), 'utf8')
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const doubles = new Float64Array(new BigUint64Array(line.split(' ').map((hex) => BigInt(`0x${hex}`))).buffer)
-      return [doubles[0]!, doubles.subarray(1)]
-    })
+  return dataCases('norm-cases.txt').map((doubles) => [doubles[0]!, doubles.subarray(1)])
 }
 
 test('norms are the exact root of the exact sum of squares, rounded once, sync and async', async (t) => {

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -9,21 +8,11 @@ import fc from 'fast-check'
 import { mean, meanSync, sum, sumSync, threads } from 'parabuf'
 
 import { BLOCK } from './helpers/binding.js'
-import { exactSum } from './helpers/exact.js'
-
-/** Same double, or both NaN. */
-const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))
+import { dataCases, sameDouble as same, exactSum } from './helpers/exact.js'
 
 /** `__test__/data/fsum-cases.txt` (scripts/gen-exact-cases.py): [expected, terms] as doubles from their bit patterns. */
 function fsumCases(): Array<[number, Float64Array]> {
-  const text = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'data', 'fsum-cases.txt'), 'utf8')
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const doubles = new Float64Array(new BigUint64Array(line.split(' ').map((hex) => BigInt(`0x${hex}`))).buffer)
-      return [doubles[0]!, doubles.subarray(1)]
-    })
+  return dataCases('fsum-cases.txt').map((doubles) => [doubles[0]!, doubles.subarray(1)])
 }
 
 test('sumSync of [1, 2, 3] is 6', (t) => {
@@ -126,6 +115,15 @@ test('Float32 sums are the exact sum of the values as doubles, rounded once (pro
     { numRuns: 2000 },
   )
   t.pass()
+})
+
+test('a NaN among zeros makes the sum and the mean NaN wherever it is', (t) => {
+  for (const at of [0, 31, 32, 50, 99, BLOCK + 7]) {
+    const a = new Float64Array(BLOCK + 100)
+    a[at] = NaN
+    t.true(Number.isNaN(sumSync(a)), `NaN at ${at}`)
+    t.true(Number.isNaN(meanSync(a)), `NaN at ${at}`)
+  }
 })
 
 test('means are the correctly rounded sum divided by the length', async (t) => {

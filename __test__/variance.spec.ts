@@ -1,23 +1,14 @@
 // variance and std: within 4 ulps of the exact rational value on hard cases, and never NaN from finite data.
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
 import test from 'ava'
 
 import { std, stdSync, variance, varianceSync } from 'parabuf'
 
+import { dataCases } from './helpers/exact.js'
+
 /** `__test__/data/variance-cases.txt` (scripts/gen-exact-cases.py): [population, sample, values], by rational
  * arithmetic, each rounded once. */
 function varianceCases(): Array<[number, number, Float64Array]> {
-  const text = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'data', 'variance-cases.txt'), 'utf8')
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const doubles = new Float64Array(new BigUint64Array(line.split(' ').map((hex) => BigInt(`0x${hex}`))).buffer)
-      return [doubles[0]!, doubles[1]!, doubles.subarray(2)]
-    })
+  return dataCases('variance-cases.txt').map((doubles) => [doubles[0]!, doubles[1]!, doubles.subarray(2)])
 }
 
 /** How many doubles apart `a` and `b` are (Infinity for different signs or infinities that differ). */

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
 // Exact references in BigInt arithmetic: the real value of a float computation, rounded once at the end.
 
 const view = new DataView(new ArrayBuffer(8))
@@ -65,3 +69,16 @@ export function exactDot(a: readonly number[], b: readonly number[]): number {
   if (special.length > 0) return exactSum(special)
   return roundUnits(total, 2148)
 }
+
+/** The lines of `__test__/data/<name>` (written by scripts/gen-exact-cases.py), each as the doubles its 16-hex-digit
+ * IEEE bit patterns spell. */
+export function dataCases(name: string): Float64Array[] {
+  const text = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'data', name), 'utf8')
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => new Float64Array(new BigUint64Array(line.split(' ').map((hex) => BigInt(`0x${hex}`))).buffer))
+}
+
+/** Whether two numbers are the same double, or both NaN. */
+export const sameDouble = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))

@@ -172,7 +172,8 @@ pub(crate) struct CompensatedBlockSum {
     /// The compensated sum, in [`Lanes`] order.
     pub(crate) total: Neumaier,
     /// At least the sum of the values' magnitudes: that sum in an order of the instruction set's choosing, or the
-    /// count times the largest magnitude (a bound needs no exact bits, and may be loose; NaN with a NaN value).
+    /// count times the largest magnitude (a bound needs no exact bits, and may be loose). A NaN value may be passed
+    /// over (the AVX-512 maximum ignores it): the total, which it always makes NaN, says so.
     pub(crate) magnitude: f64,
 }
 
@@ -204,7 +205,7 @@ fn compensated_groups_avx512<T: RegisterGroups + Numeric>(
 ) -> CompensatedBlockSum {
     use std::arch::x86_64::__m512d;
     // The largest magnitude, one `vrangepd` per vector (imm 0b10_11: the maximum of the absolute values, sign
-    // cleared; a NaN makes it NaN): the whole groups' magnitudes sum to at most their count times it.
+    // cleared; a NaN operand is passed over): the whole groups' magnitudes sum to at most their count times it.
     let largest = |a: pulp::f64x8, b: pulp::f64x8| -> pulp::f64x8 {
         let (a, b): (__m512d, __m512d) = (bytemuck::cast(a), bytemuck::cast(b));
         bytemuck::cast(simd.avx512dq._mm512_range_pd::<0b1011>(a, b))
@@ -221,8 +222,7 @@ fn compensated_groups_avx512<T: RegisterGroups + Numeric>(
     let rest = &mut rest[..block.len() - whole];
     block.read_into(whole, rest);
     let lanes_max: [f64; 8] = bytemuck::cast(largest(maxima[0], maxima[1]));
-    // f64::max drops NaN: a NaN lane must stay NaN.
-    let most = lanes_max.iter().fold(0.0f64, |m, &x| if x.is_nan() || m.is_nan() { f64::NAN } else { m.max(x) });
+    let most = lanes_max.iter().fold(0.0f64, |m, &x| m.max(x));
     let magnitude = whole as f64 * most + rest.iter().map(|x| x.to_f64().abs()).sum::<f64>();
     CompensatedBlockSum { total: lanes.finish(simd, rest.iter().map(|x| x.to_f64())), magnitude }
 }

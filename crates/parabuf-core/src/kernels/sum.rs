@@ -92,11 +92,12 @@ pub(crate) fn float_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> 
 pub(crate) fn float_sum_and_magnitude<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<(f64, f64)> {
     let parts = map_blocks(view, cancel, |block| compensated_block(&block))?;
     let magnitude: f64 = parts.iter().map(|part| part.magnitude).sum();
-    // Only zeros (or nothing): +0, as `math.fsum` and numpy give even for negative zeros.
-    if magnitude == 0.0 {
+    let total = merged(parts.iter().map(|part| part.total));
+    // Only zeros (or nothing): +0, as `math.fsum` and numpy give even for negative zeros. The magnitude bound may
+    // pass over a NaN; the total never does.
+    if magnitude == 0.0 && total.value() == 0.0 {
         return Ok((0.0, magnitude));
     }
-    let total = merged(parts.iter().map(|part| part.total));
     if let Some(value) = certified(total, compensated_error_bound(magnitude, view.len())) {
         return Ok((value, magnitude));
     }
@@ -234,6 +235,18 @@ mod tests {
         assert_eq!(sum_of(&spread), Scalar::Number(2f64.powi(53) + 2.0));
         spread[2 * BLOCK + 5] = 0.0;
         assert_eq!(sum_of(&spread), Scalar::Number(2f64.powi(53)));
+    }
+
+    #[test]
+    fn a_nan_among_zeros_is_nan_wherever_it_is() {
+        for at in [0, 5, 31, 32, 50, 99, BLOCK + 7] {
+            let mut values = vec![0.0f64; BLOCK + 100];
+            values[at] = f64::NAN;
+            let Scalar::Number(got) = sum_of(&values) else { unreachable!() };
+            assert!(got.is_nan(), "NaN at {at}");
+            values[at] = f64::INFINITY;
+            assert_eq!(sum_of(&values), Scalar::Number(f64::INFINITY), "Infinity at {at}");
+        }
     }
 
     #[test]
