@@ -661,7 +661,7 @@ function predict(env, scenario, trigger, fired) {
   }
   const values = states.map((st) => st.subject.initialElements(st.length))
   const options = { ...(op.options ?? {}) }
-  const result = op.ref(values[0], values[1], options)
+  const result = op.ref(values[0], values[1], options, env.subjects[0].T)
   if (op.write) {
     return { outcome: expectOk(form, env.subjects[0].array, env.subjects.map((s) => s.array)), written: bytesOf(env.subjects[0].T, result) }
   }

@@ -709,7 +709,7 @@ for (const op of OPS) {
         const outcome = await outcomeOf(form, () => callOp(op, form, arrays, options), arrays)
         ctx.restore()
         const values = subjects.map((s) => s.initialElements())
-        const result = op.ref(values[0], values[1], { ...(op.options ?? {}), ...(options ?? {}) })
+        const result = op.ref(values[0], values[1], { ...(op.options ?? {}), ...(options ?? {}) }, subjects[0].T)
         const expected = expectOk(form, op.write ? arrays[0] : result, arrays)
         const written = op.write ? bytesOf(Float64Array, result) : undefined
         return {
@@ -948,7 +948,7 @@ for (const op of OPS) {
       env.subjects = subjects
       if (case_.handle) subjects[0].handle = ctx.borrow(subjects[0].array, op.write ? 'write' : 'read')
       const values = subjects.map((s) => s.initialElements())
-      const result = op.ref(values[0], values[1], { ...(op.options ?? {}) })
+      const result = op.ref(values[0], values[1], { ...(op.options ?? {}) }, subjects[0].T)
       const written = op.write ? bytesOf(Float64Array, result) : undefined
       // What survives the drop: for writing operations the array (to check what was written), else nothing.
       const keep = op.write ? subjects[0] : undefined
@@ -1111,7 +1111,7 @@ for (const { label, T, buffer } of KINDS) {
         ctx.restore()
         const fired = ctx.fired > 0
         const values = s.initialElements()
-        const result = op.ref(values)
+        const result = op.ref(values, undefined, undefined, T)
         const expected = fired
           ? expectError(form, coded('ERR_PARABUF_DETACHED'))
           : expectOk(form, op.write ? s.array : result, [s.array])
