@@ -38,6 +38,7 @@ const out = {
   std: bits(pb.stdSync(b)),
   dot: bits(pb.dotSync(a, a)),
   norm: bits(pb.normSync(a)),
+  histogram: Array.from(pb.histogramSync(a, { bins: 97 })).join(),
 }
 process.stdout.write(JSON.stringify(out))
 `
