@@ -370,6 +370,31 @@ fn correct<R: Real>(x: R, i: usize, padded: &[R]) -> usize {
     i - usize::from(below & (i != 0)) + usize::from(!below & above)
 }
 
+/// The edges as `k · step + start` in `f64` (`start` and `stop` being the first and last edge), when that formula
+/// gives every edge but the last exactly (numpy's linspace computes them so whenever its step is not zero and the
+/// format is `f64`; checked, not assumed): then [`correct_arithmetic`] computes the two edges an element needs instead
+/// of loading them (two vector gathers per eight elements). `None` for other edges, and above 2^16 bins, where the
+/// check would cost more than it saves.
+fn arithmetic_edges<R: Real>(edges: &[R]) -> Option<(f64, f64)> {
+    let bins = edges.len() - 1;
+    if bins > 1 << 16 {
+        return None;
+    }
+    let (start, stop) = (edges[0].f64(), edges[bins].f64());
+    let step = (stop - start) / bins as f64;
+    let exact = step != 0.0 && (0..bins).all(|k| (k as f64) * step + start == edges[k].f64());
+    exact.then_some((step, start))
+}
+
+/// [`correct`] with the edges computed by [`arithmetic_edges`]'s formula (`x` as a double, exact).
+#[inline(always)]
+fn correct_arithmetic(x: f64, i: usize, bins: usize, (step, start): (f64, f64)) -> usize {
+    let k = i as f64;
+    let below = (i != 0) & (i < bins) & (x < k * step + start);
+    let above = (i + 1 < bins) & (x >= (k + 1.0) * step + start);
+    i - usize::from(below) + usize::from(!below & above)
+}
+
 /// One block of [`count`]: its elements counted into `counts` (`C` arrays of `bins + 1`), and whether numpy would
 /// raise on one of them.
 struct CountBlock<'b, 'g, 'p, D: Binned, F: Real, const C: usize> {
@@ -379,6 +404,8 @@ struct CountBlock<'b, 'g, 'p, D: Binned, F: Real, const C: usize> {
     padded: &'p [D::Real],
     counts: &'b mut [u64],
     limit: f64,
+    /// [`arithmetic_edges`] of the plan.
+    arithmetic: Option<(f64, f64)>,
 }
 
 impl<D: Binned, F: Real, const C: usize> WithSimd for CountBlock<'_, '_, '_, D, F, C> {
@@ -386,7 +413,7 @@ impl<D: Binned, F: Real, const C: usize> WithSimd for CountBlock<'_, '_, '_, D, 
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, _: S) -> bool {
-        let CountBlock { block, plan, padded, counts, limit } = self;
+        let CountBlock { block, plan, padded, counts, limit, arithmetic } = self;
         let stride = padded.len() - 1;
         let last = padded.len() - 3;
         let mut out = false;
@@ -400,8 +427,17 @@ impl<D: Binned, F: Real, const C: usize> WithSimd for CountBlock<'_, '_, '_, D, 
                 out |= raises;
                 *slot = i;
             }
-            for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
-                *slot = correct(x.real(), *slot, padded) + (j % C) * stride;
+            match arithmetic {
+                Some(formula) => {
+                    for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
+                        *slot = correct_arithmetic(x.real().f64(), *slot, last + 1, formula) + (j % C) * stride;
+                    }
+                }
+                None => {
+                    for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
+                        *slot = correct(x.real(), *slot, padded) + (j % C) * stride;
+                    }
+                }
             }
             slots.iter().for_each(|&s| counts[s] += 1);
         });
@@ -428,6 +464,7 @@ fn count<D: Binned, F: Real>(view: &ReadView<'_, D>, plan: &Plan<D::Real, F>, ca
     // Each accumulator is a full array of counts: use as many as keep every thread busy, but not so many that merging
     // them costs more than the counting.
     let parts = threads().min(view.len() / bins).max(1);
+    let arithmetic = arithmetic_edges(edges);
     let (counts, failed) = fold_ranges(
         view.len(),
         parts,
@@ -438,9 +475,16 @@ fn count<D: Binned, F: Real>(view: &ReadView<'_, D>, plan: &Plan<D::Real, F>, ca
             // Compiled for the processor's instruction sets: with them, the conversion of the index to an integer is
             // one instruction rather than a saturating sequence.
             *failed |= if copies == COPIES {
-                simd_arch().dispatch(CountBlock::<_, _, COPIES> { block: &block, plan, padded, counts, limit })
+                simd_arch().dispatch(CountBlock::<_, _, COPIES> {
+                    block: &block,
+                    plan,
+                    padded,
+                    counts,
+                    limit,
+                    arithmetic,
+                })
             } else {
-                simd_arch().dispatch(CountBlock::<_, _, 1> { block: &block, plan, padded, counts, limit })
+                simd_arch().dispatch(CountBlock::<_, _, 1> { block: &block, plan, padded, counts, limit, arithmetic })
             };
         },
         |(mut a, fa), (b, fb)| {
