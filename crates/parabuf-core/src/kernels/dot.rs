@@ -7,13 +7,13 @@ use pulp::Simd;
 use crate::arch::{self, RegisterGroups};
 use crate::error::{Error, Result};
 use crate::exec::Cancel;
-use crate::exec::Partials;
+use crate::exec::{Partials, BLOCK};
 use crate::kernels::blocks::{map_ranges, merged, staged_pair, Lanes, STAGE};
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::kernels::blocks::{Avx512Lanes, LANES};
 use crate::kernels::exact::ExactDot;
 use crate::kernels::numeric::{Neumaier, Numeric, Scalar};
-use crate::kernels::sum::{additions_per_lane_and_merge, certified, compensated_error_bound};
+use crate::kernels::sum::{certified, compensated_error_bound};
 use crate::ops::{read_view, same_kind_and_length, Arg, Operation, Output, Returns, Spec, READS_A_B};
 use crate::view::ReadView;
 
@@ -168,9 +168,10 @@ fn products_staged<T: Numeric>(
 /// the rounded products, plus the sum of their exact rounding errors, answers when its error bound proves the
 /// rounding; an exact pass ([`ExactDot`]: every product exactly, in units of 2^-2148) answers the rest.
 ///
-/// The bound: the compensated sum's ([`compensated_error_bound`]) over the products' magnitudes `A`; the plain sum of
-/// the errors (each at most `u·|p|`, `k` additions deep, `k` as there) is off by at most `k·u²·A`, doubled here; and
-/// eight subnormal units per product for products and errors that underflow.
+/// The bound: the compensated sum's ([`compensated_error_bound`]) over the products' magnitudes `A`; the plain sums of
+/// the errors (each at most `u·|p|`, in chains of at most a block, then one addition per block) are off by at most
+/// `(BLOCK + blocks)·u²·A`, doubled here; and eight subnormal units per product for products and errors that
+/// underflow.
 fn float_dot(parts: &[ProductSums], terms: usize) -> Option<f64> {
     let mut total = merged(parts.iter().map(|part| part.total));
     let errors: f64 = parts.iter().map(|part| part.errors).sum();
@@ -179,10 +180,13 @@ fn float_dot(parts: &[ProductSums], terms: usize) -> Option<f64> {
         return None;
     }
     total.add(errors);
-    let k = additions_per_lane_and_merge(terms);
+    // The errors' plain sums run in chains of at most a block (the staged path adds a block's errors one by one),
+    // then one addition per block.
+    let chain = (BLOCK + terms.div_ceil(BLOCK)) as f64;
     let u2 = f64::EPSILON * f64::EPSILON / 4.0;
-    let bound =
-        compensated_error_bound(magnitude, terms) + 2.0 * k * u2 * magnitude + 8.0 * terms as f64 * f64::from_bits(1);
+    let bound = compensated_error_bound(magnitude, terms)
+        + 2.0 * chain * u2 * magnitude
+        + 8.0 * terms as f64 * f64::from_bits(1);
     certified(total, bound)
 }
 

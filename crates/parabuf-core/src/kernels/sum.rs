@@ -64,13 +64,15 @@ pub(crate) fn certified(total: Neumaier, bound: f64) -> Option<f64> {
     let head = sum + compensation;
     let part = head - sum;
     let tail = (sum - (head - part)) + (compensation - part);
-    // The exact value is within `slack` of head + tail; it rounds to `head` when that whole interval stays inside the
-    // half gap to head's neighbour on that side (strictly: a tie could round either way). Past the largest double, the
-    // neighbour is 2^1024, where rounding overflows.
+    // The exact value is within `slack` of head; it rounds to `head` when that whole interval stays inside the half
+    // gaps to both neighbours (strictly: a tie could round either way). The smaller gap decides: at a power of two the
+    // one below is half the one above. Past the largest double (either sign), the neighbour is 2^1024, where rounding
+    // overflows, as far away as the largest double's own gap.
     let slack = (tail.abs() + bound) * (1.0 + 4.0 * U);
-    let neighbour = if tail >= 0.0 { head.next_up() } else { head.next_down() };
-    let gap = if neighbour.is_finite() { neighbour - head } else { head - head.next_down() };
-    (head.is_finite() && head != 0.0 && slack < gap.abs() / 2.0).then_some(head)
+    let (down, up) = (head.next_down(), head.next_up());
+    let below = if down.is_finite() { head - down } else { up - head };
+    let above = if up.is_finite() { up - head } else { below };
+    (head.is_finite() && head != 0.0 && slack < below.abs().min(above.abs()) / 2.0).then_some(head)
 }
 
 /// The float sum of `view`: the exact sum of its elements rounded once to a double (ties to even), so the same for
@@ -151,6 +153,7 @@ mod tests {
     use super::*;
     use crate::error::Error;
     use crate::exec::BLOCK;
+    use crate::kernels::numeric::Neumaier;
     use crate::kernels::testutil::{cancelled, with_view, Rng, SIZES};
     use crate::view::Element;
 
@@ -235,6 +238,20 @@ mod tests {
         assert_eq!(sum_of(&spread), Scalar::Number(2f64.powi(53) + 2.0));
         spread[2 * BLOCK + 5] = 0.0;
         assert_eq!(sum_of(&spread), Scalar::Number(2f64.powi(53)));
+    }
+
+    #[test]
+    fn a_power_of_two_is_certified_against_its_nearer_neighbour() {
+        // Below 1.0 the doubles are twice as dense as above it: an error bound between the two half gaps proves
+        // nothing, whichever way the tail points.
+        let bound = 0.8 * 2f64.powi(-53);
+        assert_eq!(certified(Neumaier::from_parts(1.0, 0.0), bound), None);
+        assert_eq!(certified(Neumaier::from_parts(1.0, 2f64.powi(-80)), bound), None);
+        assert_eq!(certified(Neumaier::from_parts(1.0, 0.0), 0.4 * 2f64.powi(-54)), Some(1.0));
+        assert_eq!(certified(Neumaier::from_parts(-1.0, 0.0), bound), None);
+        // The largest double: past it, rounding overflows at its own half gap.
+        assert_eq!(certified(Neumaier::from_parts(f64::MAX, 0.0), 2f64.powi(960)), Some(f64::MAX));
+        assert_eq!(certified(Neumaier::from_parts(-f64::MAX, 0.0), 2f64.powi(960)), Some(-f64::MAX));
     }
 
     #[test]
