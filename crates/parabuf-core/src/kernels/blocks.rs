@@ -203,28 +203,34 @@ fn compensated_groups_avx512<T: RegisterGroups + Numeric>(
     simd: pulp::x86::V4,
     block: &ReadView<'_, T>,
 ) -> CompensatedBlockSum {
-    use std::arch::x86_64::__m512d;
-    // The largest magnitude, one `vrangepd` per vector (imm 0b10_11: the maximum of the absolute values, sign
-    // cleared; a NaN operand is passed over): the whole groups' magnitudes sum to at most their count times it.
-    let largest = |a: pulp::f64x8, b: pulp::f64x8| -> pulp::f64x8 {
-        let (a, b): (__m512d, __m512d) = (bytemuck::cast(a), bytemuck::cast(b));
-        bytemuck::cast(simd.avx512dq._mm512_range_pd::<0b1011>(a, b))
-    };
+    // The largest magnitude, one `vrangepd` per vector: the whole groups' magnitudes sum to at most their count times
+    // it.
     let zero = simd.splat_f64s(0.0);
     let start = (Avx512Lanes::new(simd), [zero; 2]);
     let ((lanes, maxima), whole) = block.fold_groups(simd, start, |(mut lanes, mut maxima), group| {
         lanes.add(simd, group);
-        maxima[0] = largest(maxima[0], largest(group[0], group[1]));
-        maxima[1] = largest(maxima[1], largest(group[2], group[3]));
+        maxima[0] = largest_magnitude(simd, maxima[0], largest_magnitude(simd, group[0], group[1]));
+        maxima[1] = largest_magnitude(simd, maxima[1], largest_magnitude(simd, group[2], group[3]));
         (lanes, maxima)
     });
     let mut rest = [T::default(); LANES];
     let rest = &mut rest[..block.len() - whole];
     block.read_into(whole, rest);
-    let lanes_max: [f64; 8] = bytemuck::cast(largest(maxima[0], maxima[1]));
+    let lanes_max: [f64; 8] = bytemuck::cast(largest_magnitude(simd, maxima[0], maxima[1]));
     let most = lanes_max.iter().fold(0.0f64, |m, &x| m.max(x));
     let magnitude = whole as f64 * most + rest.iter().map(|x| x.to_f64().abs()).sum::<f64>();
     CompensatedBlockSum { total: lanes.finish(simd, rest.iter().map(|x| x.to_f64())), magnitude }
+}
+
+/// The larger magnitude of each pair of elements, sign cleared (`vrangepd`, imm 0b10_11); a NaN operand is passed
+/// over. A function rather than a closure: a closure called more than once is compiled on its own, without AVX-512,
+/// and each intrinsic becomes a call (see [`LaneTree`]).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn largest_magnitude(simd: pulp::x86::V4, a: pulp::f64x8, b: pulp::f64x8) -> pulp::f64x8 {
+    use std::arch::x86_64::__m512d;
+    let (a, b): (__m512d, __m512d) = (bytemuck::cast(a), bytemuck::cast(b));
+    bytemuck::cast(simd.avx512dq._mm512_range_pd::<0b1011>(a, b))
 }
 
 /// The sum of the magnitudes of `terms`, in eight independent partial sums so that it vectorises.
