@@ -208,7 +208,7 @@ fn exact_dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Canc
 /// The sum of `a[i] * b[i]`. Empty arrays give 0 (`0n` for 64-bit integers).
 ///
 /// Floats (`f32` and `f16` promoted, exactly): the exact sum of the exact products rounded once to a double, ties to
-/// even ([`float_dot`], [`exact_dot`]); ±Infinity only when that sum overflows, NaN only for a NaN element, both
+/// even (`float_dot`, `exact_dot`); ±Infinity only when that sum overflows, NaN only for a NaN element, both
 /// infinities, or an infinity times a zero. 8- to 32-bit integers: exact, rounded once
 /// to a double. 64-bit integers: exact, as a bigint.
 ///

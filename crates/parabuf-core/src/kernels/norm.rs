@@ -159,7 +159,7 @@ fn block_squares<T: Numeric>(block: ReadView<'_, T>) -> Squares {
 ///
 /// Squares are summed compensated, in fixed blocks and lanes, and scaled by powers of two where needed, so neither
 /// `[3e200, 4e200]` overflows nor `[3e-200, 4e-200]` underflows; the root of that sum is proven correctly rounded by
-/// the sum's error bound ([`certified_root`]), or else an exact pass decides ([`exact_norm`]).
+/// the sum's error bound (`certified_root`), or else an exact pass decides (`exact_norm`).
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
