@@ -13,7 +13,7 @@ use crate::kernels::blocks::{map_ranges, merged, staged_pair, Lanes, STAGE};
 use crate::kernels::blocks::{Avx512Lanes, LANES};
 use crate::kernels::exact::ExactDot;
 use crate::kernels::numeric::{Neumaier, Numeric, Scalar};
-use crate::kernels::sum::{certified, compensated_error_bound};
+use crate::kernels::sum::{certified, compensated_error_bound, U};
 use crate::ops::{read_view, same_kind_and_length, Arg, Operation, Output, Returns, Spec, READS_A_B};
 use crate::view::ReadView;
 
@@ -183,9 +183,8 @@ fn float_dot(parts: &[ProductSums], terms: usize) -> Option<f64> {
     // The errors' plain sums run in chains of at most a block (the staged path adds a block's errors one by one),
     // then one addition per block.
     let chain = (BLOCK + terms.div_ceil(BLOCK)) as f64;
-    let u2 = f64::EPSILON * f64::EPSILON / 4.0;
     let bound = compensated_error_bound(magnitude, terms)
-        + 2.0 * chain * u2 * magnitude
+        + 2.0 * chain * U * U * magnitude
         + 8.0 * terms as f64 * f64::from_bits(1);
     certified(total, bound)
 }

@@ -1,5 +1,5 @@
-//! `mean`, `variance` and `std`: two-pass, scaled against overflow and underflow, deterministic; always a number, even
-//! for bigint arrays.
+//! `mean`, `variance` and `std`: compensated, in one pass where the data allows and two (scaled against overflow and
+//! underflow) where not, deterministic; always a number, even for bigint arrays.
 
 use crate::error::{Error, Result};
 use crate::exec::{map_blocks, Cancel, Partials, BLOCK};

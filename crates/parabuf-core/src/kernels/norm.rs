@@ -7,6 +7,7 @@ use crate::exec::{map_blocks, Cancel, BLOCK};
 use crate::kernels::blocks::{staged, Lanes, LANES, STAGE};
 use crate::kernels::exact::ExactDot;
 use crate::kernels::numeric::{Neumaier, Numeric};
+use crate::kernels::sum::{error_bound, U};
 use crate::ops::{Output, Returns};
 use crate::view::ReadView;
 
@@ -189,17 +190,15 @@ pub fn norm<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> 
 /// the squares and their tiny errors, all but those errors positive). Scaling squares, lanes and block sums by powers
 /// of two underflows only below the subnormal range: a few subnormal units per value and per stage allow for it.
 fn squares_error_bound(sum: f64, terms: usize) -> f64 {
-    const U: f64 = 1.0 / (1u64 << 53) as f64;
     let blocks = terms.div_ceil(BLOCK);
     let k = (2 * BLOCK / LANES + 2 + blocks + LANES) as f64;
-    2.0 * k * k * U * U * 1.01 * sum + (8 * terms + 64 * (BLOCK / STAGE) * blocks + 256) as f64 * f64::from_bits(1)
+    error_bound(k, 1.01 * sum, (8 * terms + 64 * (BLOCK / STAGE) * blocks + 256) as f64)
 }
 
 /// `root` when it is the square root of every value within `bound` of `sum + compensation`, rounded to the nearest
 /// double: when that whole interval lies strictly between the squares of the midpoints to `root`'s neighbours.
 /// `None` when it cannot be proven (a square near such a midpoint, or a bound too wide).
 fn certified_root(sum: f64, compensation: f64, root: f64, bound: f64) -> Option<f64> {
-    const U: f64 = 1.0 / (1u64 << 53) as f64;
     if !(root.is_finite() && root > 0.0 && bound.is_finite()) {
         return None;
     }

@@ -30,7 +30,13 @@ fn exact_block_sum<T: Numeric>(block: ReadView<'_, T>) -> ExactSum {
 }
 
 /// The unit roundoff of doubles, 2^-53.
-const U: f64 = 1.0 / (1u64 << 53) as f64;
+pub(crate) const U: f64 = 1.0 / (1u64 << 53) as f64;
+
+/// The shape every bound of a compensated sum here takes: `2k²u²A`, for `k` additions deep and magnitudes summing to
+/// at most `magnitude`, plus `subnormal_units` units of 2^-1074 for roundings that underflow.
+pub(crate) fn error_bound(k: f64, magnitude: f64, subnormal_units: f64) -> f64 {
+    2.0 * k * k * U * U * magnitude + subnormal_units * f64::from_bits(1)
+}
 
 /// A bound on the error of the compensated sum of `terms` values (as [`compensated_block`] and [`merged`] compute it)
 /// whose magnitudes sum to `magnitude`.
@@ -43,12 +49,11 @@ const U: f64 = 1.0 / (1u64 << 53) as f64;
 /// rounding in `A` itself for fewer than 2^52 terms) and adds one subnormal unit per term for compensations that
 /// underflow.
 pub(crate) fn compensated_error_bound(magnitude: f64, terms: usize) -> f64 {
-    let k = additions_per_lane_and_merge(terms);
-    2.0 * k * k * U * U * magnitude + (terms as f64 + 64.0) * f64::from_bits(1)
+    error_bound(additions_per_lane_and_merge(terms), magnitude, terms as f64 + 64.0)
 }
 
 /// `k` of [`compensated_error_bound`]: the additions a lane makes, plus the merges after it.
-pub(crate) fn additions_per_lane_and_merge(terms: usize) -> f64 {
+fn additions_per_lane_and_merge(terms: usize) -> f64 {
     (BLOCK / LANES + 1 + terms.div_ceil(BLOCK) + LANES) as f64
 }
 
