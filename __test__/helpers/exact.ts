@@ -70,6 +70,23 @@ export function exactDot(a: readonly number[], b: readonly number[]): number {
   return roundUnits(total, 2148)
 }
 
+/** The exact variance `Σ(x - mean)² / (n - ddof)` of finite `values`, rounded to a double (to within one unit of the
+ * 128th bit below the leading one before the final rounding, so a double away from a tie is the correctly rounded
+ * one). With `x = u·2^-1074`, it is `(nΣu² - (Σu)²) / (n(n - ddof)) · 2^-2148`. */
+export function exactVariance(values: readonly number[], ddof: number): number {
+  const n = BigInt(values.length)
+  let total = 0n
+  let squares = 0n
+  for (const x of values) {
+    const u = units(x)
+    total += u
+    squares += u * u
+  }
+  const numerator = n * squares - total * total
+  const extra = 128n
+  return roundUnits((numerator << extra) / (n * (n - BigInt(ddof))), 2148 + Number(extra))
+}
+
 /** The lines of `__test__/data/<name>` (written by scripts/gen-exact-cases.py), each as the doubles its 16-hex-digit
  * IEEE bit patterns spell. */
 export function dataCases(name: string): Float64Array[] {
