@@ -12,7 +12,7 @@ import * as pb from 'parabuf'
 
 import { Churn } from './helpers/hardening/churn.js'
 
-const { ownedBufferCount } = createRequire(import.meta.url)('../dist/binding/index.js') as { ownedBufferCount(): number }
+const { ownedBufferCount } = createRequire(import.meta.url)('../dist/native.js').native as { ownedBufferCount(): number }
 
 const MiB = 1 << 20
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))

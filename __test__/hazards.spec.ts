@@ -356,7 +356,7 @@ test.serial('the guards brand-check their receiver natively: own byteLength, a n
 })
 
 test.serial('the binding captures the built-ins it reads internal slots with when it loads: nothing replaces them later', async (t) => {
-  const binding = createRequire(import.meta.url)(join(import.meta.dirname, '..', 'dist', 'binding', 'index.js')) as object
+  const binding = (createRequire(import.meta.url)(join(import.meta.dirname, '..', 'dist', 'native.js')) as { native: object }).native
   t.deepEqual(
     Object.keys(binding).filter((name) => /intrinsic|capture/i.test(name)),
     [],

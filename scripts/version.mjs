@@ -1,17 +1,31 @@
 // Keeps the root package and the per-platform packages under npm/ at one version.
 //
-// `npm version <x>` bumps package.json and package-lock.json, then runs the `version` script:
-// `napi version` (sets every npm/<platform>/package.json to the root version), then this file, which points the root's
-// optionalDependencies on the platform packages at that same version (in package.json and in the lockfile's root
-// entry), then `git add npm`. npm itself stages package.json and package-lock.json for the release commit.
+// `npm run set-version -- <x>` bumps package.json and package-lock.json (`npm version --no-git-tag-version`), sets every
+// npm/<platform>/package.json to that version (`napi version`), then points the root's optionalDependencies on the
+// platform packages at it (in package.json and in the lockfile's root entry). Commit and tag `v<x>` yourself. It is not
+// npm's `version` lifecycle script because the published manifest carries no lifecycle scripts.
 //
 // `node scripts/version.mjs --check` changes nothing: it exits 1 when any package is out of step (CI runs it).
+import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const check = process.argv.includes('--check')
+const setAt = process.argv.indexOf('--set')
+if (setAt >= 0) {
+  const next = process.argv[setAt + 1]
+  if (!next) {
+    console.error('version: usage: npm run set-version -- <version>')
+    process.exit(1)
+  }
+  const npm = process.env.npm_execpath
+  const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' })
+  if (npm) run(process.execPath, [npm, 'version', next, '--no-git-tag-version', '--ignore-scripts'])
+  else run('npm', ['version', next, '--no-git-tag-version', '--ignore-scripts'])
+  run(join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'napi.cmd' : 'napi'), ['version'])
+}
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'))
 const writeJson = (path, value) => writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`)
 

@@ -11,7 +11,7 @@ const transfer = ArrayBuffer.prototype.transfer
 
 const { alloc, allocIsExternal, liveExportCount, sum } = await import('parabuf')
 // The package does not export the binding's leak counter; the facade loads this same file, so this is its instance.
-const { ownedBufferCount } = createRequire(import.meta.url)('../../dist/binding/index.js')
+const { ownedBufferCount } = createRequire(import.meta.url)('../../dist/native.js').native
 
 const MiB = 1 << 20
 const turn = () => new Promise((resolve) => setImmediate(resolve))

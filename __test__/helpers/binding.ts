@@ -10,7 +10,7 @@ export interface TestBinding {
   runSync(op: number, params: object | undefined, ...arrays: unknown[]): unknown
 }
 
-export const binding = createRequire(import.meta.url)('../../dist/binding/index.js') as TestBinding
+export const binding = createRequire(import.meta.url)('../../dist/native.js').native as TestBinding
 
 const constants = binding.constants()
 

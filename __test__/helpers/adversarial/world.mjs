@@ -11,7 +11,7 @@ import vm from 'node:vm'
 
 export const pb = await import('parabuf')
 /** The binding the facade loaded (the same file, so the same instance): its classes' prototypes are attack surface. */
-export const binding = createRequire(import.meta.url)('../../../dist/binding/index.js')
+export const binding = createRequire(import.meta.url)('../../../dist/native.js').native
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc')
 const gcNow = globalThis.gc

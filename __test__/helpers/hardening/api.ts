@@ -38,7 +38,7 @@ export const ABORT = 'ABORT_ERR'
 
 /** `code → class name` from the binding's catalog, the one table both Rust and the facade use. */
 export const ERROR_CATALOG: ReadonlyMap<string, string> = new Map(
-  (createRequire(import.meta.url)('../../../dist/binding/index.js') as { errorCatalog(): [string, string][] })
+  (createRequire(import.meta.url)('../../../dist/native.js').native as { errorCatalog(): [string, string][] })
     .errorCatalog()
     .map(([code, cls]) => [code, cls] as [string, string]),
 )
