@@ -9,7 +9,8 @@
 // 4. With Node 22, 24 and 26: type-check an ES module consumer and a CommonJS consumer with TypeScript's strictest
 //    library setting (`skipLibCheck: false`, so every shipped declaration file is checked), then run them, each
 //    computing sum/sumSync of random Float64Arrays, checked against a plain JavaScript loop, and checking that parabuf
-//    and the binary were loaded from the consumer's node_modules, never from the repository.
+//    and the binary were loaded from the consumer's node_modules, never from the repository; and run the README's
+//    quick start as printed, checking it prints what its comments say.
 // 5. Install the root tarball alone (no platform package): loading must fail with parabuf's own coded error naming
 //    the package and its install command, and NAPI_RS_NATIVE_LIBRARY_PATH must load a binary from an explicit path.
 //
@@ -303,6 +304,18 @@ writeFileSync(
 )
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 
+// The README's quick start, run as it is printed. What each `console.log(…) // <value>: …` line should print is the
+// value its comment gives (quotes dropped, as console.log prints strings), so the README cannot claim other output.
+const quickStart = (() => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('## Quick start'))
+  const code = section.match(/```js\n([\s\S]*?)```/)?.[1]
+  if (!code) fail('README.md has no ```js block under "## Quick start"')
+  const expected = [...code.matchAll(/console\.log\(.*\) \/\/ ([^:\n]*)/g)].map((m) => m[1].replaceAll("'", '').trim())
+  writeFileSync(join(consumer, 'quick.mjs'), code)
+  return { expected }
+})()
+
 const nodes = await nodesPromise
 for (const [major, bin] of nodes) {
   if (bin instanceof Error) {
@@ -315,6 +328,15 @@ for (const [major, bin] of nodes) {
     const r = run(bin, [tsc, '-p', 'tsconfig.json'], { cwd: consumer, env })
     const out = `${r.stdout}${r.stderr}`.trim()
     record(`Node ${version} tsc: ESM (.mts) and CommonJS (.cts) consumers type-check with skipLibCheck: false`, r.status === 0, out.split('\n').slice(0, 6).join(' | '))
+  }
+  {
+    const r = run(bin, ['quick.mjs'], { cwd: consumer, env })
+    const printed = r.stdout.trim().split('\n')
+    record(
+      `Node ${version} README quick start runs as printed and prints what its comments say`,
+      r.status === 0 && quickStart.expected.length > 0 && JSON.stringify(printed) === JSON.stringify(quickStart.expected),
+      r.status === 0 ? printed.join(' | ') : `${r.stdout}${r.stderr}`.trim().split('\n').slice(-3).join(' | '),
+    )
   }
   for (const file of ['esm.mjs', 'cjs.cjs']) {
     const r = run(bin, [file], { cwd: consumer, env })
