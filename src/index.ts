@@ -13,7 +13,7 @@ import { native } from './native.js'
 import { arrayOf, type AsyncOptions, type JsOutput, runAsync, runSync } from './operations.js'
 import type { BigIntArray, ElementOf, NumericArray } from './types.js'
 
-export { AbortError, BorrowError, ParabufError } from './errors.js'
+export { AbortError, BorrowError, type BorrowErrorCode, ParabufError, type ParabufErrorCode } from './errors.js'
 export {
   alloc,
   allocIsExternal,
