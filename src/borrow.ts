@@ -379,6 +379,8 @@ export function exportsOf(array: NumericArray): ExportInfo[] {
 /**
  * The number of live exports in the whole process (for tests and leak checks).
  *
+ * @throws TypeError `ERR_INVALID_ARG_VALUE` when given arguments.
+ *
  * @example
  * ```ts
  * import { borrow, liveExportCount } from 'parabuf'
@@ -508,6 +510,8 @@ export function alloc<A extends NumericArray>(Type: ArrayConstructorOf<A>, lengt
 
 /**
  * Whether {@link alloc} has been able to hand out parabuf-owned (external) memory on this runtime so far.
+ *
+ * @throws TypeError `ERR_INVALID_ARG_VALUE` when given arguments.
  *
  * @example
  * ```ts
