@@ -1,8 +1,8 @@
-// The error codes as the public types name them, held to the core's catalog, the one list of codes (Rust's `CATALOG`,
-// read through the binding): `ParabufErrorCode` has exactly the catalog's codes, each error class's `code` type has
-// exactly the codes the catalog raises as that class, and the documentation of each code names that class. The types
-// are read with the TypeScript compiler from src/index.ts, as typedoc and the build read them; the catalog from the
-// built binding, as the facade reads it.
+// The error codes as the public types name them, held to where the codes are defined: the core's catalog (Rust's
+// `CATALOG`, read through the binding) and the one code the facade raises before the binding exists (`NO_NATIVE_BINARY`
+// in src/native.ts, a plain Error). `ParabufErrorCode` has exactly these codes, each error class's `code` type has
+// exactly the codes raised as that class, and the documentation of each code names that class. The types are read with
+// the TypeScript compiler from src/index.ts, as typedoc and the build read them; the codes from the built facade.
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,16 +14,25 @@ import { AbortError, BorrowError, type BorrowErrorCode, ParabufError, type Parab
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-/** `[code, class name]` from the built binding, the table the facade builds its errors from. */
-const CATALOG = (createRequire(import.meta.url)('../dist/binding/index.js') as { errorCatalog(): [string, string][] }).errorCatalog()
+const built = createRequire(import.meta.url)('../dist/native.js') as {
+  native: { errorCatalog(): [string, string][] }
+  NO_NATIVE_BINARY: string
+}
 
-/** The public class each catalog class name is raised as (`makeError` in src/errors.ts). */
+/** `[code, class name]` for every code: the binding's catalog, which the facade builds its errors from, and the load error's. */
+const CATALOG: [string, string][] = [...built.native.errorCatalog(), [built.NO_NATIVE_BINARY, 'LoadError']]
+
+/**
+ * The public class each catalog class name is raised as (`makeError` in src/errors.ts); `LoadError` stands for the load
+ * error, a plain `Error` thrown by src/native.ts.
+ */
 const PUBLIC_CLASS: Readonly<Record<string, string>> = {
   TypeError: 'TypeError',
   RangeError: 'RangeError',
   BorrowError: 'BorrowError',
   AbortError: 'AbortError',
   Error: 'ParabufError',
+  LoadError: 'Error',
 }
 
 /** The catalog's codes raised as `publicClass` (every code for `undefined`), sorted. */
@@ -80,7 +89,7 @@ test('the catalog lists each code once, so the sets below compare it whole', (t)
   t.deepEqual([...new Set(CATALOG.map(([, cls]) => cls))].sort(), Object.keys(PUBLIC_CLASS).sort())
 })
 
-test('ParabufErrorCode is exactly the codes of the core catalog', (t) => {
+test('ParabufErrorCode is exactly the codes of the core catalog and the load error', (t) => {
   t.deepEqual(literals(aliasType('ParabufErrorCode')), catalogCodes())
 })
 

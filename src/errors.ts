@@ -4,7 +4,8 @@ import { native } from './native.js'
 /**
  * Every `code` a parabuf error can carry: the codes of the core's error catalog (`CATALOG` in
  * `crates/parabuf-core/src/error.rs`), which the facade reads at run time through the binding to choose each error's
- * class. The tests hold this type to that catalog, member for member (`__test__/error-codes.spec.ts`).
+ * class, and the code of the error importing parabuf throws when it cannot load the binding. The tests hold this type
+ * to the catalog and that code, member for member (`__test__/error-codes.spec.ts`).
  *
  * Each code is raised as one class, named first in its description below: parabuf's {@link BorrowError},
  * {@link AbortError} or {@link ParabufError}, or the built-in `TypeError` or `RangeError` with `code` as an own
@@ -73,6 +74,12 @@ export type ParabufErrorCode =
   | 'ABORT_ERR'
   /** {@link ParabufError}: a bug inside parabuf, such as a caught panic in a kernel. */
   | 'ERR_PARABUF_INTERNAL'
+  /**
+   * `Error`: importing parabuf found no native binary it could load for this platform (the platform package
+   * `@parabuf/<platform>` is not installed, is at another version, or failed to load). The message names the package
+   * and the command that installs it.
+   */
+  | 'ERR_PARABUF_NO_NATIVE_BINARY'
 
 /**
  * The codes a {@link BorrowError} carries: the members of {@link ParabufErrorCode} that the core's catalog raises as a
