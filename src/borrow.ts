@@ -63,6 +63,8 @@ function stateOf(value: unknown, what: string) {
  *   console.log(sumSync(view), view.byteLength) // 6 24
  * } // released here
  * ```
+ *
+ * @category Exports
  */
 export class Export<A extends NumericArray = NumericArray, M extends Mode = Mode> {
   // Private fields: what parabuf uses of a handle lives here and in the binding, out of reach of any script.
@@ -206,15 +208,53 @@ function releaseHandle(value: unknown, what: string): void {
  * An array or an export handle of it, as operations accept.
  *
  * @typeParam A - the array's type.
+ *
+ * @example
+ * ```ts
+ * import { borrow, meanSync, type Input } from 'parabuf'
+ * function centre(input: Input): number {
+ *   return meanSync(input)
+ * }
+ * const a = new Float64Array([1, 3])
+ * using r = borrow(a, 'read')
+ * console.log(centre(a), centre(r)) // 2 2
+ * ```
+ * @category Types
  */
 export type Input<A extends NumericArray = NumericArray> = A | Export<A, Mode>
 /**
  * An array or a write export of it, as writing operations accept.
  *
  * @typeParam A - the array's type.
+ *
+ * @example
+ * ```ts
+ * import { borrow, fillSync, type WritableInput } from 'parabuf'
+ * function reset(target: WritableInput<Float64Array>): Float64Array {
+ *   return fillSync(target, 0)
+ * }
+ * const a = new Float64Array([1, 2])
+ * using w = borrow(a, 'write')
+ * reset(w) // Float64Array [0, 0]
+ * ```
+ * @category Types
  */
 export type WritableInput<A extends NumericArray = NumericArray> = A | Export<A, 'write'>
-/** A 64-bit integer array or an export of one. */
+/**
+ * A 64-bit integer array or an export of one.
+ *
+ * @example
+ * ```ts
+ * import { borrow, sumSync, type BigIntInput } from 'parabuf'
+ * function total(input: BigIntInput): bigint {
+ *   return sumSync(input)
+ * }
+ * const a = new BigInt64Array([1n, 2n])
+ * using r = borrow(a, 'read')
+ * console.log(total(a), total(r)) // 3n 3n
+ * ```
+ * @category Types
+ */
 export type BigIntInput = Input<BigIntArray>
 
 /**
@@ -252,6 +292,8 @@ export function requireArray(value: unknown, what: string, handles = true): { ar
  * using left = borrow(a.subarray(0, 500), 'write')
  * using right = borrow(a.subarray(500), 'write') // disjoint bytes: no conflict
  * ```
+ *
+ * @category Exports
  */
 export function borrow<A extends NumericArray, M extends Mode>(array: A, mode: M): Export<A, M> {
   refuseExtraArguments('borrow', arguments.length, 2)
@@ -275,7 +317,19 @@ export function borrow<A extends NumericArray, M extends Mode>(array: A, mode: M
   }
 }
 
-/** One live export, as listed by {@link exportsOf}. */
+/**
+ * One live export, as listed by {@link exportsOf}.
+ *
+ * @example
+ * ```ts
+ * import { borrow, exportsOf, type ExportInfo } from 'parabuf'
+ * const a = new Uint8Array(64)
+ * using r = borrow(a.subarray(8, 16), 'read')
+ * const [info]: ExportInfo[] = exportsOf(a)
+ * console.log(info) // { id: 1, mode: 'read', byteOffset: 8, byteLength: 8 }
+ * ```
+ * @category Exports
+ */
 export interface ExportInfo {
   /** A number unique to the export within the process. */
   readonly id: number
@@ -304,6 +358,8 @@ export interface ExportInfo {
  * using w = borrow(a.subarray(2, 4), 'write')
  * console.log(exportsOf(a)) // [{ id: 1, mode: 'write', byteOffset: 16, byteLength: 16 }]
  * ```
+ *
+ * @category Exports
  */
 export function exportsOf(array: NumericArray): ExportInfo[] {
   refuseExtraArguments('exportsOf', arguments.length, 1)
@@ -320,7 +376,22 @@ export function exportsOf(array: NumericArray): ExportInfo[] {
   }
 }
 
-/** The number of live exports in the whole process (for tests and leak checks). */
+/**
+ * The number of live exports in the whole process (for tests and leak checks).
+ *
+ * @throws TypeError `ERR_INVALID_ARG_VALUE` when given arguments.
+ *
+ * @example
+ * ```ts
+ * import { borrow, liveExportCount } from 'parabuf'
+ * const before = liveExportCount()
+ * const r = borrow(new Float64Array(4), 'read')
+ * console.log(liveExportCount() - before) // 1
+ * r.release()
+ * console.log(liveExportCount() - before) // 0
+ * ```
+ * @category Exports
+ */
 export function liveExportCount(): number {
   refuseExtraArguments('liveExportCount', arguments.length, 0)
   return native.liveExportCount()
@@ -330,6 +401,16 @@ export function liveExportCount(): number {
  * Constructors {@link alloc} accepts: `Float64Array`, `Int32Array`, `BigInt64Array` and the other typed arrays.
  *
  * @typeParam A - the arrays the constructor makes.
+ *
+ * @example
+ * ```ts
+ * import { alloc, type ArrayConstructorOf, type NumericArray } from 'parabuf'
+ * function zeros<A extends NumericArray>(Type: ArrayConstructorOf<A>, n: number): A {
+ *   return alloc(Type, n)
+ * }
+ * const a = zeros(Int32Array, 16) // Int32Array(16)
+ * ```
+ * @category Types
  */
 export type ArrayConstructorOf<A extends NumericArray> = {
   /**
@@ -370,6 +451,8 @@ const MAX_BYTES = bufferConstants.MAX_LENGTH
  * a.fill(0.5)
  * console.log(await sum(a)) // 500000
  * ```
+ *
+ * @category Exports
  */
 export function alloc<A extends NumericArray>(Type: ArrayConstructorOf<A>, length: number): A {
   refuseExtraArguments('alloc', arguments.length, 2)
@@ -425,7 +508,19 @@ export function alloc<A extends NumericArray>(Type: ArrayConstructorOf<A>, lengt
   return result as A
 }
 
-/** Whether {@link alloc} has been able to hand out parabuf-owned (external) memory on this runtime so far. */
+/**
+ * Whether {@link alloc} has been able to hand out parabuf-owned (external) memory on this runtime so far.
+ *
+ * @throws TypeError `ERR_INVALID_ARG_VALUE` when given arguments.
+ *
+ * @example
+ * ```ts
+ * import { alloc, allocIsExternal } from 'parabuf'
+ * const a = alloc(Float64Array, 1024)
+ * console.log(allocIsExternal()) // true, or false under a V8 memory sandbox
+ * ```
+ * @category Exports
+ */
 export function allocIsExternal(): boolean {
   refuseExtraArguments('allocIsExternal', arguments.length, 0)
   return !externalRefused

@@ -13,7 +13,7 @@ import { native } from './native.js'
 import { arrayOf, type AsyncOptions, type JsOutput, runAsync, runSync } from './operations.js'
 import type { BigIntArray, ElementOf, NumericArray } from './types.js'
 
-export { AbortError, BorrowError, ParabufError } from './errors.js'
+export { AbortError, BorrowError, type BorrowErrorCode, ParabufError, type ParabufErrorCode } from './errors.js'
 export {
   alloc,
   allocIsExternal,
@@ -49,6 +49,8 @@ export type {
  * import { threads } from 'parabuf'
  * console.log(threads()) // e.g. 8
  * ```
+ *
+ * @category Configuration
  */
 export function threads(): number {
   refuseExtraArguments('threads', arguments.length, 0)
@@ -60,22 +62,62 @@ export function threads(): number {
  * exports of them), `number` for every other array.
  *
  * @typeParam I - the input's type.
+ *
+ * @example
+ * ```ts
+ * import { sumSync, type ScalarOf } from 'parabuf'
+ * const exact: ScalarOf<BigInt64Array> = sumSync(new BigInt64Array([1n, 2n])) // 3n
+ * const rounded: ScalarOf<Float32Array> = sumSync(new Float32Array([0.5, 0.25])) // 0.75
+ * ```
+ * @category Types
  */
 export type ScalarOf<I> = I extends Input<BigIntArray> ? bigint : number
 
-/** Options of {@link variance} and {@link std}. */
+/**
+ * Options of {@link variance} and {@link std}.
+ *
+ * @example
+ * ```ts
+ * import { varianceSync, type VarianceOptions } from 'parabuf'
+ * const sample: VarianceOptions = { ddof: 1 }
+ * console.log(varianceSync(new Float64Array([1, 2, 3]), sample)) // 1
+ * ```
+ * @category Configuration
+ */
 export interface VarianceOptions {
-  /** Delta degrees of freedom: the divisor is `n - ddof`. `0` (population, the default) or `1` (sample). */
+  /**
+   * Delta degrees of freedom: the divisor is `n - ddof`. `0` (population) or `1` (sample); any finite number from 0.
+   *
+   * @defaultValue `0`
+   */
   ddof?: number
 }
 
-/** Options of {@link histogram}. */
+/**
+ * Options of {@link histogram}.
+ *
+ * @example
+ * ```ts
+ * import { histogramSync, type HistogramOptions } from 'parabuf'
+ * const options: HistogramOptions = { bins: 10, min: 0, max: 1 }
+ * const counts = histogramSync(new Float64Array([0.05, 0.5, 0.95, 1]), options) // Float64Array [1, 0, 0, 0, 0, 1, 0, 0, 0, 2]
+ * ```
+ * @category Configuration
+ */
 export interface HistogramOptions {
   /** The number of equal-width bins, an integer from 1 to 2^24. */
   bins: number
-  /** The lower edge of the first bin; defaults to the smallest non-NaN element. */
+  /**
+   * The lower edge of the first bin.
+   *
+   * @defaultValue the smallest non-NaN element
+   */
   min?: number
-  /** The upper edge of the last bin (included in it, as in numpy); defaults to the largest non-NaN element. */
+  /**
+   * The upper edge of the last bin (included in it, as in numpy).
+   *
+   * @defaultValue the largest non-NaN element
+   */
   max?: number
 }
 
@@ -83,6 +125,14 @@ export interface HistogramOptions {
  * The smallest and largest elements, as returned by {@link minmax}.
  *
  * @typeParam T - `bigint` for 64-bit integer arrays, else `number`.
+ *
+ * @example
+ * ```ts
+ * import { minmaxSync, type MinMax } from 'parabuf'
+ * const range: MinMax<bigint> = minmaxSync(new BigInt64Array([3n, -4n]))
+ * console.log(range.max - range.min) // 7n
+ * ```
+ * @category Reductions
  */
 export interface MinMax<T extends number | bigint = number | bigint> {
   /** The smallest element. */
@@ -159,6 +209,8 @@ function minmaxOf(out: JsOutput): MinMax {
  * const a = new Float64Array(10_000_000).fill(0.1)
  * console.log(await sum(a)) // 1000000
  * ```
+ *
+ * @category Reductions
  */
 export async function sum<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
   refuseExtraArguments('sum', arguments.length, 2)
@@ -180,6 +232,8 @@ export async function sum<I extends Input>(a: I, options?: AsyncOptions): Promis
  * console.log(sumSync(new Float64Array([1, 2, 3]))) // 6
  * console.log(sumSync(new BigInt64Array([1n, 2n]))) // 3n
  * ```
+ *
+ * @category Reductions
  */
 export function sumSync<I extends Input>(a: I): ScalarOf<I> {
   refuseExtraArguments('sumSync', arguments.length, 1)
@@ -200,6 +254,8 @@ export function sumSync<I extends Input>(a: I): ScalarOf<I> {
  * import { mean } from 'parabuf'
  * console.log(await mean(new Int16Array([1, 2, 3, 4]))) // 2.5
  * ```
+ *
+ * @category Reductions
  */
 export async function mean(a: Input, options?: AsyncOptions): Promise<number> {
   refuseExtraArguments('mean', arguments.length, 2)
@@ -217,6 +273,8 @@ export async function mean(a: Input, options?: AsyncOptions): Promise<number> {
  * import { meanSync } from 'parabuf'
  * console.log(meanSync(new Float32Array([1, 2]))) // 1.5
  * ```
+ *
+ * @category Reductions
  */
 export function meanSync(a: Input): number {
   refuseExtraArguments('meanSync', arguments.length, 1)
@@ -237,6 +295,8 @@ export function meanSync(a: Input): number {
  * import { min } from 'parabuf'
  * console.log(await min(new Float64Array([3, -1, 2]))) // -1
  * ```
+ *
+ * @category Reductions
  */
 export async function min<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
   refuseExtraArguments('min', arguments.length, 2)
@@ -255,6 +315,8 @@ export async function min<I extends Input>(a: I, options?: AsyncOptions): Promis
  * import { minSync } from 'parabuf'
  * console.log(minSync(new BigInt64Array([5n, -2n]))) // -2n
  * ```
+ *
+ * @category Reductions
  */
 export function minSync<I extends Input>(a: I): ScalarOf<I> {
   refuseExtraArguments('minSync', arguments.length, 1)
@@ -275,6 +337,8 @@ export function minSync<I extends Input>(a: I): ScalarOf<I> {
  * import { max } from 'parabuf'
  * console.log(await max(new Uint8Array([3, 250, 2]))) // 250
  * ```
+ *
+ * @category Reductions
  */
 export async function max<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
   refuseExtraArguments('max', arguments.length, 2)
@@ -293,6 +357,8 @@ export async function max<I extends Input>(a: I, options?: AsyncOptions): Promis
  * import { maxSync } from 'parabuf'
  * console.log(maxSync(new Float64Array([1, NaN]))) // NaN
  * ```
+ *
+ * @category Reductions
  */
 export function maxSync<I extends Input>(a: I): ScalarOf<I> {
   refuseExtraArguments('maxSync', arguments.length, 1)
@@ -312,6 +378,8 @@ export function maxSync<I extends Input>(a: I): ScalarOf<I> {
  * import { minmax } from 'parabuf'
  * console.log(await minmax(new Int32Array([4, -7, 9]))) // { min: -7, max: 9 }
  * ```
+ *
+ * @category Reductions
  */
 export async function minmax<I extends Input>(a: I, options?: AsyncOptions): Promise<MinMax<ScalarOf<I>>> {
   refuseExtraArguments('minmax', arguments.length, 2)
@@ -330,6 +398,8 @@ export async function minmax<I extends Input>(a: I, options?: AsyncOptions): Pro
  * import { minmaxSync } from 'parabuf'
  * const { min, max } = minmaxSync(new Float32Array([0.5, -2]))
  * ```
+ *
+ * @category Reductions
  */
 export function minmaxSync<I extends Input>(a: I): MinMax<ScalarOf<I>> {
   refuseExtraArguments('minmaxSync', arguments.length, 1)
@@ -349,6 +419,8 @@ export function minmaxSync<I extends Input>(a: I): MinMax<ScalarOf<I>> {
  * import { argmin } from 'parabuf'
  * console.log(await argmin(new Float64Array([3, 1, 1]))) // 1
  * ```
+ *
+ * @category Reductions
  */
 export async function argmin(a: Input, options?: AsyncOptions): Promise<number> {
   refuseExtraArguments('argmin', arguments.length, 2)
@@ -366,6 +438,8 @@ export async function argmin(a: Input, options?: AsyncOptions): Promise<number> 
  * import { argminSync } from 'parabuf'
  * console.log(argminSync(new Float64Array([2, NaN, 1]))) // 1
  * ```
+ *
+ * @category Reductions
  */
 export function argminSync(a: Input): number {
   refuseExtraArguments('argminSync', arguments.length, 1)
@@ -385,6 +459,8 @@ export function argminSync(a: Input): number {
  * import { argmax } from 'parabuf'
  * console.log(await argmax(new Uint16Array([1, 9, 9]))) // 1
  * ```
+ *
+ * @category Reductions
  */
 export async function argmax(a: Input, options?: AsyncOptions): Promise<number> {
   refuseExtraArguments('argmax', arguments.length, 2)
@@ -402,6 +478,8 @@ export async function argmax(a: Input, options?: AsyncOptions): Promise<number> 
  * import { argmaxSync } from 'parabuf'
  * console.log(argmaxSync(new Int8Array([-1, 5, 2]))) // 1
  * ```
+ *
+ * @category Reductions
  */
 export function argmaxSync(a: Input): number {
   refuseExtraArguments('argmaxSync', arguments.length, 1)
@@ -416,7 +494,7 @@ export function argmaxSync(a: Input): number {
  * `n - ddof <= 0` or an element is `NaN` or infinite. Deterministic for any thread count.
  *
  * @param a - the array, or an export of it.
- * @param options - `ddof` (default 0) and `signal`.
+ * @param options - `ddof` (see {@link VarianceOptions}) and `signal`.
  * @throws (rejects) RangeError `ERR_OUT_OF_RANGE` for a negative or non-finite `ddof`; TypeError
  *   `ERR_INVALID_ARG_TYPE` for a non-number `ddof`; otherwise as {@link sum}.
  *
@@ -425,6 +503,8 @@ export function argmaxSync(a: Input): number {
  * import { variance } from 'parabuf'
  * console.log(await variance(new Float64Array([1, 2, 3, 4, 5, 6]), { ddof: 1 })) // 3.5
  * ```
+ *
+ * @category Reductions
  */
 export async function variance(a: Input, options?: VarianceOptions & AsyncOptions): Promise<number> {
   refuseExtraArguments('variance', arguments.length, 2)
@@ -435,7 +515,7 @@ export async function variance(a: Input, options?: VarianceOptions & AsyncOption
  * Synchronous {@link variance}.
  *
  * @param a - the array, or an export of it.
- * @param options - `ddof` (default 0).
+ * @param options - `ddof` (see {@link VarianceOptions}).
  * @throws as {@link variance}, synchronously.
  *
  * @example
@@ -443,6 +523,8 @@ export async function variance(a: Input, options?: VarianceOptions & AsyncOption
  * import { varianceSync } from 'parabuf'
  * console.log(varianceSync(new Float64Array([2, 4]))) // 1
  * ```
+ *
+ * @category Reductions
  */
 export function varianceSync(a: Input, options?: VarianceOptions): number {
   refuseExtraArguments('varianceSync', arguments.length, 2)
@@ -453,7 +535,7 @@ export function varianceSync(a: Input, options?: VarianceOptions): number {
  * The standard deviation: the square root of {@link variance}.
  *
  * @param a - the array, or an export of it.
- * @param options - `ddof` (default 0) and `signal`.
+ * @param options - `ddof` (see {@link VarianceOptions}) and `signal`.
  * @throws (rejects) as {@link variance}.
  *
  * @example
@@ -461,6 +543,8 @@ export function varianceSync(a: Input, options?: VarianceOptions): number {
  * import { std } from 'parabuf'
  * console.log(await std(new Float64Array([2, 4, 4, 4, 5, 5, 7, 9]))) // 2
  * ```
+ *
+ * @category Reductions
  */
 export async function std(a: Input, options?: VarianceOptions & AsyncOptions): Promise<number> {
   refuseExtraArguments('std', arguments.length, 2)
@@ -471,7 +555,7 @@ export async function std(a: Input, options?: VarianceOptions & AsyncOptions): P
  * Synchronous {@link std}.
  *
  * @param a - the array, or an export of it.
- * @param options - `ddof` (default 0).
+ * @param options - `ddof` (see {@link VarianceOptions}).
  * @throws as {@link variance}, synchronously.
  *
  * @example
@@ -479,6 +563,8 @@ export async function std(a: Input, options?: VarianceOptions & AsyncOptions): P
  * import { stdSync } from 'parabuf'
  * console.log(stdSync(new Int32Array([1, 3]))) // 1
  * ```
+ *
+ * @category Reductions
  */
 export function stdSync(a: Input, options?: VarianceOptions): number {
   refuseExtraArguments('stdSync', arguments.length, 2)
@@ -503,6 +589,8 @@ export function stdSync(a: Input, options?: VarianceOptions): number {
  * import { dot } from 'parabuf'
  * console.log(await dot(new Float64Array([1, 2]), new Float64Array([3, 4]))) // 11
  * ```
+ *
+ * @category Reductions
  */
 export async function dot<A extends NumericArray>(a: Input<A>, b: Input<A>, options?: AsyncOptions): Promise<ElementOf<A>> {
   refuseExtraArguments('dot', arguments.length, 3)
@@ -522,6 +610,8 @@ export async function dot<A extends NumericArray>(a: Input<A>, b: Input<A>, opti
  * import { dotSync } from 'parabuf'
  * console.log(dotSync(new Int32Array([1, 2]), new Int32Array([3, 4]))) // 11
  * ```
+ *
+ * @category Reductions
  */
 export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): ElementOf<A> {
   refuseExtraArguments('dotSync', arguments.length, 2)
@@ -542,6 +632,8 @@ export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): Eleme
  * import { norm } from 'parabuf'
  * console.log(await norm(new Float64Array([3, 4]))) // 5
  * ```
+ *
+ * @category Reductions
  */
 export async function norm(a: Input, options?: AsyncOptions): Promise<number> {
   refuseExtraArguments('norm', arguments.length, 2)
@@ -559,6 +651,8 @@ export async function norm(a: Input, options?: AsyncOptions): Promise<number> {
  * import { normSync } from 'parabuf'
  * console.log(normSync(new Float32Array([1e30, 1e30]))) // 1.4142135623730952e30
  * ```
+ *
+ * @category Reductions
  */
 export function normSync(a: Input): number {
   refuseExtraArguments('normSync', arguments.length, 1)
@@ -579,6 +673,8 @@ export function normSync(a: Input): number {
  * import { countNonZero } from 'parabuf'
  * console.log(await countNonZero(new Float64Array([0, -0, 1.5, NaN]))) // 2
  * ```
+ *
+ * @category Reductions
  */
 export async function countNonZero(a: Input, options?: AsyncOptions): Promise<number> {
   refuseExtraArguments('countNonZero', arguments.length, 2)
@@ -597,6 +693,8 @@ export async function countNonZero(a: Input, options?: AsyncOptions): Promise<nu
  * import { countNonZeroSync } from 'parabuf'
  * console.log(countNonZeroSync(new BigInt64Array([0n, 5n, -1n]))) // 2
  * ```
+ *
+ * @category Reductions
  */
 export function countNonZeroSync(a: Input): number {
   refuseExtraArguments('countNonZeroSync', arguments.length, 1)
@@ -629,6 +727,8 @@ export function countNonZeroSync(a: Input): number {
  * console.log(await histogram(new Float64Array([0, 1, 1, 2]), { bins: 2 })) // Float64Array [1, 3]
  * console.log(await histogram(new Float64Array([-1, -1e-17, 1e-17, 1]), { bins: 2 })) // Float64Array [2, 2], as numpy
  * ```
+ *
+ * @category Reductions
  */
 export async function histogram(a: Input, options: HistogramOptions & AsyncOptions): Promise<Float64Array> {
   refuseExtraArguments('histogram', arguments.length, 2)
@@ -647,6 +747,8 @@ export async function histogram(a: Input, options: HistogramOptions & AsyncOptio
  * import { histogramSync } from 'parabuf'
  * console.log(histogramSync(new Uint8Array([1, 2, 200]), { bins: 4, min: 0, max: 256 })) // Float64Array [2, 0, 0, 1]
  * ```
+ *
+ * @category Reductions
  */
 export function histogramSync(a: Input, options: HistogramOptions): Float64Array {
   refuseExtraArguments('histogramSync', arguments.length, 2)
@@ -670,6 +772,8 @@ export function histogramSync(a: Input, options: HistogramOptions): Float64Array
  * import { fill } from 'parabuf'
  * const a = await fill(new Float64Array(1e7), 0.5)
  * ```
+ *
+ * @category In-place
  */
 export async function fill<A extends NumericArray>(a: WritableInput<A>, value: ElementOf<A>, options?: AsyncOptions): Promise<A> {
   refuseExtraArguments('fill', arguments.length, 3)
@@ -691,6 +795,8 @@ export async function fill<A extends NumericArray>(a: WritableInput<A>, value: E
  * import { fillSync } from 'parabuf'
  * fillSync(new Uint8ClampedArray(4), 300) // Uint8ClampedArray [255, 255, 255, 255]
  * ```
+ *
+ * @category In-place
  */
 export function fillSync<A extends NumericArray>(a: WritableInput<A>, value: ElementOf<A>): A {
   refuseExtraArguments('fillSync', arguments.length, 2)
@@ -716,6 +822,8 @@ export function fillSync<A extends NumericArray>(a: WritableInput<A>, value: Ele
  * const celsius = new Float32Array([0, 100])
  * await scale(celsius, 9 / 5, 32) // Float32Array [32, 212]
  * ```
+ *
+ * @category In-place
  */
 export async function scale<A extends NumericArray>(
   a: WritableInput<A>,
@@ -748,6 +856,8 @@ function scaleParams(factor: unknown, offset: unknown): { factor: number | bigin
  * import { scaleSync } from 'parabuf'
  * scaleSync(new Int16Array([1, 2]), 3, 1) // Int16Array [4, 7]
  * ```
+ *
+ * @category In-place
  */
 export function scaleSync<A extends NumericArray>(a: WritableInput<A>, factor: ElementOf<A>, offset?: ElementOf<A>): A {
   refuseExtraArguments('scaleSync', arguments.length, 3)
@@ -774,6 +884,8 @@ export function scaleSync<A extends NumericArray>(a: WritableInput<A>, factor: E
  * const total = new Float64Array([1, 2])
  * await add(total, new Float64Array([10, 20])) // Float64Array [11, 22]
  * ```
+ *
+ * @category In-place
  */
 export async function add<A extends NumericArray>(dst: WritableInput<A>, src: Input<A>, options?: AsyncOptions): Promise<A> {
   refuseExtraArguments('add', arguments.length, 3)
@@ -795,6 +907,8 @@ export async function add<A extends NumericArray>(dst: WritableInput<A>, src: In
  * import { addSync } from 'parabuf'
  * addSync(new Uint8Array([250]), new Uint8Array([10])) // Uint8Array [4]
  * ```
+ *
+ * @category In-place
  */
 export function addSync<A extends NumericArray>(dst: WritableInput<A>, src: Input<A>): A {
   refuseExtraArguments('addSync', arguments.length, 2)
@@ -823,6 +937,8 @@ export function addSync<A extends NumericArray>(dst: WritableInput<A>, src: Inpu
  * import { sort } from 'parabuf'
  * await sort(new Float64Array([3, NaN, -0, 0, -1])) // Float64Array [-1, -0, 0, 3, NaN]
  * ```
+ *
+ * @category Ordering
  */
 export async function sort<A extends NumericArray>(a: WritableInput<A>, options?: AsyncOptions): Promise<A> {
   refuseExtraArguments('sort', arguments.length, 2)
@@ -843,6 +959,8 @@ export async function sort<A extends NumericArray>(a: WritableInput<A>, options?
  * import { sortSync } from 'parabuf'
  * sortSync(new Int32Array([3, 1, 2])) // Int32Array [1, 2, 3]
  * ```
+ *
+ * @category Ordering
  */
 export function sortSync<A extends NumericArray>(a: WritableInput<A>): A {
   refuseExtraArguments('sortSync', arguments.length, 1)

@@ -25,7 +25,17 @@ export type JsOutput = number | bigint | { min: number | bigint; max: number | b
 /** An operation's parameters, as one object: the binding reads the fields the operation declares. */
 export type OpParams = Record<string, number | bigint>
 
-/** Options every async operation accepts. */
+/**
+ * Options every async operation accepts.
+ *
+ * @example
+ * ```ts
+ * import { sum } from 'parabuf'
+ * // Rejects with an AbortError if the sum takes more than a second.
+ * const total = await sum(new Float64Array(1e7), { signal: AbortSignal.timeout(1000) })
+ * ```
+ * @category Configuration
+ */
 export interface AsyncOptions {
   /** Aborts the operation: the promise rejects with an {@link AbortError} and its exports are released. */
   signal?: AbortSignal
