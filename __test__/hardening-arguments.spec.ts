@@ -153,7 +153,7 @@ interface Case {
 
 const OPS = OPERATION_NAMES
 const WRITING = new Set(OPERATIONS.filter((op) => op.modes[0] === 'write').map((op) => op.name))
-const NEEDS_ELEMENTS = new Set(['min', 'max', 'minmax', 'argmin', 'argmax'])
+const NEEDS_ELEMENTS = new Set(['min', 'max', 'minmax', 'argmin', 'argmax', 'quantile'])
 
 /** Valid arguments of each operation (arrays first; the async twin's options are added by the cases). */
 function validArgs(op: string, first: ArgSpec = R('f64')): ArgSpec[] {
@@ -167,6 +167,10 @@ function validArgs(op: string, first: ArgSpec = R('f64')): ArgSpec[] {
       return [first, R('f64.b')]
     case 'histogram':
       return [first, O({ bins: L(4) })]
+    case 'quantile':
+      return [first, L(0.5), O({ method: L('linear') })]
+    case 'median':
+      return [first, O({ skipNaN: L(false) })]
     case 'fill':
       return [first, L(1)]
     case 'scale':
@@ -176,7 +180,7 @@ function validArgs(op: string, first: ArgSpec = R('f64')): ArgSpec[] {
   }
 }
 
-const ownOptions = (op: string): boolean => op === 'variance' || op === 'std' || op === 'histogram'
+const ownOptions = (op: string): boolean => ['variance', 'std', 'histogram', 'quantile', 'median'].includes(op)
 
 function cases(): Case[] {
   const out: Case[] = []
@@ -206,7 +210,7 @@ function cases(): Case[] {
       // Missing and extra arguments.
       add(name, [], TYPE)
       if (op === 'dot' || op === 'add') add(name, [full[0]!], TYPE)
-      if (op === 'fill' || op === 'scale' || op === 'histogram') add(name, [full[0]!], TYPE)
+      if (op === 'fill' || op === 'scale' || op === 'histogram' || op === 'quantile') add(name, [full[0]!], TYPE)
       add(name, [...full, ...Array(arity - full.length).fill(L(undefined)), L(0)], VALUE)
       add(name, [...full, ...Array(arity - full.length).fill(L(undefined)), L(undefined), L(undefined)], VALUE)
       // A read export handed to a writing operation; a write export held on the bytes.
@@ -246,6 +250,22 @@ function cases(): Case[] {
     add(s('dot'), [R('h0'), R('h0')], 'ok')
     add(s('dot'), [R('h1'), R('h1')], BORROWED) // a write handle is lent once
     add(s('dot'), [R('i64.huge'), R('i64.huge')], RANGE) // 3 · 2^126 does not fit 128 signed bits
+    // quantile and median: q, method, skipNaN; 64-bit data a double cannot hold.
+    for (const q of [-0.1, 1.5, NaN, Infinity, -Infinity]) add(s('quantile'), [R('f64'), L(q)], RANGE)
+    add(s('quantile'), [R('f64'), L([0.5, 2])], RANGE)
+    add(s('quantile'), [R('f64'), L([0.5, NaN])], RANGE)
+    for (const q of ['0.5', 1n, null, {}, [0.5, '0.5'], new Set([0.5])]) add(s('quantile'), [R('f64'), L(q)], TYPE)
+    add(s('quantile'), [R('f64'), L(0.5), O({ method: L('median') })], VALUE)
+    add(s('quantile'), [R('f64'), L(0.5), O({ method: L('linear\u0000') })], VALUE)
+    add(s('quantile'), [R('f64'), L(0.5), O({ method: L('x'.repeat(100)) })], VALUE)
+    add(s('quantile'), [R('f64'), L(0.5), O({ method: L(1) })], TYPE)
+    add(s('quantile'), [R('f64'), L(0.5), O({ skipNaN: L(1) })], TYPE)
+    add(s('quantile'), [R('f64'), L([]), O({})], 'ok')
+    add(s('quantile'), [R('f64.nan'), L([0, 1]), O({ skipNaN: L(true) })], 'ok')
+    add(s('quantile'), [R('i64.huge'), L(0.5)], RANGE)
+    add(s('median'), [R('i64.huge')], RANGE)
+    add(s('median'), [R('f64.empty')], 'ok') // NaN, as numpy's median
+    add(s('median'), [R('f64'), O({ skipNaN: L('yes') })], TYPE)
     // histogram: bins.
     for (const bins of [0, -1, -0.5, 2.5, NaN, Infinity, -Infinity, 2 ** 24 + 1, 1e300, -1e300]) {
       add(s('histogram'), [R('f64'), O({ bins: L(bins) })], RANGE)

@@ -8,9 +8,10 @@
 import type { Input, WritableInput } from './borrow.js'
 import { makeError, refuseExtraArguments } from './errors.js'
 import './guards.js'
+import { apply, isArray, typedArrayLength, typedArrayTag } from './intrinsics.js'
 import { describe } from './kinds.js'
 import { native } from './native.js'
-import { arrayOf, type AsyncOptions, type JsOutput, runAsync, runSync } from './operations.js'
+import { arrayOf, type AsyncOptions, type JsOutput, type OpParams, runAsync, runSync } from './operations.js'
 import type { BigIntArray, ElementOf, NumericArray } from './types.js'
 
 export { AbortError, BorrowError, type BorrowErrorCode, ParabufError, type ParabufErrorCode } from './errors.js'
@@ -91,6 +92,61 @@ export interface VarianceOptions {
    * @defaultValue `0`
    */
   ddof?: number
+}
+
+/**
+ * How {@link quantile} picks a value between the two elements around a quantile, as numpy names its methods:
+ * `'linear'` interpolates, `'lower'` and `'higher'` take the neighbour below or above, `'nearest'` the nearer one (the
+ * even index on a tie), `'midpoint'` the mean of both.
+ *
+ * @example
+ * ```ts
+ * import { quantileSync, type QuantileMethod } from 'parabuf'
+ * const method: QuantileMethod = 'lower'
+ * console.log(quantileSync(new Float64Array([1, 2, 3, 4]), 0.5, { method })) // 2
+ * ```
+ * @category Configuration
+ */
+export type QuantileMethod = 'linear' | 'lower' | 'higher' | 'nearest' | 'midpoint'
+
+/**
+ * Options of {@link median}.
+ *
+ * @example
+ * ```ts
+ * import { medianSync, type MedianOptions } from 'parabuf'
+ * const options: MedianOptions = { skipNaN: true }
+ * console.log(medianSync(new Float64Array([3, NaN, 1]), options)) // 2
+ * ```
+ * @category Configuration
+ */
+export interface MedianOptions {
+  /**
+   * Leave `NaN` elements out (numpy's `nanmedian` / `nanquantile`) instead of answering `NaN`.
+   *
+   * @defaultValue `false`
+   */
+  skipNaN?: boolean
+}
+
+/**
+ * Options of {@link quantile}.
+ *
+ * @example
+ * ```ts
+ * import { quantileSync, type QuantileOptions } from 'parabuf'
+ * const options: QuantileOptions = { method: 'nearest' }
+ * console.log(quantileSync(new Int32Array([10, 20, 30]), 0.4, options)) // 20
+ * ```
+ * @category Configuration
+ */
+export interface QuantileOptions extends MedianOptions {
+  /**
+   * How a quantile between two elements is chosen.
+   *
+   * @defaultValue `'linear'`
+   */
+  method?: QuantileMethod
 }
 
 /**
@@ -184,6 +240,35 @@ function scalarArg(value: unknown, name: string): number | bigint {
 function minmaxOf(out: JsOutput): MinMax {
   const { min, max } = out as MinMax
   return { min, max }
+}
+
+function quantileParams(options: unknown, scalar: boolean): OpParams {
+  const o = optionsObject(options, 'options')
+  const { method, skipNaN } = o
+  // Passed as given: the binding checks that `method` is one of numpy's names and `skipNaN` a boolean.
+  return {
+    scalar,
+    ...(method === undefined ? {} : { method: method as string }),
+    ...(skipNaN === undefined ? {} : { skipNaN: skipNaN as boolean }),
+  }
+}
+
+/** `q` as the `Float64Array` the binding reads (a copy, so the caller cannot change it during the call). */
+function quantilesOf(q: unknown): Float64Array {
+  if (typeof q === 'number') return Float64Array.of(q)
+  const length = isArray(q) ? (q as unknown[]).length : apply(typedArrayTag, q, []) !== undefined ? apply(typedArrayLength, q, []) : -1
+  if (length < 0) {
+    throw makeError('ERR_INVALID_ARG_TYPE', `The "q" argument must be a number or an array of numbers. Received ${describe(q)}`)
+  }
+  const values = new Float64Array(length)
+  for (let i = 0; i < length; i++) {
+    const x = (q as Record<number, unknown>)[i]
+    if (typeof x !== 'number') {
+      throw makeError('ERR_INVALID_ARG_TYPE', `The "q" argument must hold numbers. Received ${describe(x)} at index ${i}`)
+    }
+    values[i] = x
+  }
+  return values
 }
 
 /**
@@ -699,6 +784,132 @@ export async function countNonZero(a: Input, options?: AsyncOptions): Promise<nu
 export function countNonZeroSync(a: Input): number {
   refuseExtraArguments('countNonZeroSync', arguments.length, 1)
   return runSync('countNonZero', undefined, a) as number
+}
+
+/**
+ * Quantiles as numpy computes them: `np.quantile(a, q, method=…)`, or `np.nanquantile` with `skipNaN`, for every
+ * element type, without sorting or changing `a`. The order statistics are found by selection over a sample's brackets
+ * on all cores, and numpy's interpolation runs on them in numpy's arithmetic: float16 and float32 data interpolate in
+ * their own format when `q` is a number and in double when it is an array, as in numpy. Two documented differences
+ * (see `docs/numerics.md`): integer data interpolates exactly as numpy does on the data converted to float64, and where
+ * numpy's formula subtracts infinities (`quantile([1, Infinity], 1)` is `NaN` in numpy) the result is the limit.
+ * Deterministic for any thread count.
+ *
+ * @param a - the array, or an export of it.
+ * @param q - a number in `[0, 1]`, or an array of them.
+ * @param options - `method` (see {@link QuantileOptions}), `skipNaN` and `signal`.
+ * @returns a promise of a number for a number `q`, of a `Float64Array` (one quantile per element of `q`) for an array;
+ *   `NaN` where an element is `NaN` (unless `skipNaN`) or every element is.
+ * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array (numpy raises); RangeError `ERR_OUT_OF_RANGE`
+ *   for a `q` outside `[0, 1]` or `NaN`, and for 64-bit integer data whose quantile needs an element beyond ±2^53 (no
+ *   double holds it exactly); TypeError `ERR_INVALID_ARG_TYPE` for a `q` that is not a number or an array of numbers,
+ *   or a `skipNaN` that is not a boolean; TypeError `ERR_INVALID_ARG_VALUE` for an unknown `method`; otherwise as
+ *   {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { quantile } from 'parabuf'
+ * const a = new Float64Array([7, 1, 3, 5])
+ * console.log(await quantile(a, 0.5)) // 4
+ * console.log(await quantile(a, [0, 0.25, 1])) // Float64Array [1, 2.5, 7]
+ * console.log(await quantile(a, 0.5, { method: 'lower' })) // 3
+ * ```
+ *
+ * @category Reductions
+ */
+export async function quantile(a: Input, q: number, options?: QuantileOptions & AsyncOptions): Promise<number>
+export async function quantile(
+  a: Input,
+  q: readonly number[] | Float64Array,
+  options?: QuantileOptions & AsyncOptions,
+): Promise<Float64Array>
+export async function quantile(
+  a: Input,
+  q: number | readonly number[] | Float64Array,
+  options?: QuantileOptions & AsyncOptions,
+): Promise<number | Float64Array> {
+  refuseExtraArguments('quantile', arguments.length, 3)
+  const scalar = typeof q === 'number'
+  const result = (await runAsync('quantile', quantileParams(options, scalar), options, a, quantilesOf(q))) as Float64Array
+  return scalar ? result[0]! : result
+}
+
+/**
+ * Synchronous {@link quantile}.
+ *
+ * @param a - the array, or an export of it.
+ * @param q - a number in `[0, 1]`, or an array of them.
+ * @param options - `method` and `skipNaN` (see {@link QuantileOptions}).
+ * @returns a number for a number `q`, a `Float64Array` for an array.
+ * @throws as {@link quantile}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { quantileSync } from 'parabuf'
+ * console.log(quantileSync(new Int16Array([1, 2, 3, 4, 5]), [0.1, 0.9])) // Float64Array [1.4, 4.6]
+ * ```
+ *
+ * @category Reductions
+ */
+export function quantileSync(a: Input, q: number, options?: QuantileOptions): number
+export function quantileSync(a: Input, q: readonly number[] | Float64Array, options?: QuantileOptions): Float64Array
+export function quantileSync(
+  a: Input,
+  q: number | readonly number[] | Float64Array,
+  options?: QuantileOptions,
+): number | Float64Array {
+  refuseExtraArguments('quantileSync', arguments.length, 3)
+  const scalar = typeof q === 'number'
+  const result = runSync('quantile', quantileParams(options, scalar), a, quantilesOf(q)) as Float64Array
+  return scalar ? result[0]! : result
+}
+
+/**
+ * The median: {@link quantile} at `0.5` with the `'linear'` method, and `NaN` for an empty array (numpy's `median`).
+ * For `[-0]` it is `-0` (numpy's `quantile`; numpy's `median` gives `+0`).
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `skipNaN` (see {@link MedianOptions}) and `signal`.
+ * @returns a promise of the median.
+ * @throws (rejects) as {@link quantile}, but an empty array gives `NaN`.
+ *
+ * @example
+ * ```ts
+ * import { median } from 'parabuf'
+ * console.log(await median(new Float64Array([5, 1, 4, 2]))) // 3
+ * ```
+ *
+ * @category Reductions
+ */
+export async function median(a: Input, options?: MedianOptions & AsyncOptions): Promise<number> {
+  refuseExtraArguments('median', arguments.length, 2)
+  return (await runAsync('median', medianParams(options), options, a)) as number
+}
+
+/**
+ * Synchronous {@link median}.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `skipNaN` (see {@link MedianOptions}).
+ * @returns the median.
+ * @throws as {@link median}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { medianSync } from 'parabuf'
+ * console.log(medianSync(new Uint8Array([9, 1, 5]))) // 5
+ * ```
+ *
+ * @category Reductions
+ */
+export function medianSync(a: Input, options?: MedianOptions): number {
+  refuseExtraArguments('medianSync', arguments.length, 2)
+  return runSync('median', medianParams(options), a) as number
+}
+
+function medianParams(options: unknown): OpParams {
+  const { skipNaN } = optionsObject(options, 'options')
+  return skipNaN === undefined ? {} : { skipNaN: skipNaN as boolean }
 }
 
 /**

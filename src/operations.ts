@@ -20,10 +20,16 @@ import { native } from './native.js'
 import type { NumericArray } from './types.js'
 
 /** Every shape of result the binding returns. */
-export type JsOutput = number | bigint | { min: number | bigint; max: number | bigint } | Float64Array | undefined
+export type JsOutput =
+  | number
+  | bigint
+  | { min: number | bigint; max: number | bigint }
+  | NumericArray
+  | { readonly [name: string]: NumericArray }
+  | undefined
 
 /** An operation's parameters, as one object: the binding reads the fields the operation declares. */
-export type OpParams = Record<string, number | bigint>
+export type OpParams = Record<string, number | bigint | boolean | string>
 
 /**
  * Options every async operation accepts.
@@ -62,7 +68,14 @@ const ASK_BOUNDS: number = native.constants().askBounds
 const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
   native.operationTable().map((op, code) => [
     op.name,
-    { code, arrayNames: op.arrays.length === 1 ? ['first'] : op.arrays.map((array) => `"${array.name}"`) },
+    {
+      code,
+      // An array the facade makes (quantile's q) is not one of the caller's, who then passed only the first.
+      arrayNames:
+        op.arrays.filter((array) => !array.internal).length === 1
+          ? ['first', ...op.arrays.slice(1).map((array) => `"${array.name}"`)]
+          : op.arrays.map((array) => `"${array.name}"`),
+    },
   ]),
 )
 

@@ -5,7 +5,13 @@ import { createRequire } from 'node:module'
 /** The parts of the binding the tests use directly. */
 export interface TestBinding {
   constants(): { inlineBytes: number; blockElements: number }
-  operationTable(): { name: string; arrays: { name: string; mode: string }[]; params: string[]; returns: string; public: boolean }[]
+  operationTable(): {
+    name: string
+    arrays: { name: string; mode: string; internal: boolean }[]
+    params: string[]
+    returns: string
+    public: boolean
+  }[]
   elementKinds(): { name: string; bytes: number; bigint: boolean }[]
   runSync(op: number, params: object | undefined, ...arrays: unknown[]): unknown
 }
@@ -24,7 +30,13 @@ export const BLOCK: number = constants.blockElements
 export const OPERATIONS = binding
   .operationTable()
   .filter((op) => op.public)
-  .map((op) => ({ name: op.name, modes: op.arrays.map((array) => array.mode as 'read' | 'write'), returns: op.returns, params: op.params }))
+  .map((op) => ({
+    name: op.name,
+    // The caller's arrays: an internal one (quantile's q) is made by the facade from a parameter.
+    modes: op.arrays.filter((array) => !array.internal).map((array) => array.mode as 'read' | 'write'),
+    returns: op.returns,
+    params: op.params,
+  }))
 
 /** The public operations' names. */
 export const OPERATION_NAMES: readonly string[] = OPERATIONS.map((op) => op.name)

@@ -975,7 +975,7 @@ for (const op of OPS) {
         expected: standard(ctx, {
           outcome: expectedOutcome,
           // One export per array: a handle's export is lent to the operation, not duplicated.
-          during: { liveExports: op.arrays },
+          during: { liveExports: op.exports },
           ...(case_.refused ? { refusedMeanwhile: case_.refused } : {}),
           memory: expectedMemory,
         }),

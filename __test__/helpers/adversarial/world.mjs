@@ -305,6 +305,9 @@ const ORACLES = {
   fill: { extra: (big) => [big ? 7n : 7], ref: (a) => a.map(() => (typeof a[0] === 'bigint' ? 7n : 7)) },
   scale: { extra: () => [2, 1], ref: (a) => a.map((x) => x * 2 + 1) },
   add: { ref: (a, b) => a.map((x, i) => x + b[i]) },
+  // Checked against their own sync forms on fresh copies (no ref); quantile's q follows the array.
+  quantile: { keys: ['method', 'skipNaN'], options: { method: 'nearest' }, extra: () => [0.5] },
+  median: { keys: ['skipNaN'], options: { skipNaN: true } },
   sort: { ref: (a) => [...a].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) },
 }
 
@@ -320,7 +323,10 @@ export const OPS = binding
   .map((op) => {
     const entry = {
       name: op.name,
-      arrays: op.arrays.length,
+      // The caller's arrays: an internal one (quantile's q) is made by the facade from a parameter.
+      arrays: op.arrays.filter((array) => !array.internal).length,
+      // Every array the call exports, the facade's own (quantile's q) included.
+      exports: op.arrays.length,
       write: op.arrays[0].mode === 'write',
       keys: [],
       options: undefined,

@@ -59,6 +59,9 @@ export type Slot =
   | 'options' // async options: { signal }
   | 'ddofOptions' // { ddof }, and { signal } for the async twins
   | 'histogramOptions' // { bins, min, max }, and { signal } for the async twins
+  | 'quantileQ' // a number in [0, 1] or an array of them
+  | 'quantileOptions' // { method, skipNaN }, and { signal } for the async twins
+  | 'medianOptions' // { skipNaN }, and { signal } for the async twins
   | 'scalar' // a number or bigint (fill value, scale factor)
   | 'optionalScalar' // scale offset
   | 'mode' // 'read' | 'write'
@@ -179,6 +182,60 @@ function ddofCodes(options: unknown): string[] {
   return Number.isFinite(ddof) && ddof >= 0 ? [] : [RANGE]
 }
 
+const QUANTILE_METHODS = ['linear', 'lower', 'higher', 'nearest', 'midpoint']
+
+/** quantile's q: a number in [0, 1] (NaN is out of range), or an array or typed array of them. `qs` when valid. */
+function quantileQCodes(q: unknown): { codes: string[]; qs?: number[] } {
+  if (typeof q === 'number') return q >= 0 && q <= 1 ? { codes: [], qs: [q] } : { codes: [RANGE] }
+  // Array.from reads holes as undefined (which are not numbers), as the facade's indexed reads do.
+  const typed = ArrayBuffer.isView(q) && !(q instanceof DataView)
+  // Indexed reads up to the length, as the facade reads (a detached typed array has length 0).
+  const values =
+    Array.isArray(q) || typed
+      ? Array.from({ length: (q as ArrayLike<unknown>).length }, (_, i) => (q as ArrayLike<unknown>)[i])
+      : undefined
+  if (values === undefined) return { codes: [TYPE] }
+  if (values.some((x) => typeof x !== 'number')) return { codes: [TYPE] }
+  const numbers = values as number[]
+  return numbers.every((x) => x >= 0 && x <= 1) ? { codes: [], qs: numbers } : { codes: [RANGE] }
+}
+
+/** quantile's and median's options: `method` one of numpy's names (else a string is a bad value, anything else a
+ * bad type), `skipNaN` a boolean. */
+function quantileOptionCodes(options: unknown): { codes: string[]; method: string } {
+  if (options === undefined) return { codes: [], method: 'linear' }
+  if (!isObject(options)) return { codes: [TYPE], method: 'linear' }
+  const codes: string[] = []
+  const { method, skipNaN } = options
+  if (method !== undefined && typeof method !== 'string') codes.push(TYPE)
+  else if (method !== undefined && !QUANTILE_METHODS.includes(method)) codes.push(VALUE)
+  if (skipNaN !== undefined && typeof skipNaN !== 'boolean') codes.push(TYPE)
+  return { codes, method: (method as string | undefined) ?? 'linear' }
+}
+
+/** The sorted positions whose elements numpy's quantile of `q` over `n` elements depends on: its neighbours, less one
+ * of weight 0. */
+function quantilePositions(n: number, q: number, method: string): number[] {
+  const last = n - 1
+  const scaled = last * q
+  const roundEven = (x: number) => (Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x))
+  if (method === 'lower') return [Math.floor(scaled)]
+  if (method === 'higher') return [Math.min(Math.ceil(scaled), last)]
+  if (method === 'nearest') return [Math.min(roundEven(scaled), last)]
+  const index = method === 'midpoint' ? 0.5 * (Math.floor(scaled) + Math.ceil(scaled)) : scaled
+  if (index >= last || index % 1 === 0) return [Math.min(Math.floor(index), last)]
+  return [Math.floor(index), Math.floor(index) + 1]
+}
+
+/** A 64-bit integer quantile needs exact doubles: an element beyond ±2^53 that it reads is out of range. */
+function quantileRangeCodes(values: readonly (number | bigint)[], qs: readonly number[], method: string): string[] {
+  if (values.length === 0 || typeof values[0] !== 'bigint') return []
+  const sorted = [...(values as bigint[])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))
+  const limit = 2n ** 53n
+  const wide = (x: bigint) => x > limit || x < -limit
+  return qs.some((q) => quantilePositions(sorted.length, q, method).some((i) => wide(sorted[i]!))) ? [RANGE] : []
+}
+
 interface HistogramParams {
   readonly bins: number
   readonly min?: number
@@ -213,7 +270,7 @@ function histogramRangeCodes(values: readonly (number | bigint)[], tag: string, 
 
 type OpName = string
 
-type ResultShape = 'scalar' | 'number' | 'index' | 'minmax' | 'counts' | 'inPlace'
+type ResultShape = 'scalar' | 'number' | 'index' | 'minmax' | 'counts' | 'inPlace' | 'array'
 
 interface OpModel {
   readonly modes: readonly ('read' | 'write')[]
@@ -234,6 +291,8 @@ const FORMS: Readonly<Record<OpName, Pick<OpModel, 'extra' | 'needsElements'>>> 
   variance: { extra: ['ddofOptions'] },
   std: { extra: ['ddofOptions'] },
   histogram: { extra: ['histogramOptions'] },
+  quantile: { extra: ['quantileQ', 'quantileOptions'], needsElements: true },
+  median: { extra: ['medianOptions'] },
   fill: { extra: ['scalar'] },
   scale: { extra: ['scalar', 'optionalScalar'] },
 }
@@ -245,6 +304,7 @@ const RESULT_OF: Readonly<Record<string, ResultShape>> = {
   minmax: 'minmax',
   counts: 'counts',
   inPlace: 'inPlace',
+  array: 'array',
 }
 
 /** Every public operation: its arrays' modes and its result from the core's table, its form from {@link FORMS}. */
@@ -252,15 +312,24 @@ const OPS: Readonly<Record<OpName, OpModel>> = Object.fromEntries(
   OPERATIONS.map((op) => [op.name, { modes: op.modes, extra: [], result: RESULT_OF[op.returns]!, ...FORMS[op.name] }]),
 )
 
+/** The options objects that carry an operation's own parameters and, in the async twin, the signal. */
+const OWN_OPTIONS: readonly Slot[] = ['ddofOptions', 'histogramOptions', 'quantileOptions', 'medianOptions']
+
 function paramsOf(model: OpModel, async: boolean): Slot[] {
   const arrays: Slot[] = model.modes.map((m, i) => (m === 'write' && i === 0 ? 'writable' : 'input'))
-  const carriesOptions = model.extra.includes('ddofOptions') || model.extra.includes('histogramOptions')
+  const carriesOptions = model.extra.some((slot) => OWN_OPTIONS.includes(slot))
   return [...arrays, ...model.extra, ...(async && !carriesOptions ? (['options'] as Slot[]) : [])]
 }
 
 const valuesOf = (array: TypedArray): (number | bigint)[] => Array.from(array as ArrayLike<number | bigint>)
 
-function resultCheck(model: OpModel, operands: readonly Operand[], args: unknown[], bins?: number) {
+function resultCheck(
+  model: OpModel,
+  operands: readonly Operand[],
+  args: unknown[],
+  bins?: number,
+  quantiles?: { qs: number[]; scalar: boolean },
+) {
   const big = isBigTag(operands[0]!.tag)
   const scalarType = big ? 'bigint' : 'number'
   return (result: unknown): string | undefined => {
@@ -281,6 +350,11 @@ function resultCheck(model: OpModel, operands: readonly Operand[], args: unknown
       }
       case 'counts':
         return result instanceof Float64Array && result.length === bins ? undefined : `expected ${bins} counts`
+      case 'array': {
+        if (quantiles?.scalar) return typeof result === 'number' ? undefined : `expected a number, got ${typeof result}`
+        const length = quantiles?.qs.length
+        return result instanceof Float64Array && result.length === length ? undefined : `expected ${length} quantiles`
+      }
       case 'inPlace': {
         const expected = operands[0]!.handle ? operands[0]!.handle.array : args[0]
         return result === expected ? undefined : 'an in-place operation must return its array'
@@ -301,10 +375,24 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
   let histogram: HistogramParams | undefined
   if (async) {
     // variance/std/histogram take their own parameters and the signal in one options object.
-    const own = model.extra.find((s) => s === 'ddofOptions' || s === 'histogramOptions')
+    const own = model.extra.find((s) => OWN_OPTIONS.includes(s))
     codes.push(...asyncOptionCodes(at(own ?? 'options')))
   }
   if (model.extra.includes('ddofOptions')) codes.push(...ddofCodes(at('ddofOptions')))
+  let quantiles: { qs: number[]; scalar: boolean; method: string } | undefined
+  if (model.extra.includes('quantileQ')) {
+    const q = quantileQCodes(at('quantileQ'))
+    const o = quantileOptionCodes(at('quantileOptions'))
+    codes.push(...q.codes, ...o.codes)
+    if (q.qs) quantiles = { qs: q.qs, scalar: typeof at('quantileQ') === 'number', method: o.method }
+  }
+  if (model.extra.includes('medianOptions')) {
+    const options = at('medianOptions')
+    // median reads only skipNaN (a method given is not read).
+    if (options !== undefined && !isObject(options)) codes.push(TYPE)
+    else if (isObject(options) && options.skipNaN !== undefined && typeof options.skipNaN !== 'boolean') codes.push(TYPE)
+    quantiles = { qs: [0.5], scalar: true, method: 'linear' }
+  }
   if (model.extra.includes('histogramOptions')) {
     const h = histogramCodes(at('histogramOptions'))
     codes.push(...h.codes)
@@ -338,6 +426,7 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
     const wanted = isBigTag(a!.tag) ? 'bigint' : 'number'
     for (const s of scalars) if (isScalar(s) && typeof s !== wanted) codes.push(TYPE)
     if (histogram) codes.push(...histogramRangeCodes(valuesOf(a!.array), a!.tag, histogram))
+    if (quantiles) codes.push(...quantileRangeCodes(valuesOf(a!.array), quantiles.qs, quantiles.method))
     // A 64-bit integer dot product is exact, and must fit 128 bits (a signed i128).
     if (name === 'dot' && b && a!.tag === b.tag && a!.count === b.count && isBigTag(a!.tag)) {
       const xs = a!.array as unknown as ArrayLike<bigint>
@@ -354,7 +443,7 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
     // A histogram of millions of bins allocates as many doubles per call: valid, but not for a fuzzer.
     skip: bins !== undefined && bins > 1 << 16,
     writes: model.modes[0] === 'write' ? valid[0]!.span : undefined,
-    check: resultCheck(model, valid, args, bins),
+    check: resultCheck(model, valid, args, bins, quantiles),
     exportDelta: 0,
   }
 }

@@ -111,6 +111,23 @@ const scalar = fc.oneof(
   { weight: 1, arbitrary: hostile },
 )
 
+const quantileQ = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(0, 0.25, 0.5, 1, -0, -0.1, 1.5, NaN, Infinity).map(lit) },
+  { weight: 3, arbitrary: fc.array(fc.constantFrom<unknown>(0, 0.5, 1, 0.9, 2, NaN, '0.5'), { maxLength: 4 }).map(lit) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(Float64Array.of(0.1, 0.9), '0.5', 0n, {}, null).map(lit) },
+  { weight: 1, arbitrary: hostile },
+)
+const method = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('linear', 'lower', 'higher', 'nearest', 'midpoint').map(lit) },
+  { weight: 2, arbitrary: fc.constantFrom<unknown>('Linear', 'median', '', 'linear\u0000', 'x'.repeat(40), 1, null).map(lit) },
+  { weight: 1, arbitrary: hostile },
+)
+const skipNaN = fc.oneof(
+  { weight: 6, arbitrary: fc.boolean().map(lit) },
+  { weight: 2, arbitrary: fc.constantFrom<unknown>(0, 1, 'true', null).map(lit) },
+  { weight: 1, arbitrary: hostile },
+)
+
 const SLOTS: Readonly<Record<Slot, fc.Arbitrary<ArgSpec>>> = {
   input: fc.oneof(
     { weight: 5, arbitrary: ref(ARRAY_NAMES) },
@@ -136,6 +153,17 @@ const SLOTS: Readonly<Record<Slot, fc.Arbitrary<ArgSpec>>> = {
     { weight: 4, arbitrary: options({ bins, signal }, ['bins']) },
     { weight: 4, arbitrary: options({ bins, min: bound, max: bound, signal }, ['bins']) },
     { weight: 1, arbitrary: options({ min: bound, max: bound }) },
+    { weight: 1, arbitrary: hostile },
+  ),
+  quantileQ,
+  quantileOptions: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(lit(undefined)) },
+    { weight: 6, arbitrary: options({ method, skipNaN, signal }) },
+    { weight: 1, arbitrary: hostile },
+  ),
+  medianOptions: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(lit(undefined)) },
+    { weight: 6, arbitrary: options({ skipNaN, signal }) },
     { weight: 1, arbitrary: hostile },
   ),
   scalar,

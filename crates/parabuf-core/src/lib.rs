@@ -25,7 +25,8 @@ pub use kernels::{Conversion, Key, Neumaier, Numeric, Ordered, Scalar, Store};
 pub use kind::ElementKind;
 pub use ledger::{ExportCell, ExportInfo, Ledger, Lent, Mode, ReadGuard, WriteGuard};
 pub use ops::{
-    execute, Arg, ArraySpec, Op, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, INLINE_BYTES,
+    execute, Arg, ArraySpec, Column, ColumnElement, Op, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec,
+    INLINE_BYTES,
 };
 pub use region::{owned_buffer_count, OwnedBuffer, Region};
 pub use view::{Element, ReadView, WriteView};

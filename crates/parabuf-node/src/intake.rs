@@ -777,6 +777,59 @@ pub fn scalar(env: &Env, value: &Unknown<'_>, what: &str) -> Result<Option<parab
     }
 }
 
+/// A boolean parameter as a core scalar, 1 or 0 (`None` for `undefined`).
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` naming `what` for anything but a boolean.
+pub fn boolean(env: &Env, value: &Unknown<'_>, what: &str) -> Result<Option<parabuf_core::Scalar>, Error> {
+    match type_of(env, value)? {
+        sys::ValueType::napi_undefined => Ok(None),
+        sys::ValueType::napi_boolean => {
+            let mut flag = false;
+            // SAFETY: value is a boolean (checked above), a live handle; the out-pointer is a live local.
+            status(unsafe { sys::napi_get_value_bool(env.raw(), value.raw(), &mut flag) }, "napi_get_value_bool")?;
+            Ok(Some(parabuf_core::Scalar::Number(if flag { 1.0 } else { 0.0 })))
+        }
+        _ => Err(Error::arg_type(format!("{what} must be a boolean"))),
+    }
+}
+
+/// A string parameter that must be one of `options`, as a core scalar holding its index (`None` for `undefined`).
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` naming `what` for anything but a string; `ERR_INVALID_ARG_VALUE` listing `options` for a
+/// string that is none of them.
+pub fn choice(
+    env: &Env,
+    value: &Unknown<'_>,
+    what: &str,
+    options: &[&str],
+) -> Result<Option<parabuf_core::Scalar>, Error> {
+    match type_of(env, value)? {
+        sys::ValueType::napi_undefined => return Ok(None),
+        sys::ValueType::napi_string => {}
+        _ => return Err(Error::arg_type(format!("{what} must be a string"))),
+    }
+    // Longer than every option: a longer string is cut to 31 bytes, which match none.
+    let mut buffer = [0u8; 32];
+    let mut length = 0usize;
+    // SAFETY: value is a string (checked above); Node-API writes at most buffer.len() bytes including a NUL terminator
+    // and reports how many it wrote (without the terminator) in `length`.
+    let code = unsafe {
+        sys::napi_get_value_string_utf8(env.raw(), value.raw(), buffer.as_mut_ptr().cast(), buffer.len(), &mut length)
+    };
+    status(code, "napi_get_value_string_utf8")?;
+    let given = buffer.get(..length).unwrap_or_default();
+    match options.iter().position(|o| o.as_bytes() == given) {
+        Some(index) => Ok(Some(parabuf_core::Scalar::Number(index as f64))),
+        None => Err(Error::arg_value(format!(
+            "{what} must be one of {}, got '{}'",
+            options.iter().map(|o| format!("'{o}'")).collect::<Vec<_>>().join(", "),
+            String::from_utf8_lossy(given)
+        ))),
+    }
+}
+
 /// The `CancelToken` behind `value`, checked by its type tag.
 ///
 /// # Errors
@@ -802,7 +855,8 @@ pub fn cancel_token<'v>(env: &Env, value: &'v Unknown<'_>) -> Result<&'v crate::
     Ok(unsafe { &*data.cast::<crate::CancelToken>() })
 }
 
-/// An operation's result as JavaScript receives it: a number, a bigint, `{ min, max }`, a `Float64Array` of counts, or
+/// An operation's result as JavaScript receives it: a number, a bigint, `{ min, max }`, a `Float64Array` of counts, a new
+/// typed array, an object of two (`{ values, indices }`), or
 /// `undefined`.
 #[derive(Debug)]
 pub struct JsResult(pub parabuf_core::Output);
@@ -846,6 +900,38 @@ impl napi::bindgen_prelude::ToNapiValue for JsResult {
                 Ok(object)
             }
             // SAFETY: as above.
+            Output::Array(column) => unsafe { column_to_napi(env, column) },
+            Output::Pair { names, columns: [first, second] } => {
+                let mut object = ptr::null_mut();
+                // SAFETY: as above; the out-pointer is a live local.
+                check(unsafe { sys::napi_create_object(env, &mut object) })?;
+                // SAFETY: as above.
+                let values = [unsafe { column_to_napi(env, first)? }, unsafe { column_to_napi(env, second)? }];
+                for (name, value) in names.iter().zip(values) {
+                    let mut key = ptr::null_mut();
+                    // SAFETY: name is valid UTF-8 of the given length; the out-pointer is a live local.
+                    check(unsafe {
+                        sys::napi_create_string_utf8(env, name.as_ptr().cast(), name.len() as isize, &mut key)
+                    })?;
+                    let descriptor = sys::napi_property_descriptor {
+                        utf8name: ptr::null(),
+                        name: key,
+                        method: None,
+                        getter: None,
+                        setter: None,
+                        value,
+                        attributes: sys::PropertyAttributes::writable
+                            | sys::PropertyAttributes::enumerable
+                            | sys::PropertyAttributes::configurable,
+                        data: ptr::null_mut(),
+                    };
+                    // SAFETY: object, key and value are live handles of this scope; the descriptor outlives the call.
+                    // Defined as an own data property, as for `{ min, max }`.
+                    check(unsafe { sys::napi_define_properties(env, object, 1, &descriptor) })?;
+                }
+                Ok(object)
+            }
+            // SAFETY: as above.
             Output::Counts(counts) => unsafe {
                 napi::bindgen_prelude::Float64Array::to_napi_value(
                     env,
@@ -855,6 +941,38 @@ impl napi::bindgen_prelude::ToNapiValue for JsResult {
             // SAFETY: as above.
             Output::InPlace => unsafe { <()>::to_napi_value(env, ()) },
         }
+    }
+}
+
+/// A [`Column`](parabuf_core::Column) as the typed array of its element type, over the vector's own memory (napi-rs
+/// hands it to the engine as the backing store, so nothing is copied).
+///
+/// # Safety
+/// `env` must be the live environment of the current call.
+unsafe fn column_to_napi(env: sys::napi_env, column: parabuf_core::Column) -> napi::Result<sys::napi_value> {
+    use napi::bindgen_prelude::{
+        BigInt64Array, BigUint64Array, Float32Array, Float64Array, Int16Array, Int32Array, Int8Array, ToNapiValue,
+        Uint16Array, Uint32Array, Uint8Array,
+    };
+    use parabuf_core::Column;
+    macro_rules! typed_array {
+        ($T:ident, $values:expr) => {
+            // SAFETY: env is live (the caller's contract); the array owns its vector.
+            unsafe { $T::to_napi_value(env, $T::new($values)) }
+        };
+    }
+    match column {
+        Column::Int8(v) => typed_array!(Int8Array, v),
+        Column::Uint8(v) => typed_array!(Uint8Array, v),
+        Column::Int16(v) => typed_array!(Int16Array, v),
+        Column::Uint16(v) => typed_array!(Uint16Array, v),
+        Column::Int32(v) => typed_array!(Int32Array, v),
+        Column::Uint32(v) => typed_array!(Uint32Array, v),
+        Column::Float16(v) => typed_array!(Uint16Array, v.into_iter().map(|x| x.to_bits()).collect()),
+        Column::Float32(v) => typed_array!(Float32Array, v),
+        Column::Float64(v) => typed_array!(Float64Array, v),
+        Column::BigInt64(v) => typed_array!(BigInt64Array, v),
+        Column::BigUint64(v) => typed_array!(BigUint64Array, v),
     }
 }
 

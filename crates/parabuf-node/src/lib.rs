@@ -14,7 +14,7 @@ mod operation;
 use napi::bindgen_prelude::Either;
 use napi::{Env, JsValue, Unknown};
 use napi_derive::napi;
-use parabuf_core::{Cancel, ElementKind, Error, Ledger, Mode, Op};
+use parabuf_core::{Cancel, ElementKind, Error, Ledger, Mode, Op, ParamType};
 use smallvec::SmallVec;
 
 use crate::errors::to_napi;
@@ -174,6 +174,8 @@ pub struct OperationArray {
     pub name: String,
     /// `'read'` or `'write'`.
     pub mode: String,
+    /// Made by the facade from a parameter, not passed by the caller.
+    pub internal: bool,
 }
 
 /// What the facade needs to know about one operation, from its declaration in the core's table.
@@ -186,7 +188,8 @@ pub struct OperationInfo {
     pub arrays: Vec<OperationArray>,
     /// The names of its parameters, read from the parameter object.
     pub params: Vec<String>,
-    /// The result's shape: `'element'`, `'number'`, `'index'`, `'minmax'`, `'counts'` or `'inPlace'`.
+    /// The result's shape: `'element'`, `'number'`, `'index'`, `'minmax'`, `'counts'`, `'inPlace'`, `'array'` or
+    /// `'pair'`.
     pub returns: String,
     /// Whether the public API wraps it (else it is a hook for the binding's tests).
     pub public: bool,
@@ -202,7 +205,11 @@ pub fn operation_table() -> Vec<OperationInfo> {
             arrays: spec
                 .arrays
                 .iter()
-                .map(|a| OperationArray { name: a.name.to_string(), mode: a.mode.as_str().to_string() })
+                .map(|a| OperationArray {
+                    name: a.name.to_string(),
+                    mode: a.mode.as_str().to_string(),
+                    internal: a.internal,
+                })
                 .collect(),
             params: spec.params.iter().map(|p| p.name.to_string()).collect(),
             returns: spec.returns.as_str().to_string(),
@@ -270,7 +277,11 @@ fn parse_op(env: &Env, op: Option<&Unknown<'_>>, params: Option<&Unknown<'_>>) -
     if let Some(params) = params {
         for (value, declared) in values.iter_mut().zip(spec.params) {
             let field = intake::property(env, params, declared.name)?;
-            *value = intake::scalar(env, &field, declared.name)?;
+            *value = match declared.ty {
+                ParamType::Number | ParamType::Element => intake::scalar(env, &field, declared.name)?,
+                ParamType::Boolean => intake::boolean(env, &field, declared.name)?,
+                ParamType::Choice(options) => intake::choice(env, &field, declared.name, options)?,
+            };
         }
     }
     Op::parse(code, values)

@@ -19,6 +19,7 @@ pub mod moments;
 pub mod norm;
 pub mod numeric;
 pub mod order;
+pub mod quantile;
 pub mod scale;
 pub mod sort;
 pub mod sum;
@@ -63,6 +64,10 @@ crate::ops::operations! {
     SelfTestPanic => crate::ops::SelfTestPanic,
     /// How many elements are not zero.
     CountNonZero => count_nonzero::CountNonZero,
+    /// Quantiles as numpy computes them.
+    Quantile => quantile::Quantile,
+    /// The median: the quantile at 0.5.
+    Median => quantile::Median,
 }
 
 pub use add::add;

@@ -18,6 +18,9 @@ use crate::view::{Element, ReadView, WriteView};
 
 pub use crate::kernels::Op;
 
+mod column;
+pub use column::{Column, ColumnElement};
+
 /// Async calls over at most this many bytes run inline on the JavaScript thread and return a settled promise: below
 /// it, handing the work to the pool and the result back costs more than the work itself (a pool thread wake-up and a
 /// callback through the event loop, against kernels that read several GB/s). `bench/README.md` has the measurements.
@@ -30,6 +33,16 @@ pub struct ArraySpec {
     pub name: &'static str,
     /// The access the operation needs.
     pub mode: Mode,
+    /// Made by the facade from a parameter (`quantile`'s `q`), not passed by the caller: the facade and the tests
+    /// count it out of the public arguments.
+    pub internal: bool,
+}
+
+impl ArraySpec {
+    /// An array the caller passes, named `name`, accessed as `mode`.
+    pub const fn new(name: &'static str, mode: Mode) -> ArraySpec {
+        ArraySpec { name, mode, internal: false }
+    }
 }
 
 /// What a parameter accepts.
@@ -39,6 +52,10 @@ pub enum ParamType {
     Number,
     /// A number, or a bigint for 64-bit integer arrays: an element value.
     Element,
+    /// A boolean, read as 1 or 0.
+    Boolean,
+    /// One of these strings, read as its index.
+    Choice(&'static [&'static str]),
 }
 
 /// One parameter of an operation, read by name from the parameter object the caller passes.
@@ -65,6 +82,10 @@ pub enum Returns {
     Counts,
     /// Nothing: the first array was changed in place ([`Output::InPlace`]).
     InPlace,
+    /// A new typed array ([`Output::Array`]).
+    Array,
+    /// An object of two new typed arrays under these names ([`Output::Pair`]), such as `{ values, indices }`.
+    Pair(&'static str, &'static str),
 }
 
 impl Returns {
@@ -77,6 +98,8 @@ impl Returns {
             Returns::MinMax => "minmax",
             Returns::Counts => "counts",
             Returns::InPlace => "inPlace",
+            Returns::Array => "array",
+            Returns::Pair(..) => "pair",
         }
     }
 
@@ -90,7 +113,8 @@ impl Returns {
                 | (Returns::MinMax, Output::MinMax { .. })
                 | (Returns::Counts, Output::Counts(_))
                 | (Returns::InPlace, Output::InPlace)
-        )
+                | (Returns::Array, Output::Array(_))
+        ) || matches!((self, output), (Returns::Pair(a, b), Output::Pair { names, .. }) if names == &[a, b])
     }
 }
 
@@ -112,15 +136,13 @@ pub struct Spec {
 }
 
 /// The one array argument `a` that an operation reads.
-pub const READS_A: &[ArraySpec] = &[ArraySpec { name: "a", mode: Mode::Read }];
+pub const READS_A: &[ArraySpec] = &[ArraySpec::new("a", Mode::Read)];
 /// The one array argument `a` that an operation writes.
-pub const WRITES_A: &[ArraySpec] = &[ArraySpec { name: "a", mode: Mode::Write }];
+pub const WRITES_A: &[ArraySpec] = &[ArraySpec::new("a", Mode::Write)];
 /// Two array arguments, `a` and `b`, both read.
-pub const READS_A_B: &[ArraySpec] =
-    &[ArraySpec { name: "a", mode: Mode::Read }, ArraySpec { name: "b", mode: Mode::Read }];
+pub const READS_A_B: &[ArraySpec] = &[ArraySpec::new("a", Mode::Read), ArraySpec::new("b", Mode::Read)];
 /// Two array arguments: `a` written, `b` read.
-pub const WRITES_A_READS_B: &[ArraySpec] =
-    &[ArraySpec { name: "a", mode: Mode::Write }, ArraySpec { name: "b", mode: Mode::Read }];
+pub const WRITES_A_READS_B: &[ArraySpec] = &[ArraySpec::new("a", Mode::Write), ArraySpec::new("b", Mode::Read)];
 
 impl Spec {
     /// An operation named `name` over `arrays` with no parameters, returning `returns`, public, with the default
@@ -162,6 +184,25 @@ impl<'a> Params<'a> {
                 Err(Error::arg_type(format!("{}() {name} must be a number, got a bigint", self.spec.name)))
             }
         }
+    }
+
+    /// The boolean parameter `name`, if given.
+    ///
+    /// # Errors
+    /// `ERR_PARABUF_INTERNAL` when the operation declares no such parameter.
+    pub fn boolean(&self, name: &str) -> Result<Option<bool>> {
+        Ok(self.value(name)?.map(|v| matches!(v, Scalar::Number(x) if x != 0.0)))
+    }
+
+    /// The index of the choice parameter `name` among its declared strings, if given.
+    ///
+    /// # Errors
+    /// `ERR_PARABUF_INTERNAL` when the operation declares no such parameter.
+    pub fn choice(&self, name: &str) -> Result<Option<usize>> {
+        Ok(self.value(name)?.and_then(|v| match v {
+            Scalar::Number(x) => Some(x as usize),
+            Scalar::BigInt(_) => None,
+        }))
     }
 
     /// The element-valued parameter `name` (a number or a bigint), which must be given.
@@ -398,6 +439,15 @@ pub enum Output {
     Counts(Vec<f64>),
     /// Nothing: the operation changed its first array.
     InPlace,
+    /// A new typed array.
+    Array(Column),
+    /// Two new typed arrays, as an object with these property names.
+    Pair {
+        /// The property names, in the order of `columns`.
+        names: [&'static str; 2],
+        /// The arrays.
+        columns: [Column; 2],
+    },
 }
 
 /// A read view of an argument as element type `T`.
