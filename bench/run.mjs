@@ -25,7 +25,7 @@ import { WorkerPool } from './pool.mjs'
 import { fmtTime, writeReports } from './report.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const native = createRequire(import.meta.url)(join(here, '..', 'dist', 'binding', 'index.js'))
+const { native } = createRequire(import.meta.url)(join(here, '..', 'dist', 'native.js'))
 
 // ---------------------------------------------------------------------------------------------------------------- //
 // Options
@@ -132,6 +132,16 @@ const CALLS = {
       let count = 0
       for (let i = 0; i < a.length; i++) if (a[i] !== 0) count++
       return count
+    },
+  },
+  median: {
+    async: (a) => parabuf.median(a),
+    sync: (a) => parabuf.medianSync(a),
+    // What a JavaScript user writes: sort a copy, average the middle pair.
+    js: (a) => {
+      const sorted = a.slice().sort()
+      const m = sorted.length >> 1
+      return sorted.length % 2 ? sorted[m] : sorted[m - 1] + (sorted[m] - sorted[m - 1]) * 0.5
     },
   },
   histogram: {
@@ -241,6 +251,7 @@ const CASES = [
     bytesPerElement: 8,
     check: sameCounts,
   }),
+  reductionCase({ id: 'median', title: 'median · Float64Array', op: 'median', source: 'f64', bytesPerElement: 8, check: (got, want) => got === want }),
   sortCase(),
 ].filter((c) => !ONLY || ONLY.includes(c.id))
 
