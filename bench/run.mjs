@@ -21,6 +21,7 @@ import { measure } from 'mitata'
 import * as parabuf from 'parabuf'
 
 import * as js from './kernels.mjs'
+import * as peers from './peers.mjs'
 import { WorkerPool } from './pool.mjs'
 import { fmtTime, writeReports } from './report.mjs'
 
@@ -585,6 +586,50 @@ async function main() {
     }
   }
 
+  // Selection against the peers (issue 23): median and quantile(0.9) of the same 1e7 doubles in parabuf, nodejs-polars
+  // and numpy, each the median of its calls; and against sum on the largest array, in alternation.
+  let selection = null
+  if (cases.some((c) => c.id === 'median')) {
+    const n = Math.min(1e7, array('f64').length)
+    const a = array('f64').subarray(0, n)
+    const rounds = 15
+    const median = async (fn) => {
+      fn()
+      const ts = []
+      for (let i = 0; i < rounds; i++) {
+        const t = performance.now()
+        fn()
+        ts.push(performance.now() - t)
+      }
+      return ts.sort((x, y) => x - y)[rounds >> 1]
+    }
+    log(`\nselection against the peers (${n.toExponential(0)} f64, median of ${rounds} calls):`)
+    selection = { size: n, rounds, parabuf: {}, polars: null, numpy: null, notes: [] }
+    selection.parabuf.median = await median(() => parabuf.medianSync(a))
+    selection.parabuf.quantile = await median(() => parabuf.quantileSync(a, 0.9))
+    log(`  parabuf        median ${selection.parabuf.median.toFixed(2)} ms, quantile(0.9) ${selection.parabuf.quantile.toFixed(2)} ms`)
+    const pl = peers.polars()
+    if (typeof pl === 'string') selection.notes.push(`nodejs-polars not measured: ${pl}`)
+    else {
+      const series = pl.Series('a', a)
+      selection.polars = { median: await median(() => series.median()), quantile: await median(() => series.quantile(0.9)) }
+      log(`  nodejs-polars  median ${selection.polars.median.toFixed(2)} ms, quantile(0.9) ${selection.polars.quantile.toFixed(2)} ms`)
+    }
+    const np = peers.numpy()
+    if (!/^\d/.test(np)) selection.notes.push(`numpy not measured: ${np}`)
+    else {
+      selection.numpy = { version: np, ...peers.timeNumpy(a, { median: 'np.median(a)', quantile: 'np.quantile(a, 0.9)' }, rounds) }
+      log(`  numpy ${np}   median ${selection.numpy.median.toFixed(2)} ms, quantile(0.9) ${selection.numpy.quantile.toFixed(2)} ms`)
+    }
+    for (const note of selection.notes) log(`  (${note})`)
+    if (array('f64').length >= 1e8) {
+      const big = array('f64')
+      const [ms, sumMs] = await alternating(() => parabuf.medianSync(big), () => parabuf.sumSync(big), 11)
+      selection.largeMedianVsSum = { size: big.length, ms, sumMs, ratio: ms / sumMs }
+      log(`  ${big.length.toExponential(0)}  median vs sum: ${ms.toFixed(1)} ms vs ${sumMs.toFixed(1)} ms: ${(ms / sumMs).toFixed(2)}×`)
+    }
+  }
+
   // The fixed cost of a call, with every check of the export model in place: a synchronous sum of an empty array.
   const empty = new Float64Array(0)
   const emptyStats = await time({ run: () => parabuf.sumSync(empty) }, 1e3, 'call')
@@ -615,7 +660,8 @@ async function main() {
     sumVsLimit,
     callPath,
     numerics,
-    targets: targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics),
+    selection,
+    targets: targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics, selection),
     durationSeconds: Math.round((performance.now() - started) / 1e3),
   }
   log(`\nload average at end: ${machine.loadAverage.end.join(', ')}; ${results.durationSeconds} s`)
@@ -637,7 +683,7 @@ function row(cases, caseId, contenderId, size) {
   return cases.find((c) => c.id === caseId)?.contenders.find((c) => c.id === contenderId)?.results.find((r) => r.size === size)
 }
 
-function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics) {
+function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics, selection) {
   const big = Math.max(...SIZES)
   const out = []
   const add = (description, measured, pass) => out.push({ description, measured, pass })
@@ -715,6 +761,26 @@ function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, num
     hold('histogram of 256 bins ≤ 2.5× sum', numerics.histogram256VsSum, 2.5)
     hold('histogram of 2^16 bins ≤ 4× sum', numerics.histogram65536VsSum, 4)
     hold('variance ≤ 1.3× sum', numerics.varianceVsSum, 1.3)
+  }
+  if (selection) {
+    const size = selection.size.toExponential(0)
+    for (const [peer, name] of [['polars', 'nodejs-polars 0.25.2'], ['numpy', 'numpy']]) {
+      for (const op of ['median', 'quantile']) {
+        const label = op === 'median' ? 'median' : 'quantile(0.9)'
+        const theirs = selection[peer]?.[op]
+        const ours = selection.parabuf[op]
+        const x = theirs === undefined ? null : theirs / ours
+        add(
+          `${label} of ${size} f64 ≥ 3× ${name}`,
+          x === null ? `not measured (${selection.notes.find((n) => n.includes(peer)) ?? 'no peer'})` : `${x.toFixed(2)}× (${ours.toFixed(2)} ms vs ${theirs.toFixed(2)} ms)`,
+          x === null ? null : x >= 3,
+        )
+      }
+    }
+    if (selection.largeMedianVsSum) {
+      const { size: n, ms, sumMs, ratio } = selection.largeMedianVsSum
+      add(`median of ${n.toExponential(0)} f64 ≤ 8× sum`, `${ratio.toFixed(2)}× (${ms.toFixed(1)} ms vs ${sumMs.toFixed(1)} ms)`, ratio <= 8)
+    }
   }
   for (const { size, rounds, where, compensatedMs, plainMs, windowRatios } of paired) {
     const x = compensatedMs / plainMs
