@@ -8,6 +8,7 @@ pub(crate) mod blocks;
 
 pub mod add;
 pub mod argext;
+pub mod argsort;
 pub mod convert;
 pub mod count_nonzero;
 pub mod dot;
