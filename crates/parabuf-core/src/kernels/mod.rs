@@ -23,6 +23,7 @@ pub mod order;
 pub mod scale;
 pub mod sort;
 pub mod sum;
+pub mod topk;
 
 // The operation table: one row per operation, `Variant => module::Declaration`. A row's position is the operation's
 // code. Each declaration (an `Operation`: name, arrays, parameters, result, kernel call) lives in its kernel's file;
