@@ -24,6 +24,7 @@ pub mod scale;
 pub mod sort;
 pub mod sum;
 pub mod topk;
+pub mod unique;
 
 // The operation table: one row per operation, `Variant => module::Declaration`. A row's position is the operation's
 // code. Each declaration (an `Operation`: name, arrays, parameters, result, kernel call) lives in its kernel's file;
