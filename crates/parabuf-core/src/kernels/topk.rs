@@ -2,14 +2,14 @@
 //!
 //! Each pool thread scans a run of consecutive blocks, keeping the best `k` candidates it has seen in a buffer of up to
 //! `2k` and a threshold (the `k`-th best key so far): a stage of elements none of which beats the threshold is passed
-//! over after one vectorised minimum of its keys. The runs' candidates are merged at the end. The `k` best
+//! over after one vectorised comparison of its elements with the threshold's value. The runs' candidates are merged at the end. The `k` best
 //! (key, index) pairs are one set whatever the grouping, so the result is the same for any thread count. When `k` is
 //! a large fraction of the length, the stable [`argsort`](crate::kernels::argsort) answers instead.
 
 use crate::error::Result;
 use crate::exec::{threads, Cancel};
 use crate::kernels::argsort::{argsort, order_key, Indices};
-use crate::kernels::blocks::{fold_ranges, staged, STAGE};
+use crate::kernels::blocks::{fold_ranges, staged};
 use crate::kernels::order::{Key, Ordered};
 use crate::view::ReadView;
 
@@ -88,28 +88,44 @@ impl<K: Key> Best<K> {
     }
 
     /// Takes in the elements of `block`, whose first element has index `first` (after every element seen so far).
+    ///
+    /// Most stages of a long scan hold nothing that beats the threshold; they are passed over after one comparison of
+    /// each element, as a double, with the threshold's value: an element below it (above it, for the smallest) cannot
+    /// beat it, since rounding to a double never reverses an order. Zeros of the other sign, NaNs and elements that
+    /// round to the threshold fail that test and are judged by their keys.
     fn scan<T: Ordered<Key = K>>(&mut self, block: &ReadView<'_, T>, first: usize, largest: bool) {
-        let mut keys = [K::default(); STAGE];
+        let mut bound = self.bound::<T>(largest);
         staged(block, |start, xs| {
-            let keys = &mut keys[..xs.len()];
-            for (key, x) in keys.iter_mut().zip(xs) {
-                *key = order_key(*x, largest);
-            }
-            if let Some(threshold) = self.threshold {
-                let least = keys.iter().fold(K::from_u64(u64::MAX), |m, k| m.min(*k));
-                if least >= threshold {
+            if let Some(bound) = bound {
+                let beaten = if largest {
+                    xs.iter().fold(true, |all, x| all & (x.to_f64() < bound))
+                } else {
+                    xs.iter().fold(true, |all, x| all & (x.to_f64() > bound))
+                };
+                if beaten {
                     return;
                 }
             }
-            for (i, key) in keys.iter().enumerate() {
-                if self.threshold.is_none_or(|threshold| *key < threshold) {
-                    self.candidates.push((*key, first + start + i));
+            for (i, x) in xs.iter().enumerate() {
+                let key = order_key(*x, largest);
+                if self.threshold.is_none_or(|threshold| key < threshold) {
+                    self.candidates.push((key, first + start + i));
                     if self.candidates.len() == 2 * self.k {
                         self.compact();
+                        bound = self.bound::<T>(largest);
                     }
                 }
             }
         });
+    }
+
+    /// The threshold's element as a double, once there is a threshold.
+    fn bound<T: Ordered<Key = K>>(&self, largest: bool) -> Option<f64> {
+        self.threshold.map(|key| {
+            // Undo `order_key`'s complement; a NaN's key gives a NaN, which no element is below or above.
+            let key = if largest { !key.to_u64() } else { key.to_u64() };
+            T::from_key(K::from_u64(key)).to_f64()
+        })
     }
 }
 
