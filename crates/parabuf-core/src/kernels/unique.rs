@@ -79,66 +79,72 @@ enum Counter {
     Overflow,
 }
 
-/// One run's counts, and a buffer for one block's keys.
+/// One run's counts.
 #[derive(Debug, Default)]
 struct Table {
     counter: Counter,
-    keys: Vec<u64>,
 }
 
 impl Table {
     /// Counts the sort keys of `block`.
     fn count<T: Ordered>(&mut self, block: &ReadView<'_, T>) {
-        if matches!(self.counter, Counter::Overflow) {
-            return;
-        }
-        self.keys.clear();
-        staged(block, |_, xs| self.keys.extend(xs.iter().map(|x| x.sort_key().to_u64())));
-        let (lo, hi) = self.keys.iter().fold((u64::MAX, 0), |(lo, hi), k| (lo.min(*k), hi.max(*k)));
-        self.counter = match std::mem::take(&mut self.counter) {
-            Counter::Empty if hi - lo < DENSE_MAX => {
-                Counter::Dense { base: lo, counts: vec![0; (hi - lo + 1) as usize] }
-            }
-            Counter::Empty => Counter::Hash(HashCounts::new()),
-            Counter::Dense { base, counts } => {
-                let end = base + counts.len() as u64 - 1;
-                let (new_lo, new_hi) = (base.min(lo), end.max(hi));
-                if new_hi - new_lo < DENSE_MAX {
-                    if (new_lo, new_hi) == (base, end) {
-                        Counter::Dense { base, counts }
-                    } else {
-                        let mut wider = vec![0; (new_hi - new_lo + 1) as usize];
-                        let at = (base - new_lo) as usize;
-                        wider[at..at + counts.len()].copy_from_slice(&counts);
-                        Counter::Dense { base: new_lo, counts: wider }
+        staged(block, |_, xs| {
+            let mut i = 0;
+            while i < xs.len() {
+                match &mut self.counter {
+                    Counter::Dense { base, counts } => {
+                        let base = *base;
+                        // The hot loop: one subtraction, one comparison and one increment per element.
+                        while let Some(x) = xs.get(i) {
+                            match counts.get_mut(x.sort_key().to_u64().wrapping_sub(base) as usize) {
+                                Some(count) => *count += 1,
+                                None => break,
+                            }
+                            i += 1;
+                        }
+                        if let Some(x) = xs.get(i) {
+                            self.make_room(x.sort_key().to_u64());
+                        }
                     }
-                } else {
-                    let mut hash = HashCounts::new();
-                    for (i, c) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
-                        hash.add(base + i as u64, *c);
+                    Counter::Hash(hash) => {
+                        xs[i..].iter().for_each(|x| hash.add(x.sort_key().to_u64(), 1));
+                        i = xs.len();
                     }
-                    Counter::Hash(hash)
+                    Counter::Empty => {
+                        self.counter = Counter::Dense { base: xs[i].sort_key().to_u64(), counts: vec![0; 1] }
+                    }
+                    Counter::Overflow => return,
                 }
             }
-            other => other,
+        });
+        if matches!(&self.counter, Counter::Hash(hash) if hash.len > HASH_MAX) {
+            self.counter = Counter::Overflow;
+        }
+    }
+
+    /// Makes the dense table cover `key` too: at least twice as wide (within [`DENSE_MAX`]), or a hash table once the
+    /// keys span more than that.
+    fn make_room(&mut self, key: u64) {
+        let Counter::Dense { base, counts } = std::mem::take(&mut self.counter) else {
+            unreachable!("only a dense table runs out of room")
         };
-        match &mut self.counter {
-            Counter::Dense { base, counts } => {
-                let base = *base;
-                for k in &self.keys {
-                    counts[(k - base) as usize] += 1;
-                }
+        let end = base + (counts.len() as u64 - 1);
+        let (lo, hi) = (base.min(key), end.max(key));
+        self.counter = if hi - lo < DENSE_MAX {
+            let span = (hi - lo + 1).max(2 * counts.len() as u64).min(DENSE_MAX);
+            // Grow away from the new key's side as well, within the key space.
+            let new_base = if key < base { hi.saturating_sub(span - 1) } else { lo.min(u64::MAX - (span - 1)) };
+            let mut wider = vec![0; span as usize];
+            let at = (base - new_base) as usize;
+            wider[at..at + counts.len()].copy_from_slice(&counts);
+            Counter::Dense { base: new_base, counts: wider }
+        } else {
+            let mut hash = HashCounts::new();
+            for (i, c) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+                hash.add(base + i as u64, *c);
             }
-            Counter::Hash(hash) => {
-                for k in &self.keys {
-                    hash.add(*k, 1);
-                }
-                if hash.len > HASH_MAX {
-                    self.counter = Counter::Overflow;
-                }
-            }
-            Counter::Empty | Counter::Overflow => unreachable!("a block's keys always go to a table"),
-        }
+            Counter::Hash(hash)
+        };
     }
 
     /// The (key, count) pairs counted, in no particular order.
@@ -415,6 +421,11 @@ mod tests {
         assert_eq!(got(&[5i8]), (vec![5], vec![1.0]));
         check(&[i64::MIN, i64::MAX, i64::MIN, 0]);
         check(&[u64::MAX, 0, u64::MAX]);
+        // Dense tables that grow down to the bottom and up to the top of the key space.
+        check(&[u64::MAX - 3, u64::MAX, u64::MAX - 90, u64::MAX - 3, u64::MAX - 2]);
+        check(&[5u64, 0, 3, 70, 0, 1]);
+        check(&[i16::MAX, i16::MIN, i16::MAX - 1, 0, i16::MIN + 1]);
+        check(&(0..3 * BLOCK as u64).rev().map(|i| u64::MAX - i % 40_000).collect::<Vec<_>>());
         check(&[i32::MIN, i32::MAX]);
         check(&[u8::MAX, u8::MIN]);
         check(&[f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN, 5e-324, -5e-324]);
