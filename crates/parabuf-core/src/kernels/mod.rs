@@ -8,6 +8,7 @@ pub(crate) mod blocks;
 
 pub mod add;
 pub mod argext;
+pub mod argsort;
 pub mod convert;
 pub mod count_nonzero;
 pub mod dot;
@@ -23,6 +24,8 @@ pub mod quantile;
 pub mod scale;
 pub mod sort;
 pub mod sum;
+pub mod topk;
+pub mod unique;
 
 // The operation table: one row per operation, `Variant => module::Declaration`. A row's position is the operation's
 // code. Each declaration (an `Operation`: name, arrays, parameters, result, kernel call) lives in its kernel's file;

@@ -21,25 +21,25 @@ use crate::scratch::Scratch;
 use crate::view::{ReadView, WriteView};
 
 /// Below this many elements a comparison sort of the keys on the calling thread beats setting up passes.
-const SMALL: usize = 2048;
+pub(crate) const SMALL: usize = 2048;
 /// Bits per radix digit: one split into 2^11 buckets takes 10^7 keys to cache-sized buckets, the counts of a digit
 /// still fit in L1, and 64-bit keys need six digits rather than eight.
-const DIGIT_BITS: u32 = 11;
-const RADIX: usize = 1 << DIGIT_BITS;
+pub(crate) const DIGIT_BITS: u32 = 11;
+pub(crate) const RADIX: usize = 1 << DIGIT_BITS;
 /// Buckets of at most this many bytes (and their scratch twins) stay in a core's L2 cache: they finish with LSD passes.
-const CACHE_BYTES: usize = 1 << 19;
+pub(crate) const CACHE_BYTES: usize = 1 << 19;
 /// Buckets of at most this many keys finish with a comparison sort: a radix pass costs 2^11 counts whatever the size.
-const TINY: usize = 256;
+pub(crate) const TINY: usize = 256;
 /// Buckets of at least this many keys are split by every thread at once rather than by one.
-const PARALLEL_MIN: usize = 1 << 18;
+pub(crate) const PARALLEL_MIN: usize = 1 << 18;
 /// Keys a long pass handles between two [`Cancel::yield_point`]s: well under a millisecond of work.
-const YIELD_KEYS: usize = 1 << 16;
+pub(crate) const YIELD_KEYS: usize = 1 << 16;
 
 /// Per-bucket counts of one digit.
-type Counts = Vec<usize>;
+pub(crate) type Counts = Vec<usize>;
 
 #[inline(always)]
-fn digit<K: Key>(key: K, shift: u32) -> usize {
+pub(crate) fn digit<K: Key>(key: K, shift: u32) -> usize {
     (key.to_u64() >> shift) as usize & (RADIX - 1)
 }
 
@@ -83,15 +83,30 @@ pub fn sort<T: Ordered>(view: WriteView<'_, T>, cancel: &Cancel) -> Result<()> {
     Ok(())
 }
 
+/// Sorts `keys` ascending as integers (by the hybrid radix sort [`sort`] uses), `lo` and `hi` being at most the
+/// smallest and at least the largest of them: for kernels that sort keys of their own.
+///
+/// # Errors
+/// `Aborted` when `cancel` is raised; `OutOfRange` when the scratch cannot be allocated.
+pub(crate) fn sort_keys<K: Key>(keys: &mut [K], lo: K, hi: K, cancel: &Cancel) -> Result<()> {
+    let differing = lo.to_u64() ^ hi.to_u64();
+    if keys.len() < 2 || differing == 0 {
+        return Ok(());
+    }
+    let digits = (63 - differing.leading_zeros()) / DIGIT_BITS + 1;
+    let mut scratch = Scratch::<K>::new(keys.len())?;
+    sort_level(keys, &mut scratch, digits, true, cancel)
+}
+
 /// Sort keys, with the smallest and the largest of them.
-struct Keys<K> {
-    keys: Scratch<K>,
-    lo: K,
-    hi: K,
+pub(crate) struct Keys<K> {
+    pub(crate) keys: Scratch<K>,
+    pub(crate) lo: K,
+    pub(crate) hi: K,
 }
 
 /// The sort keys of `view`, read block-parallel.
-fn read_keys<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Keys<T::Key>> {
+pub(crate) fn read_keys<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Keys<T::Key>> {
     let mut keys = Scratch::new(view.len())?;
     let ranges: Vec<(T::Key, T::Key)> = pool().install(|| {
         keys.par_chunks_mut(BLOCK)
