@@ -171,6 +171,10 @@ function validArgs(op: string, first: ArgSpec = R('f64')): ArgSpec[] {
       return [first, L(0.5), O({ method: L('linear') })]
     case 'median':
       return [first, O({ skipNaN: L(false) })]
+    case 'argsort':
+      return [first, O({ descending: L(true) })]
+    case 'topk':
+      return [first, L(2), O({ largest: L(false) })]
     case 'fill':
       return [first, L(1)]
     case 'scale':
@@ -180,7 +184,7 @@ function validArgs(op: string, first: ArgSpec = R('f64')): ArgSpec[] {
   }
 }
 
-const ownOptions = (op: string): boolean => ['variance', 'std', 'histogram', 'quantile', 'median'].includes(op)
+const ownOptions = (op: string): boolean => ['variance', 'std', 'histogram', 'quantile', 'median', 'argsort', 'topk'].includes(op)
 
 function cases(): Case[] {
   const out: Case[] = []
@@ -210,7 +214,7 @@ function cases(): Case[] {
       // Missing and extra arguments.
       add(name, [], TYPE)
       if (op === 'dot' || op === 'add') add(name, [full[0]!], TYPE)
-      if (op === 'fill' || op === 'scale' || op === 'histogram' || op === 'quantile') add(name, [full[0]!], TYPE)
+      if (['fill', 'scale', 'histogram', 'quantile', 'topk'].includes(op)) add(name, [full[0]!], TYPE)
       add(name, [...full, ...Array(arity - full.length).fill(L(undefined)), L(0)], VALUE)
       add(name, [...full, ...Array(arity - full.length).fill(L(undefined)), L(undefined), L(undefined)], VALUE)
       // A read export handed to a writing operation; a write export held on the bytes.
@@ -266,6 +270,14 @@ function cases(): Case[] {
     add(s('median'), [R('i64.huge')], RANGE)
     add(s('median'), [R('f64.empty')], 'ok') // NaN, as numpy's median
     add(s('median'), [R('f64'), O({ skipNaN: L('yes') })], TYPE)
+    // argsort, topk, unique.
+    add(s('argsort'), [R('f64'), O({ descending: L(1) })], TYPE)
+    for (const k of [-1, 1.5, NaN, Infinity, 2 ** 53, 1e300]) add(s('topk'), [R('f64'), L(k)], RANGE)
+    for (const k of ['1', 1n, null, undefined]) add(s('topk'), [R('f64'), L(k)], TYPE)
+    add(s('topk'), [R('f64.empty'), L(1)], RANGE) // more than the length
+    add(s('topk'), [R('f64.empty'), L(0)], 'ok')
+    add(s('topk'), [R('f64'), L(1), O({ largest: L('yes') })], TYPE)
+    add(s('unique'), [R('f64.empty')], 'ok')
     // histogram: bins.
     for (const bins of [0, -1, -0.5, 2.5, NaN, Infinity, -Infinity, 2 ** 24 + 1, 1e300, -1e300]) {
       add(s('histogram'), [R('f64'), O({ bins: L(bins) })], RANGE)

@@ -605,25 +605,57 @@ async function main() {
     }
     log(`\nselection against the peers (${n.toExponential(0)} f64, median of ${rounds} calls):`)
     selection = { size: n, rounds, parabuf: {}, polars: null, numpy: null, notes: [] }
+    const orderRounds = 5
+    const fewer = async (fn) => {
+      fn()
+      const ts = []
+      for (let i = 0; i < orderRounds; i++) {
+        const t = performance.now()
+        fn()
+        ts.push(performance.now() - t)
+      }
+      return ts.sort((x, y) => x - y)[orderRounds >> 1]
+    }
     selection.parabuf.median = await median(() => parabuf.medianSync(a))
     selection.parabuf.quantile = await median(() => parabuf.quantileSync(a, 0.9))
-    log(`  parabuf        median ${selection.parabuf.median.toFixed(2)} ms, quantile(0.9) ${selection.parabuf.quantile.toFixed(2)} ms`)
+    selection.parabuf.argsort = await fewer(() => parabuf.argsortSync(a))
+    log(`  parabuf        median ${selection.parabuf.median.toFixed(2)} ms, quantile(0.9) ${selection.parabuf.quantile.toFixed(2)} ms, argsort ${selection.parabuf.argsort.toFixed(1)} ms`)
     const pl = peers.polars()
     if (typeof pl === 'string') selection.notes.push(`nodejs-polars not measured: ${pl}`)
     else {
       const series = pl.Series('a', a)
-      selection.polars = { median: await median(() => series.median()), quantile: await median(() => series.quantile(0.9)) }
-      log(`  nodejs-polars  median ${selection.polars.median.toFixed(2)} ms, quantile(0.9) ${selection.polars.quantile.toFixed(2)} ms`)
+      selection.polars = {
+        median: await median(() => series.median()),
+        quantile: await median(() => series.quantile(0.9)),
+        argsort: await fewer(() => series.argSort()),
+      }
+      log(`  nodejs-polars  median ${selection.polars.median.toFixed(2)} ms, quantile(0.9) ${selection.polars.quantile.toFixed(2)} ms, argSort ${selection.polars.argsort.toFixed(1)} ms`)
     }
     const np = peers.numpy()
     if (!/^\d/.test(np)) selection.notes.push(`numpy not measured: ${np}`)
     else {
-      selection.numpy = { version: np, ...peers.timeNumpy(a, { median: 'np.median(a)', quantile: 'np.quantile(a, 0.9)' }, rounds) }
-      log(`  numpy ${np}   median ${selection.numpy.median.toFixed(2)} ms, quantile(0.9) ${selection.numpy.quantile.toFixed(2)} ms`)
+      selection.numpy = {
+        version: np,
+        ...peers.timeNumpy(a, { median: 'np.median(a)', quantile: 'np.quantile(a, 0.9)' }, rounds),
+        ...peers.timeNumpy(a, { argsort: 'np.argsort(a)' }, orderRounds),
+      }
+      log(`  numpy ${np}   median ${selection.numpy.median.toFixed(2)} ms, quantile(0.9) ${selection.numpy.quantile.toFixed(2)} ms, argsort ${selection.numpy.argsort.toFixed(1)} ms`)
     }
     for (const note of selection.notes) log(`  (${note})`)
+    // unique of 1e7 Int32 with 1,000 distinct values against sum of the same data.
+    {
+      const ints = new Int32Array(n).map((_, i) => (Math.imul(i, 2654435761) >>> 22) % 1000)
+      const [ms, sumMs] = await alternating(() => parabuf.uniqueSync(ints), () => parabuf.sumSync(ints), 15)
+      selection.uniqueVsSum = { size: n, ms, sumMs, ratio: ms / sumMs }
+      log(`  ${n.toExponential(0)}  unique (Int32, 1,000 values) vs sum: ${ms.toFixed(2)} ms vs ${sumMs.toFixed(2)} ms: ${(ms / sumMs).toFixed(2)}×`)
+    }
     if (array('f64').length >= 1e8) {
       const big = array('f64')
+      {
+        const [ms, sumMs] = await alternating(() => parabuf.topkSync(big, 100), () => parabuf.sumSync(big), 11)
+        selection.largeTopkVsSum = { size: big.length, ms, sumMs, ratio: ms / sumMs }
+        log(`  ${big.length.toExponential(0)}  topk(100) vs sum: ${ms.toFixed(1)} ms vs ${sumMs.toFixed(1)} ms: ${(ms / sumMs).toFixed(2)}×`)
+      }
       const [ms, sumMs] = await alternating(() => parabuf.medianSync(big), () => parabuf.sumSync(big), 11)
       selection.largeMedianVsSum = { size: big.length, ms, sumMs, ratio: ms / sumMs }
       log(`  ${big.length.toExponential(0)}  median vs sum: ${ms.toFixed(1)} ms vs ${sumMs.toFixed(1)} ms: ${(ms / sumMs).toFixed(2)}×`)
@@ -776,6 +808,23 @@ function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, num
           x === null ? null : x >= 3,
         )
       }
+    }
+    for (const [peer, name, factor] of [['polars', 'nodejs-polars 0.25.2', 5], ['numpy', 'numpy', 3]]) {
+      const theirs = selection[peer]?.argsort
+      const x = theirs === undefined ? null : theirs / selection.parabuf.argsort
+      add(
+        `argsort of ${size} f64 ≥ ${factor}× ${name}`,
+        x === null ? 'not measured' : `${x.toFixed(2)}× (${selection.parabuf.argsort.toFixed(1)} ms vs ${theirs.toFixed(1)} ms)`,
+        x === null ? null : x >= factor,
+      )
+    }
+    if (selection.uniqueVsSum) {
+      const { ms, sumMs, ratio } = selection.uniqueVsSum
+      add(`unique of ${size} Int32 (1,000 values) ≤ 3× sum`, `${ratio.toFixed(2)}× (${ms.toFixed(2)} ms vs ${sumMs.toFixed(2)} ms)`, ratio <= 3)
+    }
+    if (selection.largeTopkVsSum) {
+      const { size: n, ms, sumMs, ratio } = selection.largeTopkVsSum
+      add(`topk(100) of ${n.toExponential(0)} f64 ≤ 1.5× sum`, `${ratio.toFixed(2)}× (${ms.toFixed(1)} ms vs ${sumMs.toFixed(1)} ms)`, ratio <= 1.5)
     }
     if (selection.largeMedianVsSum) {
       const { size: n, ms, sumMs, ratio } = selection.largeMedianVsSum

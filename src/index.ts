@@ -150,6 +150,82 @@ export interface QuantileOptions extends MedianOptions {
 }
 
 /**
+ * Options of {@link argsort}.
+ *
+ * @example
+ * ```ts
+ * import { argsortSync, type ArgsortOptions } from 'parabuf'
+ * const options: ArgsortOptions = { descending: true }
+ * console.log(argsortSync(new Float64Array([2, 9, 4]), options)) // Uint32Array [1, 2, 0]
+ * ```
+ * @category Configuration
+ */
+export interface ArgsortOptions {
+  /**
+   * Largest first: the exact reverse of the ascending order (`NaN` first, `+0` before `-0`), ties still by index.
+   *
+   * @defaultValue `false`
+   */
+  descending?: boolean
+}
+
+/**
+ * Options of {@link topk}.
+ *
+ * @example
+ * ```ts
+ * import { topkSync, type TopkOptions } from 'parabuf'
+ * const options: TopkOptions = { largest: false }
+ * console.log(topkSync(new Int32Array([5, 1, 3]), 2, options).values) // Int32Array [1, 3]
+ * ```
+ * @category Configuration
+ */
+export interface TopkOptions {
+  /**
+   * The largest elements, largest first; `false`: the smallest, smallest first.
+   *
+   * @defaultValue `true`
+   */
+  largest?: boolean
+}
+
+/**
+ * What {@link topk} returns: the values, in their array's own type, and where they were.
+ *
+ * @example
+ * ```ts
+ * import { topkSync, type TopK } from 'parabuf'
+ * const top: TopK<Float64Array> = topkSync(new Float64Array([0.5, 2, 1]), 2)
+ * console.log(top.values, top.indices) // Float64Array [2, 1] Uint32Array [1, 2]
+ * ```
+ * @category Ordering
+ */
+export interface TopK<A extends NumericArray = NumericArray> {
+  /** The k elements, in order. */
+  readonly values: A
+  /** Their indices in the input: a `Uint32Array`, or a `Float64Array` for inputs longer than 2^32 - 1. */
+  readonly indices: Uint32Array | Float64Array
+}
+
+/**
+ * What {@link unique} returns: the distinct values, sorted, in their array's own type, and how often each occurs.
+ *
+ * @example
+ * ```ts
+ * import { uniqueSync, type Unique } from 'parabuf'
+ * const u: Unique<Int8Array> = uniqueSync(new Int8Array([3, 1, 3]))
+ * console.log(u.values, u.counts) // Int8Array [1, 3] Float64Array [1, 2]
+ * ```
+ * @category Ordering
+ */
+export interface Unique<A extends NumericArray = NumericArray> {
+  /** The distinct values, in `sort`'s order. */
+  readonly values: A
+  /** How many elements equal each value. */
+  readonly counts: Float64Array
+}
+
+/**
  * Options of {@link histogram}.
  *
  * @example
@@ -240,6 +316,44 @@ function scalarArg(value: unknown, name: string): number | bigint {
 function minmaxOf(out: JsOutput): MinMax {
   const { min, max } = out as MinMax
   return { min, max }
+}
+
+/** A boolean option passed as given (the binding checks its type), or nothing. */
+function flagParams(options: unknown, key: string): OpParams {
+  const value = optionsObject(options, 'options')[key]
+  return value === undefined ? {} : { [key]: value as boolean }
+}
+
+/**
+ * `values` (a typed array the binding made of the input's element type) under the input's own constructor where two
+ * types share a representation: a `Uint8Array` for a `Uint8ClampedArray`, the `Uint16Array` of bits for a
+ * `Float16Array`.
+ */
+function ofInputType<A extends NumericArray>(input: Input<A>, values: NumericArray): A {
+  const tag = apply(typedArrayTag, arrayOf(input as WritableInput<A>), [])
+  if (tag === 'Uint8ClampedArray') return new Uint8ClampedArray(values.buffer, values.byteOffset, values.length) as A
+  if (tag === 'Float16Array') {
+    const Float16 = (globalThis as unknown as Record<string, new (b: ArrayBufferLike, o: number, n: number) => A>).Float16Array!
+    return new Float16(values.buffer, values.byteOffset, values.length)
+  }
+  return values as A
+}
+
+function topkOf<A extends NumericArray>(input: Input<A>, out: JsOutput): TopK<A> {
+  const { values, indices } = out as { values: NumericArray; indices: Uint32Array | Float64Array }
+  return { values: ofInputType(input, values), indices }
+}
+
+function uniqueOf<A extends NumericArray>(input: Input<A>, out: JsOutput): Unique<A> {
+  const { values, counts } = out as { values: NumericArray; counts: Float64Array }
+  return { values: ofInputType(input, values), counts }
+}
+
+function topkParams(k: unknown, options: unknown): OpParams {
+  if (typeof k !== 'number') {
+    throw makeError('ERR_INVALID_ARG_TYPE', `The "k" argument must be of type number. Received ${describe(k)}`)
+  }
+  return { k, ...flagParams(options, 'largest') }
 }
 
 function quantileParams(options: unknown, scalar: boolean): OpParams {
@@ -910,6 +1024,149 @@ export function medianSync(a: Input, options?: MedianOptions): number {
 function medianParams(options: unknown): OpParams {
   const { skipNaN } = optionsObject(options, 'options')
   return skipNaN === undefined ? {} : { skipNaN: skipNaN as boolean }
+}
+
+/**
+ * The order of the elements, as indices: `a[result[0]]` is the first element in {@link sort}'s order (`-0` before
+ * `+0`, `NaN` last), and so on. Stable: equal elements keep their index order (all `NaN`s are equal). With
+ * `descending`, the exact reverse order, ties still by index. A parallel radix sort of the keys and their indices, on
+ * all cores; deterministic for any thread count. The input is not changed.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `descending` (see {@link ArgsortOptions}) and `signal`.
+ * @returns a promise of a `Uint32Array` of indices (a `Float64Array` for arrays longer than 2^32 - 1).
+ * @throws (rejects) TypeError `ERR_INVALID_ARG_TYPE` for a `descending` that is not a boolean; otherwise as
+ *   {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { argsort } from 'parabuf'
+ * console.log(await argsort(new Float64Array([3, NaN, -0, 0, 1]))) // Uint32Array [2, 3, 4, 0, 1]
+ * ```
+ *
+ * @category Ordering
+ */
+export async function argsort(a: Input, options?: ArgsortOptions & AsyncOptions): Promise<Uint32Array | Float64Array> {
+  refuseExtraArguments('argsort', arguments.length, 2)
+  return (await runAsync('argsort', flagParams(options, 'descending'), options, a)) as Uint32Array | Float64Array
+}
+
+/**
+ * Synchronous {@link argsort}.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `descending` (see {@link ArgsortOptions}).
+ * @returns the indices.
+ * @throws as {@link argsort}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { argsortSync } from 'parabuf'
+ * console.log(argsortSync(new Int16Array([2, 1, 2]), { descending: true })) // Uint32Array [0, 2, 1]
+ * ```
+ *
+ * @category Ordering
+ */
+export function argsortSync(a: Input, options?: ArgsortOptions): Uint32Array | Float64Array {
+  refuseExtraArguments('argsortSync', arguments.length, 2)
+  return runSync('argsort', flagParams(options, 'descending'), a) as Uint32Array | Float64Array
+}
+
+/**
+ * The `k` largest elements, largest first (or with `largest: false` the `k` smallest, smallest first), and their
+ * indices: the first `k` of {@link argsort}'s order (descending, or ascending), so ties go to the lower index and
+ * `NaN` ranks above every number. One read of the array on all cores; deterministic for any thread count.
+ *
+ * @param a - the array, or an export of it.
+ * @param k - how many: an integer from 0 to the array's length.
+ * @param options - `largest` (see {@link TopkOptions}) and `signal`.
+ * @returns a promise of `{ values, indices }`: the values in the input's own type, the indices as in {@link argsort}.
+ * @throws (rejects) RangeError `ERR_OUT_OF_RANGE` for a `k` that is negative, not an integer or greater than the
+ *   length; TypeError `ERR_INVALID_ARG_TYPE` for a `k` that is not a number or a `largest` that is not a boolean;
+ *   otherwise as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { topk } from 'parabuf'
+ * const { values, indices } = await topk(new Float64Array([0.5, 9, 3, 9]), 2)
+ * console.log(values, indices) // Float64Array [9, 9] Uint32Array [1, 3]
+ * ```
+ *
+ * @category Ordering
+ */
+export async function topk<A extends NumericArray>(
+  a: Input<A>,
+  k: number,
+  options?: TopkOptions & AsyncOptions,
+): Promise<TopK<A>> {
+  refuseExtraArguments('topk', arguments.length, 3)
+  return topkOf(a, await runAsync('topk', topkParams(k, options), options, a))
+}
+
+/**
+ * Synchronous {@link topk}.
+ *
+ * @param a - the array, or an export of it.
+ * @param k - how many: an integer from 0 to the array's length.
+ * @param options - `largest` (see {@link TopkOptions}).
+ * @returns `{ values, indices }`.
+ * @throws as {@link topk}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { topkSync } from 'parabuf'
+ * console.log(topkSync(new Uint8Array([7, 2, 5]), 1).values) // Uint8Array [7]
+ * ```
+ *
+ * @category Ordering
+ */
+export function topkSync<A extends NumericArray>(a: Input<A>, k: number, options?: TopkOptions): TopK<A> {
+  refuseExtraArguments('topkSync', arguments.length, 3)
+  return topkOf(a, runSync('topk', topkParams(k, options), a))
+}
+
+/**
+ * The distinct values, sorted in {@link sort}'s order, with how many elements equal each: numpy's
+ * `np.unique(a, return_counts=True)`. All `NaN`s are one value (numpy 2's default), last; `-0` and `+0` are one value.
+ * Deterministic for any thread count; the input is not changed.
+ *
+ * @param a - the array, or an export of it.
+ * @param options - `signal`.
+ * @returns a promise of `{ values, counts }`: the values in the input's own type, the counts as doubles.
+ * @throws (rejects) as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { unique } from 'parabuf'
+ * const { values, counts } = await unique(new Float64Array([2, NaN, 1, 2, NaN]))
+ * console.log(values, counts) // Float64Array [1, 2, NaN] Float64Array [1, 2, 2]
+ * ```
+ *
+ * @category Ordering
+ */
+export async function unique<A extends NumericArray>(a: Input<A>, options?: AsyncOptions): Promise<Unique<A>> {
+  refuseExtraArguments('unique', arguments.length, 2)
+  return uniqueOf(a, await runAsync('unique', undefined, options, a))
+}
+
+/**
+ * Synchronous {@link unique}.
+ *
+ * @param a - the array, or an export of it.
+ * @returns `{ values, counts }`.
+ * @throws as {@link sum}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { uniqueSync } from 'parabuf'
+ * console.log(uniqueSync(new BigInt64Array([5n, 5n, -1n])).values) // BigInt64Array [-1n, 5n]
+ * ```
+ *
+ * @category Ordering
+ */
+export function uniqueSync<A extends NumericArray>(a: Input<A>): Unique<A> {
+  refuseExtraArguments('uniqueSync', arguments.length, 1)
+  return uniqueOf(a, runSync('unique', undefined, a))
 }
 
 /**

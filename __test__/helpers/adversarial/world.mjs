@@ -308,6 +308,8 @@ const ORACLES = {
   // Checked against their own sync forms on fresh copies (no ref); quantile's q follows the array.
   quantile: { keys: ['method', 'skipNaN'], options: { method: 'nearest' }, extra: () => [0.5] },
   median: { keys: ['skipNaN'], options: { skipNaN: true } },
+  argsort: { keys: ['descending'], options: { descending: true } },
+  topk: { keys: ['largest'], options: { largest: false }, extra: () => [1] },
   sort: { ref: (a) => [...a].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) },
 }
 

@@ -62,6 +62,9 @@ export type Slot =
   | 'quantileQ' // a number in [0, 1] or an array of them
   | 'quantileOptions' // { method, skipNaN }, and { signal } for the async twins
   | 'medianOptions' // { skipNaN }, and { signal } for the async twins
+  | 'argsortOptions' // { descending }, and { signal } for the async twins
+  | 'topkK' // topk's k: an integer from 0 to the length
+  | 'topkOptions' // { largest }, and { signal } for the async twins
   | 'scalar' // a number or bigint (fill value, scale factor)
   | 'optionalScalar' // scale offset
   | 'mode' // 'read' | 'write'
@@ -270,7 +273,7 @@ function histogramRangeCodes(values: readonly (number | bigint)[], tag: string, 
 
 type OpName = string
 
-type ResultShape = 'scalar' | 'number' | 'index' | 'minmax' | 'counts' | 'inPlace' | 'array'
+type ResultShape = 'scalar' | 'number' | 'index' | 'minmax' | 'counts' | 'inPlace' | 'array' | 'pair'
 
 interface OpModel {
   readonly modes: readonly ('read' | 'write')[]
@@ -292,6 +295,8 @@ const FORMS: Readonly<Record<OpName, Pick<OpModel, 'extra' | 'needsElements'>>> 
   std: { extra: ['ddofOptions'] },
   histogram: { extra: ['histogramOptions'] },
   quantile: { extra: ['quantileQ', 'quantileOptions'], needsElements: true },
+  argsort: { extra: ['argsortOptions'] },
+  topk: { extra: ['topkK', 'topkOptions'] },
   median: { extra: ['medianOptions'] },
   fill: { extra: ['scalar'] },
   scale: { extra: ['scalar', 'optionalScalar'] },
@@ -305,6 +310,7 @@ const RESULT_OF: Readonly<Record<string, ResultShape>> = {
   counts: 'counts',
   inPlace: 'inPlace',
   array: 'array',
+  pair: 'pair',
 }
 
 /** Every public operation: its arrays' modes and its result from the core's table, its form from {@link FORMS}. */
@@ -313,7 +319,7 @@ const OPS: Readonly<Record<OpName, OpModel>> = Object.fromEntries(
 )
 
 /** The options objects that carry an operation's own parameters and, in the async twin, the signal. */
-const OWN_OPTIONS: readonly Slot[] = ['ddofOptions', 'histogramOptions', 'quantileOptions', 'medianOptions']
+const OWN_OPTIONS: readonly Slot[] = ['ddofOptions', 'histogramOptions', 'quantileOptions', 'medianOptions', 'argsortOptions', 'topkOptions']
 
 function paramsOf(model: OpModel, async: boolean): Slot[] {
   const arrays: Slot[] = model.modes.map((m, i) => (m === 'write' && i === 0 ? 'writable' : 'input'))
@@ -350,7 +356,17 @@ function resultCheck(
       }
       case 'counts':
         return result instanceof Float64Array && result.length === bins ? undefined : `expected ${bins} counts`
+      case 'pair': {
+        const r = result as Record<string, unknown>
+        const ok = isObject(r) && Object.values(r).length === 2 && Object.values(r).every((v) => ArrayBuffer.isView(v))
+        return ok ? undefined : 'expected an object of two typed arrays'
+      }
       case 'array': {
+        if (!quantiles) {
+          // argsort: one index per element.
+          const ok = (result instanceof Uint32Array || result instanceof Float64Array) && result.length === operands[0]!.count
+          return ok ? undefined : `expected ${operands[0]!.count} indices`
+        }
         if (quantiles?.scalar) return typeof result === 'number' ? undefined : `expected a number, got ${typeof result}`
         const length = quantiles?.qs.length
         return result instanceof Float64Array && result.length === length ? undefined : `expected ${length} quantiles`
@@ -385,6 +401,20 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
     const o = quantileOptionCodes(at('quantileOptions'))
     codes.push(...q.codes, ...o.codes)
     if (q.qs) quantiles = { qs: q.qs, scalar: typeof at('quantileQ') === 'number', method: o.method }
+  }
+  // argsort's descending and topk's largest: booleans.
+  for (const [slot, key] of [['argsortOptions', 'descending'], ['topkOptions', 'largest']] as const) {
+    if (!model.extra.includes(slot)) continue
+    const options = at(slot)
+    if (options !== undefined && !isObject(options)) codes.push(TYPE)
+    else if (isObject(options) && options[key] !== undefined && typeof options[key] !== 'boolean') codes.push(TYPE)
+  }
+  let topkK: number | undefined
+  if (model.extra.includes('topkK')) {
+    const k = at('topkK')
+    if (typeof k !== 'number') codes.push(TYPE)
+    else if (!(Number.isInteger(k) && k >= 0 && k <= 2 ** 53)) codes.push(RANGE)
+    else topkK = k
   }
   if (model.extra.includes('medianOptions')) {
     const options = at('medianOptions')
@@ -427,6 +457,7 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
     for (const s of scalars) if (isScalar(s) && typeof s !== wanted) codes.push(TYPE)
     if (histogram) codes.push(...histogramRangeCodes(valuesOf(a!.array), a!.tag, histogram))
     if (quantiles) codes.push(...quantileRangeCodes(valuesOf(a!.array), quantiles.qs, quantiles.method))
+    if (topkK !== undefined && topkK > a!.count) codes.push(RANGE)
     // A 64-bit integer dot product is exact, and must fit 128 bits (a signed i128).
     if (name === 'dot' && b && a!.tag === b.tag && a!.count === b.count && isBigTag(a!.tag)) {
       const xs = a!.array as unknown as ArrayLike<bigint>

@@ -122,6 +122,11 @@ const method = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom<unknown>('Linear', 'median', '', 'linear\u0000', 'x'.repeat(40), 1, null).map(lit) },
   { weight: 1, arbitrary: hostile },
 )
+const flag = fc.oneof(
+  { weight: 6, arbitrary: fc.boolean().map(lit) },
+  { weight: 2, arbitrary: fc.constantFrom<unknown>(0, 1, 'true', null).map(lit) },
+  { weight: 1, arbitrary: hostile },
+)
 const skipNaN = fc.oneof(
   { weight: 6, arbitrary: fc.boolean().map(lit) },
   { weight: 2, arbitrary: fc.constantFrom<unknown>(0, 1, 'true', null).map(lit) },
@@ -159,6 +164,21 @@ const SLOTS: Readonly<Record<Slot, fc.Arbitrary<ArgSpec>>> = {
   quantileOptions: fc.oneof(
     { weight: 2, arbitrary: fc.constant(lit(undefined)) },
     { weight: 6, arbitrary: options({ method, skipNaN, signal }) },
+    { weight: 1, arbitrary: hostile },
+  ),
+  argsortOptions: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(lit(undefined)) },
+    { weight: 6, arbitrary: options({ descending: flag, signal }) },
+    { weight: 1, arbitrary: hostile },
+  ),
+  topkK: fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: 0, max: 4 }).map(lit) },
+    { weight: 2, arbitrary: fc.constantFrom<unknown>(-1, 1.5, NaN, Infinity, 1e300, 2 ** 53, '1', 1n, null).map(lit) },
+    { weight: 1, arbitrary: hostile },
+  ),
+  topkOptions: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(lit(undefined)) },
+    { weight: 6, arbitrary: options({ largest: flag, signal }) },
     { weight: 1, arbitrary: hostile },
   ),
   medianOptions: fc.oneof(

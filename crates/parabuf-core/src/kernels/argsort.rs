@@ -130,14 +130,6 @@ pub(crate) fn argsort_as<T: Ordered, I: Index>(
     let mut keys = Scratch::<T::Key>::new(n)?;
     let mut out = vec![I::default(); n];
     let (lo, hi) = read_pairs(view, descending, &mut keys, &mut out, cancel)?;
-    let range = hi.to_u64() - lo.to_u64();
-    let range_bits = u64::BITS - range.leading_zeros();
-    let index_bits = u64::BITS - ((n - 1) as u64).leading_zeros();
-    if range != 0 && range_bits + index_bits <= 64 {
-        packed_sort(&keys, lo, hi, index_bits, &mut out, cancel)?;
-        cancel.check()?;
-        return Ok(out);
-    }
     let differing = lo.to_u64() ^ hi.to_u64();
     if differing != 0 {
         // Keys all lie between lo and hi: they are equal above the highest bit where those two differ.
@@ -150,59 +142,6 @@ pub(crate) fn argsort_as<T: Ordered, I: Index>(
     }
     cancel.check()?;
     Ok(out)
-}
-
-/// Sorts by packing each key, less `lo`, above its index (`index_bits` wide) into one 64-bit integer and sorting the
-/// integers (the sort of [`sort`](crate::kernels::sort)): the index breaks ties, so the order is the stable one, and
-/// one array of 8-byte values moves rather than keys and indices. For keys of up to 32 bits, and wider ones whose
-/// range (`hi` − `lo`) is narrow enough. Writes the indices into `out`.
-fn packed_sort<K: Key, I: Index>(
-    keys: &[K],
-    lo: K,
-    hi: K,
-    index_bits: u32,
-    out: &mut [I],
-    cancel: &Cancel,
-) -> Result<()> {
-    let n = keys.len();
-    let lo = lo.to_u64();
-    let mut packed = Scratch::<u64>::new(n)?;
-    let pack = |b: usize, packed: &mut [u64], keys: &[K]| {
-        for (j, (p, k)) in packed.iter_mut().zip(keys).enumerate() {
-            *p = (k.to_u64() - lo) << index_bits | (b * BLOCK + j) as u64;
-        }
-    };
-    let position_mask = if index_bits >= 64 { u64::MAX } else { (1u64 << index_bits) - 1 };
-    let unpack = |out: &mut [I], packed: &[u64]| {
-        for (slot, p) in out.iter_mut().zip(packed) {
-            *slot = I::from_usize((p & position_mask) as usize);
-        }
-    };
-    if n <= BLOCK {
-        pack(0, &mut packed, keys);
-    } else {
-        pool().install(|| {
-            packed.par_chunks_mut(BLOCK).zip(keys.par_chunks(BLOCK)).enumerate().for_each(|(b, (packed, keys))| {
-                cancel.yield_point();
-                pack(b, packed, keys);
-            })
-        });
-    }
-    cancel.check()?;
-    // Every packed value lies between these (the caller checked that the largest fits in 64 bits).
-    let (min, max) = (0, (hi.to_u64() - lo) << index_bits | position_mask);
-    sort_keys(&mut packed, min, max, cancel)?;
-    if n <= BLOCK {
-        unpack(out, &packed);
-    } else {
-        pool().install(|| {
-            out.par_chunks_mut(BLOCK).zip(packed.par_chunks(BLOCK)).for_each(|(out, packed)| {
-                cancel.yield_point();
-                unpack(out, packed);
-            })
-        });
-    }
-    Ok(())
 }
 
 /// Reads the keys of `view` into `keys` and their indices into `idx`, block-parallel (on the calling thread for one
@@ -582,14 +521,6 @@ mod tests {
         let mut rng = Rng::new(1);
         let n = 10_000_000;
         let values: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
-        let ints: Vec<i32> = (0..n).map(|_| rng.next_u64() as i32).collect();
-        with_view(&ints, |v| {
-            for _ in 0..3 {
-                let t = std::time::Instant::now();
-                let indices = argsort(v, false, &Cancel::for_blocked_caller()).unwrap();
-                println!("1e7 i32: argsort {:?} ({})", t.elapsed(), indices.len());
-            }
-        });
         with_view(&values, |v| {
             let cancel = Cancel::for_blocked_caller();
             for _ in 0..7 {
@@ -616,5 +547,37 @@ mod tests {
                 );
             }
         });
+    }
+}
+
+impl Indices {
+    /// The indices as the typed array JavaScript receives.
+    pub fn into_column(self) -> crate::ops::Column {
+        match self {
+            Indices::U32(v) => crate::ops::Column::Uint32(v),
+            Indices::F64(v) => crate::ops::Column::Float64(v),
+        }
+    }
+}
+
+/// `argsort(a, { descending })`.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Argsort {
+    /// Largest first: the exact reverse of the ascending order, ties still by index.
+    pub descending: bool,
+}
+
+impl crate::ops::Operation for Argsort {
+    const SPEC: crate::ops::Spec = crate::ops::Spec {
+        params: &[crate::ops::ParamSpec { name: "descending", ty: crate::ops::ParamType::Boolean }],
+        ..crate::ops::Spec::new("argsort", crate::ops::READS_A, crate::ops::Returns::Array)
+    };
+    fn parse(params: &crate::ops::Params<'_>) -> Result<Self> {
+        Ok(Argsort { descending: params.boolean("descending")?.unwrap_or(false) })
+    }
+    fn run(&self, args: &mut [crate::ops::Arg], cancel: &Cancel) -> Result<crate::ops::Output> {
+        let descending = self.descending;
+        crate::ops::reading!(args, T, v => argsort(&v, descending, cancel))
+            .map(|indices| crate::ops::Output::Array(indices.into_column()))
     }
 }

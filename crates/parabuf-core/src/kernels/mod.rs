@@ -71,6 +71,12 @@ crate::ops::operations! {
     Quantile => quantile::Quantile,
     /// The median: the quantile at 0.5.
     Median => quantile::Median,
+    /// The stable ordering by index.
+    Argsort => argsort::Argsort,
+    /// The k largest or smallest, with their indices.
+    Topk => topk::Topk,
+    /// The distinct values and their counts.
+    Unique => unique::Unique,
 }
 
 pub use add::add;

@@ -281,3 +281,52 @@ mod tests {
         });
     }
 }
+
+/// `topk(a, k, { largest })`.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Topk {
+    /// How many elements.
+    pub k: usize,
+    /// The largest (else the smallest).
+    pub largest: bool,
+}
+
+impl crate::ops::Operation for Topk {
+    const SPEC: crate::ops::Spec = crate::ops::Spec {
+        params: &[
+            crate::ops::ParamSpec { name: "k", ty: crate::ops::ParamType::Number },
+            crate::ops::ParamSpec { name: "largest", ty: crate::ops::ParamType::Boolean },
+        ],
+        ..crate::ops::Spec::new("topk", crate::ops::READS_A, crate::ops::Returns::Pair("values", "indices"))
+    };
+    fn parse(params: &crate::ops::Params<'_>) -> Result<Self> {
+        let Some(k) = params.number("k")? else {
+            return Err(crate::error::Error::arg_type("topk() needs k, a number"));
+        };
+        if !(k >= 0.0 && k.fract() == 0.0 && k <= 2f64.powi(53)) {
+            return Err(crate::error::Error::out_of_range(format!(
+                "topk() k must be an integer from 0 to the array's length, got {k:?}"
+            )));
+        }
+        Ok(Topk { k: k as usize, largest: params.boolean("largest")?.unwrap_or(true) })
+    }
+    fn check(&self, args: &[crate::ops::Arg]) -> Result<()> {
+        match args.first() {
+            Some(a) if self.k > a.len() => Err(crate::error::Error::out_of_range(format!(
+                "topk() k must be an integer from 0 to the array's length, got {} for an array of {}",
+                self.k,
+                a.len()
+            ))),
+            _ => Ok(()),
+        }
+    }
+    fn run(&self, args: &mut [crate::ops::Arg], cancel: &Cancel) -> Result<crate::ops::Output> {
+        let Topk { k, largest } = *self;
+        crate::ops::reading!(args, T, v => topk(&v, k, largest, cancel).map(|(values, indices)| {
+            crate::ops::Output::Pair {
+                names: ["values", "indices"],
+                columns: [crate::ops::ColumnElement::column(values), indices.into_column()],
+            }
+        }))
+    }
+}

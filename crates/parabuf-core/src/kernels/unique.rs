@@ -472,3 +472,18 @@ mod tests {
         }
     }
 }
+
+/// `unique(a)`.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Unique;
+
+impl crate::ops::Operation for Unique {
+    const SPEC: crate::ops::Spec =
+        crate::ops::Spec::new("unique", crate::ops::READS_A, crate::ops::Returns::Pair("values", "counts"));
+    fn run(&self, args: &mut [crate::ops::Arg], cancel: &Cancel) -> Result<crate::ops::Output> {
+        crate::ops::reading!(args, T, v => unique(&v, cancel).map(|(values, counts)| crate::ops::Output::Pair {
+            names: ["values", "counts"],
+            columns: [crate::ops::ColumnElement::column(values), crate::ops::Column::Float64(counts)],
+        }))
+    }
+}
