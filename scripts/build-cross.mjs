@@ -3,8 +3,10 @@
 //   linux-x64-gnu, linux-arm64-gnu    gcc cross toolchains with a glibc 2.17 sysroot (@napi-rs/cross-toolchain-*)
 //   linux-x64-musl, linux-arm64-musl  `napi build --cross-compile`: cargo-zigbuild with zig from PyPI
 // Everything it fetches goes to ${XDG_CACHE_HOME:-~/.cache}/parabuf-cross (or $PARABUF_CROSS_CACHE), never the
-// checkout; a second run reuses it. The napi build arguments are those of `npm run build:native` (package.json), so
-// the output is the same file layout: <out>/parabuf.<platform>.node plus the generated index.js/index.d.ts loader.
+// checkout; a second run reuses it, and cargo's output for each target is kept in <CARGO_TARGET_DIR or
+// target>/cross/<platform>, so a re-run rebuilds nothing that did not change. The napi build arguments are those of
+// `npm run build:native` (package.json), so the output has the same layout: <out>/parabuf.<platform>.node plus the
+// generated index.js/index.d.ts loader.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -93,7 +95,11 @@ function build(platform, outDir) {
   const target = TARGETS[platform]
   const start = performance.now()
   ensureRustTarget(target.triple)
-  const env = { ...process.env }
+  // A target folder per platform: the gnu builds give cargo a linker for their triple, which for x86_64 also links
+  // the host's build scripts and proc macros, and cargo rebuilds whatever was linked differently before. Sharing one
+  // folder would rebuild every dependency at each switch between targets (and with `npm run build`).
+  const targetDir = join(process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(root, 'target'), 'cross', platform)
+  const env = { ...process.env, CARGO_TARGET_DIR: targetDir }
   const args = [...napiArgs(outDir), '--target', target.triple]
   if (target.libc === 'gnu') Object.assign(env, gnuToolchain(target.triple))
   else {

@@ -9,8 +9,8 @@
 // unless --smoke. The guest Node is reached through a wrapper script named `node`, first on PATH; NODE_OPTIONS
 // preloads scripts/emulated/preload.cjs so that process.execPath (used by ava and the tests to start children) is that
 // wrapper too. The binding is chosen with NAPI_RS_NATIVE_LIBRARY_PATH, and the smoke test checks it was the one loaded.
-import { spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 import { PINS, TARGETS, cacheDir, debianPackages, debianVersion, npmPackage, once, parseArgs, root, run, seconds, verifyBinary } from './cross-common.mjs'
@@ -34,7 +34,9 @@ function sysroot(name, specs) {
 function npmNode(arch, major) {
   const name = `node-linux-${arch}`
   const version = run(process.execPath, [npmCli(), 'view', `${name}@${major}`, 'version', '--json'], { capture: true, what: `npm view ${name}@${major}` })
-  const versions = [JSON.parse(version)].flat()
+  // The registry lists versions in publish order, not by version: take the highest.
+  const numeric = (v) => v.split('.').map(Number)
+  const versions = [JSON.parse(version)].flat().sort((a, b) => numeric(a).reduce((d, x, i) => d || x - numeric(b)[i], 0))
   const exact = versions.at(-1)
   if (!exact) throw new Error(`${name}@${major}: the registry has no such version`)
   const dir = once(cacheDir('node', `${name}-${exact}`), (tmp) => npmPackage(`${name}@${exact}`, tmp))
@@ -84,7 +86,7 @@ const readText = (path) => spawnSync('cat', [path], { encoding: 'utf8' }).stdout
 
 const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`
 
-function runTarget(platform, options) {
+async function runTarget(platform, options) {
   const start = performance.now()
   const binary = resolve(root, options['binary-dir'] ?? join('src', 'binding'), `parabuf.${platform}.node`)
   if (!existsSync(binary)) throw new Error(`${binary} does not exist: run npm run build:cross -- ${platform} first`)
@@ -94,14 +96,28 @@ function runTarget(platform, options) {
   const g = guest(platform, major)
   const wrapperDir = cacheDir('emulated', `${platform}-node${major}`)
   const wrapper = join(wrapperDir, 'node')
-  writeFileSync(wrapper, `#!/bin/sh\n# The ${platform} Node, as scripts/test-emulated.mjs starts it.\nexec ${g.command.map(quote).join(' ')} "$@"\n`)
+  const preload = join(root, 'scripts', 'emulated', 'preload.cjs')
+  const log = join(wrapperDir, 'processes.log')
+  writeFileSync(log, '')
+  // The preload goes into NODE_OPTIONS here rather than in the environment of the whole run, so that host Node
+  // processes (npm) never load it, and a child started with a cleared NODE_OPTIONS still gets it.
+  writeFileSync(
+    wrapper,
+    [
+      '#!/bin/sh',
+      `# The ${platform} Node, as scripts/test-emulated.mjs starts it.`,
+      `case " $NODE_OPTIONS " in *" --require=${preload} "*) ;; *) NODE_OPTIONS="--require=${preload} $NODE_OPTIONS" ;; esac`,
+      `PARABUF_EMULATED_NODE=${quote(wrapper)} PARABUF_EMULATED_LOG=${quote(log)}`,
+      'export NODE_OPTIONS PARABUF_EMULATED_NODE PARABUF_EMULATED_LOG',
+      `exec ${g.command.map(quote).join(' ')} "$@"`,
+      '',
+    ].join('\n'),
+  )
   chmodSync(wrapper, 0o755)
   const esbuild = join(root, 'node_modules', '@esbuild', 'linux-x64', 'bin', 'esbuild')
   const env = {
     ...process.env,
     PATH: `${wrapperDir}:${process.env.PATH}`,
-    PARABUF_EMULATED_NODE: wrapper,
-    NODE_OPTIONS: `--require=${join(root, 'scripts', 'emulated', 'preload.cjs')}`,
     NAPI_RS_NATIVE_LIBRARY_PATH: binary,
     // tsx (ava's TypeScript loader) runs esbuild's binary in a child process. The guest Node would look for the
     // esbuild package of its own platform, which npm did not install here; the host's esbuild binary does the same
@@ -123,15 +139,36 @@ function runTarget(platform, options) {
   if (options.smoke) return { ...result, suite: 'full suite not run (--smoke)', ok: true, time: seconds(start) }
 
   const suiteStart = performance.now()
-  const suite = spawnSync(process.execPath, [npmCli(), 'run', 'test:js'], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 512 * 1024 * 1024 })
-  process.stdout.write(suite.stdout)
-  const line = suite.stdout.match(/^ava: (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/m)
+  writeFileSync(log, '')
+  const suite = await new Promise((done) => {
+    // `npm run test:js` as a developer runs it; `node` on PATH is the wrapper, so run-ava.mjs and all it starts are
+    // guest processes. Output is streamed (the suite takes minutes) and kept for its summary line.
+    const child = spawn(process.execPath, [npmCli(), 'run', 'test:js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      process.stdout.write(d)
+    })
+    child.on('error', (error) => done({ status: -1, out: `${out}\n${error.message}` }))
+    child.on('close', (status) => done({ status, out }))
+  })
+  const line = suite.out.match(/^ava: (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/m)
   const counts = line ? `${line[1]} passed, ${line[2]} failed${line[3] ? `, ${line[3]} skipped` : ''}` : 'no ava summary line'
-  const skippedUnderEmulation = [...suite.stdout.matchAll(/^\s*ℹ (skipped under emulation:.*)$/gm)].map((m) => m[1])
+  const skipped = [...new Set([...suite.out.matchAll(/skipped under emulation: (.*)$/gm)].map((m) => m[1].split(':')[0]))]
+  // Every Node process of the suite must have been a guest one: ava's CLI, a worker per test file, the tests' children.
+  const guests = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(' '))
+  const wrong = guests.filter(([, arch, libc]) => arch !== TARGETS[platform].arch || libc !== TARGETS[platform].libc)
+  const files = readdirSync(join(root, '__test__')).filter((f) => f.endsWith('.spec.ts')).length
+  const problems = []
+  if (wrong.length) problems.push(`${wrong.length} Node processes were not ${platform}: ${wrong.map((w) => w.join(' ')).join('; ')}`)
+  if (guests.length < files + 1) problems.push(`only ${guests.length} guest Node processes for ${files} test files`)
+  if (problems.length) console.error(`test:emulated: ${platform}: ${problems.join('; ')}`)
   return {
     ...result,
-    ok: suite.status === 0 && Boolean(line),
-    suite: `full suite: ${counts} (${seconds(suiteStart)} s)${skippedUnderEmulation.length ? `; ${skippedUnderEmulation.length} checks stated as skipped under emulation` : ''}`,
+    ok: suite.status === 0 && Boolean(line) && problems.length === 0,
+    suite:
+      `full suite: ${counts} (${seconds(suiteStart)} s, ${guests.length} ${TARGETS[platform].arch} ${TARGETS[platform].libc} Node processes)` +
+      (skipped.length ? `; stated as skipped under emulation: ${skipped.join('; ')}` : ''),
     time: seconds(start),
   }
 }
@@ -147,7 +184,7 @@ const results = []
 let failed = false
 for (const platform of parsed.targets) {
   try {
-    results.push(runTarget(platform, parsed.options))
+    results.push(await runTarget(platform, parsed.options))
   } catch (error) {
     console.error(`test:emulated: FAILED ${platform}: ${error.message}`)
     results.push({ platform, ok: false, smoke: 'error', suite: error.message.split('\n')[0], time: '-' })
