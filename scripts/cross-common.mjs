@@ -1,7 +1,7 @@
 // Shared by scripts/build-cross.mjs and scripts/test-emulated.mjs: the Linux targets, the pinned tool versions, the
 // cache outside the checkout that both fill, and an ELF reader that says what a built .node really is.
 import { spawnSync } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -172,7 +172,8 @@ export function debianPackages(specs) {
     const debs = join(aptDir, 'debs')
     const download = () =>
       spawnSync('apt-get', [...options, 'download', ...missing], { cwd: debs, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-    let result = existsSync(join(aptDir, 'state', 'lists', 'lock')) || readdirSync(join(aptDir, 'state', 'lists')).length > 1 ? download() : undefined
+    const haveLists = readdirSync(join(aptDir, 'state', 'lists')).some((f) => f.includes('_Packages'))
+    let result = haveLists ? download() : undefined
     // No lists yet, or lists so old that a package version in them has left the mirror: refresh and retry once.
     if (!result || result.status !== 0) {
       run('apt-get', [...options, 'update'], { what: `apt-get update (Debian ${suite}, private state in ${aptDir})`, capture: true })
@@ -205,70 +206,65 @@ const EM_NAMES = { 62: 'x86-64', 183: 'aarch64' }
  * binutils for the target architecture.
  */
 export function inspectElf(path) {
-  const fd = openSync(path, 'r')
-  try {
-    const file = readFileSync(fd)
-    if (file.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${path}: not an ELF file`)
-    if (file[4] !== 2 || file[5] !== 1) throw new Error(`${path}: not a 64-bit little-endian ELF file`)
-    const machine = file.readUInt16LE(0x12)
-    const phoff = Number(file.readBigUInt64LE(0x20))
-    const phentsize = file.readUInt16LE(0x36)
-    const phnum = file.readUInt16LE(0x38)
-    const loads = []
-    let interp = null
-    let dynamic = null
-    for (let i = 0; i < phnum; i++) {
-      const at = phoff + i * phentsize
-      const type = file.readUInt32LE(at)
-      const offset = Number(file.readBigUInt64LE(at + 0x08))
-      const vaddr = Number(file.readBigUInt64LE(at + 0x10))
-      const filesz = Number(file.readBigUInt64LE(at + 0x20))
-      if (type === 1) loads.push({ offset, vaddr, filesz })
-      if (type === 3) interp = file.toString('latin1', offset, offset + filesz).replace(/\0+$/, '')
-      if (type === 2) dynamic = { offset, filesz }
-    }
-    const toOffset = (vaddr) => {
-      const seg = loads.find((s) => vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz)
-      if (!seg) throw new Error(`${path}: address 0x${vaddr.toString(16)} is in no loaded segment`)
-      return vaddr - seg.vaddr + seg.offset
-    }
-    const tags = []
-    if (dynamic) {
-      for (let at = dynamic.offset; at + 16 <= dynamic.offset + dynamic.filesz; at += 16) {
-        const tag = file.readBigInt64LE(at)
-        if (tag === 0n) break
-        tags.push([Number(tag), Number(file.readBigUInt64LE(at + 8))])
-      }
-    }
-    const tag = (t) => tags.find(([k]) => k === t)?.[1]
-    const strtab = tag(5) === undefined ? 0 : toOffset(tag(5))
-    const str = (offset) => {
-      const start = strtab + offset
-      return file.toString('latin1', start, file.indexOf(0, start))
-    }
-    const needed = tags.filter(([k]) => k === 1).map(([, v]) => str(v))
-    const soname = tag(14) === undefined ? null : str(tag(14))
-    const versions = {}
-    if (tag(0x6ffffffe) !== undefined) {
-      let at = toOffset(tag(0x6ffffffe))
-      for (let n = tag(0x6fffffff) ?? 0; n > 0; n--) {
-        const count = file.readUInt16LE(at + 2)
-        const lib = str(file.readUInt32LE(at + 4))
-        let aux = at + file.readUInt32LE(at + 8)
-        versions[lib] = []
-        for (let j = 0; j < count; j++) {
-          versions[lib].push(str(file.readUInt32LE(aux + 8)))
-          aux += file.readUInt32LE(aux + 12)
-        }
-        const next = file.readUInt32LE(at + 12)
-        if (next === 0) break
-        at += next
-      }
-    }
-    return { machine, machineName: EM_NAMES[machine] ?? `e_machine ${machine}`, interp, needed, soname, versions }
-  } finally {
-    closeSync(fd)
+  const file = readFileSync(path)
+  if (file.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${path}: not an ELF file`)
+  if (file[4] !== 2 || file[5] !== 1) throw new Error(`${path}: not a 64-bit little-endian ELF file`)
+  const machine = file.readUInt16LE(0x12)
+  const phoff = Number(file.readBigUInt64LE(0x20))
+  const phentsize = file.readUInt16LE(0x36)
+  const phnum = file.readUInt16LE(0x38)
+  const loads = []
+  let interp = null
+  let dynamic = null
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize
+    const type = file.readUInt32LE(at)
+    const offset = Number(file.readBigUInt64LE(at + 0x08))
+    const vaddr = Number(file.readBigUInt64LE(at + 0x10))
+    const filesz = Number(file.readBigUInt64LE(at + 0x20))
+    if (type === 1) loads.push({ offset, vaddr, filesz })
+    if (type === 3) interp = file.toString('latin1', offset, offset + filesz).replace(/\0+$/, '')
+    if (type === 2) dynamic = { offset, filesz }
   }
+  const toOffset = (vaddr) => {
+    const seg = loads.find((s) => vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz)
+    if (!seg) throw new Error(`${path}: address 0x${vaddr.toString(16)} is in no loaded segment`)
+    return vaddr - seg.vaddr + seg.offset
+  }
+  const tags = []
+  if (dynamic) {
+    for (let at = dynamic.offset; at + 16 <= dynamic.offset + dynamic.filesz; at += 16) {
+      const tag = file.readBigInt64LE(at)
+      if (tag === 0n) break
+      tags.push([Number(tag), Number(file.readBigUInt64LE(at + 8))])
+    }
+  }
+  const tag = (t) => tags.find(([k]) => k === t)?.[1]
+  const strtab = tag(5) === undefined ? 0 : toOffset(tag(5))
+  const str = (offset) => {
+    const start = strtab + offset
+    return file.toString('latin1', start, file.indexOf(0, start))
+  }
+  const needed = tags.filter(([k]) => k === 1).map(([, v]) => str(v))
+  const soname = tag(14) === undefined ? null : str(tag(14))
+  const versions = {}
+  if (tag(0x6ffffffe) !== undefined) {
+    let at = toOffset(tag(0x6ffffffe))
+    for (let n = tag(0x6fffffff) ?? 0; n > 0; n--) {
+      const count = file.readUInt16LE(at + 2)
+      const lib = str(file.readUInt32LE(at + 4))
+      let aux = at + file.readUInt32LE(at + 8)
+      versions[lib] = []
+      for (let j = 0; j < count; j++) {
+        versions[lib].push(str(file.readUInt32LE(aux + 8)))
+        aux += file.readUInt32LE(aux + 12)
+      }
+      const next = file.readUInt32LE(at + 12)
+      if (next === 0) break
+      at += next
+    }
+  }
+  return { machine, machineName: EM_NAMES[machine] ?? `e_machine ${machine}`, interp, needed, soname, versions }
 }
 
 /** The highest GLIBC_x.y[.z] version among an ELF's requirements, as [x, y, z], or null when it needs none. */
@@ -281,6 +277,8 @@ export function maxGlibc(versions) {
   all.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2])
   return all.at(-1) ?? null
 }
+
+const glibcName = (v) => `GLIBC_${v.slice(0, v[2] ? 3 : 2).join('.')}`
 
 const aboveFloor = (v) => v[0] > GLIBC_FLOOR[0] || (v[0] === GLIBC_FLOOR[0] && v[1] > GLIBC_FLOOR[1])
 
@@ -309,28 +307,16 @@ export function verifyBinary(platform, path) {
       const over = Object.entries(elf.versions)
         .flatMap(([lib, vs]) => vs.filter((v) => maxGlibc({ [lib]: [v] }) && aboveFloor(maxGlibc({ [lib]: [v] }))).map((v) => `${lib}:${v}`))
         .join(', ')
-      problems.push(`needs glibc ${glibc.join('.')} > ${GLIBC_FLOOR.join('.')} (${over})`)
+      problems.push(`needs ${glibcName(glibc)}, above the floor ${GLIBC_FLOOR.join('.')} (${over})`)
     }
-    libc = `glibc, newest symbol version GLIBC_${glibc ? glibc.slice(0, glibc[2] ? 3 : 2).join('.') : '?'} (floor ${GLIBC_FLOOR.join('.')})`
+    libc = `glibc, newest symbol version ${glibc ? glibcName(glibc) : 'none'} (floor ${GLIBC_FLOOR.join('.')})`
   } else {
     if (muslLibc.length === 0) problems.push(`does not need musl's libc.so (needs: ${elf.needed.join(', ') || 'nothing'})`)
     if (glibcLibs.length) problems.push(`needs glibc libraries: ${glibcLibs.join(', ')}`)
-    if (glibc) problems.push(`requires glibc symbol versions (GLIBC_${glibc.join('.')})`)
+    if (glibc) problems.push(`requires glibc symbol versions (up to ${glibcName(glibc)})`)
     libc = 'musl, no glibc symbol versions'
   }
   if (problems.length) throw new Error(`${platform}: ${path} is wrong:\n  - ${problems.join('\n  - ')}`)
   const size = readFileSync(path).length
   return `${platform.padEnd(16)} ${elf.machineName.padEnd(7)} ${libc}; NEEDED ${elf.needed.join(' ')}; ${byteSize(size)}; ${path}`
-}
-
-/** Reads the first bytes of a file, for quick "is this an ELF of that machine" checks of downloaded tools. */
-export function elfMachine(path) {
-  const fd = openSync(path, 'r')
-  try {
-    const head = Buffer.alloc(20)
-    readSync(fd, head, 0, 20, 0)
-    return head.readUInt32BE(0) === 0x7f454c46 ? head.readUInt16LE(0x12) : null
-  } finally {
-    closeSync(fd)
-  }
 }
