@@ -31,6 +31,7 @@ import test from 'ava'
 
 import * as pb from 'parabuf'
 import { OPERATION_NAMES } from './helpers/binding.js'
+import { TIME_SCALE } from './helpers/timing.js'
 
 const CHILD = join(process.cwd(), '__test__', 'helpers', 'adversarial', 'child.mjs')
 // Node 20 ships ArrayBuffer.prototype.transfer behind a V8 flag; later versions have it unflagged.
@@ -41,7 +42,7 @@ const FLAGS = [
 const SHARDS = 8
 const CONCURRENCY = Math.max(1, Math.min(SHARDS, availableParallelism()))
 /** A child that has not finished by then is killed: its unfinished attacks fail as hung. */
-const CHILD_TIMEOUT_MS = 240_000
+const CHILD_TIMEOUT_MS = 240_000 * TIME_SCALE
 
 interface Attack {
   readonly id: string

@@ -10,6 +10,7 @@ import { alloc, allocIsExternal, borrow, liveExportCount, sum, sumSync } from 'p
 
 import { ALL_TYPES } from './helpers/arrays.js'
 import { INLINE_BYTES, ledgerBaseline, rangeError, throwsConflict, throwsError, typeError } from './helpers/ledger.js'
+import { skippedRssChecks } from './helpers/rss.js'
 
 const CONSTRUCTORS = ALL_TYPES
 
@@ -196,8 +197,11 @@ test.serial('memory outlives a detach and garbage collection while an async sum 
     ownedAtEnd: 0,
   })
   // 2e7 doubles = 153 MiB, committed by alloc() and returned to the system once the operation and the array are gone.
-  t.true(report.rssGrowthMiB >= 140, `rss grew by ${report.rssGrowthMiB} MiB`)
-  t.true(report.rssLeftMiB < 40, `rss still ${report.rssLeftMiB} MiB above the baseline`)
+  if (report.rssUnmeasurable) t.log(skippedRssChecks('RSS growth and release in the child', report.rssUnmeasurable))
+  else {
+    t.true(report.rssGrowthMiB >= 140, `rss grew by ${report.rssGrowthMiB} MiB`)
+    t.true(report.rssLeftMiB < 40, `rss still ${report.rssLeftMiB} MiB above the baseline`)
+  }
   t.true(report.externalGrowthMiB >= 140, `external grew by ${report.externalGrowthMiB} MiB`)
   t.true(report.externalLeftMiB < 40, `external still ${report.externalLeftMiB} MiB above the baseline`)
   t.is(liveExportCount(), 0)

@@ -11,6 +11,7 @@ import test from 'ava'
 import { borrow, exportsOf, liveExportCount, sumSync } from 'parabuf'
 
 import { ledgerBaseline } from './helpers/ledger.js'
+import { TIME_SCALE } from './helpers/timing.js'
 
 const HELPERS = join(process.cwd(), '__test__', 'helpers', 'hardening')
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -68,7 +69,7 @@ interface ChildRun {
 function runChild(mode: string, delay: number): ChildRun {
   const run = spawnSync(process.execPath, [join(HELPERS, 'exit-child.mjs'), mode, String(delay)], {
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 60_000 * TIME_SCALE,
   })
   return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr }
 }

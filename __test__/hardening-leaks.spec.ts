@@ -11,6 +11,7 @@ import test from 'ava'
 import * as pb from 'parabuf'
 
 import { Churn } from './helpers/hardening/churn.js'
+import { rssUnmeasurable, skippedRssChecks } from './helpers/rss.js'
 
 const { ownedBufferCount } = createRequire(import.meta.url)('../dist/native.js').native as { ownedBufferCount(): number }
 
@@ -84,7 +85,9 @@ test.serial('100,000 sync and 20,000 async calls, with errors and aborts, leave 
 
   t.is(work.counts.ok + work.counts.failed - counted.ok - counted.failed, 120_000)
   t.true(work.counts.failed - counted.failed >= 30_000, 'a good share of the calls failed on purpose')
-  for (const key of ['nativeRss', 'external', 'arrayBuffers', 'heapUsed'] as const) {
+  const noRss = rssUnmeasurable()
+  if (noRss) t.log(skippedRssChecks('the nativeRss tolerance', noRss))
+  for (const key of noRss ? (['external', 'arrayBuffers', 'heapUsed'] as const) : (['nativeRss', 'external', 'arrayBuffers', 'heapUsed'] as const)) {
     const grew = after[key] - before[key]
     t.true(grew <= TOLERANCE[key], `${key} grew by ${(grew / MiB).toFixed(2)} MiB (tolerance ${TOLERANCE[key] / MiB} MiB)`)
   }
@@ -113,7 +116,9 @@ test.serial('alloc()ed memory goes back when its arrays are collected, also with
   // Resident memory outside the V8 heap: the collector may hand heap pages back meanwhile, which would hide part of it.
   const allocatedNative = allocated.rss - v8.getHeapStatistics().total_physical_size
   t.true(allocated.external - before.external >= 6 * 64 * MiB, 'the engine accounts for the external memory')
-  t.true(allocatedNative - before.nativeRss >= 6 * 60 * MiB, 'the memory is resident once written')
+  const noRss = rssUnmeasurable()
+  if (noRss) t.log(skippedRssChecks('RSS growth and release', noRss))
+  else t.true(allocatedNative - before.nativeRss >= 6 * 60 * MiB, 'the memory is resident once written')
 
   // Use them every way: sync, async on the pool, through handles; then drop them while two sums still run.
   t.is(pb.sumSync(arrays[0]!), size / 2)
@@ -131,7 +136,7 @@ test.serial('alloc()ed memory goes back when its arrays are collected, also with
   t.is(ownedBufferCount(), ownedAtStart, 'every owned buffer was freed')
   t.is(pb.liveExportCount(), liveAtStart)
   t.true(after.external - before.external <= MiB, `external back to its baseline (${((after.external - before.external) / MiB).toFixed(2)} MiB)`)
-  t.true(after.rss - before.rss <= 32 * MiB, `RSS back within 32 MiB of its baseline (${((after.rss - before.rss) / MiB).toFixed(1)} MiB)`)
+  if (!noRss) t.true(after.rss - before.rss <= 32 * MiB, `RSS back within 32 MiB of its baseline (${((after.rss - before.rss) / MiB).toFixed(1)} MiB)`)
 })
 
 test.serial('a large alloc() costs memory only as it is written, as a JavaScript ArrayBuffer does', async (t) => {
@@ -139,19 +144,21 @@ test.serial('a large alloc() costs memory only as it is written, as a JavaScript
   const before = await settledMemory()
   // 1 GiB: parabuf zeroes it the way the engine zeroes its own buffers (fresh pages from calloc), not by writing zeros
   // over all of it, which would make it resident at once (or get a process killed for memory it never uses).
+  const noRss = rssUnmeasurable()
+  if (noRss) t.log(skippedRssChecks('RSS before, after writing and after release', noRss))
   let array: Int8Array | undefined = pb.alloc(Int8Array, 2 ** 30)
   const allocated = process.memoryUsage().rss - before.rss
-  t.true(allocated < 64 * MiB, `RSS grew by ${(allocated / MiB).toFixed(1)} MiB for 1 GiB not yet written`)
+  if (!noRss) t.true(allocated < 64 * MiB, `RSS grew by ${(allocated / MiB).toFixed(1)} MiB for 1 GiB not yet written`)
   t.is(array[0], 0)
   t.is(array[2 ** 30 - 1], 0)
   t.is(pb.sumSync(array.subarray(2 ** 29, 2 ** 29 + (16 << 20))), 0, 'reads as zeros')
   pb.fillSync(array.subarray(0, 128 << 20), 1)
   const written = process.memoryUsage().rss - before.rss
-  t.true(written >= 120 * MiB, `RSS grew by ${(written / MiB).toFixed(1)} MiB once 128 MiB were written`)
+  if (!noRss) t.true(written >= 120 * MiB, `RSS grew by ${(written / MiB).toFixed(1)} MiB once 128 MiB were written`)
   t.is(pb.sumSync(array.subarray(0, 128 << 20)), 128 << 20)
   array = undefined
   for (let i = 0; i < 20 && ownedBufferCount() !== ownedAtStart; i++) await collect()
   t.is(ownedBufferCount(), ownedAtStart)
   const after = await settledMemory()
-  t.true(after.rss - before.rss <= 32 * MiB, `RSS back within 32 MiB of its baseline (${((after.rss - before.rss) / MiB).toFixed(1)} MiB)`)
+  if (!noRss) t.true(after.rss - before.rss <= 32 * MiB, `RSS back within 32 MiB of its baseline (${((after.rss - before.rss) / MiB).toFixed(1)} MiB)`)
 })

@@ -9,9 +9,10 @@ import test from 'ava'
 import { liveExportCount } from 'parabuf'
 
 import { type OpSpec, type Outcome, LoadModel, prng, randomOp } from './helpers/hardening/load-model.js'
+import { TIME_SCALE } from './helpers/timing.js'
 
 /** Far above the few seconds a run takes on 2 cores: reaching it means something stopped making progress. */
-const DEADLOCK_MS = 90_000
+const DEADLOCK_MS = 90_000 * TIME_SCALE
 
 function seedOf(): number {
   const fromEnv = Number(process.env.PARABUF_LOAD_SEED)
