@@ -513,41 +513,6 @@ mod tests {
             assert_eq!(result.unwrap_err(), Error::Aborted { operation: None });
         }
     }
-
-    /// `cargo test --release -p parabuf-core argsort_timing -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn argsort_timing() {
-        let mut rng = Rng::new(1);
-        let n = 10_000_000;
-        let values: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
-        with_view(&values, |v| {
-            let cancel = Cancel::for_blocked_caller();
-            for _ in 0..7 {
-                let t = std::time::Instant::now();
-                let s = crate::kernels::sum::sum(v, &cancel).unwrap();
-                let sum_time = t.elapsed();
-                let t = std::time::Instant::now();
-                let indices = argsort(v, false, &cancel).unwrap();
-                let argsort_time = t.elapsed();
-                let t = std::time::Instant::now();
-                let d = argsort(v, true, &cancel).unwrap();
-                let desc_time = t.elapsed();
-                let (sort_time, sorted) = crate::kernels::testutil::with_view_mut(&values, |w| {
-                    let t = std::time::Instant::now();
-                    crate::kernels::sort(w, &cancel).unwrap();
-                    t.elapsed()
-                });
-                println!(
-                    "1e7 f64: sum {sum_time:?}, sort {sort_time:?}, argsort {argsort_time:?}, descending {desc_time:?} ({} {} {:?} {})",
-                    indices.len(),
-                    d.len(),
-                    s,
-                    sorted.len()
-                );
-            }
-        });
-    }
 }
 
 impl Indices {

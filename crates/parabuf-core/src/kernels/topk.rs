@@ -253,33 +253,6 @@ mod tests {
             }
         }
     }
-
-    /// `cargo test --release -p parabuf-core topk_timing -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn topk_timing() {
-        let mut rng = Rng::new(1);
-        let n = 100_000_000;
-        let values: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
-        with_view(&values, |v| {
-            let cancel = Cancel::for_blocked_caller();
-            for _ in 0..7 {
-                let t = std::time::Instant::now();
-                let s = crate::kernels::sum::sum(v, &cancel).unwrap();
-                let sum_time = t.elapsed();
-                let t = std::time::Instant::now();
-                let (top, _) = topk(v, 100, true, &cancel).unwrap();
-                let topk_time = t.elapsed();
-                let t = std::time::Instant::now();
-                let (low, _) = topk(v, 100, false, &cancel).unwrap();
-                let smallest_time = t.elapsed();
-                println!(
-                    "1e8 f64: sum {sum_time:?}, topk(100) {topk_time:?}, smallest {smallest_time:?} ({} {} {s:?})",
-                    top[0], low[0]
-                );
-            }
-        });
-    }
 }
 
 /// `topk(a, k, { largest })`.

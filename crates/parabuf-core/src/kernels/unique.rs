@@ -440,37 +440,6 @@ mod tests {
             assert_eq!(result.unwrap_err(), Error::Aborted { operation: None });
         }
     }
-
-    /// `cargo test --release -p parabuf-core unique_timing -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn unique_timing() {
-        let mut rng = Rng::new(1);
-        let n = 10_000_000;
-        let few: Vec<i32> = (0..n).map(|_| (rng.next_u64() % 1000) as i32).collect();
-        let spread: Vec<i32> = few.iter().map(|x| x.wrapping_mul(2_654_435)).collect();
-        let many: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
-        let cancel = Cancel::for_blocked_caller();
-        for _ in 0..7 {
-            for (name, values) in
-                [("1e7 Int32, 1000 distinct in 0..1000", &few), ("1e7 Int32, 1000 distinct spread", &spread)]
-            {
-                with_view(values, |v| {
-                    let t = std::time::Instant::now();
-                    let s = crate::kernels::sum::sum(v, &cancel).unwrap();
-                    let sum_time = t.elapsed();
-                    let t = std::time::Instant::now();
-                    let (u, _) = unique(v, &cancel).unwrap();
-                    println!("{name}: sum {sum_time:?}, unique {:?} ({} {s:?})", t.elapsed(), u.len());
-                });
-            }
-            with_view(&many, |v| {
-                let t = std::time::Instant::now();
-                let (u, _) = unique(v, &cancel).unwrap();
-                println!("1e7 f64 all distinct: unique {:?} ({})", t.elapsed(), u.len());
-            });
-        }
-    }
 }
 
 /// `unique(a)`.
