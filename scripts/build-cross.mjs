@@ -6,7 +6,7 @@
 // checkout; a second run reuses it, and cargo's output for each target is kept in <CARGO_TARGET_DIR or
 // target>/cross/<platform>, so a re-run rebuilds nothing that did not change. The napi build arguments are those of
 // `npm run build:native` (package.json), so the output has the same layout: <out>/parabuf.<platform>.node plus the
-// generated index.js/index.d.ts loader.
+// generated index.d.ts type definitions.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'

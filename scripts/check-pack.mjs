@@ -110,7 +110,7 @@ const nodesPromise = Promise.all(
 const packDir = join(work, 'tarballs')
 mkdirSync(packDir)
 const packJson = (cwd) => {
-  // --ignore-scripts: packing must not run `prepare` (which could build).
+  // --ignore-scripts: packing runs no script of the package, whatever it declares.
   const r = must(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], { cwd }), `npm pack in ${cwd}`)
   const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')))
   return { tarball: join(packDir, info.filename), files: info.files.map((f) => f.path).sort(), size: info.size }
