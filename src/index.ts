@@ -192,6 +192,7 @@ export interface TopkOptions {
 /**
  * What {@link topk} returns: the values, in their array's own type, and where they were.
  *
+ * @typeParam A - the input's array type.
  * @example
  * ```ts
  * import { topkSync, type TopK } from 'parabuf'
@@ -210,6 +211,7 @@ export interface TopK<A extends NumericArray = NumericArray> {
 /**
  * What {@link unique} returns: the distinct values, sorted, in their array's own type, and how often each occurs.
  *
+ * @typeParam A - the input's array type.
  * @example
  * ```ts
  * import { uniqueSync, type Unique } from 'parabuf'
@@ -1077,6 +1079,7 @@ export function argsortSync(a: Input, options?: ArgsortOptions): Uint32Array | F
  * indices: the first `k` of {@link argsort}'s order (descending, or ascending), so ties go to the lower index and
  * `NaN` ranks above every number. One read of the array on all cores; deterministic for any thread count.
  *
+ * @typeParam A - the input's array type, which the values keep.
  * @param a - the array, or an export of it.
  * @param k - how many: an integer from 0 to the array's length.
  * @param options - `largest` (see {@link TopkOptions}) and `signal`.
@@ -1106,6 +1109,7 @@ export async function topk<A extends NumericArray>(
 /**
  * Synchronous {@link topk}.
  *
+ * @typeParam A - the input's array type, which the values keep.
  * @param a - the array, or an export of it.
  * @param k - how many: an integer from 0 to the array's length.
  * @param options - `largest` (see {@link TopkOptions}).
@@ -1130,6 +1134,7 @@ export function topkSync<A extends NumericArray>(a: Input<A>, k: number, options
  * `np.unique(a, return_counts=True)`. All `NaN`s are one value (numpy 2's default), last; `-0` and `+0` are one value.
  * Deterministic for any thread count; the input is not changed.
  *
+ * @typeParam A - the input's array type, which the values keep.
  * @param a - the array, or an export of it.
  * @param options - `signal`.
  * @returns a promise of `{ values, counts }`: the values in the input's own type, the counts as doubles.
@@ -1152,6 +1157,7 @@ export async function unique<A extends NumericArray>(a: Input<A>, options?: Asyn
 /**
  * Synchronous {@link unique}.
  *
+ * @typeParam A - the input's array type, which the values keep.
  * @param a - the array, or an export of it.
  * @returns `{ values, counts }`.
  * @throws as {@link sum}, synchronously.
