@@ -1,6 +1,6 @@
 //! `argsort`: the stable ordering of an array by index, by a parallel radix sort of (key, index) pairs.
 //!
-//! The same hybrid as [`sort`](crate::kernels::sort): elements become unsigned keys in the order `sort` uses, each
+//! The same hybrid as [`sort`](crate::kernels::sort::sort): elements become unsigned keys in the order `sort` uses, each
 //! paired with its index; ranges too big for the cache are split by their most significant digit (in parallel, every
 //! chunk of the source scattering into its own disjoint pieces of the destination), and cache-sized buckets finish
 //! with least-significant-digit passes. Every pass is stable, so ties keep index order, and a stable sort has one

@@ -3,7 +3,7 @@
 //! not modified.
 //!
 //! **Selection.** The order statistics numpy's formulas need are found in one pass over the data after a sample: a
-//! fixed-stride sample of [`SAMPLE`] keys, sorted, brackets each wanted rank between two sample keys chosen wide enough
+//! fixed-stride sample of `SAMPLE` keys, sorted, brackets each wanted rank between two sample keys chosen wide enough
 //! that the rank falls inside with overwhelming probability (four standard deviations of the sample rank either side).
 //! The pass counts the elements below each bracket and equal to its ends, and gathers the ones strictly inside, which
 //! are few; a selection among those gives the rank's key. When a rank falls outside its bracket, or a bracket holds too

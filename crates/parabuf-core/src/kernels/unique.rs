@@ -1,10 +1,10 @@
 //! `unique`: the sorted distinct values of an array and how often each occurs.
 //!
 //! Each pool thread counts a run of consecutive blocks into a table of its own: a dense array of counts while the keys
-//! it has seen span at most [`DENSE_MAX`] values (always, for 8- and 16-bit elements), else an open-addressing hash
-//! table while it holds at most [`HASH_MAX`] distinct keys. The tables are merged and sorted at the end. When a run
+//! it has seen span at most `DENSE_MAX` values (always, for 8- and 16-bit elements), else an open-addressing hash
+//! table while it holds at most `HASH_MAX` distinct keys. The tables are merged and sorted at the end. When a run
 //! meets more distinct keys than that, the whole array is sorted instead (the radix sort of
-//! [`sort`](crate::kernels::sort)) and its runs of equal keys counted. Counts do not depend on how blocks were grouped,
+//! [`sort`](crate::kernels::sort::sort)) and its runs of equal keys counted. Counts do not depend on how blocks were grouped,
 //! so the result is the same for any thread count.
 
 use crate::error::Result;
