@@ -321,6 +321,14 @@ pub enum Lent {
     ReadAlone(ReadGuard),
     /// A write export, lent whole to one operation at a time.
     Write(WriteGuard),
+    /// No export of its own: exactly the memory of the operation's argument `of`, whose write export covers it (see
+    /// [`ArraySpec::may_alias`](crate::ops::ArraySpec::may_alias)). Kernels reach it through that argument.
+    Alias {
+        /// The argument whose export this is.
+        of: usize,
+        /// Its bytes (those of argument `of`).
+        region: Region,
+    },
 }
 
 impl Lent {
@@ -328,7 +336,7 @@ impl Lent {
     pub fn mode(&self) -> Mode {
         match self {
             Lent::Read(_) | Lent::ReadAlone(_) => Mode::Read,
-            Lent::Write(_) => Mode::Write,
+            Lent::Write(_) | Lent::Alias { .. } => Mode::Write,
         }
     }
 
@@ -338,6 +346,7 @@ impl Lent {
             Lent::Read(g) => g.region(),
             Lent::ReadAlone(g) => g.region(),
             Lent::Write(g) => g.region(),
+            Lent::Alias { region, .. } => *region,
         }
     }
 }
@@ -437,6 +446,7 @@ impl ExportCell {
             }
             (Lent::Read(guard), _) => drop(guard),
             (Lent::ReadAlone(guard), _) => drop(guard),
+            (Lent::Alias { .. }, _) => {}
         }
     }
 

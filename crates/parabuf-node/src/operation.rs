@@ -110,13 +110,21 @@ pub fn lease(
     leases: &mut Leases,
     buffers: &mut Buffers,
 ) -> Result<(), Error> {
-    let modes = op.modes();
-    if inputs.len() != modes.len() {
-        return Err(Error::internal(format!("{}() takes {} arrays, got {}", op.name(), modes.len(), inputs.len())));
+    let declared = op.spec().arrays;
+    if inputs.len() != declared.len() {
+        return Err(Error::internal(format!("{}() takes {} arrays, got {}", op.name(), declared.len(), inputs.len())));
     }
-    for (index, (input, mode)) in inputs.iter().zip(modes).enumerate() {
+    for (index, (input, spec)) in inputs.iter().zip(declared).enumerate() {
+        let mode = spec.mode;
         let what = ArgumentName { operation: op.name(), position: (inputs.len() > 1).then_some(index + 1) };
         let buffer = match input {
+            ArgIn::Handle(handle) if spec.may_alias.is_some_and(|of| same_handle(leases, of, handle)) => {
+                let of = spec.may_alias.unwrap_or_default();
+                let region = leases.args[of].lent.region();
+                leases.args.push(Arg { kind: handle.element_kind(), lent: Lent::Alias { of, region } });
+                leases.homes.push(None);
+                handle.current(env, &what)?.buffer
+            }
             ArgIn::Handle(handle) => {
                 let lent = handle.lend(mode, op.name())?;
                 // Pushed at once, so that an error below gives the export back to its handle.
@@ -130,9 +138,13 @@ pub fn lease(
                 if refuse_resizable && intake::is_resizable(env, info.buffer)? {
                     return Err(Error::Resizable { operation: op.name() });
                 }
-                let lent = match mode {
-                    Mode::Read => Ledger::global().read(info.region).map(Lent::ReadAlone),
-                    Mode::Write => Ledger::global().write(info.region).map(Lent::Write),
+                let lent = match (mode, spec.may_alias) {
+                    (Mode::Write, Some(of)) if shares_exactly(leases, of, kind, info.region) => {
+                        take_write(leases, of).map_err(|e| e.relative_to(info.base()))?;
+                        Ok(Lent::Alias { of, region: info.region })
+                    }
+                    (Mode::Read, _) => Ledger::global().read(info.region).map(Lent::ReadAlone),
+                    (Mode::Write, _) => Ledger::global().write(info.region).map(Lent::Write),
                 }
                 .map_err(|e| e.relative_to(info.base()))?;
                 leases.args.push(Arg { kind, lent });
@@ -144,6 +156,40 @@ pub fn lease(
             return Err(Error::Resizable { operation: op.name() });
         }
         buffers.push(buffer);
+    }
+    Ok(())
+}
+
+/// Whether `handle` is the handle argument `of` was lent from, with its write export: then a write argument that may
+/// alias `of` shares that export rather than asking the handle a second time (which a lent write export refuses).
+fn same_handle(leases: &Leases, of: usize, handle: &HandleRecord) -> bool {
+    let home = leases.homes.get(of).and_then(Option::as_ref);
+    home.is_some_and(|home| Arc::ptr_eq(home, &handle.cell()))
+        && leases
+            .args
+            .get(of)
+            .is_some_and(|arg| arg.kind == handle.element_kind() && matches!(arg.lent, Lent::Write(_)))
+}
+
+/// Whether argument `of`, leased already, covers exactly `region` as `kind` under an export this call may write
+/// through: a write export, or a read export taken for this call alone (which [`take_write`] upgrades). A read export
+/// lent by a handle is the caller's promise not to write, and is left to refuse the write as any overlap does.
+fn shares_exactly(leases: &Leases, of: usize, kind: ElementKind, region: parabuf_core::Region) -> bool {
+    leases.args.get(of).is_some_and(|arg| {
+        arg.kind == kind && arg.lent.region() == region && matches!(arg.lent, Lent::Write(_) | Lent::ReadAlone(_))
+    })
+}
+
+/// Makes argument `of`'s export a write export: a read export taken for this call is released and the write export
+/// taken in its place (which another thread's export of the same bytes, taken in between, refuses as usual).
+fn take_write(leases: &mut Leases, of: usize) -> Result<(), Error> {
+    let arg = &mut leases.args[of];
+    if let Lent::ReadAlone(_) = arg.lent {
+        let region = arg.lent.region();
+        // The placeholder holds no export, so that the read export is released before the write export is asked for;
+        // should that fail, dropping the leases finds nothing to give back for it.
+        drop(std::mem::replace(&mut arg.lent, Lent::Alias { of, region }));
+        arg.lent = Lent::Write(Ledger::global().write(region)?);
     }
     Ok(())
 }

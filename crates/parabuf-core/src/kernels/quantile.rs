@@ -587,7 +587,7 @@ pub struct Quantile {
 }
 
 const A_AND_Q: &[ArraySpec] =
-    &[ArraySpec::new("a", Mode::Read), ArraySpec { name: "q", mode: Mode::Read, internal: true }];
+    &[ArraySpec::new("a", Mode::Read), ArraySpec { internal: true, ..ArraySpec::new("q", Mode::Read) }];
 
 impl Operation for Quantile {
     const SPEC: Spec = Spec {

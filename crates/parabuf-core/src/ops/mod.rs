@@ -33,15 +33,19 @@ pub struct ArraySpec {
     pub name: &'static str,
     /// The access the operation needs.
     pub mode: Mode,
-    /// Made by the facade from a parameter (`quantile`'s `q`), not passed by the caller: the facade and the tests
-    /// count it out of the public arguments.
+    /// Made by the facade from a parameter (`quantile`'s `q`, `cumsum`'s `out`), not passed as an argument of its own:
+    /// the facade and the tests count it out of the public arguments.
     pub internal: bool,
+    /// For a written array: the index of an earlier array whose memory it may be exactly (the same bytes, viewed as
+    /// the same element kind), as `cumsum(a, { out: a })` writes over its input. The binding then takes one write
+    /// export for both and lends this argument as [`Lent::Alias`]; any other overlap is refused by the ledger as usual.
+    pub may_alias: Option<usize>,
 }
 
 impl ArraySpec {
     /// An array the caller passes, named `name`, accessed as `mode`.
     pub const fn new(name: &'static str, mode: Mode) -> ArraySpec {
-        ArraySpec { name, mode, internal: false }
+        ArraySpec { name, mode, internal: false, may_alias: None }
     }
 }
 
@@ -380,7 +384,15 @@ impl Op {
                 args.len()
             )));
         }
-        for (arg, declared) in args.iter().zip(spec.arrays) {
+        for (index, (arg, declared)) in args.iter().zip(spec.arrays).enumerate() {
+            if let Lent::Alias { of, .. } = arg.lent {
+                let shared = args[..index]
+                    .get(of)
+                    .filter(|other| other.kind == arg.kind && matches!(other.lent, Lent::Write(_)));
+                if declared.may_alias != Some(of) || shared.is_none() {
+                    return Err(Error::internal(format!("{}() was lent an alias it does not declare", spec.name)));
+                }
+            }
             if declared.mode == Mode::Write && arg.lent.mode() != Mode::Write {
                 let range = arg.lent.region().range();
                 return Err(Error::Borrowed {
@@ -459,6 +471,9 @@ pub fn read_view<T: Element>(lent: &mut Lent) -> Result<ReadView<'_, T>> {
         Lent::Read(guard) => guard.view::<T>(),
         Lent::ReadAlone(guard) => guard.view::<T>(),
         Lent::Write(guard) => guard.view::<T>(),
+        Lent::Alias { of, .. } => {
+            Err(Error::internal(format!("a kernel read argument {of}'s export through its alias")))
+        }
     }
 }
 
@@ -470,6 +485,9 @@ pub fn write_view<T: Element>(lent: &mut Lent) -> Result<WriteView<'_, T>> {
     match lent {
         Lent::Write(guard) => guard.view_mut::<T>(),
         Lent::Read(_) | Lent::ReadAlone(_) => Err(Error::internal("a write kernel was handed a read export")),
+        Lent::Alias { of, .. } => {
+            Err(Error::internal(format!("a kernel wrote argument {of}'s export through its alias")))
+        }
     }
 }
 
