@@ -175,6 +175,8 @@ function validArgs(op: string, first: ArgSpec = R('f64')): ArgSpec[] {
       return [first, O({ descending: L(true) })]
     case 'topk':
       return [first, L(2), O({ largest: L(false) })]
+    case 'cumsum':
+      return [first, O({})]
     case 'fill':
       return [first, L(1)]
     case 'scale':
@@ -184,7 +186,8 @@ function validArgs(op: string, first: ArgSpec = R('f64')): ArgSpec[] {
   }
 }
 
-const ownOptions = (op: string): boolean => ['variance', 'std', 'histogram', 'quantile', 'median', 'argsort', 'topk'].includes(op)
+const ownOptions = (op: string): boolean =>
+  ['variance', 'std', 'histogram', 'quantile', 'median', 'argsort', 'topk', 'cumsum'].includes(op)
 
 function cases(): Case[] {
   const out: Case[] = []
@@ -278,6 +281,18 @@ function cases(): Case[] {
     add(s('topk'), [R('f64.empty'), L(0)], 'ok')
     add(s('topk'), [R('f64'), L(1), O({ largest: L('yes') })], TYPE)
     add(s('unique'), [R('f64.empty')], 'ok')
+    // cumsum: out of the right type and length, the input itself, overlapping at a shift, under someone's export.
+    add(s('cumsum'), [R('f64'), O({ out: R('f64.b') })], 'ok')
+    add(s('cumsum'), [R('f64'), O({ out: R('f64') })], 'ok') // in place
+    add(s('cumsum'), [R('i64'), O({ out: R('i64') })], 'ok')
+    add(s('cumsum'), [R('f64'), O({ out: R('i64') })], TYPE_MISMATCH)
+    add(s('cumsum'), [R('i16'), O({ out: R('i16') })], TYPE_MISMATCH) // int16 sums are doubles
+    add(s('cumsum'), [R('f64'), O({ out: R('f64.7') })], LENGTH_MISMATCH)
+    add(s('cumsum'), [R('f64.head'), O({ out: R('f64.mid') })], BORROWED)
+    add(s('cumsum'), [R('f64'), O({ out: R('h0') })], BORROWED) // a read export
+    add(s('cumsum'), [R('i64.huge')], RANGE) // -2^63 - 2^63 is below the int64 range
+    for (const out of [L(5), L([0, 0]), R('dataview'), R('fake.export')]) add(s('cumsum'), [R('f64'), O({ out })], TYPE)
+    add(s('cumsum'), [R('f64'), L(5)], TYPE)
     // histogram: bins.
     for (const bins of [0, -1, -0.5, 2.5, NaN, Infinity, -Infinity, 2 ** 24 + 1, 1e300, -1e300]) {
       add(s('histogram'), [R('f64'), O({ bins: L(bins) })], RANGE)

@@ -170,6 +170,52 @@ export interface ArgsortOptions {
 }
 
 /**
+ * The array type {@link cumsum} writes for an input of type `A`: the type {@link sum} returns, per element. A
+ * `BigInt64Array` or `BigUint64Array` for 64-bit integers (exact), a `Float64Array` for every other type.
+ *
+ * @typeParam A - the input's array type.
+ *
+ * @example
+ * ```ts
+ * import { cumsumSync, type CumsumOf } from 'parabuf'
+ * const prefix: CumsumOf<Int32Array> = cumsumSync(new Int32Array([1, 2, 3])) // a Float64Array
+ * console.log(prefix) // Float64Array [1, 3, 6]
+ * ```
+ * @category Types
+ */
+export type CumsumOf<A extends NumericArray> = A extends BigInt64Array
+  ? BigInt64Array
+  : A extends BigUint64Array
+    ? BigUint64Array
+    : Float64Array
+
+/**
+ * Options of {@link cumsum}.
+ *
+ * @typeParam A - the input's array type.
+ *
+ * @example
+ * ```ts
+ * import { cumsumSync, type CumsumOptions } from 'parabuf'
+ * const a = new Float64Array([1, 2, 3])
+ * const options: CumsumOptions<Float64Array> = { out: a }
+ * cumsumSync(a, options)
+ * console.log(a) // Float64Array [1, 3, 6]
+ * ```
+ * @category Configuration
+ */
+export interface CumsumOptions<A extends NumericArray = NumericArray> {
+  /**
+   * Where to write the prefix sums: an array of {@link CumsumOf | the output type} and the input's length, or a write
+   * export of one. It may be the input itself (the same memory as the same type: a `Float64Array`, `BigInt64Array` or
+   * `BigUint64Array`), which is then overwritten; any other overlap with the input is refused.
+   *
+   * @defaultValue a new array
+   */
+  out?: WritableInput<CumsumOf<A>>
+}
+
+/**
  * Options of {@link topk}.
  *
  * @example
@@ -1026,6 +1072,88 @@ export function medianSync(a: Input, options?: MedianOptions): number {
 function medianParams(options: unknown): OpParams {
   const { skipNaN } = optionsObject(options, 'options')
   return skipNaN === undefined ? {} : { skipNaN: skipNaN as boolean }
+}
+
+/**
+ * The inclusive prefix sums: `out[i] = a[0] + … + a[i]`, on all cores, deterministic for any thread count.
+ *
+ * - Integers: exact. 64-bit integers give a `BigInt64Array` (or `BigUint64Array`), refused with a RangeError if a
+ *   prefix leaves its range; narrower integers give a `Float64Array` of exact integers, refused if a prefix is beyond
+ *   ±2^53. A refused call writes nothing.
+ * - Floats: a `Float64Array`, summed in double with compensation: each element is the exact prefix sum rounded once
+ *   unless the rounding errors cancel so badly that a sequential Neumaier running sum (the same arithmetic, one
+ *   element at a time) would be off too; it is never less accurate than that sum's error bound. `NaN` and infinities
+ *   propagate as in a plain running sum (numpy's `cumsum`); `-0` prefixes stay `-0` while every element so far is `-0`.
+ *
+ * @typeParam A - the input's array type.
+ * @param a - the array, or an export of it.
+ * @param options - `out` (see {@link CumsumOptions}) and `signal`.
+ * @returns a promise of `out`: the given array (a write export's array), or a new one.
+ * @throws (rejects) RangeError `ERR_OUT_OF_RANGE` for an integer prefix beyond the output's range;
+ *   TypeError `ERR_PARABUF_TYPE_MISMATCH` for an `out` of another type than {@link CumsumOf} the input's, RangeError
+ *   `ERR_PARABUF_LENGTH_MISMATCH` for one of another length, {@link BorrowError} `ERR_PARABUF_BORROWED` for one that
+ *   overlaps the input other than exactly; otherwise as {@link sum}. An abort leaves the blocks already done written.
+ *
+ * @example
+ * ```ts
+ * import { cumsum } from 'parabuf'
+ * console.log(await cumsum(new Int8Array([100, 100, -50]))) // Float64Array [100, 200, 150]
+ * const x = new Float64Array([0.1, 0.2, 0.3])
+ * await cumsum(x, { out: x }) // in place: Float64Array [0.1, 0.30000000000000004, 0.6] (a plain loop: 0.6000000000000001)
+ * ```
+ *
+ * @category Scans
+ */
+export async function cumsum<A extends NumericArray>(
+  a: Input<A>,
+  options?: CumsumOptions<A> & AsyncOptions,
+): Promise<CumsumOf<A>> {
+  refuseExtraArguments('cumsum', arguments.length, 2)
+  const out = cumsumOut(a, options)
+  await runAsync('cumsum', undefined, options, a, out)
+  return arrayOf(out as WritableInput<CumsumOf<A>>)
+}
+
+/**
+ * Synchronous {@link cumsum}.
+ *
+ * @typeParam A - the input's array type.
+ * @param a - the array, or an export of it.
+ * @param options - `out` (see {@link CumsumOptions}).
+ * @returns `out`: the given array, or a new one.
+ * @throws as {@link cumsum}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { cumsumSync } from 'parabuf'
+ * console.log(cumsumSync(new BigInt64Array([1n, 2n, 3n]))) // BigInt64Array [1n, 3n, 6n]
+ * cumsumSync(new BigInt64Array([2n ** 62n, 2n ** 62n])) // throws RangeError ERR_OUT_OF_RANGE: 2^63 is beyond int64
+ * ```
+ *
+ * @category Scans
+ */
+export function cumsumSync<A extends NumericArray>(a: Input<A>, options?: CumsumOptions<A>): CumsumOf<A> {
+  refuseExtraArguments('cumsumSync', arguments.length, 2)
+  const out = cumsumOut(a, options)
+  runSync('cumsum', undefined, a, out)
+  return arrayOf(out as WritableInput<CumsumOf<A>>)
+}
+
+/**
+ * The caller's `out`, or a new array of the output type and the input's length, both read from the input's internal
+ * slots. Nothing here is trusted: the binding checks `out`'s type and length against the input's own.
+ */
+function cumsumOut(a: unknown, options: unknown): unknown {
+  const { out } = optionsObject(options, 'options')
+  if (out !== undefined) return out
+  const array = arrayOf(a as NumericArray)
+  const tag = apply(typedArrayTag, array, [])
+  // Not an array: the call refuses `a` before it looks at `out`.
+  if (tag === undefined) return new Float64Array(0)
+  const length = apply(typedArrayLength, array, [])
+  if (tag === 'BigInt64Array') return new BigInt64Array(length)
+  if (tag === 'BigUint64Array') return new BigUint64Array(length)
+  return new Float64Array(length)
 }
 
 /**

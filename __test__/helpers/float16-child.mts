@@ -4,7 +4,7 @@ import fc from 'fast-check'
 
 import * as pb from 'parabuf'
 
-import { exactSum } from './exact.ts'
+import { exactSum, roundUnits, units } from './exact.ts'
 import { argExtreme, extreme, fsum, histogramOf, sameElements } from './reference.ts'
 
 declare const Float16Array: Float32ArrayConstructor
@@ -69,6 +69,21 @@ await fc.assert(
     for (let i = 0; i < added.length; i++) added[i] += other[i]!
     check('add', sameElements(pb.addSync(a.slice(), other), added), show)
     check('sort', sameElements(await pb.sort(a.slice()), specSorted(a)), show)
+    // The exact prefixes rounded once (which the compensated pair holds exactly for halves), non-finite ones as IEEE
+    // sums them, and -0 while every element so far is -0.
+    let total = 0n
+    let [nan, positive, negative, negativeZeros] = [false, false, false, true]
+    const prefixes = values.map((x) => {
+      if (Number.isNaN(x)) nan = true
+      else if (x === Infinity) positive = true
+      else if (x === -Infinity) negative = true
+      else total += units(x)
+      negativeZeros &&= Object.is(x, -0)
+      if (nan || (positive && negative)) return NaN
+      if (positive || negative) return positive ? Infinity : -Infinity
+      return negativeZeros ? -0 : roundUnits(total)
+    })
+    check('cumsum', sameElements(pb.cumsumSync(a), prefixes) && sameElements(await pb.cumsum(a), prefixes), show)
     // try/finally rather than `using`: on Node 22 (Float16Array behind --js-float16array) `using` is a syntax error.
     const view = pb.borrow(a, 'read')
     try {

@@ -65,6 +65,7 @@ export type Slot =
   | 'argsortOptions' // { descending }, and { signal } for the async twins
   | 'topkK' // topk's k: an integer from 0 to the length
   | 'topkOptions' // { largest }, and { signal } for the async twins
+  | 'cumsumOptions' // { out }, and { signal } for the async twins
   | 'scalar' // a number or bigint (fill value, scale factor)
   | 'optionalScalar' // scale offset
   | 'mode' // 'read' | 'write'
@@ -298,6 +299,7 @@ const FORMS: Readonly<Record<OpName, Pick<OpModel, 'extra' | 'needsElements'>>> 
   argsort: { extra: ['argsortOptions'] },
   topk: { extra: ['topkK', 'topkOptions'] },
   median: { extra: ['medianOptions'] },
+  cumsum: { extra: ['cumsumOptions'] },
   fill: { extra: ['scalar'] },
   scale: { extra: ['scalar', 'optionalScalar'] },
 }
@@ -319,7 +321,15 @@ const OPS: Readonly<Record<OpName, OpModel>> = Object.fromEntries(
 )
 
 /** The options objects that carry an operation's own parameters and, in the async twin, the signal. */
-const OWN_OPTIONS: readonly Slot[] = ['ddofOptions', 'histogramOptions', 'quantileOptions', 'medianOptions', 'argsortOptions', 'topkOptions']
+const OWN_OPTIONS: readonly Slot[] = [
+  'ddofOptions',
+  'histogramOptions',
+  'quantileOptions',
+  'medianOptions',
+  'argsortOptions',
+  'topkOptions',
+  'cumsumOptions',
+]
 
 function paramsOf(model: OpModel, async: boolean): Slot[] {
   const arrays: Slot[] = model.modes.map((m, i) => (m === 'write' && i === 0 ? 'writable' : 'input'))
@@ -379,6 +389,38 @@ function resultCheck(
   }
 }
 
+/** cumsum's output type for an input type: 64-bit integers keep theirs, everything else becomes doubles. */
+const cumsumTag = (tag: string): string => (tag === 'BigInt64Array' || tag === 'BigUint64Array' ? tag : 'Float64Array')
+
+/**
+ * The ledger's view of cumsum's `out` after its input `a` was exported: the very memory of `a` as the same type is
+ * written in place under one export (a plain array's read export becomes a write export, refused if anyone else's
+ * export covers those bytes; a write handle's export serves both), anything else is exported as usual.
+ */
+function cumsumOutConflicts(a: Operand, out: Operand, world: World): string[] {
+  // A handle lends its own export: a read handle was refused by operandOf, a write handle conflicts with nothing.
+  if (out.handle) return []
+  const same =
+    out.tag === a.tag && out.span.buffer === a.span.buffer && out.span.start === a.span.start && out.span.end === a.span.end
+  const others = world.liveExports().some((e) => overlaps(e.span, out.span))
+  if (same && a.handle?.mode === 'write') return []
+  if (same && !a.handle) return others ? [BORROWED] : []
+  return others || (!a.handle && overlaps(a.span, out.span)) ? [BORROWED] : []
+}
+
+/** An integer cumsum refuses a prefix its output cannot hold exactly: ±2^53 in doubles, the 64-bit ranges. */
+function cumsumRangeCodes(values: readonly (number | bigint)[], tag: string): string[] {
+  if (tag === 'Float16Array' || tag === 'Float32Array' || tag === 'Float64Array') return []
+  const [min, max] =
+    tag === 'BigInt64Array' ? [-(2n ** 63n), 2n ** 63n - 1n] : tag === 'BigUint64Array' ? [0n, 2n ** 64n - 1n] : [-(2n ** 53n), 2n ** 53n]
+  let total = 0n
+  for (const x of values) {
+    total += BigInt(x)
+    if (total < min || total > max) return [RANGE]
+  }
+  return []
+}
+
 function predictOp(name: OpName, async: boolean, args: unknown[], world: World): Prediction {
   const model = OPS[name]!
   const params = paramsOf(model, async)
@@ -415,6 +457,14 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
     if (typeof k !== 'number') codes.push(TYPE)
     else if (!(Number.isInteger(k) && k >= 0 && k <= 2 ** 53)) codes.push(RANGE)
     else topkK = k
+  }
+  let cumsumOut: { value: unknown; check: OperandCheck } | undefined
+  if (model.extra.includes('cumsumOptions')) {
+    const options = at('cumsumOptions')
+    if (options !== undefined && !isObject(options)) codes.push(TYPE)
+    else if (isObject(options) && options.out !== undefined) {
+      cumsumOut = { value: options.out, check: operandOf(options.out, world, async, 'write') }
+    }
   }
   if (model.extra.includes('medianOptions')) {
     const options = at('medianOptions')
@@ -458,6 +508,16 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
     if (histogram) codes.push(...histogramRangeCodes(valuesOf(a!.array), a!.tag, histogram))
     if (quantiles) codes.push(...quantileRangeCodes(valuesOf(a!.array), quantiles.qs, quantiles.method))
     if (topkK !== undefined && topkK > a!.count) codes.push(RANGE)
+    if (model.extra.includes('cumsumOptions')) codes.push(...cumsumRangeCodes(valuesOf(a!.array), a!.tag))
+    if (cumsumOut) {
+      codes.push(...cumsumOut.check.codes)
+      const out = cumsumOut.check.operand
+      if (out) {
+        codes.push(...cumsumOutConflicts(a!, out, world))
+        if (out.tag !== cumsumTag(a!.tag)) codes.push(TYPE_MISMATCH)
+        else if (out.count !== a!.count) codes.push(LENGTH_MISMATCH)
+      }
+    }
     // A 64-bit integer dot product is exact, and must fit 128 bits (a signed i128).
     if (name === 'dot' && b && a!.tag === b.tag && a!.count === b.count && isBigTag(a!.tag)) {
       const xs = a!.array as unknown as ArrayLike<bigint>
@@ -469,6 +529,20 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
   }
   if (codes.length) return { codes: new Set(codes) }
   const valid = operands as Operand[]
+  if (model.extra.includes('cumsumOptions')) {
+    const out = cumsumOut?.check.operand
+    const wanted = out ? (out.handle ? out.handle.array : cumsumOut!.value) : undefined
+    const tag = cumsumTag(valid[0]!.tag)
+    return {
+      codes: new Set(),
+      writes: out?.span,
+      check: (result) => {
+        if (wanted !== undefined) return result === wanted ? undefined : 'cumsum() must return its out array'
+        return tagOf(result) === tag && (result as TypedArray).length === valid[0]!.count ? undefined : `expected a new ${tag}`
+      },
+      exportDelta: 0,
+    }
+  }
   return {
     codes: new Set(),
     // A histogram of millions of bins allocates as many doubles per call: valid, but not for a fuzzer.

@@ -181,6 +181,11 @@ const SLOTS: Readonly<Record<Slot, fc.Arbitrary<ArgSpec>>> = {
     { weight: 6, arbitrary: options({ largest: flag, signal }) },
     { weight: 1, arbitrary: hostile },
   ),
+  cumsumOptions: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(lit(undefined)) },
+    { weight: 6, arbitrary: options({ out: fc.oneof({ weight: 5, arbitrary: ref(ARRAY_NAMES) }, { weight: 3, arbitrary: ref(HANDLE_NAMES) }, { weight: 1, arbitrary: hostile }), signal }) },
+    { weight: 1, arbitrary: hostile },
+  ),
   medianOptions: fc.oneof(
     { weight: 2, arbitrary: fc.constant(lit(undefined)) },
     { weight: 6, arbitrary: options({ skipNaN, signal }) },

@@ -11,6 +11,7 @@ pub mod argext;
 pub mod argsort;
 pub mod convert;
 pub mod count_nonzero;
+pub mod cumsum;
 pub mod dot;
 pub(crate) mod exact;
 pub mod fill;
@@ -77,6 +78,8 @@ crate::ops::operations! {
     Topk => topk::Topk,
     /// The distinct values and their counts.
     Unique => unique::Unique,
+    /// The inclusive prefix sum, into an output array.
+    Cumsum => cumsum::Cumsum,
 }
 
 pub use add::add;

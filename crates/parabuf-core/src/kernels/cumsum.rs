@@ -1,0 +1,654 @@
+//! `cumsum`: the inclusive prefix sum, into an output array (which may be the input itself when the types agree).
+//!
+//! Two passes over fixed blocks, so that the result is the same for any thread count: the first sums each block, the
+//! carries into each block are those sums accumulated in block order, and the second runs each block's prefix sum from
+//! its carry. Integer sums are exact: the first pass also finds each block's smallest and largest local prefix, so a
+//! prefix that the output type cannot hold is refused before anything is written. Float sums are compensated: the
+//! running sum is a Neumaier pair (a double-double), the carries merge the blocks' compensated sums, and each output
+//! is the pair rounded once.
+//!
+//! Floats go through the output in groups of blocks: both passes over a group before the next one, so the second pass
+//! reads the group from cache rather than memory (a float sum has nothing to refuse, so it need not see the whole
+//! input before it writes). Integer sums run the first pass over every block before writing any.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::exec::{block_range, pool, runs_on_caller, threads, Cancel, BLOCK};
+use crate::kernels::blocks::{compensated_block, STAGE};
+use crate::kernels::{Neumaier, Numeric};
+use crate::kind::ElementKind;
+use crate::ops::{read_view, write_view, Arg, ArraySpec, Operation, Output, Returns, Spec};
+use crate::view::{Element, ReadView, WriteView};
+
+/// Where a block's input comes from: a separate array, or the output itself (read before it is overwritten).
+trait Source<T: Element, O: Element>: Sync {
+    /// Reads `buf.len()` input elements from `start` (an index of the whole array) into `buf`; `chunk` is the output
+    /// block that `start` falls in, beginning at `chunk_start`.
+    fn read(&self, start: usize, chunk: &WriteView<'_, O>, chunk_start: usize, buf: &mut [T]);
+}
+
+/// The input is its own array.
+struct Apart<'a, 'g, T: Element>(&'a ReadView<'g, T>);
+
+impl<T: Element, O: Element> Source<T, O> for Apart<'_, '_, T> {
+    #[inline]
+    fn read(&self, start: usize, _: &WriteView<'_, O>, _: usize, buf: &mut [T]) {
+        self.0.read_into(start, buf);
+    }
+}
+
+/// The input is the output's own memory (`cumsum(a, { out: a })`).
+struct InPlace;
+
+impl<T: Element> Source<T, T> for InPlace {
+    #[inline]
+    fn read(&self, start: usize, chunk: &WriteView<'_, T>, chunk_start: usize, buf: &mut [T]) {
+        chunk.as_read().read_into(start - chunk_start, buf);
+    }
+}
+
+/// One way of accumulating a prefix sum: floats compensated, integers exact. The first pass's summaries of blocks
+/// come from a function of the caller's (see [`cumulate`]); this says how they carry and how a block is scanned.
+trait Scan<T: Numeric, O: Element>: Sync {
+    /// What the first pass learns of a block.
+    type Summary: Send;
+    /// The running state: the sum of everything before a point.
+    type Carry: Copy + Send + Sync;
+    /// How many blocks go through both passes before the next ones: all of them when a prefix may be refused.
+    fn group_blocks(&self, blocks: usize) -> usize;
+    /// The carry into the first block.
+    fn start(&self) -> Self::Carry;
+    /// The carry after a block, from the carry before it and its summary; `None` when a prefix in the block leaves the
+    /// output type's range.
+    fn advance(&self, carry: Self::Carry, block: &Self::Summary) -> Option<Self::Carry>;
+    /// The second pass over `values`: writes each prefix into `out` and returns the carry after them.
+    fn scan(&self, carry: Self::Carry, values: &[T], out: &mut [O]) -> Self::Carry;
+}
+
+/// The compensated float scan. The carry is the Neumaier pair of everything before, and whether all of it was `-0`
+/// (IEEE addition keeps a zero sum negative only when every term was `-0`, which the pair alone cannot tell).
+struct FloatScan;
+
+/// A float block's summary: its compensated sum, and whether every element is `-0` (only looked for when the sum is
+/// zero).
+struct FloatSummary {
+    total: Neumaier,
+    all_negative_zero: bool,
+}
+
+#[derive(Clone, Copy)]
+struct FloatCarry {
+    sum: Neumaier,
+    all_negative_zero: bool,
+}
+
+/// The output of a running pair: the pair rounded once. A zero compensation adds nothing, and must not turn a `-0` sum
+/// into `+0`; a non-finite sum carries a NaN compensation, and is the answer itself.
+#[inline(always)]
+fn rounded(sum: f64, compensation: f64) -> f64 {
+    if compensation == 0.0 || !sum.is_finite() {
+        sum
+    } else {
+        sum + compensation
+    }
+}
+
+impl<T: Numeric> Scan<T, f64> for FloatScan {
+    type Summary = FloatSummary;
+    type Carry = FloatCarry;
+
+    fn group_blocks(&self, _: usize) -> usize {
+        // Two blocks per thread: a group of doubles in and out fits a core's share of a common L2 cache.
+        2 * threads()
+    }
+
+    fn start(&self) -> FloatCarry {
+        FloatCarry { sum: Neumaier::from_parts(-0.0, 0.0), all_negative_zero: true }
+    }
+
+    fn advance(&self, carry: FloatCarry, block: &FloatSummary) -> Option<FloatCarry> {
+        let mut sum = carry.sum;
+        sum.merge(block.total);
+        Some(FloatCarry { sum, all_negative_zero: carry.all_negative_zero && block.all_negative_zero })
+    }
+
+    #[inline]
+    fn scan(&self, carry: FloatCarry, values: &[T], out: &mut [f64]) -> FloatCarry {
+        let (mut sum, mut compensation) = carry.sum.parts();
+        if carry.all_negative_zero {
+            sum = -0.0;
+        }
+        for (x, o) in values.iter().zip(out.iter_mut()) {
+            // Neumaier::add, inline: the running pair is the loop's only dependency chain.
+            let x = x.to_f64();
+            let t = sum + x;
+            let x_part = t - sum;
+            compensation += (sum - (t - x_part)) + (x - x_part);
+            sum = t;
+            *o = rounded(sum, compensation);
+        }
+        FloatCarry { sum: Neumaier::from_parts(sum, compensation), all_negative_zero: false }
+    }
+}
+
+/// A float block's summary, from a view of it: the SIMD compensated sum every float reduction uses.
+fn float_summary<T: Numeric>(block: &ReadView<'_, T>) -> FloatSummary {
+    let total = compensated_block(block).total;
+    let (sum, compensation) = total.parts();
+    let all_negative_zero = sum == 0.0
+        && compensation == 0.0
+        && block.iter().all(|x| {
+            let x = x.to_f64();
+            x == 0.0 && x.is_sign_negative()
+        });
+    FloatSummary { total, all_negative_zero }
+}
+
+/// The exact integer scan into an output type that holds integers in `min..=max`.
+struct IntScan {
+    min: i128,
+    max: i128,
+}
+
+/// An integer block's summary: its sum, and its smallest and largest prefix counted from the block's start.
+#[derive(Clone, Copy)]
+struct IntSummary {
+    total: i128,
+    lowest: i128,
+    highest: i128,
+}
+
+/// An integer block's summary, its values read in pieces by `read(offset, buf)`.
+fn int_summary<T: Numeric>(read: impl Fn(usize, &mut [T]), len: usize) -> IntSummary {
+    let mut stage = [T::default(); STAGE];
+    let (mut total, mut lowest, mut highest) = (0i128, i128::MAX, i128::MIN);
+    for start in (0..len).step_by(STAGE) {
+        let values = &mut stage[..STAGE.min(len - start)];
+        read(start, values);
+        for x in values.iter() {
+            total += x.to_i128().unwrap_or_default();
+            lowest = lowest.min(total);
+            highest = highest.max(total);
+        }
+    }
+    IntSummary { total, lowest, highest }
+}
+
+/// An integer output element type: made from an exact prefix known to be in its range.
+trait IntOut: Element {
+    fn from_exact(value: i128) -> Self;
+}
+
+impl IntOut for f64 {
+    #[inline(always)]
+    fn from_exact(value: i128) -> f64 {
+        value as f64
+    }
+}
+
+impl IntOut for i64 {
+    #[inline(always)]
+    fn from_exact(value: i128) -> i64 {
+        value as i64
+    }
+}
+
+impl IntOut for u64 {
+    #[inline(always)]
+    fn from_exact(value: i128) -> u64 {
+        value as u64
+    }
+}
+
+impl<T: Numeric, O: IntOut> Scan<T, O> for IntScan {
+    type Summary = IntSummary;
+    type Carry = i128;
+
+    fn group_blocks(&self, blocks: usize) -> usize {
+        blocks
+    }
+
+    fn start(&self) -> i128 {
+        0
+    }
+
+    fn advance(&self, carry: i128, block: &IntSummary) -> Option<i128> {
+        (carry + block.lowest >= self.min && carry + block.highest <= self.max).then_some(carry + block.total)
+    }
+
+    #[inline]
+    fn scan(&self, mut carry: i128, values: &[T], out: &mut [O]) -> i128 {
+        for (x, o) in values.iter().zip(out.iter_mut()) {
+            carry += x.to_i128().unwrap_or_default();
+            *o = O::from_exact(carry);
+        }
+        carry
+    }
+}
+
+/// Runs `scan` from `source` into `out`, block by block: `summarise(b, chunk)` is the first pass over block `b` (whose
+/// output block is `chunk`). Returns the first block whose prefixes the output cannot hold, before anything of its
+/// group is written.
+fn cumulate<T, O, S, R>(
+    scan: &S,
+    source: &R,
+    out: WriteView<'_, O>,
+    summarise: &(dyn Fn(usize, &WriteView<'_, O>) -> S::Summary + Sync),
+    cancel: &Cancel,
+) -> Result<Option<usize>>
+where
+    T: Numeric,
+    O: Element,
+    S: Scan<T, O>,
+    R: Source<T, O>,
+{
+    let len = out.len();
+    let mut chunks = out.into_chunks(BLOCK);
+    let blocks = chunks.len();
+    let group = scan.group_blocks(blocks).max(1);
+    let mut carry = scan.start();
+    for first in (0..blocks).step_by(group) {
+        let group_chunks = &mut chunks[first..(first + group).min(blocks)];
+        cancel.check()?;
+        let summaries: Vec<S::Summary> = if runs_on_caller(group_chunks.len()) {
+            group_chunks.iter().enumerate().map(|(i, chunk)| summarise(first + i, chunk)).collect()
+        } else {
+            pool()
+                .install(|| group_chunks.par_iter().enumerate().map(|(i, chunk)| summarise(first + i, chunk)).collect())
+        };
+        let mut carries = Vec::with_capacity(summaries.len());
+        for (i, summary) in summaries.iter().enumerate() {
+            carries.push(carry);
+            match scan.advance(carry, summary) {
+                Some(next) => carry = next,
+                None => return Ok(Some(first + i)),
+            }
+        }
+        cancel.check()?;
+        let scan_block = |(i, chunk): (usize, &mut WriteView<'_, O>)| {
+            // As every block driver does: a raised flag stops the blocks not yet begun.
+            if cancel.is_cancelled() {
+                return;
+            }
+            let start = block_range(first + i, len).start;
+            let mut running = carries[i];
+            let mut values = [T::default(); STAGE];
+            let mut written = [O::default(); STAGE];
+            let mut at = 0;
+            while at < chunk.len() {
+                let n = STAGE.min(chunk.len() - at);
+                source.read(start + at, chunk, start, &mut values[..n]);
+                running = scan.scan(running, &values[..n], &mut written[..n]);
+                chunk.write_from(at, &written[..n]);
+                at += n;
+            }
+        };
+        if runs_on_caller(group_chunks.len()) {
+            group_chunks.iter_mut().enumerate().for_each(scan_block);
+        } else {
+            pool().install(|| group_chunks.par_iter_mut().enumerate().for_each(scan_block));
+        }
+    }
+    cancel.check()?;
+    Ok(None)
+}
+
+/// The float prefix sum of `source` into `out` (doubles).
+fn float_cumsum<T: Numeric, R: Source<T, f64>>(
+    source: &R,
+    view_of: &(dyn Fn(Range<usize>, &WriteView<'_, f64>) -> FloatSummary + Sync),
+    out: WriteView<'_, f64>,
+    cancel: &Cancel,
+) -> Result<()> {
+    let len = out.len();
+    let summarise = |b: usize, chunk: &WriteView<'_, f64>| view_of(block_range(b, len), chunk);
+    cumulate::<T, f64, FloatScan, R>(&FloatScan, source, out, &summarise, cancel).map(|_| ())
+}
+
+/// The exact integer prefix sum of `source` into `out`, or a coded error (before anything is written) naming the first
+/// prefix beyond what `out`'s type holds.
+fn int_cumsum<T: Numeric, O: IntOut, R: Source<T, O>>(
+    source: &R,
+    out: WriteView<'_, O>,
+    range: (i128, i128, &str),
+    cancel: &Cancel,
+) -> Result<()> {
+    let (min, max, beyond) = range;
+    let scan = IntScan { min, max };
+    let len = out.len();
+    let summarise = |b: usize, chunk: &WriteView<'_, O>| {
+        let start = block_range(b, len).start;
+        int_summary(|at: usize, buf: &mut [T]| source.read(start + at, chunk, start, buf), chunk.len())
+    };
+    let Some(block) = cumulate::<T, O, IntScan, R>(&scan, source, out, &summarise, cancel)? else { return Ok(()) };
+    Err(Error::out_of_range(format!(
+        "cumsum(): a prefix sum in elements {}..{} is beyond {beyond}, which the output cannot hold exactly",
+        block_range(block, len).start,
+        block_range(block, len).end
+    )))
+}
+
+/// ±2^53: the integers a double holds exactly, all of them.
+const DOUBLE_EXACT: i128 = 1 << 53;
+
+/// The prefix sum of `a` into `out` (see [`Cumsum`]), or of `out` in place when `a` is `None`.
+///
+/// # Errors
+/// [`Error::OutOfRange`] for an integer prefix beyond the output's range (nothing is written);
+/// [`Error::Aborted`] when `cancel` is raised (blocks already done stay written).
+pub fn cumsum<T: Numeric, O: ScanOutput<T>>(
+    a: Option<&ReadView<'_, T>>,
+    out: WriteView<'_, O>,
+    cancel: &Cancel,
+) -> Result<()> {
+    O::run(a, out, cancel)
+}
+
+/// How each output type is filled from each input type: the choice [`Cumsum`] makes by the input's kind.
+pub trait ScanOutput<T: Numeric>: Element {
+    /// Runs the scan from `a`, or in place.
+    ///
+    /// # Errors
+    /// As [`cumsum`].
+    fn run(a: Option<&ReadView<'_, T>>, out: WriteView<'_, Self>, cancel: &Cancel) -> Result<()>;
+}
+
+impl<T: Numeric> ScanOutput<T> for f64 {
+    fn run(a: Option<&ReadView<'_, T>>, out: WriteView<'_, f64>, cancel: &Cancel) -> Result<()> {
+        match (a, T::IS_FLOAT) {
+            (Some(a), true) => {
+                let view_of = |range: Range<usize>, _: &WriteView<'_, f64>| float_summary(&a.slice(range));
+                float_cumsum::<T, _>(&Apart(a), &view_of, out, cancel)
+            }
+            (Some(a), false) => int_cumsum::<T, f64, _>(&Apart(a), out, (-DOUBLE_EXACT, DOUBLE_EXACT, "±2^53"), cancel),
+            (None, _) => {
+                let view_of = |_: Range<usize>, chunk: &WriteView<'_, f64>| float_summary(&chunk.as_read());
+                float_cumsum::<f64, _>(&InPlace, &view_of, out, cancel)
+            }
+        }
+    }
+}
+
+impl<T: Numeric> ScanOutput<T> for i64 {
+    fn run(a: Option<&ReadView<'_, T>>, out: WriteView<'_, i64>, cancel: &Cancel) -> Result<()> {
+        let range = (i128::from(i64::MIN), i128::from(i64::MAX), "the range of a BigInt64Array");
+        match a {
+            Some(a) => int_cumsum::<T, i64, _>(&Apart(a), out, range, cancel),
+            None => int_cumsum::<i64, i64, _>(&InPlace, out, range, cancel),
+        }
+    }
+}
+
+impl<T: Numeric> ScanOutput<T> for u64 {
+    fn run(a: Option<&ReadView<'_, T>>, out: WriteView<'_, u64>, cancel: &Cancel) -> Result<()> {
+        let range = (0, i128::from(u64::MAX), "the range of a BigUint64Array");
+        match a {
+            Some(a) => int_cumsum::<T, u64, _>(&Apart(a), out, range, cancel),
+            None => int_cumsum::<u64, u64, _>(&InPlace, out, range, cancel),
+        }
+    }
+}
+
+/// The output kind for an input kind: the type `sum` returns, per element.
+pub fn output_kind(input: ElementKind) -> ElementKind {
+    match input {
+        ElementKind::BigInt64 => ElementKind::BigInt64,
+        ElementKind::BigUint64 => ElementKind::BigUint64,
+        _ => ElementKind::Float64,
+    }
+}
+
+/// `cumsum(a, out)`: the inclusive prefix sum of `a` written to `out`, which the facade passes (the caller's `out`, or
+/// a new array of [`output_kind`]) and which may be `a` itself when the kinds agree.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Cumsum;
+
+const A_AND_OUT: &[ArraySpec] = &[
+    ArraySpec::new("a", crate::ledger::Mode::Read),
+    ArraySpec { internal: true, may_alias: Some(0), ..ArraySpec::new("options.out", crate::ledger::Mode::Write) },
+];
+
+impl Operation for Cumsum {
+    const SPEC: Spec = Spec::new("cumsum", A_AND_OUT, Returns::InPlace);
+
+    fn check(&self, args: &[Arg]) -> Result<()> {
+        let [a, out] = args else { return Err(Error::internal("cumsum() takes two arrays")) };
+        let wanted = output_kind(a.kind);
+        if out.kind != wanted {
+            return Err(Error::TypeMismatch {
+                detail: format!("cumsum() of a {} writes a {wanted}, but out is a {}", a.kind, out.kind),
+            });
+        }
+        if a.len() != out.len() {
+            return Err(Error::LengthMismatch { left: a.len(), right: out.len() });
+        }
+        Ok(())
+    }
+
+    fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+        let [a, out] = args else { return Err(Error::internal("cumsum() takes two arrays")) };
+        let in_place = matches!(out.lent, crate::ledger::Lent::Alias { .. });
+        macro_rules! into {
+            ($O:ty) => {{
+                if in_place {
+                    cumsum::<$O, $O>(None, write_view::<$O>(&mut a.lent)?, cancel)
+                } else {
+                    let out = write_view::<$O>(&mut out.lent)?;
+                    crate::with_element_type!(a.kind, T => cumsum::<T, $O>(Some(&read_view::<T>(&mut a.lent)?), out, cancel))
+                }
+            }};
+        }
+        match out.kind {
+            ElementKind::BigInt64 => into!(i64),
+            ElementKind::BigUint64 => into!(u64),
+            _ => into!(f64),
+        }
+        .map(|()| Output::InPlace)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use half::f16;
+
+    use super::*;
+    use crate::kernels::testutil::{cancelled, same_bits_or_both_nan, with_view, with_view_mut, Rng, SIZES};
+
+    /// `cumsum(a)` into a fresh output of `O`, or the error; the output starts as `fill` so that a refusal shows it
+    /// wrote nothing.
+    fn scanned<T: Numeric, O: ScanOutput<T>>(a: &[T], fill: O) -> Result<Vec<O>> {
+        with_view(a, |a| {
+            let (result, out) = with_view_mut(&vec![fill; a.len()], |out| cumsum(Some(a), out, &Cancel::new()));
+            match result {
+                Ok(()) => Ok(out),
+                Err(e) => {
+                    assert!(out.iter().all(|x| *x == fill), "a refused scan wrote into its output");
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    /// The running values of `step` from `start`: a sequential reference.
+    fn running<T: Copy, S: Copy>(values: &[T], start: S, step: impl Fn(S, T) -> S) -> Vec<S> {
+        let mut state = start;
+        values
+            .iter()
+            .map(|x| {
+                state = step(state, *x);
+                state
+            })
+            .collect()
+    }
+
+    fn in_place<T: Numeric + ScanOutput<T>>(a: &[T]) -> Vec<T> {
+        let (result, out) = with_view_mut(a, |out| cumsum::<T, T>(None, out, &Cancel::new()));
+        result.unwrap();
+        out
+    }
+
+    /// Values `k · 2^-30` with `k` up to ±2^52 (doubles hold them exactly): their exact prefix sums are integers of units, which `i128` holds and
+    /// rounds to the nearest double correctly (`as f64`), while a plain double sum of them drifts.
+    fn scaled_integers(len: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
+        let mut rng = Rng::new(seed);
+        let unit = 2f64.powi(-30);
+        let units: Vec<i64> = (0..len).map(|_| (rng.next_u64() as i64) >> (11 + rng.next_u64() % 40)).collect();
+        let values = units.iter().map(|&k| k as f64 * unit).collect();
+        let mut total = 0i128;
+        let exact = units
+            .iter()
+            .map(|&k| {
+                total += i128::from(k);
+                total as f64 * unit
+            })
+            .collect();
+        (values, exact)
+    }
+
+    #[test]
+    fn float_prefixes_are_the_exact_prefixes_correctly_rounded() {
+        let mut defeated = false;
+        for (seed, len) in [5, 100, BLOCK - 1, BLOCK + 1, 9 * BLOCK + 77].into_iter().enumerate() {
+            let (values, exact) = scaled_integers(len, seed as u64);
+            let ours = scanned(&values, f64::NAN).unwrap();
+            defeated |= running(&values, 0.0, |s, x| s + x) != exact;
+            for (i, (got, want)) in ours.iter().zip(&exact).enumerate() {
+                assert_eq!(got.to_bits(), want.to_bits(), "element {i} of {len}: {got} != {want}");
+            }
+            assert_eq!(in_place(&values), ours, "in place, {len}");
+        }
+        assert!(defeated, "the data must defeat a plain running sum");
+    }
+
+    #[test]
+    fn float_prefixes_survive_cancellation() {
+        // A large term cancels a larger sum: Neumaier keeps what a plain sum loses.
+        let ours = scanned(&[1e100, 1.0, -1e100, 1.0, 0.5], 0.0).unwrap();
+        assert_eq!(ours, [1e100, 1e100, 1.0, 2.0, 2.5]);
+        // The same across a block boundary, where the carry takes over.
+        let mut values = vec![0.0; 2 * BLOCK];
+        values[0] = 1e100;
+        values[1] = 1.0;
+        values[BLOCK + 3] = -1e100;
+        let ours = scanned(&values, 0.0).unwrap();
+        assert_eq!(ours[BLOCK + 2], 1e100);
+        assert!(ours[BLOCK + 3..].iter().all(|&x| x == 1.0));
+    }
+
+    #[test]
+    fn zeros_infinities_and_nan_follow_ieee() {
+        let bits = |xs: &[f64]| xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&scanned(&[-0.0, -0.0], 1.0).unwrap()), bits(&[-0.0, -0.0]));
+        assert_eq!(bits(&scanned(&[-0.0, 0.0, -0.0], 1.0).unwrap()), bits(&[-0.0, 0.0, 0.0]));
+        assert_eq!(bits(&scanned(&[1.0, -1.0, -0.0], 9.0).unwrap()), bits(&[1.0, 0.0, 0.0]));
+        // Every element -0, over several blocks and groups: the carry keeps the sign.
+        let zeros = vec![-0.0f64; 11 * BLOCK + 3];
+        assert!(scanned(&zeros, 1.0).unwrap().iter().all(|x| x.to_bits() == (-0.0f64).to_bits()));
+        let mut mixed = zeros.clone();
+        mixed[BLOCK + 7] = 0.0;
+        let out = scanned(&mixed, 1.0).unwrap();
+        assert!(out[..BLOCK + 7].iter().all(|x| x.to_bits() == (-0.0f64).to_bits()));
+        assert!(out[BLOCK + 7..].iter().all(|x| x.to_bits() == 0));
+
+        let inf = f64::INFINITY;
+        let got = scanned(&[1.0, inf, 1.0, -inf, 2.0], 0.0).unwrap();
+        let want = [1.0, inf, inf, f64::NAN, f64::NAN];
+        assert!(got.iter().zip(&want).all(|(a, b)| same_bits_or_both_nan(*a, *b)), "{got:?}");
+        assert_eq!(scanned(&[f64::MAX, f64::MAX, -f64::MAX], 0.0).unwrap(), [f64::MAX, inf, inf]);
+        // An infinity in an early block reaches every later one through the carry.
+        let mut values = vec![1.0; 3 * BLOCK];
+        values[5] = -inf;
+        let out = scanned(&values, 0.0).unwrap();
+        assert_eq!(out[4], 5.0);
+        assert!(out[5..].iter().all(|&x| x == -inf));
+        values[2 * BLOCK] = f64::NAN;
+        assert!(scanned(&values, 0.0).unwrap()[2 * BLOCK..].iter().all(|x| x.is_nan()));
+    }
+
+    #[test]
+    fn narrow_floats_sum_in_double() {
+        let halves: Vec<f16> = [65504.0f32, 65504.0, -0.5, 1e-7].map(f16::from_f32).to_vec();
+        let exact: Vec<f64> = running(&halves, 0.0, |s, x| s + x.to_f64());
+        assert_eq!(scanned(&halves, 0.0).unwrap(), exact);
+        let floats = [f32::MAX, f32::MAX, 0.1];
+        assert_eq!(
+            scanned(&floats, 0.0).unwrap(),
+            [f64::from(f32::MAX), 2.0 * f64::from(f32::MAX), 2.0 * f64::from(f32::MAX) + f64::from(0.1f32)]
+        );
+    }
+
+    #[test]
+    fn integer_prefixes_are_exact() {
+        let mut rng = Rng::new(7);
+        for len in SIZES.into_iter().chain([5 * BLOCK + 9]) {
+            let values: Vec<i32> = (0..len).map(|_| rng.next_u64() as i32).collect();
+            let exact: Vec<f64> = running(&values, 0.0, |s, x| s + f64::from(x));
+            assert_eq!(scanned(&values, f64::NAN).unwrap(), exact, "{len}");
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
+            let exact: Vec<f64> = running(&bytes, 0.0, |s, x| s + f64::from(x));
+            assert_eq!(scanned(&bytes, f64::NAN).unwrap(), exact);
+        }
+        let wide: Vec<i64> = (0..3 * BLOCK).map(|_| rng.next_u64() as i64 >> 20).collect();
+        let exact: Vec<i64> = running(&wide, 0, |s, x| s + x);
+        assert_eq!(scanned(&wide, 0i64).unwrap(), exact);
+        assert_eq!(in_place(&wide), exact);
+        let unsigned: Vec<u64> = (0..3 * BLOCK).map(|_| rng.next_u64() >> 20).collect();
+        let exact: Vec<u64> = running(&unsigned, 0, |s, x| s + x);
+        assert_eq!(scanned(&unsigned, 0u64).unwrap(), exact);
+        assert_eq!(in_place(&unsigned), exact);
+    }
+
+    #[test]
+    fn prefixes_beyond_the_output_range_are_refused_before_anything_is_written() {
+        // Never printed whole: these outputs are millions long.
+        let refused = |r: Result<Vec<f64>>| assert_eq!(r.err().map(|e| e.code()), Some("ERR_OUT_OF_RANGE"));
+        // 2^53 itself is held exactly; one more is not, even when a later element brings the sum back.
+        let big = vec![u32::MAX; 2_097_153];
+        let at_limit: u64 = 2_097_152 * u64::from(u32::MAX);
+        assert!(at_limit < 1 << 53 && at_limit + u64::from(u32::MAX) > 1 << 53);
+        refused(scanned(&big, -1.0));
+        assert_eq!(scanned(&big[..2_097_152], -1.0).ok().and_then(|out| out.last().copied()), Some(at_limit as f64));
+        // Down to -2^53 - 2^31, then back in range: the dip alone is refused.
+        let mut dip = vec![i32::MIN; 4_194_305];
+        refused(scanned(&dip, -1.0));
+        dip.extend([i32::MAX; 2]);
+        refused(scanned(&dip, -1.0));
+        assert_eq!(scanned(&dip[..4_194_304], -1.0).ok().and_then(|out| out.last().copied()), Some(-(2f64.powi(53))));
+
+        let err = scanned(&[i64::MAX, 1, -1], 5i64).unwrap_err();
+        assert_eq!(err.code(), "ERR_OUT_OF_RANGE");
+        assert!(err.to_string().contains("elements 0..3"), "{err}");
+        assert_eq!(scanned(&[i64::MAX, -1, 1], 5i64).unwrap(), [i64::MAX, i64::MAX - 1, i64::MAX]);
+        assert_eq!(scanned(&[i64::MIN, 0], 5i64).unwrap(), [i64::MIN, i64::MIN]);
+        assert!(scanned(&[i64::MIN, -1], 5i64).is_err());
+        assert!(scanned(&[-1i64, i64::MIN], 5i64).is_err());
+        assert_eq!(scanned(&[u64::MAX, 0], 5u64).unwrap(), [u64::MAX, u64::MAX]);
+        assert!(scanned(&[u64::MAX - 1, 1, 1], 5u64).is_err());
+        // Refused in a later block: nothing in the earlier ones was written either.
+        let mut late = vec![1i64; 4 * BLOCK];
+        late[3 * BLOCK + 1] = i64::MAX;
+        assert!(scanned(&late, 5i64).is_err());
+    }
+
+    #[test]
+    fn a_raised_flag_aborts() {
+        with_view(&vec![1.0f64; 3 * BLOCK], |a| {
+            let (result, _) = with_view_mut(&vec![0.0f64; 3 * BLOCK], |out| cumsum(Some(a), out, &cancelled()));
+            assert_eq!(result.unwrap_err().code(), "ABORT_ERR");
+        });
+        with_view(&vec![1i32; 3 * BLOCK], |a| {
+            let (result, out) = with_view_mut(&vec![0.0f64; 3 * BLOCK], |out| cumsum(Some(a), out, &cancelled()));
+            assert_eq!(result.unwrap_err().code(), "ABORT_ERR");
+            assert!(out.iter().all(|&x| x == 0.0));
+        });
+    }
+
+    #[test]
+    fn empty_input_writes_nothing() {
+        assert_eq!(scanned::<f64, f64>(&[], 0.0).unwrap(), Vec::<f64>::new());
+        assert_eq!(scanned::<i64, i64>(&[], 0).unwrap(), Vec::<i64>::new());
+    }
+}
