@@ -177,6 +177,8 @@ function validArgs(op: string, first: ArgSpec = R('f64')): ArgSpec[] {
       return [first, L(2), O({ largest: L(false) })]
     case 'cumsum':
       return [first, O({})]
+    case 'searchsorted':
+      return [first, L([1, 2.5]), O({ side: L('left') })]
     case 'fill':
       return [first, L(1)]
     case 'scale':
@@ -187,7 +189,7 @@ function validArgs(op: string, first: ArgSpec = R('f64')): ArgSpec[] {
 }
 
 const ownOptions = (op: string): boolean =>
-  ['variance', 'std', 'histogram', 'quantile', 'median', 'argsort', 'topk', 'cumsum'].includes(op)
+  ['variance', 'std', 'histogram', 'quantile', 'median', 'argsort', 'topk', 'cumsum', 'searchsorted'].includes(op)
 
 function cases(): Case[] {
   const out: Case[] = []
@@ -217,7 +219,7 @@ function cases(): Case[] {
       // Missing and extra arguments.
       add(name, [], TYPE)
       if (op === 'dot' || op === 'add') add(name, [full[0]!], TYPE)
-      if (['fill', 'scale', 'histogram', 'quantile', 'topk'].includes(op)) add(name, [full[0]!], TYPE)
+      if (['fill', 'scale', 'histogram', 'quantile', 'topk', 'searchsorted'].includes(op)) add(name, [full[0]!], TYPE)
       add(name, [...full, ...Array(arity - full.length).fill(L(undefined)), L(0)], VALUE)
       add(name, [...full, ...Array(arity - full.length).fill(L(undefined)), L(undefined), L(undefined)], VALUE)
       // A read export handed to a writing operation; a write export held on the bytes.
@@ -293,6 +295,18 @@ function cases(): Case[] {
     add(s('cumsum'), [R('i64.huge')], RANGE) // -2^63 - 2^63 is below the int64 range
     for (const out of [L(5), L([0, 0]), R('dataview'), R('fake.export')]) add(s('cumsum'), [R('f64'), O({ out })], TYPE)
     add(s('cumsum'), [R('f64'), L(5)], TYPE)
+    // searchsorted: needles of every form, sides.
+    for (const needles of [L(1), L(NaN), L(-3n), L(2n ** 64n - 1n), L([]), L([1n, 2n ** 63n]), R('i16'), R('h0'), R('h1')]) {
+      add(s('searchsorted'), [R('f64'), needles], 'ok')
+    }
+    add(s('searchsorted'), [R('f64'), R('i32.tail')], BORROWED) // h1 holds a write export of it
+    for (const needles of [L(2n ** 64n), L(-(2n ** 63n) - 1n), L([-1n, 2n ** 63n])]) add(s('searchsorted'), [R('f64'), needles], RANGE)
+    for (const needles of [L('1'), L(null), L(undefined), L([1, 1n]), L(['1']), R('dataview'), R('fake.export')]) {
+      add(s('searchsorted'), [R('f64'), needles], TYPE)
+    }
+    add(s('searchsorted'), [R('f64'), L(1), O({ side: L('middle') })], VALUE)
+    add(s('searchsorted'), [R('f64'), L(1), O({ side: L(1) })], TYPE)
+    add(s('searchsorted'), [R('f64'), R('f64'), O({ side: L('right') })], 'ok') // the data as its own needles
     // histogram: bins.
     for (const bins of [0, -1, -0.5, 2.5, NaN, Infinity, -Infinity, 2 ** 24 + 1, 1e300, -1e300]) {
       add(s('histogram'), [R('f64'), O({ bins: L(bins) })], RANGE)

@@ -48,9 +48,10 @@ export function numpy() {
 
 /**
  * Times numpy expressions on a copy of `a` (written to a temporary file as raw doubles and read back with
- * np.fromfile): for each named expression over `a`, the median of `rounds` calls in ms, after one warm-up call.
+ * np.fromfile): for each named expression over `a`, the median of `rounds` calls in ms, after one warm-up call. `setup`
+ * (Python statements over `np` and `a`) runs first, untimed, and defines names the expressions may use.
  */
-export function timeNumpy(a, expressions, rounds) {
+export function timeNumpy(a, expressions, rounds, setup = '') {
   const dir = mkdtempSync(join(tmpdir(), 'parabuf-bench-'))
   try {
     const file = join(dir, 'a.f64')
@@ -60,9 +61,11 @@ import json, sys, time
 import numpy as np
 a = np.fromfile(sys.argv[1], dtype=np.float64)
 exprs = json.loads(sys.argv[2])
+scope = {'np': np, 'a': a}
+exec(sys.argv[3], scope)
 out = {}
 for name, expr in exprs.items():
-    f = eval('lambda: ' + expr, {'np': np, 'a': a})
+    f = eval('lambda: ' + expr, scope)
     f()
     ts = []
     for _ in range(${rounds}):
@@ -71,7 +74,7 @@ for name, expr in exprs.items():
     out[name] = ts[len(ts) // 2] * 1e3
 print(json.dumps(out))
 `
-    const text = execFileSync(python, ['-c', script, file, JSON.stringify(expressions)], { encoding: 'utf8', maxBuffer: 1 << 20 })
+    const text = execFileSync(python, ['-c', script, file, JSON.stringify(expressions), setup], { encoding: 'utf8', maxBuffer: 1 << 20 })
     return JSON.parse(text)
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -619,7 +619,9 @@ async function main() {
     selection.parabuf.median = await median(() => parabuf.medianSync(a))
     selection.parabuf.quantile = await median(() => parabuf.quantileSync(a, 0.9))
     selection.parabuf.argsort = await fewer(() => parabuf.argsortSync(a))
-    log(`  parabuf        median ${selection.parabuf.median.toFixed(2)} ms, quantile(0.9) ${selection.parabuf.quantile.toFixed(2)} ms, argsort ${selection.parabuf.argsort.toFixed(1)} ms`)
+    const prefixes = new Float64Array(n)
+    selection.parabuf.cumsum = await median(() => parabuf.cumsumSync(a, { out: prefixes }))
+    log(`  parabuf        median ${selection.parabuf.median.toFixed(2)} ms, quantile(0.9) ${selection.parabuf.quantile.toFixed(2)} ms, argsort ${selection.parabuf.argsort.toFixed(1)} ms, cumsum ${selection.parabuf.cumsum.toFixed(2)} ms`)
     const pl = peers.polars()
     if (typeof pl === 'string') selection.notes.push(`nodejs-polars not measured: ${pl}`)
     else {
@@ -628,18 +630,19 @@ async function main() {
         median: await median(() => series.median()),
         quantile: await median(() => series.quantile(0.9)),
         argsort: await fewer(() => series.argSort()),
+        cumsum: await median(() => series.cumSum()),
       }
-      log(`  nodejs-polars  median ${selection.polars.median.toFixed(2)} ms, quantile(0.9) ${selection.polars.quantile.toFixed(2)} ms, argSort ${selection.polars.argsort.toFixed(1)} ms`)
+      log(`  nodejs-polars  median ${selection.polars.median.toFixed(2)} ms, quantile(0.9) ${selection.polars.quantile.toFixed(2)} ms, argSort ${selection.polars.argsort.toFixed(1)} ms, cumSum ${selection.polars.cumsum.toFixed(2)} ms`)
     }
     const np = peers.numpy()
     if (!/^\d/.test(np)) selection.notes.push(`numpy not measured: ${np}`)
     else {
       selection.numpy = {
         version: np,
-        ...peers.timeNumpy(a, { median: 'np.median(a)', quantile: 'np.quantile(a, 0.9)' }, rounds),
+        ...peers.timeNumpy(a, { median: 'np.median(a)', quantile: 'np.quantile(a, 0.9)', cumsum: 'np.cumsum(a, out=o)' }, rounds, 'o = np.empty_like(a)'),
         ...peers.timeNumpy(a, { argsort: 'np.argsort(a)' }, orderRounds),
       }
-      log(`  numpy ${np}   median ${selection.numpy.median.toFixed(2)} ms, quantile(0.9) ${selection.numpy.quantile.toFixed(2)} ms, argsort ${selection.numpy.argsort.toFixed(1)} ms`)
+      log(`  numpy ${np}   median ${selection.numpy.median.toFixed(2)} ms, quantile(0.9) ${selection.numpy.quantile.toFixed(2)} ms, argsort ${selection.numpy.argsort.toFixed(1)} ms, cumsum ${selection.numpy.cumsum.toFixed(2)} ms`)
     }
     for (const note of selection.notes) log(`  (${note})`)
     // unique of 1e7 Int32 with 1,000 distinct values against sum of the same data.
@@ -659,6 +662,53 @@ async function main() {
       const [ms, sumMs] = await alternating(() => parabuf.medianSync(big), () => parabuf.sumSync(big), 11)
       selection.largeMedianVsSum = { size: big.length, ms, sumMs, ratio: ms / sumMs }
       log(`  ${big.length.toExponential(0)}  median vs sum: ${ms.toFixed(1)} ms vs ${sumMs.toFixed(1)} ms: ${(ms / sumMs).toFixed(2)}×`)
+      // cumsum into a preallocated array against the in-run limit of copying one array into another (one read and one
+      // write of the same bytes, through views as the kernels go), alternating.
+      const out = new Float64Array(big.length)
+      {
+        const copyBytesPerSecond = () => native.benchCopyBandwidth(big, out, 1).bytesPerSecond
+        const ts = []
+        const limits = []
+        parabuf.cumsumSync(big, { out })
+        for (let i = 0; i < 7; i++) {
+          const t = performance.now()
+          parabuf.cumsumSync(big, { out })
+          ts.push(performance.now() - t)
+          limits.push(copyBytesPerSecond())
+        }
+        const ms = ts.sort((x, y) => x - y)[3]
+        const limit = Math.max(...limits)
+        const limitMs = ((2 * big.length * 8) / limit) * 1e3
+        selection.largeCumsum = { size: big.length, ms, limitMs, copyBytesPerSecond: limit, fraction: limitMs / ms }
+        log(`  ${big.length.toExponential(0)}  cumsum into out: ${ms.toFixed(1)} ms; copying the same bytes: ${limitMs.toFixed(1)} ms (${(limit / 1e9).toFixed(2)} GB/s moved): ${(limitMs / ms).toFixed(2)} of the limit`)
+      }
+      // searchsorted of 1e6 needles in 1e8 sorted doubles (i / 2, which numpy builds alike), against numpy.
+      {
+        const sorted = out
+        for (let i = 0; i < sorted.length; i++) sorted[i] = i / 2
+        let state = 0x2545f491
+        const needles = Float64Array.from({ length: 1e6 }, () => {
+          state ^= state << 13
+          state ^= state >>> 17
+          state ^= state << 5
+          return ((state >>> 0) / 2 ** 32) * (sorted.length / 2)
+        })
+        const rounds = 5
+        const ts = []
+        parabuf.searchsortedSync(sorted, needles)
+        for (let i = 0; i < rounds; i++) {
+          const t = performance.now()
+          parabuf.searchsortedSync(sorted, needles)
+          ts.push(performance.now() - t)
+        }
+        const ms = ts.sort((x, y) => x - y)[rounds >> 1]
+        const np = peers.numpy()
+        const numpyMs = /^\d/.test(np)
+          ? peers.timeNumpy(needles, { searchsorted: 'np.searchsorted(s, a)' }, 3, `s = np.arange(${sorted.length}, dtype=np.float64) / 2`).searchsorted
+          : null
+        selection.searchsorted = { size: sorted.length, needles: needles.length, ms, numpyMs }
+        log(`  ${sorted.length.toExponential(0)}  searchsorted of 1e6 needles: ${ms.toFixed(1)} ms` + (numpyMs === null ? ` (numpy not measured: ${np})` : `, numpy ${numpyMs.toFixed(1)} ms: ${(numpyMs / ms).toFixed(2)}×`))
+      }
     }
   }
 
@@ -829,6 +879,19 @@ function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, num
     if (selection.largeMedianVsSum) {
       const { size: n, ms, sumMs, ratio } = selection.largeMedianVsSum
       add(`median of ${n.toExponential(0)} f64 ≤ 8× sum`, `${ratio.toFixed(2)}× (${ms.toFixed(1)} ms vs ${sumMs.toFixed(1)} ms)`, ratio <= 8)
+    }
+    if (selection.largeCumsum) {
+      const { size: n, ms, limitMs, fraction } = selection.largeCumsum
+      add(`cumsum of ${n.toExponential(0)} f64 ≥ 0.6 of the limit for one read and one write`, `${fraction.toFixed(2)} (${ms.toFixed(1)} ms vs ${limitMs.toFixed(1)} ms)`, fraction >= 0.6)
+    }
+    if (selection.searchsorted) {
+      const { size: n, ms, numpyMs } = selection.searchsorted
+      const x = numpyMs === null ? null : numpyMs / ms
+      add(
+        `searchsorted of 1e6 needles in ${n.toExponential(0)} sorted f64 ≥ 2× numpy`,
+        x === null ? 'not measured (numpy)' : `${x.toFixed(2)}× (${ms.toFixed(1)} ms vs ${numpyMs.toFixed(1)} ms)`,
+        x === null ? null : x >= 2,
+      )
     }
   }
   for (const { size, rounds, where, compensatedMs, plainMs, windowRatios } of paired) {

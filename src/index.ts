@@ -216,6 +216,27 @@ export interface CumsumOptions<A extends NumericArray = NumericArray> {
 }
 
 /**
+ * Options of {@link searchsorted}.
+ *
+ * @example
+ * ```ts
+ * import { searchsortedSync, type SearchsortedOptions } from 'parabuf'
+ * const options: SearchsortedOptions = { side: 'right' }
+ * console.log(searchsortedSync(new Int32Array([1, 2, 2, 3]), 2, options)) // 3
+ * ```
+ * @category Configuration
+ */
+export interface SearchsortedOptions {
+  /**
+   * `'left'`: the first index whose element is not below the needle (equal elements end up after it); `'right'`: the
+   * first index whose element is above it (equal elements end up before it). numpy's names.
+   *
+   * @defaultValue `'left'`
+   */
+  side?: 'left' | 'right'
+}
+
+/**
  * Options of {@link topk}.
  *
  * @example
@@ -1301,6 +1322,143 @@ export async function unique<A extends NumericArray>(a: Input<A>, options?: Asyn
 export function uniqueSync<A extends NumericArray>(a: Input<A>): Unique<A> {
   refuseExtraArguments('uniqueSync', arguments.length, 1)
   return uniqueOf(a, runSync('unique', undefined, a))
+}
+
+/**
+ * Where each needle would be inserted into sorted data to keep it sorted: numpy's `searchsorted`. With `side: 'left'`
+ * the first index `i` with `!(sorted[i] < needle)`, with `'right'` the first with `needle < sorted[i]`, in the order
+ * {@link sort} gives except that `-0` equals `+0` (as in numpy): `NaN` after every number, all `NaN`s equal. Values of
+ * different types compare exactly (a `bigint` or a 64-bit element against a double, without rounding either). Each
+ * needle is a binary search, needles spread over all cores; deterministic for any thread count.
+ *
+ * `sorted` must be sorted ascending in that order, which is not checked (numpy's contract): over unsorted data the
+ * indices are those of a binary search, and mean nothing.
+ *
+ * @param sorted - the sorted array, or an export of it.
+ * @param needles - a number or bigint, an array of numbers or of bigints, or a typed array (or an export of one) of
+ *   any type.
+ * @param options - `side` (see {@link SearchsortedOptions}) and `signal`.
+ * @returns a promise of the index for one needle; of a `Uint32Array` of indices, one per needle, for an array (a
+ *   `Float64Array` when `sorted` is longer than 2^32 − 1).
+ * @throws (rejects) TypeError `ERR_INVALID_ARG_TYPE` for needles that are none of those or an array mixing numbers
+ *   and bigints, `ERR_INVALID_ARG_VALUE` for an unknown `side`; RangeError `ERR_OUT_OF_RANGE` for a bigint needle
+ *   beyond the 64-bit ranges (or bigint needles both negative and 2^63 or more, which no one 64-bit array holds);
+ *   otherwise as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { searchsorted } from 'parabuf'
+ * const sorted = new Float64Array([1, 2, 2, 3, NaN])
+ * console.log(await searchsorted(sorted, 2)) // 1
+ * console.log(await searchsorted(sorted, [0, 2, 2.5, 9, NaN], { side: 'right' })) // Uint32Array [0, 3, 3, 4, 5]
+ * ```
+ *
+ * @category Ordering
+ */
+export async function searchsorted(sorted: Input, needle: number | bigint, options?: SearchsortedOptions & AsyncOptions): Promise<number>
+export async function searchsorted(
+  sorted: Input,
+  needles: readonly number[] | readonly bigint[] | Input,
+  options?: SearchsortedOptions & AsyncOptions,
+): Promise<Uint32Array | Float64Array>
+export async function searchsorted(
+  sorted: Input,
+  needles: number | bigint | readonly number[] | readonly bigint[] | Input,
+  options?: SearchsortedOptions & AsyncOptions,
+): Promise<number | Uint32Array | Float64Array> {
+  refuseExtraArguments('searchsorted', arguments.length, 3)
+  const { array, scalar } = needlesOf(needles)
+  const result = (await runAsync('searchsorted', sideParams(options), options, sorted, array)) as Uint32Array | Float64Array
+  return scalar ? result[0]! : result
+}
+
+/**
+ * Synchronous {@link searchsorted}.
+ *
+ * @param sorted - the sorted array, or an export of it.
+ * @param needles - as {@link searchsorted}'s.
+ * @param options - `side` (see {@link SearchsortedOptions}).
+ * @returns the index, or the indices.
+ * @throws as {@link searchsorted}, synchronously.
+ *
+ * @example
+ * ```ts
+ * import { searchsortedSync } from 'parabuf'
+ * console.log(searchsortedSync(new BigInt64Array([-5n, 0n, 2n ** 60n]), [1, 2n ** 62n].map(BigInt))) // Uint32Array [2, 3]
+ * ```
+ *
+ * @category Ordering
+ */
+export function searchsortedSync(sorted: Input, needle: number | bigint, options?: SearchsortedOptions): number
+export function searchsortedSync(
+  sorted: Input,
+  needles: readonly number[] | readonly bigint[] | Input,
+  options?: SearchsortedOptions,
+): Uint32Array | Float64Array
+export function searchsortedSync(
+  sorted: Input,
+  needles: number | bigint | readonly number[] | readonly bigint[] | Input,
+  options?: SearchsortedOptions,
+): number | Uint32Array | Float64Array {
+  refuseExtraArguments('searchsortedSync', arguments.length, 3)
+  const { array, scalar } = needlesOf(needles)
+  const result = runSync('searchsorted', sideParams(options), sorted, array) as Uint32Array | Float64Array
+  return scalar ? result[0]! : result
+}
+
+function sideParams(options: unknown): OpParams {
+  const { side } = optionsObject(options, 'options')
+  // Passed as given: the binding checks that it is one of numpy's names.
+  return side === undefined ? {} : { side: side as string }
+}
+
+/** The largest and smallest needles a 64-bit array can hold. */
+const BIGINT_NEEDLES = { min: -(2n ** 63n), max: 2n ** 64n - 1n } as const
+
+/**
+ * Needles as an array the binding reads: a typed array or an export as given (the binding reads it from its internal
+ * slots), numbers into a `Float64Array`, bigints into a `BigInt64Array`, or a `BigUint64Array` when one is 2^63 or
+ * more. Plain arrays are read once, by index.
+ */
+function needlesOf(needles: unknown): { array: unknown; scalar: boolean } {
+  if (typeof needles === 'number') return { array: Float64Array.of(needles), scalar: true }
+  if (typeof needles === 'bigint') return { array: bigintNeedles([needles]), scalar: true }
+  if (typeof needles !== 'object' || needles === null) {
+    throw makeError(
+      'ERR_INVALID_ARG_TYPE',
+      `The "needles" argument must be a number, a bigint, an array of them, a TypedArray or a parabuf export. Received ${describe(needles)}`,
+    )
+  }
+  if (!isArray(needles)) return { array: needles, scalar: false }
+  const list = needles as readonly unknown[]
+  const values = Array.from({ length: list.length }, (_, i) => list[i])
+  if (values.every((x) => typeof x === 'number')) return { array: Float64Array.from(values as number[]), scalar: false }
+  if (values.every((x) => typeof x === 'bigint')) return { array: bigintNeedles(values as bigint[]), scalar: false }
+  const wrong = values.findIndex((x) => typeof x !== typeof values[0] || (typeof x !== 'number' && typeof x !== 'bigint'))
+  throw makeError(
+    'ERR_INVALID_ARG_TYPE',
+    `The "needles" argument must hold numbers or bigints, not both. Received ${describe(values[wrong])} at index ${wrong}`,
+  )
+}
+
+function bigintNeedles(values: readonly bigint[]): BigInt64Array | BigUint64Array {
+  const beyond = values.findIndex((x) => x < BIGINT_NEEDLES.min || x > BIGINT_NEEDLES.max)
+  if (beyond >= 0) {
+    throw makeError(
+      'ERR_OUT_OF_RANGE',
+      `The needle at index ${beyond} is beyond the 64-bit ranges (-(2n ** 63n) to 2n ** 64n - 1n). Received ${values[beyond]}n`,
+    )
+  }
+  const high = values.findIndex((x) => x >= 2n ** 63n)
+  if (high < 0) return BigInt64Array.from(values)
+  const negative = values.findIndex((x) => x < 0n)
+  if (negative >= 0) {
+    throw makeError(
+      'ERR_OUT_OF_RANGE',
+      `The needles at index ${negative} (negative) and ${high} (2n ** 63n or more) fit no one 64-bit array together`,
+    )
+  }
+  return BigUint64Array.from(values)
 }
 
 /**

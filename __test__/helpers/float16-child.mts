@@ -83,6 +83,15 @@ await fc.assert(
       if (positive || negative) return positive ? Infinity : -Infinity
       return negativeZeros ? -0 : roundUnits(total)
     })
+    // Each value of the sorted copy searched for: 'left' finds its first occurrence, 'right' one past its last (NaN
+    // last, -0 equal to +0).
+    const sorted = specSorted(a)
+    const same = (x: number, y: number) => x === y || (Number.isNaN(x) && Number.isNaN(y))
+    const before = (x: number, y: number) => (Number.isNaN(y) ? !Number.isNaN(x) : x < y)
+    const needles = Array.from(sorted)
+    const lefts = needles.map((n) => needles.filter((x) => before(x, n)).length)
+    const rights = needles.map((n) => needles.filter((x) => before(x, n) || same(x, n)).length)
+    check('searchsorted', sameElements(pb.searchsortedSync(sorted, sorted), lefts) && sameElements(await pb.searchsorted(sorted, needles, { side: 'right' }), rights), show)
     check('cumsum', sameElements(pb.cumsumSync(a), prefixes) && sameElements(await pb.cumsum(a), prefixes), show)
     // try/finally rather than `using`: on Node 22 (Float16Array behind --js-float16array) `using` is a syntax error.
     const view = pb.borrow(a, 'read')

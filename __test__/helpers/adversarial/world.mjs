@@ -310,6 +310,7 @@ const ORACLES = {
   median: { keys: ['skipNaN'], options: { skipNaN: true } },
   argsort: { keys: ['descending'], options: { descending: true } },
   topk: { keys: ['largest'], options: { largest: false }, extra: () => [1] },
+  searchsorted: { keys: ['side'], options: { side: 'right' }, extra: () => [[1, 2.5, NaN]] },
   sort: { ref: (a) => [...a].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) },
 }
 

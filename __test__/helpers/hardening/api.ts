@@ -66,6 +66,8 @@ export type Slot =
   | 'topkK' // topk's k: an integer from 0 to the length
   | 'topkOptions' // { largest }, and { signal } for the async twins
   | 'cumsumOptions' // { out }, and { signal } for the async twins
+  | 'needles' // searchsorted's needles: a number, a bigint, an array of either, a typed array or an export
+  | 'searchsortedOptions' // { side }, and { signal } for the async twins
   | 'scalar' // a number or bigint (fill value, scale factor)
   | 'optionalScalar' // scale offset
   | 'mode' // 'read' | 'write'
@@ -300,6 +302,7 @@ const FORMS: Readonly<Record<OpName, Pick<OpModel, 'extra' | 'needsElements'>>> 
   topk: { extra: ['topkK', 'topkOptions'] },
   median: { extra: ['medianOptions'] },
   cumsum: { extra: ['cumsumOptions'] },
+  searchsorted: { extra: ['needles', 'searchsortedOptions'] },
   fill: { extra: ['scalar'] },
   scale: { extra: ['scalar', 'optionalScalar'] },
 }
@@ -329,6 +332,7 @@ const OWN_OPTIONS: readonly Slot[] = [
   'argsortOptions',
   'topkOptions',
   'cumsumOptions',
+  'searchsortedOptions',
 ]
 
 function paramsOf(model: OpModel, async: boolean): Slot[] {
@@ -421,6 +425,28 @@ function cumsumRangeCodes(values: readonly (number | bigint)[], tag: string): st
   return []
 }
 
+/** Bigint needles go into one 64-bit array: each within -(2^63)..2^64 - 1, and not both negative and 2^63 or more. */
+function bigintNeedleCodes(values: readonly bigint[]): string[] {
+  if (values.some((x) => x < -(2n ** 63n) || x >= 2n ** 64n)) return [RANGE]
+  return values.some((x) => x < 0n) && values.some((x) => x >= 2n ** 63n) ? [RANGE] : []
+}
+
+/** searchsorted's needles: a number or bigint (`scalar`), a plain array of numbers or of bigints (read by index, as the
+ * facade reads it), or else an array argument. */
+function needlesCheck(value: unknown, world: World, async: boolean): { codes: string[]; scalar?: boolean; count?: number; operand?: Operand } {
+  if (typeof value === 'number') return { codes: [], scalar: true, count: 1 }
+  if (typeof value === 'bigint') return { codes: bigintNeedleCodes([value]), scalar: true, count: 1 }
+  if (!isObject(value)) return { codes: [TYPE] }
+  if (Array.isArray(value)) {
+    const values = Array.from({ length: value.length }, (_, i) => (value as unknown[])[i])
+    if (values.every((x) => typeof x === 'number')) return { codes: [], count: values.length }
+    if (values.every((x) => typeof x === 'bigint')) return { codes: bigintNeedleCodes(values as bigint[]), count: values.length }
+    return { codes: [TYPE] }
+  }
+  const check = operandOf(value, world, async, 'read')
+  return { codes: check.codes, count: check.operand?.count, operand: check.operand }
+}
+
 function predictOp(name: OpName, async: boolean, args: unknown[], world: World): Prediction {
   const model = OPS[name]!
   const params = paramsOf(model, async)
@@ -458,12 +484,24 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
     else if (!(Number.isInteger(k) && k >= 0 && k <= 2 ** 53)) codes.push(RANGE)
     else topkK = k
   }
+  let needles: ReturnType<typeof needlesCheck> | undefined
+  if (model.extra.includes('needles')) {
+    needles = needlesCheck(at('needles'), world, async)
+    codes.push(...needles.codes)
+    const options = at('searchsortedOptions')
+    if (options !== undefined && !isObject(options)) codes.push(TYPE)
+    else if (isObject(options) && options.side !== undefined) {
+      if (typeof options.side !== 'string') codes.push(TYPE)
+      else if (options.side !== 'left' && options.side !== 'right') codes.push(VALUE)
+    }
+  }
   let cumsumOut: { value: unknown; check: OperandCheck } | undefined
   if (model.extra.includes('cumsumOptions')) {
     const options = at('cumsumOptions')
     if (options !== undefined && !isObject(options)) codes.push(TYPE)
     else if (isObject(options) && options.out !== undefined) {
       cumsumOut = { value: options.out, check: operandOf(options.out, world, async, 'write') }
+      codes.push(...cumsumOut.check.codes)
     }
   }
   if (model.extra.includes('medianOptions')) {
@@ -496,7 +534,8 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
   const checks = model.modes.map((mode, i) => operandOf(args[i], world, async, mode))
   for (const c of checks) codes.push(...c.codes)
   const operands = checks.map((c) => c.operand)
-  codes.push(...conflicts(operands, model.modes, world))
+  // searchsorted's needles, when an array argument, are exported (for read) after the data.
+  codes.push(...conflicts([...operands, needles?.operand], [...model.modes, 'read'], world))
   if (operands.every((o): o is Operand => o !== undefined)) {
     const [a, b] = operands
     if (b && a!.tag !== b.tag) codes.push(TYPE_MISMATCH)
@@ -510,7 +549,6 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
     if (topkK !== undefined && topkK > a!.count) codes.push(RANGE)
     if (model.extra.includes('cumsumOptions')) codes.push(...cumsumRangeCodes(valuesOf(a!.array), a!.tag))
     if (cumsumOut) {
-      codes.push(...cumsumOut.check.codes)
       const out = cumsumOut.check.operand
       if (out) {
         codes.push(...cumsumOutConflicts(a!, out, world))
@@ -529,6 +567,20 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
   }
   if (codes.length) return { codes: new Set(codes) }
   const valid = operands as Operand[]
+  if (needles) {
+    const { scalar, count } = needles
+    const length = valid[0]!.count
+    const index = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= length
+    return {
+      codes: new Set(),
+      check: (result) => {
+        if (scalar) return index(result) ? undefined : `expected an index from 0 to ${length}`
+        const ok = result instanceof Uint32Array && result.length === count && Array.from(result).every(index)
+        return ok ? undefined : `expected ${count} indices from 0 to ${length}`
+      },
+      exportDelta: 0,
+    }
+  }
   if (model.extra.includes('cumsumOptions')) {
     const out = cumsumOut?.check.operand
     const wanted = out ? (out.handle ? out.handle.array : cumsumOut!.value) : undefined

@@ -186,6 +186,18 @@ const SLOTS: Readonly<Record<Slot, fc.Arbitrary<ArgSpec>>> = {
     { weight: 6, arbitrary: options({ out: fc.oneof({ weight: 5, arbitrary: ref(ARRAY_NAMES) }, { weight: 3, arbitrary: ref(HANDLE_NAMES) }, { weight: 1, arbitrary: hostile }), signal }) },
     { weight: 1, arbitrary: hostile },
   ),
+  needles: fc.oneof(
+    { weight: 3, arbitrary: fc.oneof(fc.double(), fc.bigInt({ min: -(2n ** 65n), max: 2n ** 65n })).map(lit) },
+    { weight: 3, arbitrary: fc.oneof(fc.array(fc.double(), { maxLength: 4 }), fc.array(fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }), { maxLength: 4 })).map(lit) },
+    { weight: 1, arbitrary: fc.array(fc.constantFrom<unknown>(1, 1n, '1', null), { maxLength: 3 }).map(lit) },
+    { weight: 3, arbitrary: ref([...ARRAY_NAMES, ...HANDLE_NAMES]) },
+    { weight: 1, arbitrary: hostile },
+  ),
+  searchsortedOptions: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(lit(undefined)) },
+    { weight: 6, arbitrary: options({ side: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('left', 'right').map(lit) }, { weight: 1, arbitrary: fc.constantFrom<unknown>('Left', 'middle', '', 0, null).map(lit) }, { weight: 1, arbitrary: hostile }), signal }) },
+    { weight: 1, arbitrary: hostile },
+  ),
   medianOptions: fc.oneof(
     { weight: 2, arbitrary: fc.constant(lit(undefined)) },
     { weight: 6, arbitrary: options({ skipNaN, signal }) },

@@ -16,7 +16,7 @@ use crate::exec::{pool, runs_on_caller, threads, BLOCK};
 use crate::kernels::blocks::STAGE;
 use crate::ledger::Ledger;
 use crate::region::OwnedBuffer;
-use crate::view::{Element, ReadView};
+use crate::view::{Element, ReadView, WriteView};
 
 /// Elements per piece of the plain sum: its own constant, so that the baseline stays the same whatever the kernels'
 /// staging size.
@@ -130,6 +130,37 @@ pub fn read_bandwidth(bytes: usize, passes: usize, path: ReadPath) -> Bandwidth 
 pub fn read_bandwidth_of(view: &ReadView<'_, f64>, passes: usize) -> Bandwidth {
     let seconds = time_passes(passes.max(1), || xor_in_chunks(view, doubles_xor));
     Bandwidth::fastest(view.len() * 8, seconds)
+}
+
+/// Copies `src` into `dst` (of one length) `passes` times (at least once) with every thread of the pool, staged as the
+/// kernels read and write, and reports the fastest pass as the bytes it moved (read and written) per second: the limit
+/// for a kernel that reads one array and writes another, such as `cumsum`.
+///
+/// # Panics
+/// When the lengths differ.
+pub fn copy_bandwidth(src: &ReadView<'_, f64>, dst: WriteView<'_, f64>, passes: usize) -> Bandwidth {
+    assert_eq!(src.len(), dst.len(), "a copy needs two arrays of one length");
+    let len = src.len();
+    let mut chunks = dst.into_chunks(PROBE_CHUNK);
+    let seconds = (0..passes.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            pool().install(|| {
+                chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| {
+                    let mut stage = [0.0f64; STAGE];
+                    let mut at = 0;
+                    while at < chunk.len() {
+                        let n = STAGE.min(chunk.len() - at);
+                        src.read_into(c * PROBE_CHUNK + at, &mut stage[..n]);
+                        chunk.write_from(at, &stage[..n]);
+                        at += n;
+                    }
+                });
+            });
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    Bandwidth::fastest(2 * len * 8, seconds)
 }
 
 /// The XOR of `fold` over [`PROBE_CHUNK`]-sized pieces of `view`, on every thread of the pool.

@@ -76,6 +76,29 @@ pub fn bench_plain_dot(env: Env, a: Unknown<'_>, b: Unknown<'_>) -> napi::Result
     })??
 }
 
+/// Internal, for `npm run bench` only: copies one `Float64Array` into another of the same length `passes` times with
+/// every pool thread and reports the fastest pass in bytes moved (read and written) per second
+/// (`parabuf_core::probe::copy_bandwidth`): the limit of a kernel that reads one array and writes another. Blocks the
+/// calling thread.
+#[napi]
+pub fn bench_copy_bandwidth(env: Env, src: Unknown<'_>, dst: Unknown<'_>, passes: u32) -> napi::Result<BenchBandwidth> {
+    let who = "benchCopyBandwidth()";
+    with_float64_view(&env, &src, who, |from| {
+        let run = || -> Result<BenchBandwidth, Error> {
+            let info = intake::typed_array(&env, &dst, &format_args!("{who} argument 2"))?;
+            if info.napi_kind != Some(ElementKind::Float64) {
+                return Err(Error::arg_type(format!("{who} needs a Float64Array")));
+            }
+            if info.region.len() != from.len() * 8 {
+                return Err(Error::LengthMismatch { left: from.len(), right: info.region.len() / 8 });
+            }
+            let mut guard = Ledger::global().write(info.region).map_err(|e| e.relative_to(info.base()))?;
+            Ok(parabuf_core::probe::copy_bandwidth(from, guard.view_mut::<f64>()?, passes as usize).into())
+        };
+        run().map_err(|e| to_napi(&env, &e))
+    })?
+}
+
 /// Runs `f` on a read view of `array`, which must be a `Float64Array`, for the bench hooks (`who` names the hook in
 /// errors). Synchronous: the array is an argument of the calling function, so its memory outlives the guard.
 fn with_float64_view<R>(

@@ -23,6 +23,7 @@ pub mod numeric;
 pub mod order;
 pub mod quantile;
 pub mod scale;
+pub mod searchsorted;
 pub mod sort;
 pub mod sum;
 pub mod topk;
@@ -80,6 +81,8 @@ crate::ops::operations! {
     Unique => unique::Unique,
     /// The inclusive prefix sum, into an output array.
     Cumsum => cumsum::Cumsum,
+    /// Where needles would go in sorted data.
+    Searchsorted => searchsorted::Searchsorted,
 }
 
 pub use add::add;
