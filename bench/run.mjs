@@ -593,29 +593,22 @@ async function main() {
     const n = Math.min(1e7, array('f64').length)
     const a = array('f64').subarray(0, n)
     const rounds = 15
-    const median = async (fn) => {
+    // The median of `count` calls after one more, in ms.
+    const timed = (fn, count) => {
       fn()
       const ts = []
-      for (let i = 0; i < rounds; i++) {
+      for (let i = 0; i < count; i++) {
         const t = performance.now()
         fn()
         ts.push(performance.now() - t)
       }
-      return ts.sort((x, y) => x - y)[rounds >> 1]
+      return ts.sort((x, y) => x - y)[count >> 1]
     }
+    const median = async (fn) => timed(fn, rounds)
     log(`\nselection against the peers (${n.toExponential(0)} f64, median of ${rounds} calls):`)
     selection = { size: n, rounds, parabuf: {}, polars: null, numpy: null, notes: [] }
     const orderRounds = 5
-    const fewer = async (fn) => {
-      fn()
-      const ts = []
-      for (let i = 0; i < orderRounds; i++) {
-        const t = performance.now()
-        fn()
-        ts.push(performance.now() - t)
-      }
-      return ts.sort((x, y) => x - y)[orderRounds >> 1]
-    }
+    const fewer = async (fn) => timed(fn, orderRounds)
     selection.parabuf.median = await median(() => parabuf.medianSync(a))
     selection.parabuf.quantile = await median(() => parabuf.quantileSync(a, 0.9))
     selection.parabuf.argsort = await fewer(() => parabuf.argsortSync(a))
@@ -693,15 +686,7 @@ async function main() {
           state ^= state << 5
           return ((state >>> 0) / 2 ** 32) * (sorted.length / 2)
         })
-        const rounds = 5
-        const ts = []
-        parabuf.searchsortedSync(sorted, needles)
-        for (let i = 0; i < rounds; i++) {
-          const t = performance.now()
-          parabuf.searchsortedSync(sorted, needles)
-          ts.push(performance.now() - t)
-        }
-        const ms = ts.sort((x, y) => x - y)[rounds >> 1]
+        const ms = timed(() => parabuf.searchsortedSync(sorted, needles), 5)
         const np = peers.numpy()
         const numpyMs = /^\d/.test(np)
           ? peers.timeNumpy(needles, { searchsorted: 'np.searchsorted(s, a)' }, 3, `s = np.arange(${sorted.length}, dtype=np.float64) / 2`).searchsorted

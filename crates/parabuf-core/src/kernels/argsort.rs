@@ -16,7 +16,8 @@ use crate::exec::{pool, threads, Cancel, BLOCK};
 use crate::kernels::blocks::staged;
 use crate::kernels::order::{Key, Ordered};
 use crate::kernels::sort::{
-    digit, sort_keys, Counts, CACHE_BYTES, DIGIT_BITS, PARALLEL_MIN, RADIX, SMALL, TINY, YIELD_KEYS,
+    digit, lsd_in_cache, sort_keys, Counts, Records, CACHE_BYTES, DIGIT_BITS, PARALLEL_MIN, RADIX, SMALL, TINY,
+    YIELD_KEYS,
 };
 use crate::scratch::Scratch;
 use crate::view::ReadView;
@@ -204,6 +205,25 @@ impl<'s, K: Key, I: Index> Pairs<'s, K, I> {
     }
 }
 
+impl<K: Key, I: Index> Records for Pairs<'_, K, I> {
+    type Key = K;
+    fn keys(&self) -> &[K] {
+        self.keys
+    }
+    fn scatter_into(&self, dst: &mut Self, shift: u32, next: &mut [u32; RADIX]) {
+        for (key, index) in self.keys.iter().zip(self.idx.iter()) {
+            let d = digit(*key, shift);
+            let at = next[d] as usize;
+            dst.keys[at] = *key;
+            dst.idx[at] = *index;
+            next[d] += 1;
+        }
+    }
+    fn copy_into(&self, dst: &mut Self) {
+        dst.copy_from(self);
+    }
+}
+
 /// Sorts the pairs in `a` stably by their keys' lowest `bits` bits (the higher ones being equal throughout), using `b`
 /// as scratch; the result ends in `a` if `into_a`, else in `b` (of a bucket finished packed, only the indices).
 ///
@@ -304,45 +324,6 @@ fn packed_in_cache<K: Key, I: Index>(
     Ok(())
 }
 
-/// LSD radix sort of cache-sized pairs by their keys' lowest `digits` digits, skipping digits that are equal
-/// throughout; the result ends in `a` if `into_a`, else in `b`. The last pass moves only the indices when the result
-/// is wanted in the other buffer (the keys are not read again).
-fn lsd_in_cache<K: Key, I: Index>(a: Pairs<'_, K, I>, b: Pairs<'_, K, I>, digits: u32, into_a: bool) {
-    let n = a.len();
-    let mut counts = vec![[0u32; RADIX]; digits as usize];
-    for key in a.keys.iter() {
-        for (i, counts) in counts.iter_mut().enumerate() {
-            counts[digit(*key, i as u32 * DIGIT_BITS)] += 1;
-        }
-    }
-    let (mut src, mut dst) = (a, b);
-    let mut in_a = true;
-    for (i, counts) in counts.iter().enumerate() {
-        if counts.iter().any(|c| *c as usize == n) {
-            continue;
-        }
-        let shift = i as u32 * DIGIT_BITS;
-        let mut next = [0u32; RADIX];
-        let mut total = 0;
-        for (next, count) in next.iter_mut().zip(counts) {
-            *next = total;
-            total += count;
-        }
-        for (key, index) in src.keys.iter().zip(src.idx.iter()) {
-            let d = digit(*key, shift);
-            let at = next[d] as usize;
-            dst.keys[at] = *key;
-            dst.idx[at] = *index;
-            next[d] += 1;
-        }
-        mem::swap(&mut src, &mut dst);
-        in_a = !in_a;
-    }
-    if in_a != into_a {
-        dst.copy_from(&src);
-    }
-}
-
 /// One stable pass: chunk `c` of `src` (`chunk` pairs each) moves its pairs with digit `d` into the piece of `dst`
 /// after every pair with a smaller digit and after chunks `0..c`'s pairs with digit `d`.
 fn scatter<K: Key, I: Index>(
@@ -387,28 +368,16 @@ mod tests {
 
     use super::*;
     use crate::error::Error;
-    use crate::kernels::testutil::{cancelled, with_view, Rng, SIZES};
+    use crate::kernels::testutil::{cancelled, sort_order, with_view, Rng, SIZES};
 
     /// The stable reference: the standard library's stable sort of the indices by `sort`'s comparator (NaNs tie,
     /// last; -0 before +0), reversed comparator when descending.
     fn reference<T: Ordered>(values: &[T], descending: bool) -> Vec<usize> {
-        let cmp = |a: &T, b: &T| {
-            let (x, y) = (a.to_f64(), b.to_f64());
-            match (x.is_nan(), y.is_nan()) {
-                (true, true) => std::cmp::Ordering::Equal,
-                (true, false) => std::cmp::Ordering::Greater,
-                (false, true) => std::cmp::Ordering::Less,
-                _ => match (a.to_i128(), b.to_i128()) {
-                    (Some(p), Some(q)) => p.cmp(&q),
-                    _ => x.total_cmp(&y),
-                },
-            }
-        };
         let mut order: Vec<usize> = (0..values.len()).collect();
         if descending {
-            order.sort_by(|&i, &j| cmp(&values[j], &values[i]));
+            order.sort_by(|&i, &j| sort_order(&values[j], &values[i]));
         } else {
-            order.sort_by(|&i, &j| cmp(&values[i], &values[j]));
+            order.sort_by(|&i, &j| sort_order(&values[i], &values[j]));
         }
         order
     }

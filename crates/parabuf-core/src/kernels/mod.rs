@@ -148,6 +148,21 @@ pub(crate) mod testutil {
         }
     }
 
+    /// `TypedArray.prototype.sort`'s order, written apart from the kernels for their references: integers exactly,
+    /// floats with `-0` before `+0`, every NaN last and equal to the others.
+    pub(crate) fn sort_order<T: crate::kernels::Ordered>(a: &T, b: &T) -> std::cmp::Ordering {
+        let (x, y) = (a.to_f64(), b.to_f64());
+        match (x.is_nan(), y.is_nan()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            _ => match (a.to_i128(), b.to_i128()) {
+                (Some(p), Some(q)) => p.cmp(&q),
+                _ => x.total_cmp(&y),
+            },
+        }
+    }
+
     /// Whether `a` and `b` are the same double bit for bit, or both NaN (whose payload no result promises).
     pub(crate) fn same_bits_or_both_nan(a: f64, b: f64) -> bool {
         a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())

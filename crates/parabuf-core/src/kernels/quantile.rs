@@ -190,7 +190,19 @@ fn limit(a: f64, b: f64, t: f64) -> f64 {
     }
 }
 
-/// numpy's `_lerp(a, b, t)`: `a + (b - a)·t`, or `b - (b - a)·(1 - t)` where `t >= 0.5`.
+/// numpy's `_lerp` in double, with the difference `b - a` as the caller's format computes it: `a + diff·t`, or
+/// `b - diff·(1 - t)` where `t >= 0.5`.
+#[inline]
+fn lerp_f64(a: f64, b: f64, diff: f64, t: f64) -> f64 {
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    }
+}
+
+/// numpy's `_lerp(a, b, t)` in a narrower format, each operation rounded to it: `a + (b - a)·t`, or
+/// `b - (b - a)·(1 - t)` where `t >= 0.5`.
 macro_rules! lerp_in {
     ($F:ty, $a:expr, $b:expr, $t:expr, $sub:expr, $mul:expr, $add:expr, $cast:expr) => {{
         let (a, b, t): ($F, $F, f64) = ($a, $b, $t);
@@ -219,7 +231,7 @@ pub trait Interpolate: Numeric + Copy {
 
 impl Interpolate for f64 {
     fn lerp(a: f64, b: f64, t: f64, _: Weight) -> f64 {
-        lerp_in!(f64, a, b, t, |x: f64, y: f64| x - y, |x: f64, y: f64| x * y, |x: f64, y: f64| x + y, |x: f64| x)
+        lerp_f64(a, b, b - a, t)
     }
 }
 
@@ -237,14 +249,7 @@ impl Interpolate for f32 {
                 |x: f64| x as f32
             )),
             // The difference is taken in float32, the rest in double.
-            Weight::Array => {
-                let diff = f64::from(b - a);
-                if t >= 0.5 {
-                    f64::from(b) - diff * (1.0 - t)
-                } else {
-                    f64::from(a) + diff * t
-                }
-            }
+            Weight::Array => lerp_f64(f64::from(a), f64::from(b), f64::from(b - a), t),
         }
     }
 }
@@ -265,14 +270,7 @@ impl Interpolate for f16 {
                 f16::from_f64
             )
             .to_f64(),
-            Weight::Array => {
-                let diff = half(b.to_f32() - a.to_f32()).to_f64();
-                if t >= 0.5 {
-                    b.to_f64() - diff * (1.0 - t)
-                } else {
-                    a.to_f64() + diff * t
-                }
-            }
+            Weight::Array => lerp_f64(a.to_f64(), b.to_f64(), half(b.to_f32() - a.to_f32()).to_f64(), t),
         }
     }
 }
@@ -282,8 +280,7 @@ macro_rules! integer_interpolate {
         impl Interpolate for $t {
             fn lerp(a: $t, b: $t, t: f64, _: Weight) -> f64 {
                 // The exact difference, converted once; a and b are exact doubles.
-                let diff = (b as i128 - a as i128) as f64;
-                if t >= 0.5 { b as f64 - diff * (1.0 - t) } else { a as f64 + diff * t }
+                lerp_f64(a as f64, b as f64, (b as i128 - a as i128) as f64, t)
             }
         }
     )*};
@@ -294,8 +291,7 @@ macro_rules! wide_integer_interpolate {
     ($($t:ty),*) => {$(
         impl Interpolate for $t {
             fn lerp(a: $t, b: $t, t: f64, _: Weight) -> f64 {
-                let diff = (b as i128 - a as i128) as f64;
-                if t >= 0.5 { b as f64 - diff * (1.0 - t) } else { a as f64 + diff * t }
+                lerp_f64(a as f64, b as f64, (b as i128 - a as i128) as f64, t)
             }
 
             fn exact_f64(self) -> Result<f64> {

@@ -253,13 +253,42 @@ fn sort_level<K: Key>(a: &mut [K], b: &mut [K], digits: u32, into_a: bool, cance
     })
 }
 
-/// LSD radix sort of a cache-sized `a` by its lowest `digits` digits, skipping digits that are equal throughout; the
-/// result ends in `a` if `into_a`, else in `b`.
-fn lsd_in_cache<K: Key>(a: &mut [K], b: &mut [K], digits: u32, into_a: bool) {
-    let n = a.len();
+/// Records a radix pass moves: keys alone (`sort`), or keys with their indices (`argsort`).
+pub(crate) trait Records: Sized {
+    /// The key type.
+    type Key: Key;
+    /// The keys, in record order.
+    fn keys(&self) -> &[Self::Key];
+    /// Moves each record with digit `d` at `shift` to `dst[next[d]]`, in order, advancing `next[d]`.
+    fn scatter_into(&self, dst: &mut Self, shift: u32, next: &mut [u32; RADIX]);
+    /// Copies every record into `dst`.
+    fn copy_into(&self, dst: &mut Self);
+}
+
+impl<K: Key> Records for &mut [K] {
+    type Key = K;
+    fn keys(&self) -> &[K] {
+        self
+    }
+    fn scatter_into(&self, dst: &mut Self, shift: u32, next: &mut [u32; RADIX]) {
+        for key in self.iter() {
+            let d = digit(*key, shift);
+            dst[next[d] as usize] = *key;
+            next[d] += 1;
+        }
+    }
+    fn copy_into(&self, dst: &mut Self) {
+        dst.copy_from_slice(self);
+    }
+}
+
+/// LSD radix sort of cache-sized records `a` by their keys' lowest `digits` digits, skipping digits that are equal
+/// throughout; the result ends in `a` if `into_a`, else in `b`.
+pub(crate) fn lsd_in_cache<R: Records>(a: R, b: R, digits: u32, into_a: bool) {
+    let n = a.keys().len();
     // Bucket sizes are below CACHE_BYTES, so u32 counts suffice and halve the tables.
     let mut counts = vec![[0u32; RADIX]; digits as usize];
-    for key in a.iter() {
+    for key in a.keys() {
         for (i, counts) in counts.iter_mut().enumerate() {
             counts[digit(*key, i as u32 * DIGIT_BITS)] += 1;
         }
@@ -270,23 +299,18 @@ fn lsd_in_cache<K: Key>(a: &mut [K], b: &mut [K], digits: u32, into_a: bool) {
         if counts.iter().any(|c| *c as usize == n) {
             continue;
         }
-        let shift = i as u32 * DIGIT_BITS;
         let mut next = [0u32; RADIX];
         let mut total = 0;
         for (next, count) in next.iter_mut().zip(counts) {
             *next = total;
             total += count;
         }
-        for key in src.iter() {
-            let d = digit(*key, shift);
-            dst[next[d] as usize] = *key;
-            next[d] += 1;
-        }
+        src.scatter_into(&mut dst, i as u32 * DIGIT_BITS, &mut next);
         mem::swap(&mut src, &mut dst);
         in_a = !in_a;
     }
     if in_a != into_a {
-        dst.copy_from_slice(src);
+        src.copy_into(&mut dst);
     }
 }
 
@@ -334,7 +358,7 @@ mod tests {
 
     use super::*;
     use crate::error::Error;
-    use crate::kernels::testutil::{cancelled, with_view_mut, Rng, SIZES};
+    use crate::kernels::testutil::{cancelled, sort_order, with_view_mut, Rng, SIZES};
     use crate::scratch::Keeper;
 
     fn sorted<T: Ordered>(values: &[T]) -> Vec<T> {
@@ -346,19 +370,7 @@ mod tests {
     /// `TypedArray.prototype.sort`'s comparator, applied by the standard library's stable sort.
     fn reference<T: Ordered>(values: &[T]) -> Vec<T> {
         let mut out = values.to_vec();
-        out.sort_by(|a, b| {
-            let (x, y) = (a.to_f64(), b.to_f64());
-            match (x.is_nan(), y.is_nan()) {
-                (true, true) => std::cmp::Ordering::Equal,
-                (true, false) => std::cmp::Ordering::Greater,
-                (false, true) => std::cmp::Ordering::Less,
-                // Integers compare exactly; -0 before +0 for floats.
-                _ => match (a.to_i128(), b.to_i128()) {
-                    (Some(p), Some(q)) => p.cmp(&q),
-                    _ => x.total_cmp(&y),
-                },
-            }
-        });
+        out.sort_by(sort_order);
         out
     }
 

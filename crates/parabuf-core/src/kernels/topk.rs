@@ -136,27 +136,15 @@ mod tests {
     use super::*;
     use crate::error::Error;
     use crate::exec::BLOCK;
-    use crate::kernels::testutil::{cancelled, with_view, Rng, SIZES};
+    use crate::kernels::testutil::{cancelled, sort_order, with_view, Rng, SIZES};
 
     /// The first `k` of a stable sort of the indices by `sort`'s comparator, reversed for `largest`.
     fn reference<T: Ordered>(values: &[T], k: usize, largest: bool) -> Vec<usize> {
-        let cmp = |a: &T, b: &T| {
-            let (x, y) = (a.to_f64(), b.to_f64());
-            match (x.is_nan(), y.is_nan()) {
-                (true, true) => std::cmp::Ordering::Equal,
-                (true, false) => std::cmp::Ordering::Greater,
-                (false, true) => std::cmp::Ordering::Less,
-                _ => match (a.to_i128(), b.to_i128()) {
-                    (Some(p), Some(q)) => p.cmp(&q),
-                    _ => x.total_cmp(&y),
-                },
-            }
-        };
         let mut order: Vec<usize> = (0..values.len()).collect();
         if largest {
-            order.sort_by(|&i, &j| cmp(&values[j], &values[i]));
+            order.sort_by(|&i, &j| sort_order(&values[j], &values[i]));
         } else {
-            order.sort_by(|&i, &j| cmp(&values[i], &values[j]));
+            order.sort_by(|&i, &j| sort_order(&values[i], &values[j]));
         }
         order.truncate(k);
         order

@@ -303,22 +303,15 @@ mod tests {
 
     use super::*;
     use crate::error::Error;
-    use crate::kernels::testutil::{cancelled, with_view, Rng, SIZES};
+    use crate::kernels::testutil::{cancelled, sort_order, with_view, Rng, SIZES};
 
     /// Values as bits (NaNs as they come) and counts, from a std sort with `sort`'s comparator and a walk over runs
     /// of equal values (NaNs all equal, the zeros equal, the first zero in the array standing for them).
     fn reference<T: Ordered>(values: &[T]) -> (Vec<u64>, Vec<f64>) {
-        let cmp = |a: &T, b: &T| {
-            let (x, y) = (a.to_f64(), b.to_f64());
-            match (x.is_nan(), y.is_nan()) {
-                (true, true) => std::cmp::Ordering::Equal,
-                (true, false) => std::cmp::Ordering::Greater,
-                (false, true) => std::cmp::Ordering::Less,
-                _ => match (a.to_i128(), b.to_i128()) {
-                    (Some(p), Some(q)) => p.cmp(&q),
-                    _ => x.partial_cmp(&y).unwrap(),
-                },
-            }
+        // sort's order, with the zeros one value.
+        let cmp = |a: &T, b: &T| match a.to_f64() == 0.0 && b.to_f64() == 0.0 {
+            true => std::cmp::Ordering::Equal,
+            false => sort_order(a, b),
         };
         let mut sorted = values.to_vec();
         sorted.sort_by(cmp);
