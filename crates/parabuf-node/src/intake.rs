@@ -875,61 +875,18 @@ impl napi::bindgen_prelude::ToNapiValue for JsResult {
             // SAFETY: as above.
             Output::Index(i) => unsafe { f64::to_napi_value(env, i as f64) },
             Output::MinMax { min, max } => {
-                let mut object = ptr::null_mut();
-                // SAFETY: as above; the out-pointer is a live local.
-                check(unsafe { sys::napi_create_object(env, &mut object) })?;
-                let (min, max) = (scalar(min)?, scalar(max)?);
-                // Defined as own data properties, not assigned: an accessor a script put on Object.prototype can
-                // neither swallow an assignment nor answer for the field.
-                let field = |name: &'static std::ffi::CStr, value| sys::napi_property_descriptor {
-                    utf8name: name.as_ptr(),
-                    name: ptr::null_mut(),
-                    method: None,
-                    getter: None,
-                    setter: None,
-                    value,
-                    attributes: sys::PropertyAttributes::writable
-                        | sys::PropertyAttributes::enumerable
-                        | sys::PropertyAttributes::configurable,
-                    data: ptr::null_mut(),
-                };
-                let fields = [field(c"min", min), field(c"max", max)];
-                // SAFETY: object, min and max are live handles of this scope; the descriptors' names are
-                // NUL-terminated statics and the array outlives the call.
-                check(unsafe { sys::napi_define_properties(env, object, fields.len(), fields.as_ptr()) })?;
-                Ok(object)
+                let fields = [("min", scalar(min)?), ("max", scalar(max)?)];
+                // SAFETY: as above; the values are live handles of this scope.
+                unsafe { own_data_object(env, &fields) }
             }
             // SAFETY: as above.
             Output::Array(column) => unsafe { column_to_napi(env, column) },
-            Output::Pair { names, columns: [first, second] } => {
-                let mut object = ptr::null_mut();
-                // SAFETY: as above; the out-pointer is a live local.
-                check(unsafe { sys::napi_create_object(env, &mut object) })?;
+            Output::Pair { names: [a, b], columns: [first, second] } => {
                 // SAFETY: as above.
-                let values = [unsafe { column_to_napi(env, first)? }, unsafe { column_to_napi(env, second)? }];
-                for (name, value) in names.iter().zip(values) {
-                    let mut key = ptr::null_mut();
-                    // SAFETY: name is valid UTF-8 of the given length; the out-pointer is a live local.
-                    check(unsafe {
-                        sys::napi_create_string_utf8(env, name.as_ptr().cast(), name.len() as isize, &mut key)
-                    })?;
-                    let descriptor = sys::napi_property_descriptor {
-                        utf8name: ptr::null(),
-                        name: key,
-                        method: None,
-                        getter: None,
-                        setter: None,
-                        value,
-                        attributes: sys::PropertyAttributes::writable
-                            | sys::PropertyAttributes::enumerable
-                            | sys::PropertyAttributes::configurable,
-                        data: ptr::null_mut(),
-                    };
-                    // SAFETY: object, key and value are live handles of this scope; the descriptor outlives the call.
-                    // Defined as an own data property, as for `{ min, max }`.
-                    check(unsafe { sys::napi_define_properties(env, object, 1, &descriptor) })?;
-                }
-                Ok(object)
+                let fields =
+                    [(a, unsafe { column_to_napi(env, first)? }), (b, unsafe { column_to_napi(env, second)? })];
+                // SAFETY: as above; the values are live handles of this scope.
+                unsafe { own_data_object(env, &fields) }
             }
             // SAFETY: as above.
             Output::Counts(counts) => unsafe {
@@ -942,6 +899,37 @@ impl napi::bindgen_prelude::ToNapiValue for JsResult {
             Output::InPlace => unsafe { <()>::to_napi_value(env, ()) },
         }
     }
+}
+
+/// A new object with `fields` as own data properties, defined rather than assigned: an accessor a script put on
+/// `Object.prototype` can neither swallow an assignment nor answer for a field.
+///
+/// # Safety
+/// `env` must be the live environment of the current call, and the values live handles of its scope.
+unsafe fn own_data_object(env: sys::napi_env, fields: &[(&str, sys::napi_value)]) -> napi::Result<sys::napi_value> {
+    let mut object = ptr::null_mut();
+    // SAFETY: env is live (the caller's contract); the out-pointer is a live local.
+    check(unsafe { sys::napi_create_object(env, &mut object) })?;
+    for &(name, value) in fields {
+        let mut key = ptr::null_mut();
+        // SAFETY: name is valid UTF-8 of the given length; the out-pointer is a live local.
+        check(unsafe { sys::napi_create_string_utf8(env, name.as_ptr().cast(), name.len() as isize, &mut key) })?;
+        let descriptor = sys::napi_property_descriptor {
+            utf8name: ptr::null(),
+            name: key,
+            method: None,
+            getter: None,
+            setter: None,
+            value,
+            attributes: sys::PropertyAttributes::writable
+                | sys::PropertyAttributes::enumerable
+                | sys::PropertyAttributes::configurable,
+            data: ptr::null_mut(),
+        };
+        // SAFETY: object, key and value are live handles of this scope; the descriptor outlives the call.
+        check(unsafe { sys::napi_define_properties(env, object, 1, &descriptor) })?;
+    }
+    Ok(object)
 }
 
 /// A [`Column`](parabuf_core::Column) as the typed array of its element type, over the vector's own memory (napi-rs
