@@ -116,7 +116,10 @@ test('float edge cases: -0, infinities, NaN, cancellation', (t) => {
     [[NaN, 1], [NaN, NaN]],
     [[1e100, 1, -1e100, 1], [1e100, 1e100, 1, 2]],
     [[0.1, 0.2, 0.3], [0.1, 0.30000000000000004, 0.6]],
-    [[Number.MAX_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE], [Number.MAX_VALUE, Infinity, Infinity]],
+    // The exact prefix decides an overflow: 2·MAX rounds to Infinity, MAX comes back (numpy's running sum stays
+    // infinite), and an infinite element outweighs the finite 2·MAX.
+    [[Number.MAX_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE], [Number.MAX_VALUE, Infinity, Number.MAX_VALUE]],
+    [[Number.MAX_VALUE, Number.MAX_VALUE, -Infinity, 1], [Number.MAX_VALUE, Infinity, -Infinity, -Infinity]],
   ]
   for (const [values, want] of cases) {
     t.true(sameBits(pb.cumsumSync(Float64Array.from(values)), want), `${values}`)
@@ -129,6 +132,18 @@ test('float edge cases: -0, infinities, NaN, cancellation', (t) => {
   zeros[BLOCK + 2] = 0
   const out = pb.cumsumSync(zeros)
   t.true(out.subarray(0, BLOCK + 2).every((x) => Object.is(x, -0)) && out.subarray(BLOCK + 2).every((x) => Object.is(x, 0)))
+  // Overflows where blocks fall: lanes of a block's sum that take every term of one sign, a prefix beyond the largest
+  // double in one block and back in the next. Each prefix is the exact one rounded once.
+  const alternating = Float64Array.from({ length: BLOCK + 1 }, (_, i) => (i === BLOCK ? 1 : i % 2 ? -1e308 : 1e308))
+  t.true(sameBits(pb.cumsumSync(alternating), roundedPrefixes(Array.from(alternating))))
+  const spread = new Float64Array(3 * BLOCK)
+  spread[0] = 1e308
+  spread[BLOCK] = 1e308
+  spread[BLOCK + 1] = -1e308
+  spread[2 * BLOCK] = 1
+  const spreadWant = roundedPrefixes(Array.from(spread))
+  t.is(spreadWant[BLOCK], Infinity)
+  t.true(sameBits(pb.cumsumSync(spread), spreadWant))
   // An infinity in the first block reaches the last through the carries.
   const ones = new Float64Array(3 * BLOCK).fill(1)
   ones[3] = -Infinity
@@ -197,12 +212,26 @@ test.serial('out: the input itself, through exports, and what is refused', async
   throwsError(t, () => pb.cumsumSync(new BigInt64Array(buffer.buffer), { out: new BigInt64Array(buffer.buffer, 8, 7) }), borrowError('ERR_PARABUF_BORROWED'))
   t.deepEqual(before(), snapshot)
   // The wrong type or length.
-  throwsError(t, () => pb.cumsumSync(new Int32Array(3), { out: new Int32Array(3) } as never), typeError('ERR_PARABUF_TYPE_MISMATCH', /writes a Float64Array, but out is a Int32Array/))
+  throwsError(t, () => pb.cumsumSync(new Int32Array(3), { out: new Int32Array(3) } as never), typeError('ERR_PARABUF_TYPE_MISMATCH', /of an Int32Array writes a Float64Array, but options.out is an Int32Array/))
   throwsError(t, () => pb.cumsumSync(new Float32Array(3), { out: new Float32Array(3) } as never), typeError('ERR_PARABUF_TYPE_MISMATCH'))
   throwsError(t, () => pb.cumsumSync(new BigInt64Array(3), { out: new Float64Array(3) } as never), typeError('ERR_PARABUF_TYPE_MISMATCH'))
   throwsError(t, () => pb.cumsumSync(new Float64Array(3), { out: new Float64Array(4) }), rangeError('ERR_PARABUF_LENGTH_MISMATCH'))
   throwsError(t, () => pb.cumsumSync(new Float64Array(3), { out: [0, 0, 0] } as never), typeError('ERR_INVALID_ARG_TYPE', /"options.out"/))
   throwsError(t, () => pb.cumsumSync(new Float64Array(3), 5 as never), typeError('ERR_INVALID_ARG_TYPE'))
+  t.is(pb.liveExportCount(), 0)
+})
+
+test.serial('the default out has the length of what an export covers, though its array grew since', (t) => {
+  // A growable SharedArrayBuffer (ES2024, beyond this project's TypeScript lib).
+  type Growable = SharedArrayBuffer & { grow(bytes: number): void }
+  const buffer = new (SharedArrayBuffer as unknown as new (bytes: number, options: object) => Growable)(32, { maxByteLength: 1024 })
+  const a = new Float64Array(buffer)
+  a.set([1, 2, 3, 4])
+  const handle = pb.borrow(a, 'read')
+  buffer.grow(64)
+  t.is(a.length, 8)
+  t.deepEqual(Array.from(pb.cumsumSync(handle)), [1, 3, 6, 10])
+  handle.release()
   t.is(pb.liveExportCount(), 0)
 })
 

@@ -141,6 +141,18 @@ test.serial('bad needles and sides are coded errors, and leave the ledger clean'
     throwsError(t, () => pb.searchsortedSync(sorted, bad as unknown as number), typeError('ERR_INVALID_ARG_TYPE', /"needles"/))
   }
   throwsError(t, () => pb.searchsortedSync(sorted, {} as unknown as number[]), typeError('ERR_INVALID_ARG_TYPE'))
+  // Arrays no caller builds by hand: a hole is refused at once, not after copying four billion of them; a proxy's
+  // impossible length and a revoked proxy are coded errors too.
+  const sparse: number[] = []
+  sparse.length = 2 ** 32 - 1
+  throwsError(t, () => pb.searchsortedSync(sorted, sparse), typeError('ERR_INVALID_ARG_TYPE', /at index 0/))
+  for (const length of [2 ** 32, Infinity, -1, 1.5, '3']) {
+    const liar = new Proxy([1, 2], { get: (target, key) => (key === 'length' ? length : Reflect.get(target, key)) })
+    throwsError(t, () => pb.searchsortedSync(sorted, liar), typeError('ERR_INVALID_ARG_TYPE', /length/))
+  }
+  const { proxy, revoke } = Proxy.revocable([1], {})
+  revoke()
+  throwsError(t, () => pb.searchsortedSync(sorted, proxy), typeError('ERR_INVALID_ARG_TYPE', /revoked/))
   throwsError(t, () => pb.searchsortedSync(sorted, 2n ** 64n), rangeError('ERR_OUT_OF_RANGE', /64-bit/))
   throwsError(t, () => pb.searchsortedSync(sorted, [-1n, 2n ** 63n]), rangeError('ERR_OUT_OF_RANGE'))
   throwsError(t, () => pb.searchsortedSync([1, 2] as unknown as Float64Array, 1), typeError('ERR_INVALID_ARG_TYPE'))

@@ -36,6 +36,11 @@ export function arrayOf(handle: Export): NumericArray {
   return arrayOfImpl(handle)
 }
 
+/** The bytes a handle made by {@link borrow} exports, from its native record (its array may since have grown). @internal */
+export function exportedByteLength(handle: Export): number {
+  return native.exportState(nativeOfImpl(handle)).byteLength
+}
+
 function stateOf(value: unknown, what: string) {
   if (!isExport(value)) {
     throw makeError('ERR_INVALID_ARG_TYPE', `Export.prototype.${what} called on an object that is not an export handle from borrow()`)

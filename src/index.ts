@@ -5,11 +5,11 @@
  *
  * @packageDocumentation
  */
-import type { Input, WritableInput } from './borrow.js'
+import { exportedByteLength, type Input, isExport, type WritableInput } from './borrow.js'
 import { makeError, refuseExtraArguments } from './errors.js'
 import './guards.js'
 import { apply, isArray, typedArrayLength, typedArrayTag } from './intrinsics.js'
-import { describe } from './kinds.js'
+import { bytesPerElementOf, describe } from './kinds.js'
 import { native } from './native.js'
 import { arrayOf, type AsyncOptions, type JsOutput, type OpParams, runAsync, runSync } from './operations.js'
 import type { BigIntArray, ElementOf, NumericArray } from './types.js'
@@ -208,7 +208,10 @@ export interface CumsumOptions<A extends NumericArray = NumericArray> {
   /**
    * Where to write the prefix sums: an array of {@link CumsumOf | the output type} and the input's length, or a write
    * export of one. It may be the input itself (the same memory as the same type: a `Float64Array`, `BigInt64Array` or
-   * `BigUint64Array`), which is then overwritten; any other overlap with the input is refused.
+   * `BigUint64Array`), which is then overwritten: the same array, another view of its bytes, or, when the input is a
+   * write export, that export or its array. Any other overlap with the input is refused, as is an input passed as a
+   * plain array while a write export of it is live (export and array the other way round, the export lends the call
+   * its memory).
    *
    * @defaultValue a new array
    */
@@ -1103,8 +1106,10 @@ function medianParams(options: unknown): OpParams {
  *   ±2^53. A refused call writes nothing.
  * - Floats: a `Float64Array`, summed in double with compensation: each element is the exact prefix sum rounded once
  *   unless the rounding errors cancel so badly that a sequential Neumaier running sum (the same arithmetic, one
- *   element at a time) would be off too; it is never less accurate than that sum's error bound. `NaN` and infinities
- *   propagate as in a plain running sum (numpy's `cumsum`); `-0` prefixes stay `-0` while every element so far is `-0`.
+ *   element at a time) would be off too; it is never less accurate than that sum's error bound. `Infinity` only from an
+ *   infinite element or an exact prefix beyond the largest double (a prefix that comes back is finite again, where
+ *   numpy's running sum stays infinite); `NaN` only from a `NaN` element or infinities of both signs; `-0` prefixes stay
+ *   `-0` while every element so far is `-0`.
  *
  * @typeParam A - the input's array type.
  * @param a - the array, or an export of it.
@@ -1171,7 +1176,8 @@ function cumsumOut(a: unknown, options: unknown): unknown {
   const tag = apply(typedArrayTag, array, [])
   // Not an array: the call refuses `a` before it looks at `out`.
   if (tag === undefined) return new Float64Array(0)
-  const length = apply(typedArrayLength, array, [])
+  // An export covers the bytes it was taken on, which its array (length-tracking, on a grown buffer) may outnumber.
+  const length = isExport(a) ? exportedByteLength(a) / bytesPerElementOf(array)! : apply(typedArrayLength, array, [])
   if (tag === 'BigInt64Array') return new BigInt64Array(length)
   if (tag === 'BigUint64Array') return new BigUint64Array(length)
   return new Float64Array(length)
@@ -1423,22 +1429,56 @@ const BIGINT_NEEDLES = { min: -(2n ** 63n), max: 2n ** 64n - 1n } as const
 function needlesOf(needles: unknown): { array: unknown; scalar: boolean } {
   if (typeof needles === 'number') return { array: Float64Array.of(needles), scalar: true }
   if (typeof needles === 'bigint') return { array: bigintNeedles([needles]), scalar: true }
+  const wrongType = (detail: string) => makeError('ERR_INVALID_ARG_TYPE', `The "needles" argument must be ${detail}`)
   if (typeof needles !== 'object' || needles === null) {
-    throw makeError(
-      'ERR_INVALID_ARG_TYPE',
-      `The "needles" argument must be a number, a bigint, an array of them, a TypedArray or a parabuf export. Received ${describe(needles)}`,
-    )
+    throw wrongType(`a number, a bigint, an array of them, a TypedArray or a parabuf export. Received ${describe(needles)}`)
   }
-  if (!isArray(needles)) return { array: needles, scalar: false }
-  const list = needles as readonly unknown[]
-  const values = Array.from({ length: list.length }, (_, i) => list[i])
-  if (values.every((x) => typeof x === 'number')) return { array: Float64Array.from(values as number[]), scalar: false }
-  if (values.every((x) => typeof x === 'bigint')) return { array: bigintNeedles(values as bigint[]), scalar: false }
-  const wrong = values.findIndex((x) => typeof x !== typeof values[0] || (typeof x !== 'number' && typeof x !== 'bigint'))
-  throw makeError(
-    'ERR_INVALID_ARG_TYPE',
-    `The "needles" argument must hold numbers or bigints, not both. Received ${describe(values[wrong])} at index ${wrong}`,
-  )
+  let plain: boolean
+  try {
+    plain = isArray(needles)
+  } catch {
+    throw wrongType('an array, a TypedArray or a parabuf export. Received a revoked Proxy')
+  }
+  if (!plain) return { array: needles, scalar: false }
+  // Read once, by index, checking each value as it comes: a hole or a wrong value fails before anything is allocated
+  // for the rest, and a length no array has (a proxy's) fails first.
+  const list = needles as Record<number, unknown> & { length: unknown }
+  const length = list.length
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0 || length > 2 ** 32 - 1) {
+    throw wrongType(`an array of numbers or bigints; its length is ${describe(length)}`)
+  }
+  const first = length > 0 ? list[0] : undefined
+  const kind = typeof first
+  if (length > 0 && kind !== 'number' && kind !== 'bigint') {
+    throw wrongType(`an array of numbers or bigints. Received ${describe(first)} at index 0`)
+  }
+  const check = (x: unknown, i: number) => {
+    if (typeof x !== kind) {
+      const both = typeof x === 'number' || typeof x === 'bigint' ? 'numbers or bigints, not both' : 'numbers or bigints'
+      throw wrongType(`an array of ${both}. Received ${describe(x)} at index ${i}`)
+    }
+  }
+  if (kind === 'bigint') {
+    const values: bigint[] = [first as bigint]
+    for (let i = 1; i < length; i++) {
+      const x = list[i]
+      check(x, i)
+      values.push(x as bigint)
+    }
+    return { array: bigintNeedles(values), scalar: false }
+  }
+  let numbers: Float64Array
+  try {
+    numbers = new Float64Array(length)
+  } catch {
+    throw makeError('ERR_OUT_OF_RANGE', `The "needles" array of ${length} numbers cannot be copied: out of memory`)
+  }
+  for (let i = 0; i < length; i++) {
+    const x = i === 0 ? first : list[i]
+    check(x, i)
+    numbers[i] = x as number
+  }
+  return { array: numbers, scalar: false }
 }
 
 function bigintNeedles(values: readonly bigint[]): BigInt64Array | BigUint64Array {

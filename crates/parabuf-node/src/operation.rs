@@ -77,19 +77,22 @@ pub(crate) fn checked_kind(
     Ok(kind)
 }
 
-/// "sum() argument", "dot() argument 2": formatted only when an error message needs it.
+/// "sum() argument", "dot() argument 2", "cumsum() options.out": formatted only when an error message needs it.
 pub(crate) struct ArgumentName {
     /// The operation.
     pub operation: &'static str,
     /// The argument's position, when the operation takes more than one.
     pub position: Option<usize>,
+    /// The name of an array the facade passes from the options (no position of the caller's).
+    pub option: Option<&'static str>,
 }
 
 impl fmt::Display for ArgumentName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.position {
-            Some(position) => write!(f, "{}() argument {position}", self.operation),
-            None => write!(f, "{}() argument", self.operation),
+        match (self.option, self.position) {
+            (Some(name), _) => write!(f, "{}() {name}", self.operation),
+            (None, Some(position)) => write!(f, "{}() argument {position}", self.operation),
+            (None, None) => write!(f, "{}() argument", self.operation),
         }
     }
 }
@@ -116,7 +119,11 @@ pub fn lease(
     }
     for (index, (input, spec)) in inputs.iter().zip(declared).enumerate() {
         let mode = spec.mode;
-        let what = ArgumentName { operation: op.name(), position: (inputs.len() > 1).then_some(index + 1) };
+        let what = ArgumentName {
+            operation: op.name(),
+            position: (inputs.len() > 1).then_some(index + 1),
+            option: spec.name.starts_with("options.").then_some(spec.name),
+        };
         let buffer = match input {
             ArgIn::Handle(handle) if spec.may_alias.is_some_and(|of| same_handle(leases, of, handle)) => {
                 let of = spec.may_alias.unwrap_or_default();

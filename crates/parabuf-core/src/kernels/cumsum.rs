@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::exec::{block_range, pool, runs_on_caller, threads, Cancel, BLOCK};
 use crate::kernels::blocks::{compensated_block, STAGE};
+use crate::kernels::exact::ExactSum;
 use crate::kernels::{Neumaier, Numeric};
 use crate::kind::ElementKind;
 use crate::ops::{read_view, write_view, Arg, ArraySpec, Operation, Output, Returns, Spec};
@@ -56,7 +57,7 @@ trait Scan<T: Numeric, O: Element>: Sync {
     /// What the first pass learns of a block.
     type Summary: Send;
     /// The running state: the sum of everything before a point.
-    type Carry: Copy + Send + Sync;
+    type Carry: Clone + Send + Sync;
     /// How many blocks go through both passes before the next ones: all of them when a prefix may be refused.
     fn group_blocks(&self, blocks: usize) -> usize;
     /// The carry into the first block.
@@ -70,19 +71,31 @@ trait Scan<T: Numeric, O: Element>: Sync {
 
 /// The compensated float scan. The carry is the Neumaier pair of everything before, and whether all of it was `-0`
 /// (IEEE addition keeps a zero sum negative only when every term was `-0`, which the pair alone cannot tell).
+///
+/// A pair can overflow where the exact prefix does not (`[1e308, 1e308, -1e308]`, or lanes of one block's sum that
+/// take all the large terms of one sign). Then, and only then, the scan goes exact: from the last finite pair on, the
+/// prefixes are summed in a superaccumulator and each output is its value rounded once, until that value is finite
+/// again and a pair can take over. So `Infinity` comes only from an infinite element or from an exact prefix beyond
+/// the largest double, and `NaN` only from a `NaN` element or infinities of both signs, wherever blocks fall.
 struct FloatScan;
 
-/// A float block's summary: its compensated sum, and whether every element is `-0` (only looked for when the sum is
-/// zero).
+/// A float block's summary: its compensated sum; whether every element is `-0` (only looked for when the sum is
+/// zero); and, when the compensated sum overflowed, whether an element is not finite or else the block's exact sum.
 struct FloatSummary {
     total: Neumaier,
     all_negative_zero: bool,
+    non_finite_element: bool,
+    exact: Option<Box<ExactSum>>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct FloatCarry {
     sum: Neumaier,
     all_negative_zero: bool,
+    /// An infinite or NaN element came before: IEEE addition decides from here, with no exact fallback.
+    non_finite_element: bool,
+    /// The exact prefix, while it is beyond what a pair holds (the pair is then infinite).
+    exact: Option<Box<ExactSum>>,
 }
 
 /// The output of a running pair: the pair rounded once. A zero compensation adds nothing, and must not turn a `-0` sum
@@ -96,6 +109,28 @@ fn rounded(sum: f64, compensation: f64) -> f64 {
     }
 }
 
+/// An exact sum, normalised, of a pair's two parts.
+fn exact_of_pair(pair: Neumaier) -> ExactSum {
+    let (sum, compensation) = pair.parts();
+    let mut exact = ExactSum::default();
+    exact.add(sum);
+    exact.add(compensation);
+    exact.normalise();
+    exact
+}
+
+/// `exact` as a pair when its value is finite (the value rounded, and the rest rounded), else `None`.
+fn pair_of_exact(exact: &ExactSum) -> Option<Neumaier> {
+    let head = exact.value();
+    if !head.is_finite() {
+        return None;
+    }
+    let mut rest = exact.clone();
+    rest.add(-head);
+    rest.normalise();
+    Some(Neumaier::from_parts(head, rest.value()))
+}
+
 impl<T: Numeric> Scan<T, f64> for FloatScan {
     type Summary = FloatSummary;
     type Carry = FloatCarry;
@@ -106,35 +141,93 @@ impl<T: Numeric> Scan<T, f64> for FloatScan {
     }
 
     fn start(&self) -> FloatCarry {
-        FloatCarry { sum: Neumaier::from_parts(-0.0, 0.0), all_negative_zero: true }
+        FloatCarry {
+            sum: Neumaier::from_parts(-0.0, 0.0),
+            all_negative_zero: true,
+            non_finite_element: false,
+            exact: None,
+        }
     }
 
     fn advance(&self, carry: FloatCarry, block: &FloatSummary) -> Option<FloatCarry> {
+        let all_negative_zero = carry.all_negative_zero && block.all_negative_zero;
+        let non_finite_element = carry.non_finite_element || block.non_finite_element;
         let mut sum = carry.sum;
         sum.merge(block.total);
-        Some(FloatCarry { sum, all_negative_zero: carry.all_negative_zero && block.all_negative_zero })
+        let overflowed = carry.exact.is_some() || block.exact.is_some() || !sum.value().is_finite();
+        if non_finite_element || !overflowed {
+            return Some(FloatCarry { sum, all_negative_zero, non_finite_element, exact: None });
+        }
+        // Exact from here: the carry's exact prefix (or its finite pair) and the block's exact sum (or its pair).
+        let mut exact = carry.exact.map_or_else(|| exact_of_pair(carry.sum), |e| *e);
+        exact.merge(&block.exact.as_deref().cloned().unwrap_or_else(|| exact_of_pair(block.total)));
+        exact.normalise();
+        Some(match pair_of_exact(&exact) {
+            Some(sum) => FloatCarry { sum, all_negative_zero, non_finite_element, exact: None },
+            None => {
+                let sum = Neumaier::from_parts(exact.value(), 0.0);
+                FloatCarry { sum, all_negative_zero, non_finite_element, exact: Some(Box::new(exact)) }
+            }
+        })
     }
 
     #[inline]
-    fn scan(&self, carry: FloatCarry, values: &[T], out: &mut [f64]) -> FloatCarry {
+    fn scan(&self, mut carry: FloatCarry, values: &[T], out: &mut [f64]) -> FloatCarry {
         let (mut sum, mut compensation) = carry.sum.parts();
         if carry.all_negative_zero {
             sum = -0.0;
         }
-        for (x, o) in values.iter().zip(out.iter_mut()) {
+        let mut values = values.iter().map(|x| x.to_f64());
+        let mut out = out.iter_mut();
+        loop {
+            if let Some(exact) = &mut carry.exact {
+                // Exact until the prefix is finite again.
+                let (Some(x), Some(o)) = (values.next(), out.next()) else { break };
+                exact.add(x);
+                exact.normalise();
+                *o = exact.value();
+                if !x.is_finite() {
+                    // IEEE addition decides from here: the infinity, or NaN.
+                    (sum, compensation) = (*o, 0.0);
+                    carry.non_finite_element = true;
+                    carry.exact = None;
+                } else if let Some(pair) = pair_of_exact(exact) {
+                    (sum, compensation) = pair.parts();
+                    carry.exact = None;
+                }
+                continue;
+            }
+            let (Some(x), Some(o)) = (values.next(), out.next()) else { break };
             // Neumaier::add, inline: the running pair is the loop's only dependency chain.
-            let x = x.to_f64();
             let t = sum + x;
+            if !t.is_finite() && !carry.non_finite_element {
+                if x.is_finite() {
+                    // An overflow of the pair alone: the exact prefix from the last finite pair decides.
+                    let mut exact = exact_of_pair(Neumaier::from_parts(sum, compensation));
+                    exact.add(x);
+                    exact.normalise();
+                    *o = exact.value();
+                    match pair_of_exact(&exact) {
+                        Some(pair) => (sum, compensation) = pair.parts(),
+                        None => carry.exact = Some(Box::new(exact)),
+                    }
+                    continue;
+                }
+                carry.non_finite_element = true;
+            }
             let x_part = t - sum;
             compensation += (sum - (t - x_part)) + (x - x_part);
             sum = t;
             *o = rounded(sum, compensation);
         }
-        FloatCarry { sum: Neumaier::from_parts(sum, compensation), all_negative_zero: false }
+        carry.sum = Neumaier::from_parts(sum, compensation);
+        carry.all_negative_zero = false;
+        carry
     }
 }
 
-/// A float block's summary, from a view of it: the SIMD compensated sum every float reduction uses.
+/// A float block's summary, from a view of it: the SIMD compensated sum every float reduction uses, and the exact sum
+/// where that overflowed with every element finite.
 fn float_summary<T: Numeric>(block: &ReadView<'_, T>) -> FloatSummary {
     let total = compensated_block(block).total;
     let (sum, compensation) = total.parts();
@@ -144,7 +237,17 @@ fn float_summary<T: Numeric>(block: &ReadView<'_, T>) -> FloatSummary {
             let x = x.to_f64();
             x == 0.0 && x.is_sign_negative()
         });
-    FloatSummary { total, all_negative_zero }
+    let (mut non_finite_element, mut exact) = (false, None);
+    if !sum.is_finite() {
+        non_finite_element = block.iter().any(|x| !x.to_f64().is_finite());
+        if !non_finite_element {
+            let mut total = ExactSum::default();
+            block.iter().for_each(|x| total.add(x.to_f64()));
+            total.normalise();
+            exact = Some(Box::new(total));
+        }
+    }
+    FloatSummary { total, all_negative_zero, non_finite_element, exact }
 }
 
 /// The exact integer scan into an output type that holds integers in `min..=max`.
@@ -279,8 +382,8 @@ where
         };
         let mut carries = Vec::with_capacity(summaries.len());
         for (i, summary) in summaries.iter().enumerate() {
-            carries.push(carry);
-            match scan.advance(carry, summary) {
+            carries.push(carry.clone());
+            match scan.advance(carry.clone(), summary) {
                 Some(next) => carry = next,
                 None => return Ok(Some(first + i)),
             }
@@ -292,7 +395,7 @@ where
                 return;
             }
             let start = block_range(first + i, len).start;
-            let mut running = carries[i];
+            let mut running = carries[i].clone();
             let mut values = [T::default(); STAGE];
             let mut written = [O::default(); STAGE];
             let mut at = 0;
@@ -437,7 +540,13 @@ impl Operation for Cumsum {
         let wanted = output_kind(a.kind);
         if out.kind != wanted {
             return Err(Error::TypeMismatch {
-                detail: format!("cumsum() of a {} writes a {wanted}, but out is a {}", a.kind, out.kind),
+                detail: format!(
+                    "cumsum() of a{} {} writes a {wanted}, but options.out is a{} {}",
+                    crate::ops::an(a.kind),
+                    a.kind,
+                    crate::ops::an(out.kind),
+                    out.kind
+                ),
             });
         }
         if a.len() != out.len() {
@@ -575,7 +684,11 @@ mod tests {
         let got = scanned(&[1.0, inf, 1.0, -inf, 2.0], 0.0).unwrap();
         let want = [1.0, inf, inf, f64::NAN, f64::NAN];
         assert!(got.iter().zip(&want).all(|(a, b)| same_bits_or_both_nan(*a, *b)), "{got:?}");
-        assert_eq!(scanned(&[f64::MAX, f64::MAX, -f64::MAX], 0.0).unwrap(), [f64::MAX, inf, inf]);
+        // The exact prefix decides an overflow: 2·MAX rounds to Infinity, and MAX comes back.
+        assert_eq!(scanned(&[f64::MAX, f64::MAX, -f64::MAX], 0.0).unwrap(), [f64::MAX, inf, f64::MAX]);
+        assert_eq!(scanned(&[f64::MAX, f64::MAX, inf, -f64::MAX], 0.0).unwrap(), [f64::MAX, inf, inf, inf]);
+        // 2·MAX is a finite prefix, which an infinite element outweighs: -Infinity, not NaN.
+        assert_eq!(scanned(&[f64::MAX, f64::MAX, -inf, 1.0], 0.0).unwrap(), [f64::MAX, inf, -inf, -inf]);
         // An infinity in an early block reaches every later one through the carry.
         let mut values = vec![1.0; 3 * BLOCK];
         values[5] = -inf;
@@ -584,6 +697,45 @@ mod tests {
         assert!(out[5..].iter().all(|&x| x == -inf));
         values[2 * BLOCK] = f64::NAN;
         assert!(scanned(&values, 0.0).unwrap()[2 * BLOCK..].iter().all(|x| x.is_nan()));
+    }
+
+    /// The exact prefixes of `values`, each rounded once.
+    fn exact_prefixes(values: &[f64]) -> Vec<f64> {
+        let mut exact = ExactSum::default();
+        values
+            .iter()
+            .map(|x| {
+                exact.add(*x);
+                exact.normalise();
+                exact.value()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn overflows_of_lanes_pairs_and_carries_follow_the_exact_prefix() {
+        // Lanes of the first block's sum take all of one sign and overflow, where no prefix does.
+        let mut alternating: Vec<f64> = (0..BLOCK).map(|i| if i % 2 == 0 { 1e308 } else { -1e308 }).collect();
+        alternating.push(1.0);
+        alternating.extend(vec![0.5; BLOCK]);
+        assert_eq!(scanned(&alternating, 0.0).unwrap(), exact_prefixes(&alternating));
+        // A prefix beyond the largest double in one block, and back in the next; the carry then exact, then a pair.
+        let mut spread = vec![0.0; 3 * BLOCK];
+        spread[0] = 1e308;
+        spread[BLOCK] = 1e308;
+        spread[BLOCK + 1] = -1e308;
+        spread[2 * BLOCK] = 1.0;
+        assert_eq!(scanned(&spread, 0.0).unwrap(), exact_prefixes(&spread));
+        // The carry itself beyond the largest double for a whole block, in place too.
+        let mut far = vec![0.0; 4 * BLOCK];
+        far[0] = f64::MAX;
+        far[BLOCK] = f64::MAX;
+        far[3 * BLOCK] = -f64::MAX;
+        far[3 * BLOCK + 1] = 2.5;
+        let want = exact_prefixes(&far);
+        assert!(want[2 * BLOCK].is_infinite() && want[3 * BLOCK] == f64::MAX);
+        assert_eq!(scanned(&far, 0.0).unwrap(), want);
+        assert_eq!(in_place(&far), want);
     }
 
     #[test]

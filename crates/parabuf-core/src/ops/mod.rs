@@ -572,7 +572,7 @@ pub fn check_element(operation: &str, kind: ElementKind, what: &str, value: Scal
 }
 
 /// The article's tail for a kind's name: "an Int8Array", but "a Uint8Array" and "a Float64Array".
-fn an(kind: ElementKind) -> &'static str {
+pub(crate) fn an(kind: ElementKind) -> &'static str {
     if kind.name().starts_with('I') {
         "n"
     } else {
