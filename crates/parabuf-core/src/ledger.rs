@@ -453,7 +453,7 @@ impl ExportCell {
 /// How many cases the ledger's property tests run: 512, or `PROPTEST_CASES` when set (the valgrind run of
 /// `npm run test:memory` asks for a few: memory errors show in a few cases as well as in hundreds).
 #[cfg(test)]
-fn model_cases() -> u32 {
+pub(crate) fn model_cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512)
 }
 
