@@ -372,6 +372,101 @@ impl Layout {
         }
     }
 
+    /// A layout with these parts whose elements are among this one's (a permutation, slice or coalescing of it), so
+    /// within whatever data this one was validated for.
+    fn derived(&self, shape: Shape, strides: Strides, offset: usize) -> Layout {
+        let count = if shape.contains(&0) { 0 } else { shape.iter().product() };
+        let mut layout = Layout { shape, strides, offset, count, lowest: offset, highest: offset };
+        if count > 0 {
+            let (low, high) = extremes(&layout.shape, &layout.strides, offset).expect("within the original's extremes");
+            (layout.lowest, layout.highest) = (low as usize, high as usize);
+            debug_assert!(self.lowest <= layout.lowest && layout.highest <= self.highest);
+        }
+        layout
+    }
+
+    /// The same elements with the axes in the order `axes` gives (axis `k` of the result is axis `axes[k]` of this
+    /// layout), as numpy's `transpose(axes)`.
+    ///
+    /// # Errors
+    /// `ERR_INVALID_ARG_VALUE` when `axes` is not a permutation of `0..ndim`.
+    pub fn permuted(&self, axes: &[usize]) -> Result<Layout> {
+        let mut seen = vec![false; self.ndim()];
+        let is_permutation =
+            axes.len() == self.ndim() && axes.iter().all(|&a| a < seen.len() && !std::mem::replace(&mut seen[a], true));
+        if !is_permutation {
+            return Err(Error::arg_value(format!(
+                "axes {} are not a permutation of the {} axes of shape {}",
+                list(axes),
+                self.ndim(),
+                list(&self.shape)
+            )));
+        }
+        let shape = axes.iter().map(|&a| self.shape[a]).collect();
+        let strides = axes.iter().map(|&a| self.strides[a]).collect();
+        Ok(self.derived(shape, strides, self.offset))
+    }
+
+    /// The indices `range` along `axis` (numpy's `a[:, start:end]`), keeping the dimension.
+    ///
+    /// # Panics
+    /// When `axis` is not an axis or `range` is reversed or reaches past the axis.
+    pub fn sliced(&self, axis: usize, range: Range<usize>) -> Layout {
+        assert!(range.start <= range.end && range.end <= self.shape[axis], "{range:?} outside axis {axis}");
+        let mut shape = self.shape.clone();
+        shape[axis] = range.len();
+        // The slice's first index reaches an element of this layout; an empty slice reaches nothing and keeps the
+        // offset.
+        let start = if self.is_empty() || range.is_empty() { 0 } else { range.start };
+        let offset = self.offset.wrapping_add_signed(self.strides[axis] * start as isize);
+        self.derived(shape, self.strides.clone(), offset)
+    }
+
+    /// The elements at index `i` along `axis`, without that dimension (numpy's `a[:, i]`).
+    ///
+    /// # Panics
+    /// When `axis` is not an axis or `i` is outside it.
+    pub fn indexed(&self, axis: usize, i: usize) -> Layout {
+        assert!(i < self.shape[axis], "index {i} outside axis {axis} of size {}", self.shape[axis]);
+        let offset = if self.is_empty() {
+            self.offset
+        } else {
+            self.offset.wrapping_add_signed(self.strides[axis] * i as isize)
+        };
+        let mut shape = self.shape.clone();
+        let mut strides = self.strides.clone();
+        shape.remove(axis);
+        strides.remove(axis);
+        self.derived(shape, strides, offset)
+    }
+
+    /// The same elements in the same order with the fewest dimensions: sizes of 1 dropped, and each axis merged into
+    /// the one before it when stepping through the whole inner axis lands on the outer axis's next index (as a
+    /// row-major array's rows follow each other). A row-major layout becomes one dimension; iteration in index
+    /// order visits the same elements in the same order.
+    pub fn coalesced(&self) -> Layout {
+        if self.is_empty() {
+            return self.derived(SmallVec::from_slice(&[0]), SmallVec::from_slice(&[1]), self.offset);
+        }
+        let (mut shape, mut strides) = (Shape::new(), Strides::new());
+        for (&n, &s) in self.shape.iter().zip(&self.strides) {
+            if n == 1 {
+                continue;
+            }
+            match (shape.last_mut(), strides.last_mut()) {
+                (Some(outer_n), Some(outer_s)) if *outer_s == s * n as isize => {
+                    *outer_n *= n;
+                    *outer_s = s;
+                }
+                _ => {
+                    shape.push(n);
+                    strides.push(s);
+                }
+            }
+        }
+        self.derived(shape, strides, self.offset)
+    }
+
     /// Two distinct indices reaching one element, if any.
     fn collision(&self, max_work: usize) -> Collision {
         if self.is_empty() {

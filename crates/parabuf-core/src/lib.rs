@@ -31,4 +31,4 @@ pub use ops::{
     INLINE_BYTES,
 };
 pub use region::{owned_buffer_count, OwnedBuffer, Region};
-pub use view::{Element, ReadView, WriteView};
+pub use view::{Element, ReadView, StridedReadView, StridedWriteView, WriteView};

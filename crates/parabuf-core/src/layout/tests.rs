@@ -55,6 +55,47 @@ fn valid(case: &Case) -> Option<(Layout, usize)> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(crate::ledger::model_cases()))]
 
+    /// Permuting, slicing, indexing and coalescing reach the elements numpy's would, in the same index order.
+    #[cfg_attr(miri, ignore)]
+    #[test]
+    fn derived_layouts_reach_what_they_should(case in case(), pick in any::<usize>()) {
+        let Some((l, _)) = valid(&case) else { return Ok(()) };
+        let elements = |l: &Layout| -> Vec<usize> { indices(l.shape()).iter().map(|ix| l.element_of(ix).unwrap()).collect() };
+        let all = elements(&l);
+        let c = l.coalesced();
+        prop_assert_eq!(elements(&c), all.clone());
+        prop_assert!(c.ndim() <= l.ndim().max(1));
+        if l.ndim() == 0 {
+            return Ok(());
+        }
+        let mut axes: Vec<usize> = (0..l.ndim()).collect();
+        axes.rotate_left(pick % l.ndim());
+        let p = l.permuted(&axes).unwrap();
+        for ix in indices(p.shape()) {
+            let mut original = vec![0; l.ndim()];
+            axes.iter().zip(&ix).for_each(|(&a, &i)| original[a] = i);
+            prop_assert_eq!(p.element_of(&ix), l.element_of(&original));
+        }
+        let axis = pick % l.ndim();
+        let n = l.shape()[axis];
+        let range = (pick / 7) % (n + 1)..n;
+        let s = l.sliced(axis, range.clone());
+        for ix in indices(s.shape()) {
+            let mut original = ix.clone();
+            original[axis] += range.start;
+            prop_assert_eq!(s.element_of(&ix), l.element_of(&original));
+        }
+        if n > 0 {
+            let i = pick % n;
+            let d = l.indexed(axis, i);
+            for ix in indices(d.shape()) {
+                let mut original = ix.clone();
+                original.insert(axis, i);
+                prop_assert_eq!(d.element_of(&ix), l.element_of(&original));
+            }
+        }
+    }
+
     /// Valid exactly when every element reached is in `[0, len)`; the span is the exact lowest and highest.
     // Enumerates every index: too slow under Miri (this module is safe code).
     #[cfg_attr(miri, ignore)]
@@ -126,6 +167,21 @@ proptest! {
         let meet_range = !bytes(&a, sizes.0, bases.0).is_disjoint(&range_bytes);
         prop_assert_eq!(fa.shares_memory(&range, usize::MAX), if meet_range { Overlap::Yes } else { Overlap::No });
     }
+}
+
+#[test]
+fn coalescing_and_permuting() {
+    assert_eq!(layout(&[3, 4], &[4, 1], 0, 12).coalesced(), layout(&[12], &[1], 0, 12));
+    assert_eq!(layout(&[3, 1, 4], &[4, 99, 1], 0, 12).coalesced(), layout(&[12], &[1], 0, 12));
+    // Every other column is every other element when the row length is even, not when it is odd; a reversed
+    // matrix's rows stay apart.
+    assert_eq!(layout(&[3, 2], &[4, 2], 0, 12).coalesced(), layout(&[6], &[2], 0, 12));
+    assert_eq!(layout(&[3, 4], &[7, 2], 0, 21).coalesced(), layout(&[3, 4], &[7, 2], 0, 21));
+    assert_eq!(layout(&[3, 4], &[-4, 1], 8, 12).coalesced(), layout(&[3, 4], &[-4, 1], 8, 12));
+    assert_eq!(layout(&[3, 4], &[-4, -1], 11, 12).coalesced(), layout(&[12], &[-1], 11, 12));
+    assert_eq!(layout(&[3, 4], &[4, 1], 0, 12).permuted(&[1, 0]).unwrap(), layout(&[4, 3], &[1, 4], 0, 12));
+    let e = layout(&[3, 4], &[4, 1], 0, 12).permuted(&[1, 1]).unwrap_err();
+    assert_eq!(e.code(), "ERR_INVALID_ARG_VALUE");
 }
 
 #[test]
