@@ -467,6 +467,27 @@ impl Layout {
         self.derived(shape, strides, self.offset)
     }
 
+    /// Axes `axis` and `axis + 1` as one axis, when stepping through the whole inner one lands on the outer one's next
+    /// index (or either has size 1): the same elements in the same order. `None` when they do not chain so.
+    pub fn merged(&self, axis: usize) -> Option<Layout> {
+        let (n, m) = (*self.shape.get(axis)?, *self.shape.get(axis + 1)?);
+        let (s, t) = (self.strides[axis], self.strides[axis + 1]);
+        let stride = if m == 1 {
+            s
+        } else if n == 1 || s == t.checked_mul(m as isize)? {
+            t
+        } else {
+            return None;
+        };
+        let mut shape = self.shape.clone();
+        let mut strides = self.strides.clone();
+        shape[axis] = n * m;
+        strides[axis] = stride;
+        shape.remove(axis + 1);
+        strides.remove(axis + 1);
+        Some(self.derived(shape, strides, self.offset))
+    }
+
     /// Two distinct indices reaching one element, if any.
     fn collision(&self, max_work: usize) -> Collision {
         if self.is_empty() {

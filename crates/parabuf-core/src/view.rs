@@ -528,6 +528,11 @@ impl<'g, T: Element> StridedReadView<'g, T> {
         self.with_layout(self.layout.coalesced())
     }
 
+    /// Axes `axis` and `axis + 1` as one, when they chain ([`Layout::merged`]).
+    pub fn merged(&self, axis: usize) -> Option<StridedReadView<'g, T>> {
+        self.layout.merged(axis).map(|layout| self.with_layout(layout))
+    }
+
     /// This view's data through `layout`, which reaches only elements this view's layout reaches (the layout
     /// methods used above guarantee it).
     fn with_layout(&self, layout: Layout) -> StridedReadView<'g, T> {

@@ -64,6 +64,12 @@ proptest! {
         let all = elements(&l);
         let c = l.coalesced();
         prop_assert_eq!(elements(&c), all.clone());
+        for axis in 0..l.ndim().saturating_sub(1) {
+            if let Some(m) = l.merged(axis) {
+                prop_assert_eq!(elements(&m), all.clone());
+                prop_assert_eq!(m.ndim(), l.ndim() - 1);
+            }
+        }
         prop_assert!(c.ndim() <= l.ndim().max(1));
         if l.ndim() == 0 {
             return Ok(());
