@@ -499,6 +499,27 @@ impl<'g, T: Element> StridedReadView<'g, T> {
         }
     }
 
+    /// The run of `len` elements from `index` along `axis` as a contiguous [`ReadView`], in memory order (the reverse
+    /// of index order when the axis's stride is -1), so that whole-array kernels can run on it; `None` unless the
+    /// axis's stride is 1 or -1.
+    ///
+    /// # Panics
+    /// When `index` is outside the shape or the run reaches past the end of `axis`.
+    pub fn contiguous_run(&self, index: &[usize], axis: usize, len: usize) -> Option<ReadView<'g, T>> {
+        if len == 0 {
+            return Some(ReadView { ptr: self.base, len: 0, _guard: PhantomData, _elem: PhantomData });
+        }
+        let (first, step) = run_of(&self.layout, index, axis, len);
+        let lowest = match step {
+            1 => first,
+            -1 => first + 1 - len,
+            _ => return None,
+        };
+        // The run's elements lowest..lowest + len are all reached by the layout (indices along `axis` within its
+        // size), so they are under this view's export for 'g, as a ReadView's elements must be.
+        Some(ReadView { ptr: self.base.wrapping_add(lowest), len, _guard: PhantomData, _elem: PhantomData })
+    }
+
     /// The same elements with the axes reordered ([`Layout::permuted`]).
     ///
     /// # Errors
@@ -738,6 +759,19 @@ mod tests {
                         })
                         .collect();
                     assert_eq!(out, want, "{l:?} from {index:?} along {axis}");
+                }
+            }
+            // Runs along axes of stride ±1 as contiguous views: the same elements, in memory order.
+            for index in indices(l.shape()) {
+                for axis in 0..l.ndim() {
+                    let len = l.shape()[axis] - index[axis];
+                    let mut out = vec![0.0; len];
+                    view.read_run(&index, axis, &mut out);
+                    match (l.strides()[axis], view.contiguous_run(&index, axis, len)) {
+                        (1, Some(run)) => assert_eq!(run.to_vec(), out),
+                        (-1, Some(run)) => assert_eq!(run.to_vec(), out.into_iter().rev().collect::<Vec<_>>()),
+                        (_, run) => assert!(run.is_none() || len == 0),
+                    }
                 }
             }
             // Derived views read what their layouts say.

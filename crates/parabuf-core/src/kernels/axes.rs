@@ -15,7 +15,7 @@ use smallvec::SmallVec;
 
 use crate::error::{Error, Result};
 use crate::exec::{map_block_indices, Cancel, BLOCK};
-use crate::kernels::blocks::{Lanes, LANES};
+use crate::kernels::blocks::{compensated_block, Lanes, LANES};
 use crate::kernels::exact::{ExactSum, ADDS_BEFORE_NORMALISING};
 use crate::kernels::numeric::Neumaier;
 use crate::kernels::sum::{certified, error_bound};
@@ -140,10 +140,10 @@ impl Part {
         if self.magnitude == 0.0 && self.total.value() == 0.0 {
             return Some(0.0);
         }
-        // Each accumulator chain (a lane, or a column's) adds at most `count` terms, and merging a partial adds two:
-        // the compensation sums at most k = count + 2·merges + LANES rounding errors, each at most u·magnitude (see
-        // `compensated_error_bound`).
-        let k = (self.count + 2 * merges + LANES + 2) as f64;
+        // The compensation sums the rounding errors of every addition into one accumulator chain, each at most
+        // u·magnitude (see `compensated_error_bound`): at most `count` terms, two more per merge of a partial (one per
+        // run at most, so at most `count` merges, and `merges` pieces), and the lanes' merges.
+        let k = (3 * self.count + 2 * merges + 2 * LANES + 2) as f64;
         certified(self.total, error_bound(k, self.magnitude, self.count as f64 + 64.0))
     }
 }
@@ -229,6 +229,12 @@ impl<'g> Walk<'_, 'g> {
             });
             return part;
         }
+        if self.kept < index.len() && self.view.layout().strides()[index.len() - 1].unsigned_abs() == 1 {
+            let last = index.len() - 1;
+            if self.shape()[last] >= STAGE {
+                return self.contiguous_part(index, r0, r1);
+            }
+        }
         // Lanes, fed whole groups from a local stage so that term i always goes to lane i % LANES.
         let mut lanes = Lanes::default();
         let mut pending = [0.0f64; STAGE];
@@ -254,8 +260,37 @@ impl<'g> Walk<'_, 'g> {
         part
     }
 
+    /// [`Walk::run_part`] when the runs are long and consecutive in memory: each run (at most a block: pieces are)
+    /// summed by the whole-array kernel's block sum, straight from memory, and merged in order.
+    fn contiguous_part(&self, index: &mut [usize], r0: usize, r1: usize) -> Part {
+        let last = index.len() - 1;
+        let n_last = self.shape()[last];
+        let mut part = Part { count: r1 - r0, ..Part::default() };
+        self.set_reduced(index, r0);
+        let mut r = r0;
+        while r < r1 {
+            let run = (n_last - index[last]).min(r1 - r);
+            let view = self.view.contiguous_run(index, last, run).expect("runs along a stride of 1 or -1");
+            let block = compensated_block(&view);
+            part.total.merge(block.total);
+            part.magnitude += block.magnitude;
+            r += run;
+            if r < r1 {
+                self.set_reduced(index, r);
+            }
+        }
+        part
+    }
+
     /// The exact sum of every element of the output whose kept index `index` holds, rounded once.
     fn exact(&self, index: &mut [usize]) -> f64 {
+        if self.reduced_count() <= FEW {
+            let mut few = Vec::with_capacity(self.reduced_count());
+            self.for_each_run(index, 0, self.reduced_count(), |xs| few.extend_from_slice(xs));
+            if let Some(sum) = expansion_sum(&few) {
+                return sum;
+            }
+        }
         let mut total = ExactSum::default();
         let mut since_normalised = 0;
         self.for_each_run(index, 0, self.reduced_count(), |xs| {
@@ -269,6 +304,69 @@ impl<'g> Walk<'_, 'g> {
         total.normalise();
         total.value()
     }
+}
+
+/// Outputs of at most this many elements that the compensated pass cannot prove (exact ties are common when few
+/// decimal values are added) are summed by [`expansion_sum`], whose cost grows with the count, rather than by the
+/// superaccumulator, whose fixed cost (rounding hundreds of digits) dwarfs a short output's.
+const FEW: usize = 256;
+
+/// The exact sum of finite `xs` rounded once to the nearest double, ties to even, as `math.fsum` computes it:
+/// Shewchuk's non-overlapping expansion of partial sums (each addition's rounding error kept exactly, by TwoSum),
+/// then the expansion rounded from its top, with the correction for a tail exactly half a unit that points the same
+/// way as the next partial. `None` for a non-finite element or an intermediate overflow, which the superaccumulator
+/// handles.
+fn expansion_sum(xs: &[f64]) -> Option<f64> {
+    let mut partials: SmallVec<[f64; 8]> = SmallVec::new();
+    for &x in xs {
+        if !x.is_finite() {
+            return None;
+        }
+        let mut x = x;
+        let mut kept = 0;
+        for j in 0..partials.len() {
+            let mut y = partials[j];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            if !hi.is_finite() {
+                return None;
+            }
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                partials[kept] = lo;
+                kept += 1;
+            }
+            x = hi;
+        }
+        partials.truncate(kept);
+        partials.push(x);
+    }
+    let Some(mut n) = partials.len().checked_sub(1) else { return Some(0.0) };
+    let mut hi = partials[n];
+    let mut lo = 0.0;
+    while n > 0 {
+        let x = hi;
+        n -= 1;
+        let y = partials[n];
+        hi = x + y;
+        lo = y - (hi - x);
+        if lo != 0.0 {
+            break;
+        }
+    }
+    // `hi + lo` is exact and `lo` is half a unit of `hi` at most; when the partials below push the same way as `lo`,
+    // the exact sum lies past the halfway point that `hi` was rounded from, and `hi + 2·lo` is the nearer double.
+    if n > 0 && ((lo < 0.0 && partials[n - 1] < 0.0) || (lo > 0.0 && partials[n - 1] > 0.0)) {
+        let y = lo * 2.0;
+        let x = hi + y;
+        if y == x - hi {
+            hi = x;
+        }
+    }
+    // An exact zero is +0, as the superaccumulator gives it (negative zeros alone never get here: see Part::finish).
+    Some(if hi == 0.0 { 0.0 } else { hi })
 }
 
 /// The sum of `view`'s elements along `axes` (numpy's `a.sum(axis=axes)`): the output's shape (the kept axes) and its
@@ -582,7 +680,8 @@ mod tests {
     fn large_layouts_split_into_tasks_and_still_round_once() {
         let mut rng = Rng::new(5);
         type Shape<'a> = &'a [i64];
-        let cases: [(Shape<'_>, Option<Shape<'_>>, &[usize]); 7] = [
+        let cases: [(Shape<'_>, Option<Shape<'_>>, &[usize]); 8] = [
+            (&[300, 1500], Some(&[1500, -1]), &[1]),
             (&[300, 1500], None, &[0]),
             (&[300, 1500], None, &[1]),
             (&[1500, 300], Some(&[1, 1500]), &[0]),
@@ -597,7 +696,11 @@ mod tests {
             // Cancelling values, so that some outputs need the exact pass.
             let data: Vec<f64> =
                 (0..len).map(|i| if i % 7 == 0 { 1e16 * rng.unit() } else { rng.wide_f64() }).collect();
-            let offset = if strides == Some(&[-450, 9, 1]) { 39 * 450 } else { 0 };
+            let offset = match strides {
+                Some(&[-450, 9, 1]) => 39 * 450,
+                Some(&[1500, -1]) => 1499,
+                _ => 0,
+            };
             let layout = Layout::new(shape, strides, offset, len).unwrap();
             let (_, want) = reference(&data, &layout, axes);
             let axes: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
@@ -622,6 +725,38 @@ mod tests {
         assert!(rows[0].is_nan());
         assert_eq!(rows[1], f64::NEG_INFINITY);
         assert_eq!(rows[2], -m);
+    }
+
+    /// The expansion sum against the superaccumulator, on few values built to tie: decimals of one magnitude, values
+    /// a power of two apart, cancellations, subnormals.
+    #[test]
+    fn expansion_sums_round_like_the_superaccumulator() {
+        let mut rng = Rng::new(11);
+        for case in 0..20_000 {
+            let n = 1 + (rng.next_u64() % 12) as usize;
+            let xs: Vec<f64> = (0..n)
+                .map(|_| match case % 4 {
+                    0 => (rng.next_u64() % 1000) as f64 * 0.001,
+                    1 => {
+                        2f64.powi((rng.next_u64() % 120) as i32 - 60)
+                            * if rng.next_u64().is_multiple_of(2) { 1.0 } else { -1.0 }
+                    }
+                    2 => rng.wide_f64() * 1e300,
+                    _ => {
+                        f64::from_bits(rng.next_u64() % 64) * if rng.next_u64().is_multiple_of(2) { 1.0 } else { -1.0 }
+                    }
+                })
+                .collect();
+            let mut exact = ExactSum::default();
+            xs.iter().for_each(|&x| exact.add(x));
+            exact.normalise();
+            match expansion_sum(&xs) {
+                Some(sum) => assert_eq!(sum.to_bits(), exact.value().to_bits(), "{xs:?}"),
+                None => assert!(!exact.value().is_finite() || xs.iter().any(|x| x.abs() > 1e307), "{xs:?}"),
+            }
+        }
+        assert_eq!(expansion_sum(&[f64::NAN]), None);
+        assert_eq!(expansion_sum(&[]), Some(0.0));
     }
 
     #[test]
