@@ -473,19 +473,18 @@ impl<'g, T: Element> StridedReadView<'g, T> {
             return;
         }
         let (first, step) = run_of(&self.layout, index, axis, out.len());
-        let span_end = self.layout.element_span().map_or(0, |s| s.end);
+        // The next run a kernel reads may lie anywhere, so prefetches stay within this one (no bytes `ahead`): the
+        // bytes after it in memory may be another task's, and fetching them would only take bandwidth.
         match step {
             1 => {
-                let ahead = (span_end - (first + out.len())) * std::mem::size_of::<T>();
                 // SAFETY: the run's elements first..first + len are all reached by the layout (indices along `axis`
                 // within its size), so valid, aligned and exported for 'g; `out` is local to the caller.
-                unsafe { arch::copy_from_shared(self.base.wrapping_add(first), out, ahead) };
+                unsafe { arch::copy_from_shared(self.base.wrapping_add(first), out, 0) };
             }
             -1 => {
                 let lowest = first + 1 - out.len();
-                let ahead = (span_end - (first + 1)) * std::mem::size_of::<T>();
                 // SAFETY: as above, for the elements lowest..=first, which the run reaches from its end back.
-                unsafe { arch::copy_from_shared(self.base.wrapping_add(lowest), out, ahead) };
+                unsafe { arch::copy_from_shared(self.base.wrapping_add(lowest), out, 0) };
                 out.reverse();
             }
             _ => {

@@ -11,7 +11,12 @@
 //! correct by its error bound, and an exact pass for the outputs it cannot prove. So every output is the same for
 //! any thread count and any loop order, and the same as `sum` of that output's elements.
 
+use std::ops::Range;
+
+use pulp::{Simd, WithSimd};
 use smallvec::SmallVec;
+
+use crate::arch::simd_arch;
 
 use crate::error::{Error, Result};
 use crate::exec::{map_block_indices, Cancel, BLOCK};
@@ -151,6 +156,10 @@ impl Part {
 /// Elements copied out of shared memory at a time.
 const STAGE: usize = 256;
 
+/// A local copy of up to [`STAGE`] elements, made once per task rather than once per output (an output may have a
+/// handful of elements).
+type Stage = [f64; STAGE];
+
 /// Columns of accumulators a [`Strategy::Rows`] task keeps: a few rows' worth stays in L1 with them.
 const COLUMNS: usize = 1024;
 
@@ -189,10 +198,9 @@ impl<'g> Walk<'_, 'g> {
         }
     }
 
-    /// Calls `f` on consecutive copies of the elements at reduced positions `r0..r1` of the output whose kept index
-    /// `index` holds (its reduced part is overwritten).
-    fn for_each_run(&self, index: &mut [usize], r0: usize, r1: usize, mut f: impl FnMut(&[f64])) {
-        let mut stage = [0.0f64; STAGE];
+    /// Calls `f` on consecutive copies, made in `stage`, of the elements at reduced positions `r0..r1` of the output
+    /// whose kept index `index` holds (its reduced part is overwritten).
+    fn for_each_run(&self, index: &mut [usize], r0: usize, r1: usize, stage: &mut Stage, mut f: impl FnMut(&[f64])) {
         if self.kept == index.len() {
             // No reduced axis: each output is its one element.
             if r0 < r1 {
@@ -216,12 +224,26 @@ impl<'g> Walk<'_, 'g> {
         }
     }
 
+    /// The sum of an output of fewer than `2·LANES` elements, exactly rounded from their expansion ([`expansion_sum`]):
+    /// for so few, cheaper than a compensated sum and its proof, and never in need of a second pass but for a
+    /// non-finite element or an overflow (`None`, for the superaccumulator).
+    fn short_sum(&self, index: &mut [usize], stage: &mut Stage) -> Option<f64> {
+        let count = self.reduced_count();
+        let mut few = [0.0f64; 2 * LANES];
+        let mut filled = 0;
+        self.for_each_run(index, 0, count, stage, |xs| {
+            few[filled..filled + xs.len()].copy_from_slice(xs);
+            filled += xs.len();
+        });
+        expansion_sum(&few[..filled])
+    }
+
     /// The compensated sum of reduced positions `r0..r1` of the output whose kept index `index` holds.
-    fn run_part(&self, index: &mut [usize], r0: usize, r1: usize) -> Part {
+    fn run_part(&self, index: &mut [usize], r0: usize, r1: usize, stage: &mut Stage) -> Part {
         let mut part = Part { count: r1 - r0, ..Part::default() };
         if r1 - r0 < 2 * LANES {
             // Too few terms for lanes to pay for their merge.
-            self.for_each_run(index, r0, r1, |xs| {
+            self.for_each_run(index, r0, r1, stage, |xs| {
                 xs.iter().for_each(|&x| {
                     part.total.add(x);
                     part.magnitude += x.abs();
@@ -240,7 +262,7 @@ impl<'g> Walk<'_, 'g> {
         let mut pending = [0.0f64; STAGE];
         let mut filled = 0;
         let mut magnitude = 0.0;
-        self.for_each_run(index, r0, r1, |mut xs| {
+        self.for_each_run(index, r0, r1, stage, |mut xs| {
             while !xs.is_empty() {
                 let take = (STAGE - filled).min(xs.len());
                 pending[filled..filled + take].copy_from_slice(&xs[..take]);
@@ -284,16 +306,17 @@ impl<'g> Walk<'_, 'g> {
 
     /// The exact sum of every element of the output whose kept index `index` holds, rounded once.
     fn exact(&self, index: &mut [usize]) -> f64 {
+        let mut stage = [0.0; STAGE];
         if self.reduced_count() <= FEW {
             let mut few = Vec::with_capacity(self.reduced_count());
-            self.for_each_run(index, 0, self.reduced_count(), |xs| few.extend_from_slice(xs));
+            self.for_each_run(index, 0, self.reduced_count(), &mut stage, |xs| few.extend_from_slice(xs));
             if let Some(sum) = expansion_sum(&few) {
                 return sum;
             }
         }
         let mut total = ExactSum::default();
         let mut since_normalised = 0;
-        self.for_each_run(index, 0, self.reduced_count(), |xs| {
+        self.for_each_run(index, 0, self.reduced_count(), &mut stage, |xs| {
             if since_normalised + xs.len() > ADDS_BEFORE_NORMALISING {
                 total.normalise();
                 since_normalised = 0;
@@ -420,10 +443,15 @@ fn runs(walk: &Walk<'_, '_>, outputs: usize, reduced: usize, cancel: &Cancel) ->
         // are done would cost more memory than the output.
         let chunks = map_block_indices(tasks, cancel, |t| {
             let mut index = vec![0; walk.shape().len()];
+            let mut stage = [0.0; STAGE];
             (t * per_task..((t + 1) * per_task).min(outputs))
                 .map(|o| {
                     walk.set_kept(&mut index, o);
-                    walk.run_part(&mut index, 0, reduced).finish(0)
+                    if reduced < 2 * LANES {
+                        walk.short_sum(&mut index, &mut stage)
+                    } else {
+                        walk.run_part(&mut index, 0, reduced, &mut stage).finish(0)
+                    }
                 })
                 .collect::<Vec<Option<f64>>>()
         })?;
@@ -434,7 +462,7 @@ fn runs(walk: &Walk<'_, '_>, outputs: usize, reduced: usize, cancel: &Cancel) ->
         let (o, p) = (t / pieces, t % pieces);
         let mut index = vec![0; walk.shape().len()];
         walk.set_kept(&mut index, o);
-        walk.run_part(&mut index, p * BLOCK, ((p + 1) * BLOCK).min(reduced))
+        walk.run_part(&mut index, p * BLOCK, ((p + 1) * BLOCK).min(reduced), &mut [0.0; STAGE])
     })?;
     // A piece has at least a block of elements, so there are at most a block's fraction as many parts as elements.
     let merged = parts
@@ -482,21 +510,16 @@ fn rows(
         }
         index[c] = columns.start;
         let (mut sums, mut compensations, mut magnitudes) = (vec![0.0f64; w], vec![0.0f64; w], vec![0.0f64; w]);
-        let mut row = vec![0.0f64; w];
         let (r0, r1) = (p * rows_per_piece, ((p + 1) * rows_per_piece).min(reduced));
-        for r in r0..r1 {
-            walk.set_reduced(&mut index, r);
-            walk.view.read_run(&index, c, &mut row);
-            for j in 0..w {
-                // Neumaier::add over the columns (TwoSum: see there), which vectorises across them.
-                let (sum, x) = (sums[j], row[j]);
-                let t = sum + x;
-                let x_part = t - sum;
-                compensations[j] += (sum - (t - x_part)) + (x - x_part);
-                sums[j] = t;
-                magnitudes[j] += x.abs();
-            }
-        }
+        simd_arch().dispatch(AccumulateRows {
+            walk,
+            index: &mut index,
+            axis: c,
+            rows: r0..r1,
+            sums: &mut sums,
+            compensations: &mut compensations,
+            magnitudes: &mut magnitudes,
+        });
         index[c] = columns.start;
         let first = out_position(&index);
         let out_stride: usize = walk.shape()[c + 1..walk.kept].iter().product();
@@ -527,6 +550,41 @@ fn rows(
     }
     merged.iter().zip(&mut values).for_each(|(part, value)| *value = part.finish(pieces));
     Ok(values)
+}
+
+/// A [`Strategy::Rows`] task's loop: each row of its piece read along `axis` from the columns `index` starts at, and
+/// added column by column into the accumulators, on the widest vectors the processor has (the arithmetic is the same
+/// on every width, so are the bits).
+struct AccumulateRows<'a, 'w, 'g> {
+    walk: &'a Walk<'w, 'g>,
+    index: &'a mut [usize],
+    axis: usize,
+    rows: Range<usize>,
+    sums: &'a mut [f64],
+    compensations: &'a mut [f64],
+    magnitudes: &'a mut [f64],
+}
+
+impl WithSimd for AccumulateRows<'_, '_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) {
+        let mut row = vec![0.0f64; self.sums.len()];
+        for r in self.rows {
+            self.walk.set_reduced(self.index, r);
+            self.walk.view.read_run(self.index, self.axis, &mut row);
+            let columns = self.sums.iter_mut().zip(self.compensations.iter_mut()).zip(self.magnitudes.iter_mut());
+            for (((sum, compensation), magnitude), &x) in columns.zip(&row) {
+                // Neumaier::add (TwoSum: see there), one column per vector lane.
+                let t = *sum + x;
+                let x_part = t - *sum;
+                *compensation += (*sum - (t - x_part)) + (x - x_part);
+                *sum = t;
+                *magnitude += x.abs();
+            }
+        }
+    }
 }
 
 /// What a [`Strategy::Rows`] task returns for its columns.
