@@ -570,20 +570,47 @@ impl WithSimd for AccumulateRows<'_, '_, '_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, _simd: S) {
-        let mut row = vec![0.0f64; self.sums.len()];
-        for r in self.rows {
-            self.walk.set_reduced(self.index, r);
-            self.walk.view.read_run(self.index, self.axis, &mut row);
-            let columns = self.sums.iter_mut().zip(self.compensations.iter_mut()).zip(self.magnitudes.iter_mut());
-            for (((sum, compensation), magnitude), &x) in columns.zip(&row) {
-                // Neumaier::add (TwoSum: see there), one column per vector lane.
-                let t = *sum + x;
-                let x_part = t - *sum;
-                *compensation += (*sum - (t - x_part)) + (x - x_part);
-                *sum = t;
-                *magnitude += x.abs();
+        let w = self.sums.len();
+        // Rows in groups: each column's accumulators are loaded and stored once per group rather than once per row.
+        let mut group = vec![0.0f64; ROWS_AT_ONCE * w];
+        let mut r = self.rows.start;
+        while r < self.rows.end {
+            let n = ROWS_AT_ONCE.min(self.rows.end - r);
+            for (k, row) in group.chunks_exact_mut(w).take(n).enumerate() {
+                self.walk.set_reduced(self.index, r + k);
+                self.walk.view.read_run(self.index, self.axis, row);
             }
+            if n == ROWS_AT_ONCE {
+                add_rows::<ROWS_AT_ONCE>(self.sums, self.compensations, self.magnitudes, &group);
+            } else {
+                for row in group.chunks_exact(w).take(n) {
+                    add_rows::<1>(self.sums, self.compensations, self.magnitudes, row);
+                }
+            }
+            r += n;
         }
+    }
+}
+
+/// Rows a [`Strategy::Rows`] task adds at once.
+const ROWS_AT_ONCE: usize = 4;
+
+/// Adds `N` rows (`rows` holds them one after the other) into the columns' accumulators, in row order.
+#[inline(always)]
+fn add_rows<const N: usize>(sums: &mut [f64], compensations: &mut [f64], magnitudes: &mut [f64], rows: &[f64]) {
+    let w = sums.len();
+    for j in 0..w {
+        let (mut sum, mut compensation, mut magnitude) = (sums[j], compensations[j], magnitudes[j]);
+        for k in 0..N {
+            let x = rows[k * w + j];
+            // Neumaier::add (TwoSum: see there), one column per vector lane.
+            let t = sum + x;
+            let x_part = t - sum;
+            compensation += (sum - (t - x_part)) + (x - x_part);
+            sum = t;
+            magnitude += x.abs();
+        }
+        (sums[j], compensations[j], magnitudes[j]) = (sum, compensation, magnitude);
     }
 }
 
