@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const MODULES = ['ledger::', 'region::', 'view::']
+const MODULES = ['layout::', 'ledger::', 'region::', 'view::']
 const EXECUTOR = ['exec::']
 // Miri cannot simulate a failed allocation: asking it for 2^62 bytes stops the run ("resource exhaustion") instead of
 // returning an error. valgrind runs this test.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod exec;
 pub mod kernels;
 pub mod kind;
+pub mod layout;
 pub mod ledger;
 pub mod ops;
 #[cfg(feature = "bench")]
@@ -23,10 +24,11 @@ pub use exec::{pool, threads, Cancel, BLOCK};
 pub use half::f16;
 pub use kernels::{Conversion, Key, Neumaier, Numeric, Ordered, Scalar, Store};
 pub use kind::ElementKind;
+pub use layout::{Footprint, Layout, Overlap};
 pub use ledger::{ExportCell, ExportInfo, Ledger, Lent, Mode, ReadGuard, WriteGuard};
 pub use ops::{
     execute, Arg, ArraySpec, Column, ColumnElement, Op, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec,
     INLINE_BYTES,
 };
 pub use region::{owned_buffer_count, OwnedBuffer, Region};
-pub use view::{Element, ReadView, WriteView};
+pub use view::{Element, ReadView, StridedReadView, StridedWriteView, WriteView};

@@ -27,6 +27,7 @@ use half::f16;
 
 use crate::arch;
 use crate::error::{Error, Result};
+use crate::layout::Layout;
 use crate::ledger::{ReadGuard, WriteGuard};
 use crate::region::Region;
 
@@ -333,10 +334,324 @@ impl<'g, T: Element> WriteView<'g, T> {
     }
 }
 
+/// A read-only view of the elements a [`Layout`] reaches in a typed array, valid while the guard it borrows from
+/// (`'g`) lives.
+///
+/// Like [`ReadView`], it never forms a Rust reference to the elements: each is read by one relaxed atomic load, and
+/// runs along an axis of stride 1 (or -1) are copied in bulk ([`StridedReadView::read_run`]).
+pub struct StridedReadView<'g, T: Element> {
+    /// Element 0 of the data the layout indexes (which need not be an element the layout reaches).
+    base: *const T,
+    layout: Layout,
+    _guard: PhantomData<&'g ReadGuard>,
+    _elem: PhantomData<T>,
+}
+
+/// A read-write view of the elements a [`Layout`] reaches in a typed array, borrowing its guard exclusively for
+/// `'g`. Its layout reaches each element by one index only ([`Layout::check_writable`]), so the sub-views of
+/// [`StridedWriteView::split_axis`] share no element and may be written from different threads.
+pub struct StridedWriteView<'g, T: Element> {
+    base: *mut T,
+    layout: Layout,
+    _guard: PhantomData<&'g mut WriteGuard>,
+    _elem: PhantomData<T>,
+}
+
+// SAFETY: as for ReadView: only atomic loads of memory that stays valid and exported for 'g.
+unsafe impl<T: Element> Send for StridedReadView<'_, T> {}
+// SAFETY: as for Send.
+unsafe impl<T: Element> Sync for StridedReadView<'_, T> {}
+// SAFETY: as for WriteView: atomic loads and stores of memory that stays valid for 'g; moving the view moves the
+// exclusive right to write its elements with it.
+unsafe impl<T: Element> Send for StridedWriteView<'_, T> {}
+// SAFETY: shared references to a StridedWriteView allow only atomic loads (`get`, `as_read`), which are race-free.
+unsafe impl<T: Element> Sync for StridedWriteView<'_, T> {}
+
+impl<T: Element> fmt::Debug for StridedReadView<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StridedReadView").field("base", &self.base).field("layout", &self.layout).finish()
+    }
+}
+
+impl<T: Element> fmt::Debug for StridedWriteView<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StridedWriteView").field("base", &self.base).field("layout", &self.layout).finish()
+    }
+}
+
+impl<T: Element> Clone for StridedReadView<'_, T> {
+    fn clone(&self) -> Self {
+        StridedReadView { base: self.base, layout: self.layout.clone(), _guard: PhantomData, _elem: PhantomData }
+    }
+}
+
+/// Checks that `layout` reaches only elements of `data` as an aligned array of `T`.
+fn check_strided<T: Element>(data: Region, layout: &Layout) -> Result<()> {
+    let size = std::mem::size_of::<T>();
+    if !data.is_empty() && !data.addr().is_multiple_of(T::ALIGN) {
+        return Err(Error::Misaligned { address: data.addr(), align: T::ALIGN });
+    }
+    if let Some(span) = layout.element_span() {
+        if span.end > data.len() / size {
+            return Err(Error::out_of_range(format!(
+                "a layout reaching element {} is outside data of {} {size}-byte elements",
+                span.end - 1,
+                data.len() / size
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The element index of `index` in `layout`, checked to be inside the shape.
+///
+/// # Panics
+/// When `index` is outside the layout's shape (kernels stay in bounds; the binding turns a panic into
+/// `ERR_PARABUF_INTERNAL`).
+#[inline]
+fn element_index(layout: &Layout, index: &[usize]) -> usize {
+    layout.element_of(index).unwrap_or_else(|| panic!("index {index:?} outside shape {:?}", layout.shape()))
+}
+
+/// The first element and the step of the run of `len` elements from `index` along `axis`.
+///
+/// # Panics
+/// When `index` is outside the shape, `axis` is not an axis, or the run reaches past the end of the axis.
+#[inline]
+fn run_of(layout: &Layout, index: &[usize], axis: usize, len: usize) -> (usize, isize) {
+    let first = element_index(layout, index);
+    let size = layout.shape()[axis];
+    assert!(index[axis] + len <= size, "a run of {len} from {} outside axis {axis} of size {size}", index[axis]);
+    (first, layout.strides()[axis])
+}
+
+impl<'g, T: Element> StridedReadView<'g, T> {
+    /// A view of the elements `layout` reaches in `data`, an array of `T`.
+    ///
+    /// # Safety
+    /// Every element `layout` reaches in `data` must be readable (as promised to [`Region::new`]) and under a live
+    /// export for all of `'g`.
+    pub(crate) unsafe fn from_parts(data: Region, layout: Layout) -> Result<Self> {
+        check_strided::<T>(data, &layout)?;
+        Ok(StridedReadView { base: data.as_ptr() as *const T, layout, _guard: PhantomData, _elem: PhantomData })
+    }
+
+    /// The layout: shape, strides and offset in elements.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The number of indices.
+    pub fn len(&self) -> usize {
+        self.layout.len()
+    }
+
+    /// Whether there are no indices.
+    pub fn is_empty(&self) -> bool {
+        self.layout.is_empty()
+    }
+
+    /// The element at `index`.
+    ///
+    /// # Panics
+    /// When `index` is outside the shape.
+    #[inline]
+    pub fn get(&self, index: &[usize]) -> T {
+        let e = element_index(&self.layout, index);
+        // SAFETY: `e` is an element the layout reaches, valid, aligned and exported for 'g (from_parts's contract).
+        unsafe { T::load(self.base.wrapping_add(e)) }
+    }
+
+    /// Copies the `out.len()` elements from `index` along `axis` into `out` (`out[j]` is the element at `index` with
+    /// `j` added along `axis`). A step of 1 or -1 copies in bulk, as [`ReadView::read_into`] does.
+    ///
+    /// # Panics
+    /// When `index` is outside the shape or the run reaches past the end of `axis`.
+    #[inline]
+    pub fn read_run(&self, index: &[usize], axis: usize, out: &mut [T]) {
+        if out.is_empty() {
+            return;
+        }
+        let (first, step) = run_of(&self.layout, index, axis, out.len());
+        // The next run a kernel reads may lie anywhere, so prefetches stay within this one (no bytes `ahead`): the
+        // bytes after it in memory may be another task's, and fetching them would only take bandwidth.
+        match step {
+            1 => {
+                // SAFETY: the run's elements first..first + len are all reached by the layout (indices along `axis`
+                // within its size), so valid, aligned and exported for 'g; `out` is local to the caller.
+                unsafe { arch::copy_from_shared(self.base.wrapping_add(first), out, 0) };
+            }
+            -1 => {
+                let lowest = first + 1 - out.len();
+                // SAFETY: as above, for the elements lowest..=first, which the run reaches from its end back.
+                unsafe { arch::copy_from_shared(self.base.wrapping_add(lowest), out, 0) };
+                out.reverse();
+            }
+            _ => {
+                for (j, slot) in out.iter_mut().enumerate() {
+                    let e = first.wrapping_add_signed(step * j as isize);
+                    // SAFETY: the element at `index` plus `j` along `axis` is reached by the layout (checked by
+                    // run_of), so valid, aligned and exported for 'g.
+                    *slot = unsafe { T::load(self.base.wrapping_add(e)) };
+                }
+            }
+        }
+    }
+
+    /// The run of `len` elements from `index` along `axis` as a contiguous [`ReadView`], in memory order (the reverse
+    /// of index order when the axis's stride is -1), so that whole-array kernels can run on it; `None` unless the
+    /// axis's stride is 1 or -1.
+    ///
+    /// # Panics
+    /// When `index` is outside the shape or the run reaches past the end of `axis`.
+    pub fn contiguous_run(&self, index: &[usize], axis: usize, len: usize) -> Option<ReadView<'g, T>> {
+        if len == 0 {
+            return Some(ReadView { ptr: self.base, len: 0, _guard: PhantomData, _elem: PhantomData });
+        }
+        let (first, step) = run_of(&self.layout, index, axis, len);
+        let lowest = match step {
+            1 => first,
+            -1 => first + 1 - len,
+            _ => return None,
+        };
+        // The run's elements lowest..lowest + len are all reached by the layout (indices along `axis` within its
+        // size), so they are under this view's export for 'g, as a ReadView's elements must be.
+        Some(ReadView { ptr: self.base.wrapping_add(lowest), len, _guard: PhantomData, _elem: PhantomData })
+    }
+
+    /// The same elements with the axes reordered ([`Layout::permuted`]).
+    ///
+    /// # Errors
+    /// As [`Layout::permuted`].
+    pub fn permuted(&self, axes: &[usize]) -> Result<StridedReadView<'g, T>> {
+        Ok(self.with_layout(self.layout.permuted(axes)?))
+    }
+
+    /// The indices `range` along `axis` ([`Layout::sliced`]).
+    ///
+    /// # Panics
+    /// As [`Layout::sliced`].
+    pub fn sliced(&self, axis: usize, range: Range<usize>) -> StridedReadView<'g, T> {
+        self.with_layout(self.layout.sliced(axis, range))
+    }
+
+    /// The elements at index `i` along `axis`, without that dimension ([`Layout::indexed`]).
+    ///
+    /// # Panics
+    /// As [`Layout::indexed`].
+    pub fn indexed(&self, axis: usize, i: usize) -> StridedReadView<'g, T> {
+        self.with_layout(self.layout.indexed(axis, i))
+    }
+
+    /// The same elements in the same order with the fewest dimensions ([`Layout::coalesced`]).
+    pub fn coalesced(&self) -> StridedReadView<'g, T> {
+        self.with_layout(self.layout.coalesced())
+    }
+
+    /// Axes `axis` and `axis + 1` as one, when they chain ([`Layout::merged`]).
+    pub fn merged(&self, axis: usize) -> Option<StridedReadView<'g, T>> {
+        self.layout.merged(axis).map(|layout| self.with_layout(layout))
+    }
+
+    /// This view's data through `layout`, which reaches only elements this view's layout reaches (the layout
+    /// methods used above guarantee it).
+    fn with_layout(&self, layout: Layout) -> StridedReadView<'g, T> {
+        StridedReadView { base: self.base, layout, _guard: PhantomData, _elem: PhantomData }
+    }
+}
+
+impl<'g, T: Element> StridedWriteView<'g, T> {
+    /// A writable view of the elements `layout` reaches in `data`, an array of `T`.
+    ///
+    /// # Errors
+    /// As [`StridedReadView`]'s, and `ERR_INVALID_ARG_VALUE` when two indices of `layout` reach one element.
+    ///
+    /// # Safety
+    /// Every element `layout` reaches in `data` must be readable and writable (as promised to [`Region::new`]) and
+    /// under a live write export for all of `'g`, and no other view of them may be alive during `'g`.
+    pub(crate) unsafe fn from_parts(data: Region, layout: Layout) -> Result<Self> {
+        check_strided::<T>(data, &layout)?;
+        layout.check_writable()?;
+        Ok(StridedWriteView { base: data.as_ptr() as *mut T, layout, _guard: PhantomData, _elem: PhantomData })
+    }
+
+    /// The layout: shape, strides and offset in elements.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The number of indices (each reaching its own element).
+    pub fn len(&self) -> usize {
+        self.layout.len()
+    }
+
+    /// Whether there are no indices.
+    pub fn is_empty(&self) -> bool {
+        self.layout.is_empty()
+    }
+
+    /// A read-only view of the same elements, borrowing this one.
+    pub fn as_read(&self) -> StridedReadView<'_, T> {
+        StridedReadView { base: self.base, layout: self.layout.clone(), _guard: PhantomData, _elem: PhantomData }
+    }
+
+    /// The element at `index`.
+    ///
+    /// # Panics
+    /// When `index` is outside the shape.
+    pub fn get(&self, index: &[usize]) -> T {
+        self.as_read().get(index)
+    }
+
+    /// Stores `value` at `index`.
+    ///
+    /// # Panics
+    /// When `index` is outside the shape.
+    #[inline]
+    pub fn set(&mut self, index: &[usize], value: T) {
+        let e = element_index(&self.layout, index);
+        // SAFETY: `e` is reached by the layout, so valid, aligned, writable and exported for writing for 'g, and this
+        // view is its only writer in Rust.
+        unsafe { T::store(self.base.wrapping_add(e), value) }
+    }
+
+    /// Stores `values` from `index` along `axis` (`values[j]` at `index` with `j` added along `axis`).
+    ///
+    /// # Panics
+    /// When `index` is outside the shape or the run reaches past the end of `axis`.
+    #[inline]
+    pub fn write_run(&mut self, index: &[usize], axis: usize, values: &[T]) {
+        if values.is_empty() {
+            return;
+        }
+        let (first, step) = run_of(&self.layout, index, axis, values.len());
+        for (j, &value) in values.iter().enumerate() {
+            let e = first.wrapping_add_signed(step * j as isize);
+            // SAFETY: the element at `index` plus `j` along `axis` is reached by the layout (checked by run_of), so
+            // valid, aligned and writable for 'g, and this view is its only writer in Rust.
+            unsafe { T::store(self.base.wrapping_add(e), value) };
+        }
+    }
+
+    /// Splits the view along `axis` into the indices before `mid` and from `mid` on. The halves share no element
+    /// (each element is reached by one index only), so they can be written independently, on different threads.
+    ///
+    /// # Panics
+    /// When `axis` is not an axis or `mid` is past its end.
+    pub fn split_axis(self, axis: usize, mid: usize) -> (StridedWriteView<'g, T>, StridedWriteView<'g, T>) {
+        let size = self.layout.shape()[axis];
+        let head = self.layout.sliced(axis, 0..mid);
+        let tail = self.layout.sliced(axis, mid..size);
+        let part = |layout| StridedWriteView { base: self.base, layout, _guard: PhantomData, _elem: PhantomData };
+        (part(head), part(tail))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kernels::testutil::with_view;
+    use crate::layout::Layout;
     use crate::ledger::Ledger;
     use crate::region::OwnedBuffer;
 
@@ -389,6 +704,142 @@ mod tests {
         copies_match_single_loads(|i| (i * 13) as f32);
         copies_match_single_loads(|i| (i as u64) << 40 | i as u64);
         copies_match_single_loads(|i| i as f64 * -0.25);
+    }
+
+    /// An 8 × 6 matrix of doubles in parabuf-owned memory, element `e` holding `e`.
+    fn matrix() -> (std::sync::Arc<OwnedBuffer>, Ledger) {
+        let buf = OwnedBuffer::zeroed(8 * 48);
+        let ledger = Ledger::new();
+        let values: Vec<f64> = (0..48).map(f64::from).collect();
+        ledger.write(buf.region()).unwrap().view_mut::<f64>().unwrap().write_from(0, &values);
+        (buf, ledger)
+    }
+
+    fn layout(shape: &[i64], strides: &[i64], offset: i64) -> Layout {
+        Layout::new(shape, Some(strides), offset, 48).unwrap()
+    }
+
+    /// Every index of `shape`, in row-major order.
+    fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
+        let mut all = vec![Vec::new()];
+        for &n in shape {
+            all = all.into_iter().flat_map(|p| (0..n).map(move |i| [p.clone(), vec![i]].concat())).collect();
+        }
+        all
+    }
+
+    #[test]
+    fn strided_views_read_every_run_along_every_axis() {
+        let (buf, ledger) = matrix();
+        let layouts = [
+            layout(&[8, 6], &[6, 1], 0),
+            layout(&[6, 8], &[1, 6], 0),
+            layout(&[8, 6], &[-6, -1], 47),
+            layout(&[8, 3], &[6, 2], 1),
+            layout(&[3, 4, 2], &[0, -6, 1], 46),
+            layout(&[2, 0, 3], &[1, 1, 1], 0),
+            layout(&[], &[], 5),
+        ];
+        for l in layouts {
+            let guard = ledger.read_strided(buf.region(), 8, l.clone()).unwrap();
+            let view = guard.strided_view::<f64>().unwrap();
+            assert_eq!(view.layout(), &l);
+            for index in indices(l.shape()) {
+                assert_eq!(view.get(&index), l.element_of(&index).unwrap() as f64);
+                for axis in 0..l.ndim() {
+                    let len = l.shape()[axis] - index[axis];
+                    let mut out = vec![-1.0; len];
+                    view.read_run(&index, axis, &mut out);
+                    let want: Vec<f64> = (0..len)
+                        .map(|j| {
+                            let mut at = index.clone();
+                            at[axis] += j;
+                            l.element_of(&at).unwrap() as f64
+                        })
+                        .collect();
+                    assert_eq!(out, want, "{l:?} from {index:?} along {axis}");
+                }
+            }
+            // Runs along axes of stride ±1 as contiguous views: the same elements, in memory order.
+            for index in indices(l.shape()) {
+                for axis in 0..l.ndim() {
+                    let len = l.shape()[axis] - index[axis];
+                    let mut out = vec![0.0; len];
+                    view.read_run(&index, axis, &mut out);
+                    match (l.strides()[axis], view.contiguous_run(&index, axis, len)) {
+                        (1, Some(run)) => assert_eq!(run.to_vec(), out),
+                        (-1, Some(run)) => assert_eq!(run.to_vec(), out.into_iter().rev().collect::<Vec<_>>()),
+                        (_, run) => assert!(run.is_none() || len == 0),
+                    }
+                }
+            }
+            // Derived views read what their layouts say.
+            let c = view.coalesced();
+            for index in indices(c.layout().shape()) {
+                assert_eq!(c.get(&index), c.layout().element_of(&index).unwrap() as f64);
+            }
+        }
+    }
+
+    #[test]
+    fn interleaved_strided_writers_write_only_their_elements() {
+        let (buf, ledger) = matrix();
+        let mut even = ledger.write_strided(buf.region(), 8, layout(&[8, 3], &[6, 2], 0)).unwrap();
+        let mut odd = ledger.write_strided(buf.region(), 8, layout(&[8, 3], &[6, 2], 1)).unwrap();
+        let (even_view, odd_view) = (even.strided_view_mut::<f64>().unwrap(), odd.strided_view_mut::<f64>().unwrap());
+        std::thread::scope(|s| {
+            for (view, sign) in [(even_view, -1.0), (odd_view, 1.0)] {
+                s.spawn(move || {
+                    // Rows in two halves, from two more threads.
+                    let (top, bottom) = view.split_axis(0, 5);
+                    std::thread::scope(|s| {
+                        for (mut half, first_row) in [(top, 0), (bottom, 5)] {
+                            s.spawn(move || {
+                                for row in 0..half.layout().shape()[0] {
+                                    let values: Vec<f64> =
+                                        (0..3).map(|c| sign * ((first_row + row) * 10 + c) as f64).collect();
+                                    half.write_run(&[row, 0], 1, &values);
+                                }
+                            });
+                        }
+                    });
+                });
+            }
+        });
+        drop((even, odd));
+        let guard = ledger.read(buf.region()).unwrap();
+        let all = guard.view::<f64>().unwrap().to_vec();
+        for row in 0..8 {
+            for col in 0..6 {
+                let sign = if col % 2 == 0 { -1.0 } else { 1.0 };
+                assert_eq!(all[row * 6 + col], sign * (row * 10 + col / 2) as f64, "[{row}, {col}]");
+            }
+        }
+    }
+
+    #[test]
+    fn strided_views_keep_to_their_export() {
+        let (buf, ledger) = matrix();
+        let even = ledger.read_strided(buf.region(), 8, layout(&[8, 3], &[6, 2], 0)).unwrap();
+        assert_eq!(even.strided_view::<f32>().unwrap_err().code(), "ERR_PARABUF_TYPE_MISMATCH");
+        let other = layout(&[8, 3], &[6, 2], 1);
+        assert_eq!(even.strided_view_with::<f64>(&other).unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+        assert!(even.strided_view_with::<f64>(&layout(&[8, 3], &[6, 2], 0)).is_ok());
+        drop(even);
+        // Over a byte range: any layout within it, written only when each element is reached once.
+        let mut first_rows = ledger.write(buf.region().sub(0, 8 * 12).unwrap()).unwrap();
+        let transposed = Layout::new(&[6, 2], Some(&[1, 6]), 0, 12).unwrap();
+        let mut view = first_rows.strided_view_mut_with::<f64>(&transposed).unwrap();
+        view.set(&[5, 1], -1.0);
+        assert_eq!(view.get(&[5, 1]), -1.0);
+        assert_eq!(first_rows.strided_view_mut::<f64>().unwrap().as_read().get(&[11]), -1.0);
+        let beyond = layout(&[2, 6], &[6, 1], 6);
+        assert_eq!(first_rows.strided_view_mut_with::<f64>(&beyond).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        let repeating = Layout::new(&[2, 6], Some(&[0, 1]), 0, 12).unwrap();
+        assert_eq!(first_rows.strided_view_mut_with::<f64>(&repeating).unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+        drop(first_rows);
+        let read = ledger.read(buf.region().sub(4, 8).unwrap()).unwrap();
+        assert_eq!(read.strided_view::<f64>().unwrap_err().code(), "ERR_PARABUF_MISALIGNED");
     }
 
     #[test]

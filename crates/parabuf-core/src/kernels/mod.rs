@@ -9,6 +9,7 @@ pub(crate) mod blocks;
 pub mod add;
 pub mod argext;
 pub mod argsort;
+pub mod axes;
 pub mod convert;
 pub mod count_nonzero;
 pub mod cumsum;
@@ -87,6 +88,7 @@ crate::ops::operations! {
 
 pub use add::add;
 pub use argext::{argmax, argmin};
+pub use axes::{sum_axes, AxesPlan, Strategy};
 pub use convert::{f64_to_f16, Conversion, Store};
 pub use dot::dot;
 pub use fill::fill;

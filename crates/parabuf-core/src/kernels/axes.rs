@@ -1,0 +1,861 @@
+//! Reductions along axes of strided views: which axes (numpy's rules), in which loop order, and `sum` along axes.
+//!
+//! The loop order follows memory, not the output: when the smallest stride is along a reduced axis (a row-major
+//! matrix summed over axis 1), each output element sums its own runs of consecutive elements ([`Strategy::Runs`]);
+//! when it is along a kept axis (the same matrix summed over axis 0), whole rows along that axis are read in turn and
+//! added element by element into a row of accumulators ([`Strategy::Rows`]), so memory streams in both cases.
+//!
+//! Work is cut into tasks by the shape alone (outputs, columns and pieces of the reduced elements of fixed sizes),
+//! whatever the thread count, and each output's partial results merge in task order. Every output is the exact sum of
+//! its elements rounded once, as the whole-array [`sum`](crate::kernels::sum()) gives: a compensated pass proven
+//! correct by its error bound, and an exact pass for the outputs it cannot prove. So every output is the same for
+//! any thread count and any loop order, and the same as `sum` of that output's elements.
+
+use std::ops::Range;
+
+use pulp::{Simd, WithSimd};
+use smallvec::SmallVec;
+
+use crate::arch::simd_arch;
+
+use crate::error::{Error, Result};
+use crate::exec::{map_block_indices, Cancel, BLOCK};
+use crate::kernels::blocks::{compensated_block, Lanes, LANES};
+use crate::kernels::exact::{ExactSum, ADDS_BEFORE_NORMALISING};
+use crate::kernels::numeric::Neumaier;
+use crate::kernels::sum::{certified, error_bound};
+use crate::layout::{Layout, Shape};
+use crate::view::StridedReadView;
+
+/// The axes `axes` names among `ndim`, numpy's way: negative ones count from the end (-1 is the last), each at most
+/// once. Returned in increasing order.
+///
+/// # Errors
+/// `ERR_OUT_OF_RANGE` for an axis outside `-ndim..ndim`; `ERR_INVALID_ARG_VALUE` for an axis named twice (as `1` and
+/// `-1` of two dimensions).
+pub fn normalize_axes(axes: &[i64], ndim: usize) -> Result<SmallVec<[usize; 4]>> {
+    let mut out: SmallVec<[usize; 4]> = SmallVec::with_capacity(axes.len());
+    let n = ndim as i64;
+    for &axis in axes {
+        let resolved = if axis < 0 { axis + n } else { axis };
+        if !(0..n).contains(&resolved) {
+            return Err(Error::out_of_range(format!(
+                "axis {axis} is out of range for {ndim} dimensions (it must be from {} to {})",
+                -n,
+                n - 1
+            )));
+        }
+        let resolved = resolved as usize;
+        if out.contains(&resolved) {
+            return Err(Error::arg_value(format!(
+                "axis {axis} names axis {resolved}, which is already in axes {axes:?}"
+            )));
+        }
+        out.push(resolved);
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// How a reduction along axes walks memory (see the [module](self) documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Each output sums runs along the reduced axis of smallest stride.
+    Runs,
+    /// Rows along the kept axis of smallest stride are added into rows of accumulators.
+    Rows,
+}
+
+/// The plan of a reduction along axes of one layout: the output's shape, and how the input is walked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AxesPlan {
+    out_shape: Shape,
+    /// The input's axes in walking order: the kept axes in output order, then the reduced axes by decreasing
+    /// magnitude of stride (so the last is the one runs go along, and chained ones merge).
+    order: Vec<usize>,
+    /// How many of `order` are kept.
+    kept: usize,
+    strategy: Strategy,
+    /// For [`Strategy::Rows`], the position among the kept axes of the one rows run along.
+    row_axis: usize,
+}
+
+impl AxesPlan {
+    /// Plans the reduction of `layout` along `axes` (numpy's rules, see [`normalize_axes`]). The output has the
+    /// kept axes, in their order, and is row-major contiguous.
+    ///
+    /// # Errors
+    /// As [`normalize_axes`].
+    pub fn new(layout: &Layout, axes: &[i64]) -> Result<AxesPlan> {
+        let reduced = normalize_axes(axes, layout.ndim())?;
+        let (shape, strides) = (layout.shape(), layout.strides());
+        let kept: Vec<usize> = (0..layout.ndim()).filter(|a| !reduced.contains(a)).collect();
+        // Runs go along the last reduced axis: the one of smallest stride, but never a zero stride (a run along it would
+        // read one element over and over), which goes first.
+        let mut by_stride: Vec<usize> = reduced.to_vec();
+        by_stride
+            .sort_by_key(|&a| std::cmp::Reverse(if strides[a] == 0 { usize::MAX } else { strides[a].unsigned_abs() }));
+        // The axis along which memory moves fastest: the smallest non-zero stride among axes that move at all.
+        let fastest =
+            (0..layout.ndim()).filter(|&a| shape[a] > 1 && strides[a] != 0).min_by_key(|&a| strides[a].unsigned_abs());
+        let (strategy, row_axis) = match fastest.and_then(|a| kept.iter().position(|&k| k == a)) {
+            Some(position) => (Strategy::Rows, position),
+            None => (Strategy::Runs, 0),
+        };
+        Ok(AxesPlan {
+            out_shape: kept.iter().map(|&a| shape[a]).collect(),
+            kept: kept.len(),
+            order: kept.into_iter().chain(by_stride).collect(),
+            strategy,
+            row_axis,
+        })
+    }
+
+    /// The output's shape: the kept axes' sizes, in order.
+    pub fn out_shape(&self) -> &[usize] {
+        &self.out_shape
+    }
+
+    /// How the input is walked.
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+}
+
+/// One output's compensated partial sum.
+#[derive(Clone, Copy, Debug, Default)]
+struct Part {
+    total: Neumaier,
+    /// The sum of the terms' magnitudes (NaN with a NaN term).
+    magnitude: f64,
+    count: usize,
+}
+
+impl Part {
+    fn merge(&mut self, other: &Part) {
+        self.total.merge(other.total);
+        self.magnitude += other.magnitude;
+        self.count += other.count;
+    }
+
+    /// The correctly rounded sum, when the compensated one is proven to be it; `None` sends the output to the exact
+    /// pass. `merges` is how many partials were merged into it.
+    fn finish(&self, merges: usize) -> Option<f64> {
+        // Only zeros, or nothing: +0, as the whole-array sum gives.
+        if self.magnitude == 0.0 && self.total.value() == 0.0 {
+            return Some(0.0);
+        }
+        // The compensation sums the rounding errors of every addition into one accumulator chain, each at most
+        // u·magnitude (see `compensated_error_bound`): at most `count` terms, two more per merge of a partial (one per
+        // run at most, so at most `count` merges, and `merges` pieces), and the lanes' merges.
+        let k = (3 * self.count + 2 * merges + 2 * LANES + 2) as f64;
+        certified(self.total, error_bound(k, self.magnitude, self.count as f64 + 64.0))
+    }
+}
+
+/// Elements copied out of shared memory at a time.
+const STAGE: usize = 256;
+
+/// A local copy of up to [`STAGE`] elements, made once per task rather than once per output (an output may have a
+/// handful of elements).
+type Stage = [f64; STAGE];
+
+/// Columns of accumulators a [`Strategy::Rows`] task keeps: a few rows' worth stays in L1 with them.
+const COLUMNS: usize = 1024;
+
+/// The input walked as the plan says: kept axes first, reduced axes after, chained reduced axes merged.
+struct Walk<'v, 'g> {
+    view: StridedReadView<'g, f64>,
+    kept: usize,
+    _plan: &'v AxesPlan,
+}
+
+impl<'g> Walk<'_, 'g> {
+    fn shape(&self) -> &[usize] {
+        self.view.layout().shape()
+    }
+
+    /// The number of reduced indices per output.
+    fn reduced_count(&self) -> usize {
+        self.shape()[self.kept..].iter().product()
+    }
+
+    /// Sets the reduced part of `index` to the reduced position `r` (row-major over the reduced axes).
+    fn set_reduced(&self, index: &mut [usize], mut r: usize) {
+        for axis in (self.kept..index.len()).rev() {
+            let n = self.shape()[axis];
+            index[axis] = r % n;
+            r /= n;
+        }
+    }
+
+    /// Sets the kept part of `index` to output position `o` (row-major over the kept axes).
+    fn set_kept(&self, index: &mut [usize], mut o: usize) {
+        for axis in (0..self.kept).rev() {
+            let n = self.shape()[axis];
+            index[axis] = o % n;
+            o /= n;
+        }
+    }
+
+    /// Calls `f` on consecutive copies, made in `stage`, of the elements at reduced positions `r0..r1` of the output
+    /// whose kept index `index` holds (its reduced part is overwritten).
+    fn for_each_run(&self, index: &mut [usize], r0: usize, r1: usize, stage: &mut Stage, mut f: impl FnMut(&[f64])) {
+        if self.kept == index.len() {
+            // No reduced axis: each output is its one element.
+            if r0 < r1 {
+                stage[0] = self.view.get(index);
+                f(&stage[..1]);
+            }
+            return;
+        }
+        let last = index.len() - 1;
+        let n_last = self.shape()[last];
+        self.set_reduced(index, r0);
+        let mut r = r0;
+        while r < r1 {
+            let run = (n_last - index[last]).min(r1 - r).min(STAGE);
+            self.view.read_run(index, last, &mut stage[..run]);
+            f(&stage[..run]);
+            r += run;
+            if r < r1 {
+                self.set_reduced(index, r);
+            }
+        }
+    }
+
+    /// The sum of an output of fewer than `2·LANES` elements, exactly rounded from their expansion ([`expansion_sum`]):
+    /// for so few, cheaper than a compensated sum and its proof, and never in need of a second pass but for a
+    /// non-finite element or an overflow (`None`, for the superaccumulator).
+    fn short_sum(&self, index: &mut [usize], stage: &mut Stage) -> Option<f64> {
+        let count = self.reduced_count();
+        let mut few = [0.0f64; 2 * LANES];
+        let mut filled = 0;
+        self.for_each_run(index, 0, count, stage, |xs| {
+            few[filled..filled + xs.len()].copy_from_slice(xs);
+            filled += xs.len();
+        });
+        expansion_sum(&few[..filled])
+    }
+
+    /// The compensated sum of reduced positions `r0..r1` of the output whose kept index `index` holds.
+    fn run_part(&self, index: &mut [usize], r0: usize, r1: usize, stage: &mut Stage) -> Part {
+        let mut part = Part { count: r1 - r0, ..Part::default() };
+        if r1 - r0 < 2 * LANES {
+            // Too few terms for lanes to pay for their merge.
+            self.for_each_run(index, r0, r1, stage, |xs| {
+                xs.iter().for_each(|&x| {
+                    part.total.add(x);
+                    part.magnitude += x.abs();
+                })
+            });
+            return part;
+        }
+        if self.kept < index.len() && self.view.layout().strides()[index.len() - 1].unsigned_abs() == 1 {
+            let last = index.len() - 1;
+            if self.shape()[last] >= STAGE {
+                return self.contiguous_part(index, r0, r1);
+            }
+        }
+        // Lanes, fed whole groups from a local stage so that term i always goes to lane i % LANES.
+        let mut lanes = Lanes::default();
+        let mut pending = [0.0f64; STAGE];
+        let mut filled = 0;
+        let mut magnitude = 0.0;
+        self.for_each_run(index, r0, r1, stage, |mut xs| {
+            while !xs.is_empty() {
+                let take = (STAGE - filled).min(xs.len());
+                pending[filled..filled + take].copy_from_slice(&xs[..take]);
+                filled += take;
+                xs = &xs[take..];
+                if filled == STAGE {
+                    magnitude += pending.iter().map(|x| x.abs()).sum::<f64>();
+                    lanes.add(&pending);
+                    filled = 0;
+                }
+            }
+        });
+        magnitude += pending[..filled].iter().map(|x| x.abs()).sum::<f64>();
+        lanes.add(&pending[..filled]);
+        part.total = lanes.total();
+        part.magnitude = magnitude;
+        part
+    }
+
+    /// [`Walk::run_part`] when the runs are long and consecutive in memory: each run (at most a block: pieces are)
+    /// summed by the whole-array kernel's block sum, straight from memory, and merged in order.
+    fn contiguous_part(&self, index: &mut [usize], r0: usize, r1: usize) -> Part {
+        let last = index.len() - 1;
+        let n_last = self.shape()[last];
+        let mut part = Part { count: r1 - r0, ..Part::default() };
+        self.set_reduced(index, r0);
+        let mut r = r0;
+        while r < r1 {
+            let run = (n_last - index[last]).min(r1 - r);
+            let view = self.view.contiguous_run(index, last, run).expect("runs along a stride of 1 or -1");
+            let block = compensated_block(&view);
+            part.total.merge(block.total);
+            part.magnitude += block.magnitude;
+            r += run;
+            if r < r1 {
+                self.set_reduced(index, r);
+            }
+        }
+        part
+    }
+
+    /// The exact sum of every element of the output whose kept index `index` holds, rounded once.
+    fn exact(&self, index: &mut [usize]) -> f64 {
+        let mut stage = [0.0; STAGE];
+        if self.reduced_count() <= FEW {
+            let mut few = Vec::with_capacity(self.reduced_count());
+            self.for_each_run(index, 0, self.reduced_count(), &mut stage, |xs| few.extend_from_slice(xs));
+            if let Some(sum) = expansion_sum(&few) {
+                return sum;
+            }
+        }
+        let mut total = ExactSum::default();
+        let mut since_normalised = 0;
+        self.for_each_run(index, 0, self.reduced_count(), &mut stage, |xs| {
+            if since_normalised + xs.len() > ADDS_BEFORE_NORMALISING {
+                total.normalise();
+                since_normalised = 0;
+            }
+            xs.iter().for_each(|&x| total.add(x));
+            since_normalised += xs.len();
+        });
+        total.normalise();
+        total.value()
+    }
+}
+
+/// Outputs of at most this many elements that the compensated pass cannot prove (exact ties are common when few
+/// decimal values are added) are summed by [`expansion_sum`], whose cost grows with the count, rather than by the
+/// superaccumulator, whose fixed cost (rounding hundreds of digits) dwarfs a short output's.
+const FEW: usize = 256;
+
+/// The exact sum of finite `xs` rounded once to the nearest double, ties to even, as `math.fsum` computes it:
+/// Shewchuk's non-overlapping expansion of partial sums (each addition's rounding error kept exactly, by TwoSum),
+/// then the expansion rounded from its top, with the correction for a tail exactly half a unit that points the same
+/// way as the next partial. `None` for a non-finite element or an intermediate overflow, which the superaccumulator
+/// handles.
+fn expansion_sum(xs: &[f64]) -> Option<f64> {
+    let mut partials: SmallVec<[f64; 8]> = SmallVec::new();
+    for &x in xs {
+        if !x.is_finite() {
+            return None;
+        }
+        let mut x = x;
+        let mut kept = 0;
+        for j in 0..partials.len() {
+            let mut y = partials[j];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            if !hi.is_finite() {
+                return None;
+            }
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                partials[kept] = lo;
+                kept += 1;
+            }
+            x = hi;
+        }
+        partials.truncate(kept);
+        partials.push(x);
+    }
+    let Some(mut n) = partials.len().checked_sub(1) else { return Some(0.0) };
+    let mut hi = partials[n];
+    let mut lo = 0.0;
+    while n > 0 {
+        let x = hi;
+        n -= 1;
+        let y = partials[n];
+        hi = x + y;
+        lo = y - (hi - x);
+        if lo != 0.0 {
+            break;
+        }
+    }
+    // `hi + lo` is exact and `lo` is half a unit of `hi` at most; when the partials below push the same way as `lo`,
+    // the exact sum lies past the halfway point that `hi` was rounded from, and `hi + 2·lo` is the nearer double.
+    if n > 0 && ((lo < 0.0 && partials[n - 1] < 0.0) || (lo > 0.0 && partials[n - 1] > 0.0)) {
+        let y = lo * 2.0;
+        let x = hi + y;
+        if y == x - hi {
+            hi = x;
+        }
+    }
+    // An exact zero is +0, as the superaccumulator gives it (negative zeros alone never get here: see Part::finish).
+    Some(if hi == 0.0 { 0.0 } else { hi })
+}
+
+/// The sum of `view`'s elements along `axes` (numpy's `a.sum(axis=axes)`): the output's shape (the kept axes) and its
+/// elements, row-major. Each output element is the exact sum of its elements rounded once to a double (ties to even),
+/// as the whole-array [`sum`](crate::kernels::sum()) of those elements gives: +0 for none or only zeros, ±Infinity
+/// only when the exact sum overflows, NaN when an element is NaN or both infinities occur.
+///
+/// # Errors
+/// As [`normalize_axes`]; `Aborted` when `cancel` is raised.
+pub fn sum_axes(view: &StridedReadView<'_, f64>, axes: &[i64], cancel: &Cancel) -> Result<(Shape, Vec<f64>)> {
+    let plan = AxesPlan::new(view.layout(), axes)?;
+    let mut walked = view.permuted(&plan.order)?;
+    // Chained reduced axes as one: longer runs, fewer index steps.
+    let mut axis = plan.kept;
+    while axis + 1 < walked.layout().ndim() {
+        match walked.merged(axis) {
+            Some(merged) => walked = merged,
+            None => axis += 1,
+        }
+    }
+    let walk = Walk { view: walked, kept: plan.kept, _plan: &plan };
+    let outputs: usize = plan.out_shape.iter().product();
+    let reduced = walk.reduced_count();
+    if outputs == 0 || reduced == 0 {
+        cancel.check()?;
+        return Ok((plan.out_shape.clone(), vec![0.0; outputs]));
+    }
+    let mut values = match plan.strategy {
+        Strategy::Runs => runs(&walk, outputs, reduced, cancel)?,
+        Strategy::Rows => rows(&walk, &plan, outputs, reduced, cancel)?,
+    };
+    // The outputs the compensated pass could not prove, exactly.
+    let unproven: Vec<usize> = (0..outputs).filter(|&o| values[o].is_none()).collect();
+    let exact = map_block_indices(unproven.len(), cancel, |i| {
+        let mut index = vec![0; walk.shape().len()];
+        walk.set_kept(&mut index, unproven[i]);
+        walk.exact(&mut index)
+    })?;
+    unproven.iter().zip(exact).for_each(|(&o, v)| values[o] = Some(v));
+    Ok((plan.out_shape.clone(), values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect()))
+}
+
+/// [`Strategy::Runs`]: tasks of whole outputs when an output has fewer than [`BLOCK`] elements (as many outputs as
+/// make about a block), else of [`BLOCK`]-element pieces of one output. Each output's sum where the compensated pass
+/// proves it, `None` where the exact pass must decide.
+fn runs(walk: &Walk<'_, '_>, outputs: usize, reduced: usize, cancel: &Cancel) -> Result<Vec<Option<f64>>> {
+    if reduced < BLOCK {
+        let per_task = BLOCK / reduced;
+        let tasks = outputs.div_ceil(per_task);
+        // Finished within the task: an output's one part is its whole sum, and holding every part until all tasks
+        // are done would cost more memory than the output.
+        let chunks = map_block_indices(tasks, cancel, |t| {
+            let mut index = vec![0; walk.shape().len()];
+            let mut stage = [0.0; STAGE];
+            (t * per_task..((t + 1) * per_task).min(outputs))
+                .map(|o| {
+                    walk.set_kept(&mut index, o);
+                    if reduced < 2 * LANES {
+                        walk.short_sum(&mut index, &mut stage)
+                    } else {
+                        walk.run_part(&mut index, 0, reduced, &mut stage).finish(0)
+                    }
+                })
+                .collect::<Vec<Option<f64>>>()
+        })?;
+        return Ok(chunks.into_iter().flatten().collect());
+    }
+    let pieces = reduced.div_ceil(BLOCK);
+    let parts = map_block_indices(outputs * pieces, cancel, |t| {
+        let (o, p) = (t / pieces, t % pieces);
+        let mut index = vec![0; walk.shape().len()];
+        walk.set_kept(&mut index, o);
+        walk.run_part(&mut index, p * BLOCK, ((p + 1) * BLOCK).min(reduced), &mut [0.0; STAGE])
+    })?;
+    // A piece has at least a block of elements, so there are at most a block's fraction as many parts as elements.
+    let merged = parts
+        .chunks(pieces)
+        .map(|chunk| {
+            let mut total = Part::default();
+            chunk.iter().for_each(|part| total.merge(part));
+            total.finish(pieces)
+        })
+        .collect();
+    Ok(merged)
+}
+
+/// [`Strategy::Rows`]: tasks of one index of the other kept axes, [`COLUMNS`] columns along the row axis, and a piece
+/// of the reduced positions of about 8 blocks' worth of elements. Each output's sum where the compensated pass proves
+/// it, `None` where the exact pass must decide.
+fn rows(
+    walk: &Walk<'_, '_>,
+    plan: &AxesPlan,
+    outputs: usize,
+    reduced: usize,
+    cancel: &Cancel,
+) -> Result<Vec<Option<f64>>> {
+    let c = plan.row_axis;
+    let width = walk.shape()[c];
+    let others = outputs / width;
+    let column_blocks = width.div_ceil(COLUMNS);
+    let rows_per_piece = (8 * BLOCK / width.min(COLUMNS)).max(1);
+    let pieces = reduced.div_ceil(rows_per_piece);
+    let tasks = others * column_blocks * pieces;
+    // The output position of kept index `index` (row-major over the kept axes).
+    let out_position = |index: &[usize]| index[..walk.kept].iter().zip(walk.shape()).fold(0, |o, (&i, &n)| o * n + i);
+    let parts = map_block_indices(tasks, cancel, |t| {
+        let (p, rest) = (t % pieces, t / pieces);
+        let (cb, other) = (rest % column_blocks, rest / column_blocks);
+        let columns = cb * COLUMNS..((cb + 1) * COLUMNS).min(width);
+        let w = columns.len();
+        let mut index = vec![0; walk.shape().len()];
+        // The other kept axes' index: `other` row-major over them, the row axis left out.
+        let mut rest = other;
+        for axis in (0..walk.kept).rev().filter(|&a| a != c) {
+            let n = walk.shape()[axis];
+            index[axis] = rest % n;
+            rest /= n;
+        }
+        index[c] = columns.start;
+        let (mut sums, mut compensations, mut magnitudes) = (vec![0.0f64; w], vec![0.0f64; w], vec![0.0f64; w]);
+        let (r0, r1) = (p * rows_per_piece, ((p + 1) * rows_per_piece).min(reduced));
+        simd_arch().dispatch(AccumulateRows {
+            walk,
+            index: &mut index,
+            axis: c,
+            rows: r0..r1,
+            sums: &mut sums,
+            compensations: &mut compensations,
+            magnitudes: &mut magnitudes,
+        });
+        index[c] = columns.start;
+        let first = out_position(&index);
+        let out_stride: usize = walk.shape()[c + 1..walk.kept].iter().product();
+        let part = |j: usize| Part {
+            total: Neumaier::from_parts(sums[j], compensations[j]),
+            magnitude: magnitudes[j],
+            count: r1 - r0,
+        };
+        // With one piece, each output's part is its whole sum: finished here, so that no task holds parts for every
+        // output until all are done. With several, every part sums at least `rows_per_piece` (128 or more) elements,
+        // so the parts cost a small fraction of the input's memory.
+        let columns = if pieces == 1 {
+            Columns::Finished((0..w).map(|j| part(j).finish(0)).collect())
+        } else {
+            Columns::Parts((0..w).map(part).collect())
+        };
+        (first, out_stride, columns)
+    })?;
+    let mut values = vec![None; outputs];
+    let mut merged = if pieces == 1 { Vec::new() } else { vec![Part::default(); outputs] };
+    for (first, stride, columns) in parts {
+        match columns {
+            Columns::Finished(done) => done.into_iter().enumerate().for_each(|(j, v)| values[first + j * stride] = v),
+            Columns::Parts(parts) => {
+                parts.iter().enumerate().for_each(|(j, part)| merged[first + j * stride].merge(part));
+            }
+        }
+    }
+    merged.iter().zip(&mut values).for_each(|(part, value)| *value = part.finish(pieces));
+    Ok(values)
+}
+
+/// A [`Strategy::Rows`] task's loop: each row of its piece read along `axis` from the columns `index` starts at, and
+/// added column by column into the accumulators, on the widest vectors the processor has (the arithmetic is the same
+/// on every width, so are the bits).
+struct AccumulateRows<'a, 'w, 'g> {
+    walk: &'a Walk<'w, 'g>,
+    index: &'a mut [usize],
+    axis: usize,
+    rows: Range<usize>,
+    sums: &'a mut [f64],
+    compensations: &'a mut [f64],
+    magnitudes: &'a mut [f64],
+}
+
+impl WithSimd for AccumulateRows<'_, '_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) {
+        let w = self.sums.len();
+        // Rows in groups: each column's accumulators are loaded and stored once per group rather than once per row.
+        let mut group = vec![0.0f64; ROWS_AT_ONCE * w];
+        let mut r = self.rows.start;
+        while r < self.rows.end {
+            let n = ROWS_AT_ONCE.min(self.rows.end - r);
+            for (k, row) in group.chunks_exact_mut(w).take(n).enumerate() {
+                self.walk.set_reduced(self.index, r + k);
+                self.walk.view.read_run(self.index, self.axis, row);
+            }
+            if n == ROWS_AT_ONCE {
+                add_rows::<ROWS_AT_ONCE>(self.sums, self.compensations, self.magnitudes, &group);
+            } else {
+                for row in group.chunks_exact(w).take(n) {
+                    add_rows::<1>(self.sums, self.compensations, self.magnitudes, row);
+                }
+            }
+            r += n;
+        }
+    }
+}
+
+/// Rows a [`Strategy::Rows`] task adds at once.
+const ROWS_AT_ONCE: usize = 4;
+
+/// Adds `N` rows (`rows` holds them one after the other) into the columns' accumulators, in row order.
+#[inline(always)]
+fn add_rows<const N: usize>(sums: &mut [f64], compensations: &mut [f64], magnitudes: &mut [f64], rows: &[f64]) {
+    let w = sums.len();
+    for j in 0..w {
+        let (mut sum, mut compensation, mut magnitude) = (sums[j], compensations[j], magnitudes[j]);
+        for k in 0..N {
+            let x = rows[k * w + j];
+            // Neumaier::add (TwoSum: see there), one column per vector lane.
+            let t = sum + x;
+            let x_part = t - sum;
+            compensation += (sum - (t - x_part)) + (x - x_part);
+            sum = t;
+            magnitude += x.abs();
+        }
+        (sums[j], compensations[j], magnitudes[j]) = (sum, compensation, magnitude);
+    }
+}
+
+/// What a [`Strategy::Rows`] task returns for its columns.
+enum Columns {
+    /// Each column's sum, or `None` for the exact pass.
+    Finished(Vec<Option<f64>>),
+    /// Each column's partial sum, to merge with the other pieces'.
+    Parts(Vec<Part>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::testutil::{cancelled, Rng};
+    use crate::kernels::Scalar;
+    use crate::ledger::Ledger;
+    use crate::region::OwnedBuffer;
+
+    /// Every index of `shape`, in row-major order.
+    fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
+        let mut all = vec![Vec::new()];
+        for &n in shape {
+            all = all.into_iter().flat_map(|p| (0..n).map(move |i| [p.clone(), vec![i]].concat())).collect();
+        }
+        all
+    }
+
+    /// `data` in parabuf-owned memory under a layout, as a view for `f`.
+    fn with_strided<R>(data: &[f64], layout: &Layout, f: impl FnOnce(&StridedReadView<'_, f64>) -> R) -> R {
+        let buf = OwnedBuffer::zeroed(8 * data.len());
+        let ledger = Ledger::new();
+        ledger.write(buf.region()).unwrap().view_mut::<f64>().unwrap().write_from(0, data);
+        let guard = ledger.read_strided(buf.region(), 8, layout.clone()).unwrap();
+        let view = guard.strided_view::<f64>().unwrap();
+        f(&view)
+    }
+
+    /// The straightforward reference: for each output index, gather its elements by walking every input index, and
+    /// sum them with the whole-array kernel.
+    fn reference(data: &[f64], layout: &Layout, axes: &[usize]) -> (Vec<usize>, Vec<f64>) {
+        let kept: Vec<usize> = (0..layout.ndim()).filter(|a| !axes.contains(a)).collect();
+        let out_shape: Vec<usize> = kept.iter().map(|&a| layout.shape()[a]).collect();
+        let mut gathered: Vec<Vec<f64>> = vec![Vec::new(); out_shape.iter().product()];
+        for index in indices(layout.shape()) {
+            let o = kept.iter().fold(0, |o, &a| o * layout.shape()[a] + index[a]);
+            gathered[o].push(data[layout.element_of(&index).unwrap()]);
+        }
+        let sums = gathered
+            .iter()
+            .map(|xs| match crate::kernels::testutil::with_view(xs, |v| crate::kernels::sum(v, &Cancel::new())) {
+                Ok(Scalar::Number(x)) => x,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        (out_shape, sums)
+    }
+
+    fn same(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| crate::kernels::testutil::same_bits_or_both_nan(*x, *y))
+    }
+
+    #[test]
+    fn axes_follow_numpys_rules() {
+        assert_eq!(normalize_axes(&[-1, 0], 3).unwrap().as_slice(), &[0, 2]);
+        assert_eq!(normalize_axes(&[], 3).unwrap().as_slice(), &[] as &[usize]);
+        let e = normalize_axes(&[3], 3).unwrap_err();
+        assert_eq!(
+            (e.code(), e.to_string().as_str()),
+            ("ERR_OUT_OF_RANGE", "axis 3 is out of range for 3 dimensions (it must be from -3 to 2)")
+        );
+        assert_eq!(normalize_axes(&[-4], 3).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        let e = normalize_axes(&[1, -2], 3).unwrap_err();
+        assert_eq!(
+            (e.code(), e.to_string().as_str()),
+            ("ERR_INVALID_ARG_VALUE", "axis -2 names axis 1, which is already in axes [1, -2]")
+        );
+    }
+
+    #[test]
+    fn plans_walk_memory_in_order() {
+        let matrix = Layout::new(&[8192, 8192], None, 0, 8192 * 8192).unwrap();
+        let axis0 = AxesPlan::new(&matrix, &[0]).unwrap();
+        assert_eq!((axis0.out_shape(), axis0.strategy()), (&[8192usize][..], Strategy::Rows));
+        let axis1 = AxesPlan::new(&matrix, &[1]).unwrap();
+        assert_eq!((axis1.out_shape(), axis1.strategy()), (&[8192usize][..], Strategy::Runs));
+        // The transposed view: the roles swap.
+        let transposed = matrix.permuted(&[1, 0]).unwrap();
+        assert_eq!(AxesPlan::new(&transposed, &[0]).unwrap().strategy(), Strategy::Runs);
+        assert_eq!(AxesPlan::new(&transposed, &[1]).unwrap().strategy(), Strategy::Rows);
+        // An image's channels: per-channel means over height and width walk rows of 3.
+        let image = Layout::new(&[512, 512, 3], None, 0, 512 * 512 * 3).unwrap();
+        let channels = AxesPlan::new(&image, &[0, 1]).unwrap();
+        assert_eq!((channels.out_shape(), channels.strategy()), (&[3usize][..], Strategy::Rows));
+        assert_eq!(AxesPlan::new(&image, &[0, 1, 2]).unwrap().out_shape(), &[] as &[usize]);
+    }
+
+    #[derive(Debug)]
+    struct Case {
+        data: Vec<f64>,
+        layout: Layout,
+        axes: Vec<usize>,
+    }
+
+    /// A random layout of 1 to 4 dimensions over random data: sizes up to 5 (some 0 and 1), strides of either
+    /// sign (some zero, some transposed), an offset that keeps it in range, and a random set of axes.
+    fn random_case(rng: &mut Rng) -> Case {
+        let ndim = 1 + (rng.next_u64() % 4) as usize;
+        let shape: Vec<i64> = (0..ndim).map(|_| [0, 1, 2, 3, 4, 5, 5, 4][(rng.next_u64() % 8) as usize]).collect();
+        let strides: Vec<i64> = (0..ndim).map(|_| (rng.next_u64() % 15) as i64 - 7).collect();
+        let low: i64 = shape.iter().zip(&strides).map(|(&n, &s)| (s * (n - 1).max(0)).min(0)).sum();
+        let high: i64 = shape.iter().zip(&strides).map(|(&n, &s)| (s * (n - 1).max(0)).max(0)).sum();
+        let offset = -low + (rng.next_u64() % 3) as i64;
+        let len = (offset + high + 1 + (rng.next_u64() % 3) as i64) as usize;
+        let data: Vec<f64> = (0..len)
+            .map(|_| match rng.next_u64() % 10 {
+                0 => 0.0,
+                1 => -0.0,
+                2 => 1e300 * if rng.next_u64().is_multiple_of(2) { 1.0 } else { -1.0 },
+                _ => rng.wide_f64(),
+            })
+            .collect();
+        let layout = Layout::new(&shape, Some(&strides), offset, len).unwrap();
+        let axes: Vec<usize> = (0..ndim).filter(|_| rng.next_u64().is_multiple_of(2)).collect();
+        Case { data, layout, axes }
+    }
+
+    #[test]
+    fn random_layouts_sum_like_the_reference() {
+        let mut rng = Rng::new(21);
+        let cases = if cfg!(miri) { 20 } else { 3000 };
+        for _ in 0..cases {
+            let case = random_case(&mut rng);
+            let (shape, want) = reference(&case.data, &case.layout, &case.axes);
+            let axes: Vec<i64> = case.axes.iter().map(|&a| a as i64).collect();
+            let (got_shape, got) =
+                with_strided(&case.data, &case.layout, |v| sum_axes(v, &axes, &Cancel::new())).unwrap();
+            assert_eq!(got_shape.as_slice(), shape.as_slice(), "{case:?}");
+            assert!(same(&got, &want), "{case:?}: {got:?} != {want:?}");
+            // The same axes counted from the end.
+            let negative: Vec<i64> = case.axes.iter().map(|&a| a as i64 - case.layout.ndim() as i64).collect();
+            let (_, again) =
+                with_strided(&case.data, &case.layout, |v| sum_axes(v, &negative, &Cancel::new())).unwrap();
+            assert!(same(&again, &want));
+        }
+    }
+
+    /// Large enough for several tasks per output, several column blocks and pieces, and the lanes.
+    // Millions of elements: too slow under Miri, which runs the small cases above.
+    #[cfg_attr(miri, ignore)]
+    #[test]
+    fn large_layouts_split_into_tasks_and_still_round_once() {
+        let mut rng = Rng::new(5);
+        type Shape<'a> = &'a [i64];
+        let cases: [(Shape<'_>, Option<Shape<'_>>, &[usize]); 8] = [
+            (&[300, 1500], Some(&[1500, -1]), &[1]),
+            (&[300, 1500], None, &[0]),
+            (&[300, 1500], None, &[1]),
+            (&[1500, 300], Some(&[1, 1500]), &[0]),
+            (&[1500, 300], Some(&[1, 1500]), &[1]),
+            (&[3, 70_000], None, &[1]),
+            (&[70_000, 3], None, &[0]),
+            (&[40, 50, 3], Some(&[-450, 9, 1]), &[0, 1]),
+        ];
+        for (shape, strides, axes) in cases {
+            let len: usize =
+                shape.iter().product::<i64>() as usize * if strides == Some(&[-450, 9, 1]) { 3 } else { 1 };
+            // Cancelling values, so that some outputs need the exact pass.
+            let data: Vec<f64> =
+                (0..len).map(|i| if i % 7 == 0 { 1e16 * rng.unit() } else { rng.wide_f64() }).collect();
+            let offset = match strides {
+                Some(&[-450, 9, 1]) => 39 * 450,
+                Some(&[1500, -1]) => 1499,
+                _ => 0,
+            };
+            let layout = Layout::new(shape, strides, offset, len).unwrap();
+            let (_, want) = reference(&data, &layout, axes);
+            let axes: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
+            let (_, got) = with_strided(&data, &layout, |v| sum_axes(v, &axes, &Cancel::new())).unwrap();
+            assert!(same(&got, &want), "{shape:?} {strides:?} {axes:?}");
+        }
+    }
+
+    #[test]
+    fn special_values_per_output() {
+        // Columns: NaN, both infinities, an overflow, only negative zeros, cancellation.
+        let m = f64::MAX;
+        let data =
+            [f64::NAN, f64::INFINITY, m, -0.0, 1e100, 1.0, f64::NEG_INFINITY, m, -0.0, 1.0, 2.0, 1.0, -m, -0.0, -1e100];
+        let layout = Layout::new(&[3, 5], None, 0, 15).unwrap();
+        let (_, got) = with_strided(&data, &layout, |v| sum_axes(v, &[0], &Cancel::new())).unwrap();
+        assert!(got[0].is_nan() && got[1].is_nan());
+        assert_eq!(got[2], m);
+        assert_eq!(got[3].to_bits(), 0.0f64.to_bits());
+        assert_eq!(got[4], 1.0);
+        let (_, rows) = with_strided(&data, &layout, |v| sum_axes(v, &[1], &Cancel::new())).unwrap();
+        assert!(rows[0].is_nan());
+        assert_eq!(rows[1], f64::NEG_INFINITY);
+        assert_eq!(rows[2], -m);
+    }
+
+    /// The expansion sum against the superaccumulator, on few values built to tie: decimals of one magnitude, values
+    /// a power of two apart, cancellations, subnormals.
+    #[test]
+    fn expansion_sums_round_like_the_superaccumulator() {
+        let mut rng = Rng::new(11);
+        // Under Miri (safe code here, run for the views and the pool underneath) a few hundred cases are plenty.
+        for case in 0..if cfg!(miri) { 200 } else { 20_000 } {
+            let n = 1 + (rng.next_u64() % 12) as usize;
+            let xs: Vec<f64> = (0..n)
+                .map(|_| match case % 4 {
+                    0 => (rng.next_u64() % 1000) as f64 * 0.001,
+                    1 => {
+                        2f64.powi((rng.next_u64() % 120) as i32 - 60)
+                            * if rng.next_u64().is_multiple_of(2) { 1.0 } else { -1.0 }
+                    }
+                    2 => rng.wide_f64() * 1e300,
+                    _ => {
+                        f64::from_bits(rng.next_u64() % 64) * if rng.next_u64().is_multiple_of(2) { 1.0 } else { -1.0 }
+                    }
+                })
+                .collect();
+            let mut exact = ExactSum::default();
+            xs.iter().for_each(|&x| exact.add(x));
+            exact.normalise();
+            match expansion_sum(&xs) {
+                Some(sum) => assert_eq!(sum.to_bits(), exact.value().to_bits(), "{xs:?}"),
+                None => assert!(!exact.value().is_finite() || xs.iter().any(|x| x.abs() > 1e307), "{xs:?}"),
+            }
+        }
+        assert_eq!(expansion_sum(&[f64::NAN]), None);
+        assert_eq!(expansion_sum(&[]), Some(0.0));
+    }
+
+    #[test]
+    fn empty_and_aborted() {
+        let layout = Layout::new(&[3, 0], None, 0, 0).unwrap();
+        let (shape, got) = with_strided(&[], &layout, |v| sum_axes(v, &[1], &Cancel::new())).unwrap();
+        assert_eq!((shape.as_slice(), got), (&[3usize][..], vec![0.0; 3]));
+        let (shape, got) = with_strided(&[], &layout, |v| sum_axes(v, &[0], &Cancel::new())).unwrap();
+        assert_eq!((shape.as_slice(), got), (&[0usize][..], vec![]));
+        let full = Layout::new(&[4, 4], None, 0, 16).unwrap();
+        let err = with_strided(&[1.0; 16], &full, |v| sum_axes(v, &[0], &cancelled())).unwrap_err();
+        assert_eq!(err, Error::Aborted { operation: None });
+        let err = with_strided(&[1.0; 16], &full, |v| sum_axes(v, &[2], &Cancel::new())).unwrap_err();
+        assert_eq!(err.code(), "ERR_OUT_OF_RANGE");
+    }
+}
