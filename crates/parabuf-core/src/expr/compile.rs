@@ -11,10 +11,10 @@ use super::parse::{error_at, Ast, Binary, Kind, Ternary, Unary};
 use crate::error::Result;
 
 /// Doubles per register: the piece of the input each operator's loop runs over. Small enough that the registers of a
-/// typical expression stay in L1 (4 KiB each), long enough that each loop's fixed cost (one dispatch on the
+/// typical expression stay in L1 (2 KiB each), long enough that each loop's fixed cost (one dispatch on the
 /// operator) spreads over many elements. A multiple of the compensated sum's lanes, so that fused sums see whole
-/// groups.
-pub const WIDTH: usize = 512;
+/// groups. Chosen by measurement (`examples/expr_bench.rs`) among 256, 512 and 1024.
+pub const WIDTH: usize = 256;
 const _: () = assert!(WIDTH.is_multiple_of(crate::kernels::blocks::LANES));
 
 /// Most registers a program may use: each is [`WIDTH`] doubles on every thread that runs it. Only sources built to
@@ -158,6 +158,21 @@ pub(crate) fn compile(source: &str, ast: &Ast) -> Result<Program> {
                     } else {
                         b
                     }
+                }
+                // `libm::pow` (fdlibm's) answers these exponents with exactly these operations, before any other
+                // case but a NaN base (whose result is NaN either way): the same values without the call.
+                (Binary::Pow, a, Value::Const(1.0)) => a,
+                (Binary::Pow, a, Value::Const(y)) if y == 2.0 || y == -1.0 => {
+                    let dst = regs.take(at)?;
+                    let ra = pin(&mut regs, a, at)?;
+                    instrs.push(if y == 2.0 {
+                        Instr::Binary { op: Binary::Mul, dst, a: ra, b: ra }
+                    } else {
+                        let one = pin(&mut regs, Value::Const(1.0), at)?;
+                        Instr::Binary { op: Binary::Div, dst, a: one, b: ra }
+                    });
+                    regs.release(a);
+                    Value::Temp(dst)
                 }
                 (op, a, b) => {
                     let dst = regs.take(at)?;
