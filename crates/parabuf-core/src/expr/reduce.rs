@@ -1,6 +1,9 @@
 //! Reductions over an expression's values without an array of them: the fused `sum`, and the pattern for others.
 
-use super::run::Bound;
+use pulp::{Simd, WithSimd};
+
+use super::run::{BlockValues, Bound};
+use crate::arch::simd_arch;
 use crate::error::Result;
 use crate::exec::Cancel;
 use crate::kernels::blocks::{merged, Lanes};
@@ -15,16 +18,7 @@ use crate::kernels::sum::{certified, compensated_error_bound};
 /// # Errors
 /// As [`Bound::map_blocks`].
 pub fn sum(bound: &Bound<'_, '_>, cancel: &Cancel) -> Result<f64> {
-    let parts = bound.map_blocks(cancel, |values| {
-        let mut lanes = Lanes::default();
-        let mut magnitude = 0.0f64;
-        // Pieces are whole groups of lanes but the last, so every term goes to the lane its block index selects.
-        values.staged(|_, xs| {
-            lanes.add(xs);
-            magnitude += xs.iter().map(|x| x.abs()).sum::<f64>();
-        });
-        (lanes.total(), magnitude)
-    })?;
+    let parts = bound.map_blocks(cancel, |values| simd_arch().dispatch(CompensatedValues { values }))?;
     let magnitude: f64 = parts.iter().map(|(_, m)| m).sum();
     let total = merged(parts.iter().map(|(t, _)| *t));
     let len = bound.len().unwrap_or(0);
@@ -45,4 +39,30 @@ pub fn sum(bound: &Bound<'_, '_>, cancel: &Cancel) -> Result<f64> {
         .iter()
         .for_each(|block| exact.merge(block));
     Ok(exact.value())
+}
+
+/// A block's compensated sum and the sum of its values' magnitudes, compiled for the processor's widest vectors (the
+/// lanes' arithmetic is IEEE per element, so the bits are the same on every machine).
+struct CompensatedValues<'a, 'b, 'e, 'v> {
+    values: &'a mut BlockValues<'b, 'e, 'v>,
+}
+
+impl WithSimd for CompensatedValues<'_, '_, '_, '_> {
+    type Output = (crate::kernels::numeric::Neumaier, f64);
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> Self::Output {
+        let mut lanes = Lanes::default();
+        let mut magnitude = [0.0f64; 8];
+        // Pieces are whole groups of lanes but the last, so every term goes to the lane its block index selects.
+        self.values.staged(|_, xs| {
+            lanes.add(xs);
+            let mut groups = xs.chunks_exact(magnitude.len());
+            for group in &mut groups {
+                magnitude.iter_mut().zip(group).for_each(|(m, x)| *m += x.abs());
+            }
+            magnitude.iter_mut().zip(groups.remainder()).for_each(|(m, x)| *m += x.abs());
+        });
+        (lanes.total(), magnitude.iter().sum())
+    }
 }

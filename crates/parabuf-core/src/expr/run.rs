@@ -408,7 +408,7 @@ impl BlockValues<'_, '_, '_> {
     /// Calls `f(offset, values)` for consecutive pieces of the block's values, `offset` being the index of
     /// `values[0]` within the block. Every piece but the last has [`WIDTH`] values, a multiple of the compensated
     /// sum's lanes.
-    #[inline]
+    #[inline(always)]
     pub fn staged(&mut self, mut f: impl FnMut(usize, &[f64])) {
         let mut offset = 0;
         let len = self.range.len();
