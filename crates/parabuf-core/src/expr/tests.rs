@@ -161,6 +161,15 @@ fn sources_that_compile_to_constants() {
 }
 
 #[test]
+fn compiled_and_bound_expressions_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Expression>();
+    send_sync::<Arc<Expression>>();
+    send_sync::<Bound<'_, '_>>();
+    send_sync::<Input<'_>>();
+}
+
+#[test]
 fn variables_are_listed_in_order_of_first_appearance() {
     let e = Expression::compile("b * a + b + $c_1 - sin(_x)").unwrap();
     assert_eq!(e.variables(), ["b", "a", "$c_1", "_x"]);
