@@ -58,7 +58,8 @@ def binades(lo, hi, n, sign=False):
 
 
 FUNCTIONS = {
-    "exp": (mpmath.exp, uniform(-745, 709.7, 150) + uniform(-1, 1, 50)),
+    "exp": (mpmath.exp, uniform(-745.2, 709.8, 1500) + uniform(-1, 1, 500) + uniform(-0.35, 0.35, 500)
+            + uniform(-745.2, -708, 300) + binades(-60, -1, 100, True)),
     "expm1": (mpmath.expm1, uniform(-40, 709, 100) + uniform(-1, 1, 50) + binades(-60, -10, 50, True)),
     "log": (mpmath.log, binades(-1022, 1023, 150) + uniform(0.999, 1.001, 50)),
     "log2": (mpmath.log2 if hasattr(mpmath, "log2") else (lambda x: mpmath.log(x, 2)), binades(-1022, 1023, 150) + uniform(0.999, 1.001, 50)),

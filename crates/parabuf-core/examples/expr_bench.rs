@@ -38,7 +38,9 @@ fn main() {
     let (a, b, c) = (&data[0], &data[1], &data[2]);
     let mut plain = vec![0.0f64; n];
 
-    let cases: [(&str, &dyn Fn(usize) -> f64); 4] = [
+    let cases: [(&str, &dyn Fn(usize) -> f64); 6] = [
+        ("exp(a)", &|i| libm::exp(a[i])),
+        ("sin(a)", &|i| libm::sin(a[i])),
         ("a * b + c", &|i| a[i] * b[i] + c[i]),
         ("sqrt(a*a + b*b)", &|i| (a[i] * a[i] + b[i] * b[i]).sqrt()),
         ("sin(a) * exp(-a*a)", &|i| libm::sin(a[i]) * libm::exp(-a[i] * a[i])),

@@ -874,7 +874,7 @@ impl Tree {
                     }
                     "sqrt" => x.sqrt(),
                     "cbrt" => libm::cbrt(x),
-                    "exp" => libm::exp(x),
+                    "exp" => math::js_exp(x),
                     "expm1" => libm::expm1(x),
                     "log" => libm::log(x),
                     "log1p" => libm::log1p(x),
