@@ -57,6 +57,13 @@ def binades(lo, hi, n, sign=False):
     return out
 
 
+# Doubles nearest to multiples of π/2, and their neighbours: where the reduction cancels most.
+NEAR_PIO2 = [
+    math.nextafter(float(k * mpmath.pi / 2), d) if d else float(k * mpmath.pi / 2)
+    for k in [rng.randint(-1_100_000, 1_100_000) for _ in range(200)] + list(range(-20, 21))
+    for d in (0, math.inf, -math.inf)
+]
+
 FUNCTIONS = {
     "exp": (mpmath.exp, uniform(-745.2, 709.8, 1500) + uniform(-1, 1, 500) + uniform(-0.35, 0.35, 500)
             + uniform(-745.2, -708, 300) + binades(-60, -1, 100, True)),
@@ -65,8 +72,8 @@ FUNCTIONS = {
     "log2": (mpmath.log2 if hasattr(mpmath, "log2") else (lambda x: mpmath.log(x, 2)), binades(-1022, 1023, 150) + uniform(0.999, 1.001, 50)),
     "log10": (mpmath.log10, binades(-1022, 1023, 150) + uniform(0.999, 1.001, 50)),
     "log1p": (mpmath.log1p, uniform(-0.999, 10, 100) + binades(-60, 60, 100, True)),
-    "sin": (mpmath.sin, uniform(-10, 10, 100) + uniform(-1e6, 1e6, 60) + binades(60, 1000, 40, True)),
-    "cos": (mpmath.cos, uniform(-10, 10, 100) + uniform(-1e6, 1e6, 60) + binades(60, 1000, 40, True)),
+    "sin": (mpmath.sin, uniform(-10, 10, 500) + uniform(-1.7e6, 1.7e6, 500) + binades(60, 1000, 40, True) + NEAR_PIO2),
+    "cos": (mpmath.cos, uniform(-10, 10, 500) + uniform(-1.7e6, 1.7e6, 500) + binades(60, 1000, 40, True) + NEAR_PIO2),
     "tan": (mpmath.tan, uniform(-10, 10, 100) + uniform(-1e6, 1e6, 60) + binades(60, 1000, 40, True)),
     "asin": (mpmath.asin, uniform(-1, 1, 150) + binades(-60, -1, 50, True)),
     "acos": (mpmath.acos, uniform(-1, 1, 150) + binades(-60, -1, 50, True)),

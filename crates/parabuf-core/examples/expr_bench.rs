@@ -38,7 +38,8 @@ fn main() {
     let (a, b, c) = (&data[0], &data[1], &data[2]);
     let mut plain = vec![0.0f64; n];
 
-    let cases: [(&str, &dyn Fn(usize) -> f64); 6] = [
+    let cases: [(&str, &dyn Fn(usize) -> f64); 7] = [
+        ("sin(a * 100)", &|i| libm::sin(a[i] * 100.0)),
         ("exp(a)", &|i| libm::exp(a[i])),
         ("sin(a)", &|i| libm::sin(a[i])),
         ("a * b + c", &|i| a[i] * b[i] + c[i]),

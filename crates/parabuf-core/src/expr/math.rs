@@ -195,6 +195,108 @@ pub(crate) fn js_exp(x: f64) -> f64 {
     }
 }
 
+/// Largest magnitude [`reduced_sin_cos`] reduces: 2^20 · π/2, below which fdlibm's three-part π/2 leaves the reduced
+/// argument good to 151 bits; beyond it `libm`'s full reduction (Payne and Hanek's) takes over.
+pub(crate) const TRIG_REDUCED: f64 = 1647099.3291652855;
+
+/// `x` reduced to `n·π/2 + (y0 + y1)` with `|y0| <= π/4` and `n mod 4`: fdlibm's medium-range reduction with all
+/// three of its rounds always taken (fdlibm stops early when the first rounds already suffice), so that it has no
+/// branch.
+#[inline(always)]
+fn reduce_pio2(x: f64) -> (i64, f64, f64) {
+    const TO_INT: f64 = 6755399441055744.0;
+    const INV_PIO2: f64 = f64::from_bits(0x3FE4_5F30_6DC9_C883);
+    const PIO2_1: f64 = f64::from_bits(0x3FF9_21FB_5440_0000);
+    const PIO2_2: f64 = f64::from_bits(0x3DD0_B461_1A60_0000);
+    const PIO2_3: f64 = f64::from_bits(0x3BA3_198A_2E00_0000);
+    const PIO2_3T: f64 = f64::from_bits(0x397B_839A_2520_49C1);
+    let tmp = x * INV_PIO2 + TO_INT;
+    let n = (tmp.to_bits() as i64).wrapping_sub(TO_INT.to_bits() as i64);
+    let f_n = tmp - TO_INT;
+    // Each PIO2_i has 33 significant bits: f_n·PIO2_i is exact for |f_n| < 2^20, and so is the first subtraction.
+    // The second and third subtract the next parts of π/2, each keeping its rounding error (`(t - r) - w`, exact);
+    // the corrections and the last tail go into `w`. fdlibm drops the second error when it takes the third round,
+    // which it does only after a cancellation made the second subtraction exact; taken always, it must be kept.
+    let r = x - f_n * PIO2_1;
+    let t = r;
+    let w2 = f_n * PIO2_2;
+    let r = t - w2;
+    let e2 = (t - r) - w2;
+    let t = r;
+    let w3 = f_n * PIO2_3;
+    let r = t - w3;
+    let e3 = (t - r) - w3;
+    let w = f_n * PIO2_3T - e3 - e2;
+    let y0 = r - w;
+    let y1 = (r - y0) - w;
+    (n & 3, y0, y1)
+}
+
+/// fdlibm's kernel of `sin` on `[-π/4, π/4]`, for the argument `x + y` (`|y|` tiny against `x`).
+#[inline(always)]
+fn kernel_sin(x: f64, y: f64) -> f64 {
+    const S1: f64 = f64::from_bits(0xBFC5_5555_5555_5549); // -1.66666666666666324348e-01
+    const S2: f64 = f64::from_bits(0x3F81_1111_1110_F8A6); // 8.33333333332248946124e-03
+    const S3: f64 = f64::from_bits(0xBF2A_01A0_19C1_61D5); // -1.98412698298579493134e-04
+    const S4: f64 = f64::from_bits(0x3EC7_1DE3_57B1_FE7D); // 2.75573137070700676789e-06
+    const S5: f64 = f64::from_bits(0xBE5A_E5E6_8A2B_9CEB); // -2.50507602534068634195e-08
+    const S6: f64 = f64::from_bits(0x3DE5_D93A_5ACF_D57C); // 1.58969099521155010221e-10
+    let z = x * x;
+    let w = z * z;
+    let r = S2 + z * (S3 + z * S4) + z * w * (S5 + z * S6);
+    let v = z * x;
+    x - ((z * (0.5 * y - v * r) - y) - v * S1)
+}
+
+/// fdlibm's kernel of `cos` on `[-π/4, π/4]`, for the argument `x + y`.
+#[inline(always)]
+fn kernel_cos(x: f64, y: f64) -> f64 {
+    const C1: f64 = f64::from_bits(0x3FA5_5555_5555_554C); // 4.16666666666666019037e-02
+    const C2: f64 = f64::from_bits(0xBF56_C16C_16C1_5177); // -1.38888888888741095749e-03
+    const C3: f64 = f64::from_bits(0x3EFA_01A0_19CB_1590); // 2.48015872894767294178e-05
+    const C4: f64 = f64::from_bits(0xBE92_7E4F_809C_52AD); // -2.75573143513906633035e-07
+    const C5: f64 = f64::from_bits(0x3E21_EE9E_BDB4_B1C4); // 2.08757232129817482790e-09
+    const C6: f64 = f64::from_bits(0xBDA8_FAE9_BE88_38D4); // -1.13596475577881948265e-11
+    let z = x * x;
+    let w = z * z;
+    let r = z * (C1 + z * (C2 + z * C3)) + w * w * (C4 + z * (C5 + z * C6));
+    let hz = 0.5 * z;
+    let w = 1.0 - hz;
+    w + (((1.0 - w) - hz) + (z * r - x * y))
+}
+
+/// `sin` and `cos` of `x` for `|x| <= TRIG_REDUCED` (or NaN), without a branch so that a loop of them vectorises:
+/// both kernels on the reduced argument, the quadrant choosing between them. Within 1 ulp, as fdlibm's.
+#[inline(always)]
+pub(crate) fn reduced_sin_cos(x: f64) -> (f64, f64) {
+    let (n, y0, y1) = reduce_pio2(x);
+    let (s, c) = (kernel_sin(y0, y1), kernel_cos(y0, y1));
+    let (sin, cos) = if n & 1 == 0 { (s, c) } else { (c, s) };
+    let sin = if n & 2 == 0 { sin } else { -sin };
+    let cos = if (n + 1) & 2 == 0 { cos } else { -cos };
+    (sin, cos)
+}
+
+/// `Math.sin`: [`reduced_sin_cos`] up to [`TRIG_REDUCED`], `libm`'s beyond.
+#[inline(always)]
+pub(crate) fn js_sin(x: f64) -> f64 {
+    if x.abs() > TRIG_REDUCED {
+        libm::sin(x)
+    } else {
+        reduced_sin_cos(x).0
+    }
+}
+
+/// `Math.cos`: [`reduced_sin_cos`] up to [`TRIG_REDUCED`], `libm`'s beyond.
+#[inline(always)]
+pub(crate) fn js_cos(x: f64) -> f64 {
+    if x.abs() > TRIG_REDUCED {
+        libm::cos(x)
+    } else {
+        reduced_sin_cos(x).1
+    }
+}
+
 /// `Math.acosh`: NaN below 1 (the `libm` crate's answers a finite value for negative arguments).
 #[inline]
 pub(crate) fn js_acosh(x: f64) -> f64 {
@@ -249,8 +351,8 @@ pub(crate) fn unary(op: Unary, x: f64) -> f64 {
         Unary::Log1p => libm::log1p(x),
         Unary::Log2 => libm::log2(x),
         Unary::Log10 => libm::log10(x),
-        Unary::Sin => libm::sin(x),
-        Unary::Cos => libm::cos(x),
+        Unary::Sin => js_sin(x),
+        Unary::Cos => js_cos(x),
         Unary::Tan => libm::tan(x),
         Unary::Asin => libm::asin(x),
         Unary::Acos => libm::acos(x),

@@ -153,6 +153,11 @@ fn map3(out: &mut [f64], a: &[f64], b: &[f64], c: &[f64], f: impl Fn(f64, f64, f
 
 #[inline(always)]
 fn unary_loop(op: Unary, out: &mut [f64], a: &[f64]) {
+    match op {
+        Unary::Sin => return trig_loop(out, a, |x| math::reduced_sin_cos(x).0, libm::sin),
+        Unary::Cos => return trig_loop(out, a, |x| math::reduced_sin_cos(x).1, libm::cos),
+        _ => {}
+    }
     macro_rules! arms {
         ($($v:ident),*) => { match op { $(Unary::$v => map1(out, a, |x| math::unary(Unary::$v, x)),)* } };
     }
@@ -160,6 +165,18 @@ fn unary_loop(op: Unary, out: &mut [f64], a: &[f64]) {
         Neg, Not, Abs, Sign, Sqrt, Cbrt, Exp, Expm1, Log, Log1p, Log2, Log10, Sin, Cos, Tan, Asin, Acos, Atan, Sinh,
         Cosh, Tanh, Asinh, Acosh, Atanh, Floor, Ceil, Round, Trunc
     )
+}
+
+/// `sin` or `cos`: every element through the branch-free reduction (a loop that vectorises), then the rare huge
+/// arguments again through `libm`'s: the values of `math::js_sin` and `math::js_cos`, element by element.
+#[inline(always)]
+fn trig_loop(out: &mut [f64], a: &[f64], reduced: impl Fn(f64) -> f64, full: fn(f64) -> f64) {
+    map1(out, a, reduced);
+    for (o, &x) in out.iter_mut().zip(a) {
+        if x.abs() > math::TRIG_REDUCED {
+            *o = full(x);
+        }
+    }
 }
 
 #[inline(always)]
