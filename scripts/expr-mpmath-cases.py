@@ -80,7 +80,7 @@ FUNCTIONS = {
     "atan": (mpmath.atan, uniform(-10, 10, 100) + binades(-60, 100, 100, True)),
     "sinh": (mpmath.sinh, uniform(-710, 710, 100) + uniform(-1, 1, 300) + uniform(-22, 22, 200) + binades(-60, -1, 50, True)),
     "cosh": (mpmath.cosh, uniform(-710, 710, 100) + uniform(-1, 1, 200) + uniform(-22, 22, 200)),
-    "tanh": (mpmath.tanh, uniform(-20, 20, 200) + binades(-60, -1, 100, True)),
+    "tanh": (mpmath.tanh, uniform(-20, 20, 200) + uniform(-1, 1, 500) + uniform(-25, 25, 200) + binades(-60, -1, 100, True)),
     "asinh": (mpmath.asinh, binades(-60, 1000, 150, True) + uniform(-1, 1, 50)),
     "acosh": (mpmath.acosh, binades(0, 1000, 150) + uniform(1, 2, 50) + binades(-10, 10, 20, True)),
     "atanh": (mpmath.atanh, uniform(-1, 1, 150) + binades(-60, -1, 50, True)),

@@ -297,6 +297,48 @@ pub(crate) fn js_cos(x: f64) -> f64 {
     }
 }
 
+/// `Math.tanh`, within 1 ulp: `libm`'s (fdlibm's) `-t / (t + 2)` with `t = expm1(-2|x|)` errs by 2 ulps below 1
+/// in magnitude. Below 0.55 the Taylor series instead (its terms past `x` sum to at most a tenth of `x`, so their
+/// rounding reaches the result at a tenth of its size); up to 22, `1 - 2 / (expm1(2|x|) + 2)`, whose quotient is at
+/// most a third of the result; beyond, `libm`'s (±1 and the special values).
+#[inline]
+pub(crate) fn js_tanh(x: f64) -> f64 {
+    let a = x.abs();
+    if a < 0.55 {
+        /// The series' coefficients of x^3, x^5, … x^41 (mpmath, rounded to nearest): the next term is below
+        /// 2^-62 of x here.
+        const C: [f64; 20] = [
+            f64::from_bits(0xBFD5_5555_5555_5555),
+            f64::from_bits(0x3FC1_1111_1111_1111),
+            f64::from_bits(0xBFAB_A1BA_1BA1_BA1C),
+            f64::from_bits(0x3F96_64F4_882C_10FA),
+            f64::from_bits(0xBF82_26E3_55E6_C23D),
+            f64::from_bits(0x3F6D_6D3D_0E15_7DE0),
+            f64::from_bits(0xBF57_DA36_452B_75E3),
+            f64::from_bits(0x3F43_5582_4803_6744),
+            f64::from_bits(0xBF2F_57D7_734D_1664),
+            f64::from_bits(0x3F19_67E1_8AFC_AFAD),
+            f64::from_bits(0xBF04_97D8_EEA2_5259),
+            f64::from_bits(0x3EF0_B132_D39A_6050),
+            f64::from_bits(0xBEDB_0F72_D3EE_24E9),
+            f64::from_bits(0x3EC5_EF2D_A474_E5B7),
+            f64::from_bits(0xBEB1_C77D_F95C_1C0D),
+            f64::from_bits(0x3E9C_D299_DE4A_E6BB),
+            f64::from_bits(0xBE87_5CDE_6563_FED9),
+            f64::from_bits(0x3E72_EFE8_DB3A_FF1F),
+            f64::from_bits(0xBE5E_B322_9047_434C),
+            f64::from_bits(0x3E48_E25F_F932_7E2C),
+        ];
+        let x2 = x * x;
+        let p = C.iter().rev().fold(0.0f64, |acc, c| acc.mul_add(x2, *c));
+        (x2 * x).mul_add(p, x)
+    } else if a < 22.0 {
+        (1.0 - 2.0 / (libm::expm1(2.0 * a) + 2.0)).copysign(x)
+    } else {
+        libm::tanh(x)
+    }
+}
+
 /// `Math.acosh`: NaN below 1 (the `libm` crate's answers a finite value for negative arguments).
 #[inline]
 pub(crate) fn js_acosh(x: f64) -> f64 {
@@ -359,7 +401,7 @@ pub(crate) fn unary(op: Unary, x: f64) -> f64 {
         Unary::Atan => libm::atan(x),
         Unary::Sinh => js_sinh(x),
         Unary::Cosh => libm::cosh(x),
-        Unary::Tanh => libm::tanh(x),
+        Unary::Tanh => js_tanh(x),
         Unary::Asinh => libm::asinh(x),
         Unary::Acosh => js_acosh(x),
         Unary::Atanh => libm::atanh(x),

@@ -888,7 +888,7 @@ impl Tree {
                     "atan" => libm::atan(x),
                     "sinh" => math::js_sinh(x),
                     "cosh" => libm::cosh(x),
-                    "tanh" => libm::tanh(x),
+                    "tanh" => math::js_tanh(x),
                     "asinh" => libm::asinh(x),
                     "acosh" => math::js_acosh(x),
                     "atanh" => libm::atanh(x),
