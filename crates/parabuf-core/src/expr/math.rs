@@ -2,10 +2,10 @@
 //! doubles.
 //!
 //! Arithmetic, `%`, comparisons, logic, `abs sign sqrt floor ceil round trunc min max clamp` are exactly what V8
-//! computes (IEEE operations, and JavaScript's rules where they part from C's). The other functions come from the
-//! `libm` crate, a pure-Rust port of musl's (and so mostly of fdlibm, as V8's own are): the same bits on every platform,
-//! within 1 ulp of the correctly rounded value; `pow` adds JavaScript's two exceptions to C's; `hypot` of more than two
-//! arguments is computed here in double-double.
+//! computes (IEEE operations, and JavaScript's rules where they part from C's). The other functions are within 1 ulp of
+//! the correctly rounded value with the same bits on every platform: `exp`, `sin`, `cos`, `sinh`, `tanh` and `hypot`
+//! computed here (see each), the rest from the `libm` crate, a pure-Rust port of musl's (and so mostly of fdlibm, as
+//! V8's own are); `pow` adds JavaScript's two exceptions to C's, `acosh` its NaN below 1.
 
 use super::parse::{Binary, Ternary, Unary};
 
