@@ -29,6 +29,7 @@ const CATALOG: [string, string][] = [...built.native.errorCatalog(), [built.NO_N
 const PUBLIC_CLASS: Readonly<Record<string, string>> = {
   TypeError: 'TypeError',
   RangeError: 'RangeError',
+  SyntaxError: 'SyntaxError',
   BorrowError: 'BorrowError',
   AbortError: 'AbortError',
   Error: 'ParabufError',

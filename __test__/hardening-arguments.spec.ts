@@ -80,7 +80,7 @@ test.serial('the error classes take any message like Error, with their stable na
     }
   }
   // The catalog names exactly these classes.
-  t.deepEqual(new Set(ERROR_CATALOG.values()), new Set(['BorrowError', 'TypeError', 'RangeError', 'AbortError', 'Error']))
+  t.deepEqual(new Set(ERROR_CATALOG.values()), new Set(['BorrowError', 'TypeError', 'RangeError', 'SyntaxError', 'AbortError', 'Error']))
 })
 
 /** Creates a world, runs `calls` in it, and returns every problem found; the world is disposed and checked after. */

@@ -8,8 +8,8 @@ import { native } from './native.js'
  * to the catalog and that code, member for member (`__test__/error-codes.spec.ts`).
  *
  * Each code is raised as one class, named first in its description below: parabuf's {@link BorrowError},
- * {@link AbortError} or {@link ParabufError}, or the built-in `TypeError` or `RangeError` with `code` as an own
- * property, as Node's own errors carry it.
+ * {@link AbortError} or {@link ParabufError}, or the built-in `TypeError`, `RangeError` or `SyntaxError` with `code` as
+ * an own property, as Node's own errors carry it.
  *
  * @category Errors
  * @example
@@ -72,6 +72,12 @@ export type ParabufErrorCode =
   | 'ERR_OUT_OF_RANGE'
   /** {@link AbortError}: the operation's `AbortSignal` fired. */
   | 'ABORT_ERR'
+  /**
+   * `SyntaxError`: the source of an expression cannot be compiled: a character or token out of place, an unknown
+   * function, a wrong number of arguments to a function, or parentheses or operators nested deeper than the compiler
+   * takes. The message gives the column and repeats the source line with a caret under the offending character.
+   */
+  | 'ERR_PARABUF_EXPRESSION_SYNTAX'
   /** {@link ParabufError}: a bug inside parabuf, such as a caught panic in a kernel. */
   | 'ERR_PARABUF_INTERNAL'
   /**
@@ -201,6 +207,9 @@ export function makeError(code: ParabufErrorCode, message: string, cause?: unkno
       break
     case 'RangeError':
       error = new RangeError(message)
+      break
+    case 'SyntaxError':
+      error = new SyntaxError(message)
       break
     case 'BorrowError':
       return new BorrowError(message, code as BorrowErrorCode)

@@ -19,6 +19,8 @@ pub enum JsClass {
     BorrowError,
     /// An `AbortError`: the caller's `AbortSignal` fired.
     AbortError,
+    /// `SyntaxError`: the source text of an expression cannot be compiled.
+    SyntaxError,
     /// A plain `Error`: something inside parabuf went wrong.
     Error,
 }
@@ -31,6 +33,7 @@ impl JsClass {
             JsClass::RangeError => "RangeError",
             JsClass::BorrowError => "BorrowError",
             JsClass::AbortError => "AbortError",
+            JsClass::SyntaxError => "SyntaxError",
             JsClass::Error => "Error",
         }
     }
@@ -51,6 +54,7 @@ pub const CATALOG: &[(&str, JsClass)] = &[
     ("ERR_INVALID_ARG_VALUE", JsClass::TypeError),
     ("ERR_OUT_OF_RANGE", JsClass::RangeError),
     ("ABORT_ERR", JsClass::AbortError),
+    ("ERR_PARABUF_EXPRESSION_SYNTAX", JsClass::SyntaxError),
     ("ERR_PARABUF_INTERNAL", JsClass::Error),
 ];
 
@@ -152,6 +156,20 @@ pub enum Error {
         /// name; [`execute`](crate::execute) names it ([`Error::in_operation`]) before the error leaves the crate.
         operation: Option<&'static str>,
     },
+    /// The source of an expression cannot be compiled: a character or token out of place, an unknown function, a
+    /// wrong number of arguments, or nesting deeper than the compiler takes. Points at one character of the source.
+    Expression {
+        /// What is wrong there.
+        reason: String,
+        /// 1-based line of the character.
+        line: usize,
+        /// 1-based column of the character within its line, in characters.
+        column: usize,
+        /// The line, cut to a window around the character when it is long.
+        excerpt: String,
+        /// 1-based position of the character within `excerpt`, where the message puts its caret.
+        caret: usize,
+    },
     /// A bug inside parabuf (a caught panic, an impossible state).
     Internal {
         /// What is known about it.
@@ -179,6 +197,7 @@ impl Error {
             Error::InvalidArgValue { .. } => "ERR_INVALID_ARG_VALUE",
             Error::OutOfRange { .. } => "ERR_OUT_OF_RANGE",
             Error::Aborted { .. } => "ABORT_ERR",
+            Error::Expression { .. } => "ERR_PARABUF_EXPRESSION_SYNTAX",
             Error::Internal { .. } => "ERR_PARABUF_INTERNAL",
         }
     }
@@ -270,6 +289,14 @@ impl fmt::Display for Error {
             }
             Error::Aborted { operation: Some(operation) } => write!(f, "{operation}() was aborted"),
             Error::Aborted { operation: None } => write!(f, "the operation was aborted"),
+            Error::Expression { reason, line, column, excerpt, caret } => {
+                if *line == 1 {
+                    write!(f, "{reason} (column {column})")?;
+                } else {
+                    write!(f, "{reason} (line {line}, column {column})")?;
+                }
+                write!(f, "\n    {excerpt}\n    {:>width$}", "^", width = *caret)
+            }
             Error::Internal { detail } => write!(f, "internal error in parabuf: {detail}"),
         }
     }
@@ -302,6 +329,7 @@ mod tests {
             Error::arg_value(""),
             Error::out_of_range(""),
             Error::Aborted { operation: Some("sum") },
+            Error::Expression { reason: String::new(), line: 1, column: 1, excerpt: String::new(), caret: 1 },
             Error::internal(""),
         ];
         for e in samples {

@@ -8,6 +8,7 @@
 mod arch;
 pub mod error;
 pub mod exec;
+pub mod expr;
 pub mod kernels;
 pub mod kind;
 pub mod layout;
