@@ -1361,7 +1361,7 @@ export function uniqueSync<A extends NumericArray>(a: Input<A>): Unique<A> {
  *
  * @category Ordering
  */
-export async function searchsorted(sorted: Input, needle: number | bigint, options?: SearchsortedOptions & AsyncOptions): Promise<number>
+export async function searchsorted(sorted: Input, needles: number | bigint, options?: SearchsortedOptions & AsyncOptions): Promise<number>
 export async function searchsorted(
   sorted: Input,
   needles: readonly number[] | readonly bigint[] | Input,
@@ -1395,7 +1395,7 @@ export async function searchsorted(
  *
  * @category Ordering
  */
-export function searchsortedSync(sorted: Input, needle: number | bigint, options?: SearchsortedOptions): number
+export function searchsortedSync(sorted: Input, needles: number | bigint, options?: SearchsortedOptions): number
 export function searchsortedSync(
   sorted: Input,
   needles: readonly number[] | readonly bigint[] | Input,

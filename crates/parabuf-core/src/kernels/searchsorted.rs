@@ -4,7 +4,7 @@
 //! of different element types compare exactly (a 64-bit integer against a double, without rounding either).
 //!
 //! Each needle is a binary search, needles split across the pool in fixed blocks. When there are many needles, the
-//! search first narrows to one [`BUCKET`] of the data through a sample of every [`BUCKET`]-th element, taken once per
+//! search first narrows to one `BUCKET` of the data through a sample of every `BUCKET`-th element, taken once per
 //! call: the sample stays in cache, so each needle then touches one page of the data rather than one per halving of
 //! it. Data that is not sorted gives indices of a binary search over it, which mean nothing (numpy's contract), but
 //! touch nothing outside it.
