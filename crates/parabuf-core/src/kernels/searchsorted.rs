@@ -161,11 +161,8 @@ pub fn searchsorted<T: Numeric, U: Numeric>(
         pool().install(|| positions.par_chunks_mut(BLOCK).enumerate().for_each(fill));
     }
     cancel.check()?;
-    Ok(if len <= u32::MAX as usize {
-        Indices::U32(positions.into_iter().map(|i| i as u32).collect())
-    } else {
-        Indices::F64(positions.into_iter().map(|i| i as f64).collect())
-    })
+    // Positions run up to `len` itself, which fits 32 bits exactly when every index below it does.
+    Ok(Indices::from_positions(len, positions.into_iter()))
 }
 
 /// `searchsorted(sorted, needles, { side })`: the facade passes a number needle as an array of one.
