@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { exportedByteLength, type Input, isExport, type WritableInput } from './borrow.js'
+import type { BoundExpression } from './expression.js'
 import { makeError, refuseExtraArguments } from './errors.js'
 import './guards.js'
 import { apply, isArray, typedArrayLength, typedArrayTag } from './intrinsics.js'
@@ -29,6 +30,17 @@ export {
   type WritableInput,
 } from './borrow.js'
 export type { AsyncOptions } from './operations.js'
+export {
+  BoundExpression,
+  compile,
+  evaluate,
+  evaluateSync,
+  Expression,
+  type ExpressionInput,
+  type ExpressionInputs,
+  type OutputType,
+  type RunOptions,
+} from './expression.js'
 export type {
   BigIntArray,
   ElementOf,
@@ -73,6 +85,23 @@ export function threads(): number {
  * @category Types
  */
 export type ScalarOf<I> = I extends Input<BigIntArray> ? bigint : number
+
+/**
+ * What a reduction reads: an array, an export of one, or an expression bound to its inputs
+ * ({@link Expression.bind}), whose values the reduction consumes as they are computed, without an array of them.
+ *
+ * @typeParam A - the array's type.
+ *
+ * @example
+ * ```ts
+ * import { compile, meanSync, type Reducible } from 'parabuf'
+ * const x = new Float64Array([1, 2, 3])
+ * const inputs: Reducible[] = [x, compile('x * x').bind({ x })]
+ * console.log(inputs.map((a) => meanSync(a))) // [2, 4.666666666666667]
+ * ```
+ * @category Types
+ */
+export type Reducible<A extends NumericArray = NumericArray> = Input<A> | BoundExpression
 
 /**
  * Options of {@link variance} and {@link std}.
@@ -483,7 +512,7 @@ function quantilesOf(q: unknown): Float64Array {
  *
  * @category Reductions
  */
-export async function sum<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
+export async function sum<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
   refuseExtraArguments('sum', arguments.length, 2)
   return (await runAsync('sum', undefined, options, a)) as ScalarOf<I>
 }
@@ -506,7 +535,7 @@ export async function sum<I extends Input>(a: I, options?: AsyncOptions): Promis
  *
  * @category Reductions
  */
-export function sumSync<I extends Input>(a: I): ScalarOf<I> {
+export function sumSync<I extends Reducible>(a: I): ScalarOf<I> {
   refuseExtraArguments('sumSync', arguments.length, 1)
   return runSync('sum', undefined, a) as ScalarOf<I>
 }
@@ -528,7 +557,7 @@ export function sumSync<I extends Input>(a: I): ScalarOf<I> {
  *
  * @category Reductions
  */
-export async function mean(a: Input, options?: AsyncOptions): Promise<number> {
+export async function mean(a: Reducible, options?: AsyncOptions): Promise<number> {
   refuseExtraArguments('mean', arguments.length, 2)
   return (await runAsync('mean', undefined, options, a)) as number
 }
@@ -547,7 +576,7 @@ export async function mean(a: Input, options?: AsyncOptions): Promise<number> {
  *
  * @category Reductions
  */
-export function meanSync(a: Input): number {
+export function meanSync(a: Reducible): number {
   refuseExtraArguments('meanSync', arguments.length, 1)
   return runSync('mean', undefined, a) as number
 }
@@ -569,7 +598,7 @@ export function meanSync(a: Input): number {
  *
  * @category Reductions
  */
-export async function min<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
+export async function min<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
   refuseExtraArguments('min', arguments.length, 2)
   return (await runAsync('min', undefined, options, a)) as ScalarOf<I>
 }
@@ -589,7 +618,7 @@ export async function min<I extends Input>(a: I, options?: AsyncOptions): Promis
  *
  * @category Reductions
  */
-export function minSync<I extends Input>(a: I): ScalarOf<I> {
+export function minSync<I extends Reducible>(a: I): ScalarOf<I> {
   refuseExtraArguments('minSync', arguments.length, 1)
   return runSync('min', undefined, a) as ScalarOf<I>
 }
@@ -611,7 +640,7 @@ export function minSync<I extends Input>(a: I): ScalarOf<I> {
  *
  * @category Reductions
  */
-export async function max<I extends Input>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
+export async function max<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
   refuseExtraArguments('max', arguments.length, 2)
   return (await runAsync('max', undefined, options, a)) as ScalarOf<I>
 }
@@ -631,7 +660,7 @@ export async function max<I extends Input>(a: I, options?: AsyncOptions): Promis
  *
  * @category Reductions
  */
-export function maxSync<I extends Input>(a: I): ScalarOf<I> {
+export function maxSync<I extends Reducible>(a: I): ScalarOf<I> {
   refuseExtraArguments('maxSync', arguments.length, 1)
   return runSync('max', undefined, a) as ScalarOf<I>
 }
@@ -652,7 +681,7 @@ export function maxSync<I extends Input>(a: I): ScalarOf<I> {
  *
  * @category Reductions
  */
-export async function minmax<I extends Input>(a: I, options?: AsyncOptions): Promise<MinMax<ScalarOf<I>>> {
+export async function minmax<I extends Reducible>(a: I, options?: AsyncOptions): Promise<MinMax<ScalarOf<I>>> {
   refuseExtraArguments('minmax', arguments.length, 2)
   return minmaxOf(await runAsync('minmax', undefined, options, a)) as MinMax<ScalarOf<I>>
 }
@@ -672,7 +701,7 @@ export async function minmax<I extends Input>(a: I, options?: AsyncOptions): Pro
  *
  * @category Reductions
  */
-export function minmaxSync<I extends Input>(a: I): MinMax<ScalarOf<I>> {
+export function minmaxSync<I extends Reducible>(a: I): MinMax<ScalarOf<I>> {
   refuseExtraArguments('minmaxSync', arguments.length, 1)
   return minmaxOf(runSync('minmax', undefined, a)) as MinMax<ScalarOf<I>>
 }
@@ -693,7 +722,7 @@ export function minmaxSync<I extends Input>(a: I): MinMax<ScalarOf<I>> {
  *
  * @category Reductions
  */
-export async function argmin(a: Input, options?: AsyncOptions): Promise<number> {
+export async function argmin(a: Reducible, options?: AsyncOptions): Promise<number> {
   refuseExtraArguments('argmin', arguments.length, 2)
   return (await runAsync('argmin', undefined, options, a)) as number
 }
@@ -712,7 +741,7 @@ export async function argmin(a: Input, options?: AsyncOptions): Promise<number> 
  *
  * @category Reductions
  */
-export function argminSync(a: Input): number {
+export function argminSync(a: Reducible): number {
   refuseExtraArguments('argminSync', arguments.length, 1)
   return runSync('argmin', undefined, a) as number
 }
@@ -733,7 +762,7 @@ export function argminSync(a: Input): number {
  *
  * @category Reductions
  */
-export async function argmax(a: Input, options?: AsyncOptions): Promise<number> {
+export async function argmax(a: Reducible, options?: AsyncOptions): Promise<number> {
   refuseExtraArguments('argmax', arguments.length, 2)
   return (await runAsync('argmax', undefined, options, a)) as number
 }
@@ -752,7 +781,7 @@ export async function argmax(a: Input, options?: AsyncOptions): Promise<number> 
  *
  * @category Reductions
  */
-export function argmaxSync(a: Input): number {
+export function argmaxSync(a: Reducible): number {
   refuseExtraArguments('argmaxSync', arguments.length, 1)
   return runSync('argmax', undefined, a) as number
 }
@@ -777,7 +806,7 @@ export function argmaxSync(a: Input): number {
  *
  * @category Reductions
  */
-export async function variance(a: Input, options?: VarianceOptions & AsyncOptions): Promise<number> {
+export async function variance(a: Reducible, options?: VarianceOptions & AsyncOptions): Promise<number> {
   refuseExtraArguments('variance', arguments.length, 2)
   return (await runAsync('variance', ddofOf(options), options, a)) as number
 }
@@ -797,7 +826,7 @@ export async function variance(a: Input, options?: VarianceOptions & AsyncOption
  *
  * @category Reductions
  */
-export function varianceSync(a: Input, options?: VarianceOptions): number {
+export function varianceSync(a: Reducible, options?: VarianceOptions): number {
   refuseExtraArguments('varianceSync', arguments.length, 2)
   return runSync('variance', ddofOf(options), a) as number
 }
@@ -817,7 +846,7 @@ export function varianceSync(a: Input, options?: VarianceOptions): number {
  *
  * @category Reductions
  */
-export async function std(a: Input, options?: VarianceOptions & AsyncOptions): Promise<number> {
+export async function std(a: Reducible, options?: VarianceOptions & AsyncOptions): Promise<number> {
   refuseExtraArguments('std', arguments.length, 2)
   return (await runAsync('std', ddofOf(options), options, a)) as number
 }
@@ -837,7 +866,7 @@ export async function std(a: Input, options?: VarianceOptions & AsyncOptions): P
  *
  * @category Reductions
  */
-export function stdSync(a: Input, options?: VarianceOptions): number {
+export function stdSync(a: Reducible, options?: VarianceOptions): number {
   refuseExtraArguments('stdSync', arguments.length, 2)
   return runSync('std', ddofOf(options), a) as number
 }
@@ -906,7 +935,7 @@ export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): Eleme
  *
  * @category Reductions
  */
-export async function norm(a: Input, options?: AsyncOptions): Promise<number> {
+export async function norm(a: Reducible, options?: AsyncOptions): Promise<number> {
   refuseExtraArguments('norm', arguments.length, 2)
   return (await runAsync('norm', undefined, options, a)) as number
 }
@@ -925,7 +954,7 @@ export async function norm(a: Input, options?: AsyncOptions): Promise<number> {
  *
  * @category Reductions
  */
-export function normSync(a: Input): number {
+export function normSync(a: Reducible): number {
   refuseExtraArguments('normSync', arguments.length, 1)
   return runSync('norm', undefined, a) as number
 }
@@ -947,7 +976,7 @@ export function normSync(a: Input): number {
  *
  * @category Reductions
  */
-export async function countNonZero(a: Input, options?: AsyncOptions): Promise<number> {
+export async function countNonZero(a: Reducible, options?: AsyncOptions): Promise<number> {
   refuseExtraArguments('countNonZero', arguments.length, 2)
   return (await runAsync('countNonZero', undefined, options, a)) as number
 }
@@ -967,7 +996,7 @@ export async function countNonZero(a: Input, options?: AsyncOptions): Promise<nu
  *
  * @category Reductions
  */
-export function countNonZeroSync(a: Input): number {
+export function countNonZeroSync(a: Reducible): number {
   refuseExtraArguments('countNonZeroSync', arguments.length, 1)
   return runSync('countNonZero', undefined, a) as number
 }
@@ -1067,7 +1096,7 @@ export function quantileSync(
  *
  * @category Reductions
  */
-export async function median(a: Input, options?: MedianOptions & AsyncOptions): Promise<number> {
+export async function median(a: Reducible, options?: MedianOptions & AsyncOptions): Promise<number> {
   refuseExtraArguments('median', arguments.length, 2)
   return (await runAsync('median', medianParams(options), options, a)) as number
 }
@@ -1088,7 +1117,7 @@ export async function median(a: Input, options?: MedianOptions & AsyncOptions): 
  *
  * @category Reductions
  */
-export function medianSync(a: Input, options?: MedianOptions): number {
+export function medianSync(a: Reducible, options?: MedianOptions): number {
   refuseExtraArguments('medianSync', arguments.length, 2)
   return runSync('median', medianParams(options), a) as number
 }
@@ -1530,7 +1559,7 @@ function bigintNeedles(values: readonly bigint[]): BigInt64Array | BigUint64Arra
  *
  * @category Reductions
  */
-export async function histogram(a: Input, options: HistogramOptions & AsyncOptions): Promise<Float64Array> {
+export async function histogram(a: Reducible, options: HistogramOptions & AsyncOptions): Promise<Float64Array> {
   refuseExtraArguments('histogram', arguments.length, 2)
   return (await runAsync('histogram', histogramParams(options), options, a)) as Float64Array
 }
@@ -1550,7 +1579,7 @@ export async function histogram(a: Input, options: HistogramOptions & AsyncOptio
  *
  * @category Reductions
  */
-export function histogramSync(a: Input, options: HistogramOptions): Float64Array {
+export function histogramSync(a: Reducible, options: HistogramOptions): Float64Array {
   refuseExtraArguments('histogramSync', arguments.length, 2)
   return runSync('histogram', histogramParams(options), a) as Float64Array
 }

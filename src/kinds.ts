@@ -23,6 +23,11 @@ const KINDS = native.elementKinds()
 /** The code of each typed array type, by constructor name. */
 const KIND_OF_TAG: Readonly<Record<string, Kind>> = Object.fromEntries(KINDS.map((kind, code) => [kind.name, code]))
 
+/** Whether elements of `kind` are bigints. */
+export function isBigIntKind(kind: Kind): boolean {
+  return KINDS[kind]?.bigint === true
+}
+
 /** The kinds the facade treats specially. */
 export const FLOAT16: Kind = KIND_OF_TAG['Float16Array']!
 

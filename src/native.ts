@@ -122,6 +122,18 @@ function load(): typeof Binding {
 interface Entries {
   runSync(op: number, params: object | undefined, ...arrays: unknown[]): unknown
   runAsync(op: number, params: object | undefined, cancel: Binding.CancelToken | undefined, ...arrays: unknown[]): unknown
+  /** An expression (`expression`, its `inputs` as `value, kind` pairs) through the reduction `op`, or into `out`. */
+  evaluateSync(op: number | undefined, params: object | undefined, expression: object, inputs: unknown[], out?: unknown, outKind?: number): unknown
+  /** As `evaluateSync`, off the JavaScript thread. */
+  evaluateAsync(
+    op: number | undefined,
+    params: object | undefined,
+    cancel: Binding.CancelToken | undefined,
+    expression: object,
+    inputs: unknown[],
+    out?: unknown,
+    outKind?: number,
+  ): unknown
 }
 
 export const native = load() as typeof Binding & Entries

@@ -49,7 +49,7 @@ export interface AsyncOptions {
 
 /** One array argument, ready for the binding: the array (its `Uint16Array` alias for a `Float16Array`) or the native
  * handle of an export, and its kind code (ignored for a handle, whose kind comes from its native record). */
-interface Prepared {
+export interface Prepared {
   readonly value: unknown
   readonly kind: Kind
 }
@@ -82,7 +82,7 @@ const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
 // Nothing here decides anything about memory: an array's kind is read from its internal slot, the binding checks it
 // against Node-API's own report, and a handle is passed as its native record alone (its array, bytes, kind and mode
 // live there). Whether a buffer is detached, out of bounds or resizable is decided natively, at the moment of use.
-function prepare(value: unknown, what: string, operation: string): Prepared {
+export function prepare(value: unknown, what: string, operation: string): Prepared {
   if (isExport(value)) return { value: nativeOf(value), kind: 0 }
   const { array, kind } = requireArray(value, what)
   // A Float16Array travels as a Uint16Array alias (Node-API has no float16 type), which refuses detached and
@@ -119,6 +119,8 @@ export function runSync(operation: string, params: OpParams | undefined, a: unkn
   // The operation, not the value of `b`, says how many arrays there are: a missing second array is a bad argument.
   const { code, arrayNames } = operationNamed(operation)
   try {
+    const call = arrayNames.length === 1 ? expressionCallOf(a, operation) : undefined
+    if (call !== undefined) return native.evaluateSync(code, ownOnly(params), call.expression, call.values) as JsOutput
     const first = prepare(a, arrayNames[0]!, operation)
     if (arrayNames.length === 1) return native.runSync(code, ownOnly(params), first.value, first.kind) as JsOutput
     const second = prepare(b, arrayNames[1]!, operation)
@@ -136,6 +138,28 @@ export async function runAsync(
   a: unknown,
   b?: unknown,
 ): Promise<JsOutput> {
+  const { code, arrayNames } = operationNamed(operation)
+  return withSignal(operation, options, (token) => {
+    const call = arrayNames.length === 1 ? expressionCallOf(a, operation) : undefined
+    if (call !== undefined) return native.evaluateAsync(code, ownOnly(params), token, call.expression, call.values)
+    const first = prepare(a, arrayNames[0]!, operation)
+    const second = arrayNames.length === 2 ? prepare(b, arrayNames[1]!, operation) : undefined
+    return second === undefined
+      ? native.runAsync(code, ownOnly(params), token, first.value, first.kind)
+      : native.runAsync(code, ownOnly(params), token, first.value, first.kind, second.value, second.kind)
+  })
+}
+
+/**
+ * Starts native work with `start`, wired to `options.signal`: a signal already aborted rejects at once, a later abort
+ * raises the cancel token `start` is given, and errors come back translated (an abort's with the signal's reason).
+ * The result is the binding's, or what its promise settles to.
+ */
+async function withSignal(
+  operation: string,
+  options: AsyncOptions | undefined,
+  start: (token: CancelToken | undefined) => unknown,
+): Promise<JsOutput> {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw makeError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object. Received ${describe(options)}`)
   }
@@ -149,28 +173,62 @@ export async function runAsync(
   if (signal !== undefined && apply(abortSignalAborted, signal, [])) {
     throw new AbortError(`${operation}() was aborted`, { cause: reasonOf() })
   }
-  const { code, arrayNames } = operationNamed(operation)
   let token: CancelToken | undefined
   let onAbort: (() => void) | undefined
   try {
-    const first = prepare(a, arrayNames[0]!, operation)
-    const second = arrayNames.length === 2 ? prepare(b, arrayNames[1]!, operation) : undefined
     if (signal) {
       const cancel = new native.CancelToken()
       token = cancel
       onAbort = () => cancel.cancel()
       apply(addEventListener, signal, ['abort', onAbort, { once: true }])
     }
-    const started =
-      second === undefined
-        ? native.runAsync(code, ownOnly(params), token, first.value, first.kind)
-        : native.runAsync(code, ownOnly(params), token, first.value, first.kind, second.value, second.kind)
+    const started = start(token)
     return started instanceof NativePromise ? ((await started) as JsOutput) : (started as JsOutput)
   } catch (error) {
     throw translate(error, reasonOf())
   } finally {
     if (onAbort) apply(removeEventListener, signal, ['abort', onAbort])
   }
+}
+
+/**
+ * An expression call as the binding takes it: the compiled expression's native handle and, in the order of its
+ * variables, a `value, kind` pair for each (a number and 0, or a prepared array).
+ */
+export interface ExpressionCall {
+  readonly expression: object
+  readonly values: unknown[]
+}
+
+/** Reads a bound expression (see `expression.ts`, which sets it): `undefined` for anything else. */
+let expressionCallOfImpl: (value: unknown, operation: string) => ExpressionCall | undefined = () => undefined
+
+/** The call of `value` when it is a bound expression, with its arrays prepared for `operation`. */
+function expressionCallOf(value: unknown, operation: string): ExpressionCall | undefined {
+  return expressionCallOfImpl(value, operation)
+}
+
+/** Lets `expression.ts` teach the operations its bound expressions (it imports this module, not the reverse). */
+export function recogniseBoundExpressions(reader: (value: unknown, operation: string) => ExpressionCall | undefined): void {
+  expressionCallOfImpl = reader
+}
+
+/** Runs an expression synchronously into `out` (an array or write export, prepared here). */
+export function evaluateSync(call: ExpressionCall, out: unknown): JsOutput {
+  try {
+    const target = prepare(out, 'options.out', 'evaluate')
+    return native.evaluateSync(undefined, undefined, call.expression, call.values, target.value, target.kind) as JsOutput
+  } catch (error) {
+    throw translate(error)
+  }
+}
+
+/** Runs an expression into `out` off the JavaScript thread (inline when tiny); rejects instead of throwing. */
+export function evaluateAsync(call: ExpressionCall, out: unknown, options: AsyncOptions | undefined): Promise<JsOutput> {
+  return withSignal('evaluate', options, (token) => {
+    const target = prepare(out, 'options.out', 'evaluate')
+    return native.evaluateAsync(undefined, undefined, token, call.expression, call.values, target.value, target.kind)
+  })
 }
 
 /** The array an in-place operation returns: the argument itself, or the array of the export passed. */

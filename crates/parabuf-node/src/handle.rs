@@ -1,5 +1,5 @@
 //! The native record behind an export handle (`borrow()`): the one place that knows a handle's array, byte range, kind
-//! and mode. JavaScript holds it as an opaque, type-tagged external ([`intake::wrap_handle`]); nothing a script does to
+//! and mode. JavaScript holds it as an opaque, type-tagged external ([`intake::wrap_external`]); nothing a script does to
 //! any object changes what it says.
 
 use std::cell::RefCell;

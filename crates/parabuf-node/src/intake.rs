@@ -554,74 +554,87 @@ pub fn external_array<'env>(env: &'env Env, kind: ElementKind, length: usize) ->
     Ok((unsafe { Unknown::from_raw_unchecked(env.raw(), array) }, external))
 }
 
-/// The type tag of parabuf's export handles: an external carrying it was made by [`wrap_handle`] in this binding, so
-/// its data is a live `HandleRecord`. Tags are checked by the engine (`napi_check_object_type_tag`), not by any
-/// property a script can reach.
-static HANDLE_TAG: sys::napi_type_tag =
-    sys::napi_type_tag { lower: 0x7061_7261_6275_6668, upper: 0x9d3c_52e1_04b7_a6f3 };
-
-/// The finalizer of a handle's external: ends its export.
-///
-/// # Safety
-/// Called by the engine only, once, with the `data` [`wrap_handle`] passed to `napi_create_external`.
-unsafe extern "C" fn finalize_handle(env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    // SAFETY: data is the Box<HandleRecord> leaked by wrap_handle, handed back exactly once by the engine when the
-    // external is collected; nothing else frees it.
-    let record = unsafe { Box::from_raw(data.cast::<HandleRecord>()) };
-    // A handle collected without release(): its export ends with it, so nothing leaks.
-    record.release(&Env::from_raw(env));
+/// A native record JavaScript holds as an opaque, type-tagged external: an export handle's record, a compiled
+/// expression. Tags are checked by the engine (`napi_check_object_type_tag`), not by any property a script can reach:
+/// an external carrying `T::TAG` was made by [`wrap_external`] for a `T`.
+pub trait Tagged: Sized + 'static {
+    /// The tag, unique to `T` among the binding's externals.
+    const TAG: sys::napi_type_tag;
+    /// Runs when the external is collected, before the record is dropped.
+    fn collected(&self, env: &Env);
 }
 
-/// Makes the opaque JavaScript value of an export handle: a type-tagged external owning `record`, which releases the
-/// export when it is collected.
+impl Tagged for HandleRecord {
+    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7061_7261_6275_6668, upper: 0x9d3c_52e1_04b7_a6f3 };
+
+    /// A handle collected without release(): its export ends with it, so nothing leaks.
+    fn collected(&self, env: &Env) {
+        self.release(env);
+    }
+}
+
+/// The finalizer of a [`Tagged`] external.
+///
+/// # Safety
+/// Called by the engine only, once, with the `data` [`wrap_external`] passed to `napi_create_external` for a `T`.
+unsafe extern "C" fn finalize_external<T: Tagged>(env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: data is the Box<T> leaked by wrap_external::<T>, handed back exactly once by the engine when the external
+    // is collected; nothing else frees it.
+    let record = unsafe { Box::from_raw(data.cast::<T>()) };
+    record.collected(&Env::from_raw(env));
+}
+
+/// Makes the opaque JavaScript value owning `record`: an external tagged with `T::TAG`, which calls
+/// [`Tagged::collected`] and drops the record when it is collected.
 ///
 /// # Errors
-/// Only when Node-API fails (the record is then released and dropped).
-pub fn wrap_handle<'env>(env: &'env Env, record: HandleRecord) -> Result<Unknown<'env>, Error> {
+/// Only when Node-API fails (the record is then given [`Tagged::collected`] and dropped).
+pub fn wrap_external<T: Tagged>(env: &Env, record: T) -> Result<Unknown<'_>, Error> {
     let data = Box::into_raw(Box::new(record));
     let mut value = ptr::null_mut();
-    // SAFETY: data is a live, uniquely owned allocation whose ownership passes to the engine with finalize_handle as
-    // its destructor; the out-pointer is a live local.
+    // SAFETY: data is a live, uniquely owned allocation whose ownership passes to the engine with finalize_external::<T>
+    // as its destructor; the out-pointer is a live local.
     let created = unsafe {
-        sys::napi_create_external(env.raw(), data.cast(), Some(finalize_handle), ptr::null_mut(), &mut value)
+        sys::napi_create_external(env.raw(), data.cast(), Some(finalize_external::<T>), ptr::null_mut(), &mut value)
     };
     if created != sys::Status::napi_ok {
         // SAFETY: the engine refused the external, so it took no ownership: data is still ours to free, once.
         let record = unsafe { Box::from_raw(data) };
-        record.release(env);
+        record.collected(env);
         return Err(Error::internal(format!("Node-API call napi_create_external failed with status {created}")));
     }
-    // SAFETY: value is the external just created in this scope; the tag is a static that lives for the program.
-    // If tagging fails the external is simply collected later (its finalizer releases the export).
-    status(unsafe { sys::napi_type_tag_object(env.raw(), value, &HANDLE_TAG) }, "napi_type_tag_object")?;
+    // SAFETY: value is the external just created in this scope; the tag is a constant promoted to a static.
+    // If tagging fails the external is simply collected later (its finalizer runs as usual).
+    status(unsafe { sys::napi_type_tag_object(env.raw(), value, &T::TAG) }, "napi_type_tag_object")?;
     // SAFETY: Node-API returned a valid handle for the current scope.
     Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
 }
 
-/// The record behind `value` when it is an export handle made by [`wrap_handle`], `None` for anything else. The record
-/// lives as long as the external, which `value` (an argument of the running call) keeps alive for the borrow's length.
+/// The record behind `value` when it is an external made by [`wrap_external`] for a `T`, `None` for anything else. The
+/// record lives as long as the external, which `value` (an argument of the running call) keeps alive for the borrow's
+/// length.
 ///
 /// # Errors
 /// Only when Node-API fails.
-pub fn handle_ref<'v>(env: &Env, value: &'v Unknown<'_>) -> Result<Option<&'v HandleRecord>, Error> {
+pub fn external_ref<'v, T: Tagged>(env: &Env, value: &'v Unknown<'_>) -> Result<Option<&'v T>, Error> {
     let mut tagged = false;
-    // SAFETY: env and value are live handles of the current call; the tag is a static; the out-pointer is a local.
-    // Node-API answers an error status, touching nothing, for a value that is not an object.
-    let checked = unsafe { sys::napi_check_object_type_tag(env.raw(), value.raw(), &HANDLE_TAG, &mut tagged) };
+    // SAFETY: env and value are live handles of the current call; the tag is a constant promoted to a static; the
+    // out-pointer is a local. Node-API answers an error status, touching nothing, for a value that is not an object.
+    let checked = unsafe { sys::napi_check_object_type_tag(env.raw(), value.raw(), &T::TAG, &mut tagged) };
     if checked != sys::Status::napi_ok || !tagged {
         return Ok(None);
     }
     let mut data = ptr::null_mut();
     status(
-        // SAFETY: only externals made by wrap_handle carry HANDLE_TAG (a tag can be set once per object, and only this
-        // module sets this one), so value is such an external; the out-pointer is a local.
+        // SAFETY: only externals made by wrap_external::<T> carry T::TAG (a tag can be set once per object, and only
+        // wrap_external sets tags, each type its own), so value is such an external; the out-pointer is a local.
         unsafe { sys::napi_get_value_external(env.raw(), value.raw(), &mut data) },
         "napi_get_value_external",
     )?;
-    // SAFETY: data is the HandleRecord that wrap_handle leaked for this external; the engine frees it only after the
-    // external is collected, which cannot happen while `value`, a handle of the running call, refers to it. Only shared
-    // references are formed (the record's mutable parts are behind a Mutex and a RefCell).
-    Ok(Some(unsafe { &*data.cast::<HandleRecord>() }))
+    // SAFETY: data is the T that wrap_external leaked for this external; the engine frees it only after the external
+    // is collected, which cannot happen while `value`, a handle of the running call, refers to it. Only shared
+    // references are formed (records keep their mutable parts behind a Mutex or a RefCell).
+    Ok(Some(unsafe { &*data.cast::<T>() }))
 }
 
 /// The most arguments an entry point made by [`define_function`] reads.
@@ -746,6 +759,54 @@ pub fn property<'env>(env: &'env Env, object: &Unknown<'_>, name: &str) -> Resul
     status(code, "napi_get_property")?;
     // SAFETY: Node-API returned a valid handle for the current scope.
     Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+}
+
+/// The elements of `array`, a JavaScript `Array` (by its internal slots), all read before anything else is decided:
+/// a getter among them runs now, not between the leases of the arrays they name.
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` naming `what` when `array` is not an `Array`; `ERR_INVALID_ARG_VALUE` when reading an
+/// element threw.
+pub fn elements<'env>(env: &'env Env, array: &Unknown<'_>, what: &str) -> Result<Vec<Unknown<'env>>, Error> {
+    let mut is_array = false;
+    // SAFETY: env and array are live handles of the current call; the out-pointer is a live local.
+    status(unsafe { sys::napi_is_array(env.raw(), array.raw(), &mut is_array) }, "napi_is_array")?;
+    if !is_array {
+        return Err(Error::arg_type(format!("{what} must be an Array")));
+    }
+    let mut length = 0u32;
+    // SAFETY: array is an Array (checked above), a live handle; the out-pointer is a live local.
+    status(unsafe { sys::napi_get_array_length(env.raw(), array.raw(), &mut length) }, "napi_get_array_length")?;
+    (0..length)
+        .map(|index| {
+            let mut value = ptr::null_mut();
+            // SAFETY: array is a live handle; the out-pointer is a live local.
+            let code = unsafe { sys::napi_get_element(env.raw(), array.raw(), index, &mut value) };
+            if code == sys::Status::napi_pending_exception {
+                clear_pending_exception(env);
+                return Err(Error::arg_value(format!("reading {what}[{index}] threw")));
+            }
+            status(code, "napi_get_element")?;
+            // SAFETY: Node-API returned a valid handle for the current scope.
+            Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+        })
+        .collect()
+}
+
+/// A JavaScript number as a double.
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` naming `what` for anything but a number.
+pub fn number(env: &Env, value: &Unknown<'_>, what: &dyn fmt::Display) -> Result<f64, Error> {
+    let mut x = 0f64;
+    // SAFETY: env and value are live handles of the current call; the out-pointer is a live local. Node-API answers
+    // napi_number_expected, touching nothing, for a non-number.
+    let code = unsafe { sys::napi_get_value_double(env.raw(), value.raw(), &mut x) };
+    if code == sys::Status::napi_number_expected {
+        return Err(Error::arg_type(format!("{what} must be a number")));
+    }
+    status(code, "napi_get_value_double")?;
+    Ok(x)
 }
 
 /// A number or bigint value as a core scalar (`None` for `undefined`). A bigint keeps only what matters modulo 2^64

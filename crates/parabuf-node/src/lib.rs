@@ -6,6 +6,7 @@
 #[cfg(feature = "bench")]
 pub mod bench;
 mod errors;
+mod expression;
 mod handle;
 mod inflight;
 mod intake;
@@ -55,7 +56,8 @@ fn parse_mode(mode: u32) -> Result<Mode, Error> {
 
 /// The handle record behind `handle`, or `ERR_INVALID_ARG_TYPE` when it is not a handle this binding made.
 fn handle_of<'v>(env: &Env, handle: &'v Unknown<'_>) -> Result<&'v HandleRecord, Error> {
-    intake::handle_ref(env, handle)?.ok_or_else(|| Error::arg_type("not an export handle from borrow()"))
+    intake::external_ref::<HandleRecord>(env, handle)?
+        .ok_or_else(|| Error::arg_type("not an export handle from borrow()"))
 }
 
 /// Takes an export of `array` (viewed as kind `kind`, checked against what Node-API reports; `mode` 0 for read, 1 for
@@ -64,7 +66,7 @@ fn handle_of<'v>(env: &Env, handle: &'v Unknown<'_>) -> Result<&'v HandleRecord,
 pub fn export_open<'env>(env: &'env Env, array: Unknown<'_>, kind: u32, mode: u32) -> napi::Result<Unknown<'env>> {
     let open = || -> Result<Unknown<'env>, Error> {
         let record = HandleRecord::open(env, &array, kind, parse_mode(mode)?)?;
-        intake::wrap_handle(env, record)
+        intake::wrap_external(env, record)
     };
     open().map_err(|e| to_napi(env, &e))
 }
@@ -92,7 +94,9 @@ pub fn capture_intrinsics(exports: napi::bindgen_prelude::Object<'_>, env: Env) 
     let init = || -> Result<(), Error> {
         intake::capture_intrinsics(&env)?;
         intake::define_function(&env, exports.raw(), c"runSync", run_sync)?;
-        intake::define_function(&env, exports.raw(), c"runAsync", run_async)
+        intake::define_function(&env, exports.raw(), c"runAsync", run_async)?;
+        intake::define_function(&env, exports.raw(), c"evaluateSync", evaluate_sync)?;
+        intake::define_function(&env, exports.raw(), c"evaluateAsync", evaluate_async)
     };
     init().map_err(|e| to_napi(&env, &e))
 }
@@ -299,18 +303,27 @@ fn given<'a, 'env>(env: &Env, value: Option<&'a Unknown<'env>>) -> Result<Option
     }
 }
 
-/// The array arguments: `(array, kind)` pairs, where the array is a typed array (for a `Float16Array`, its
-/// `Uint16Array` alias) and the kind its `ElementKind` code as the facade read it, or an export handle (its array and
-/// kind come from its native record, whatever the facade passed beside it).
+/// One array argument: a typed array (for a `Float16Array`, its `Uint16Array` alias) with its `ElementKind` code as the
+/// facade read it, or an export handle (its array and kind come from its native record, whatever the facade passed
+/// beside it).
+fn array_argument<'a, 'env>(env: &Env, array: &'a Unknown<'env>, kind: &Unknown<'_>) -> Result<ArgIn<'a, 'env>, Error> {
+    Ok(if intake::type_of(env, array)? == napi::sys::ValueType::napi_external {
+        ArgIn::Handle(handle_of(env, array)?)
+    } else {
+        ArgIn::Array { array, kind: intake::uint32(env, kind, "an array's kind")? }
+    })
+}
+
+/// The array arguments: `(array, kind)` pairs, as [`array_argument`] reads them.
 fn inputs<'a, 'env>(env: &Env, pairs: &'a [Unknown<'env>]) -> Result<SmallVec<[ArgIn<'a, 'env>; 2]>, Error> {
     let mut inputs = SmallVec::new();
     for pair in pairs.chunks(2) {
-        let array = &pair[0];
-        inputs.push(if intake::type_of(env, array)? == napi::sys::ValueType::napi_external {
-            ArgIn::Handle(handle_of(env, array)?)
-        } else {
-            let kind = pair.get(1).map_or(Ok(u32::MAX), |k| intake::uint32(env, k, "an array's kind"))?;
-            ArgIn::Array { array, kind }
+        inputs.push(match pair.get(1) {
+            Some(kind) => array_argument(env, &pair[0], kind)?,
+            None if intake::type_of(env, &pair[0])? == napi::sys::ValueType::napi_external => {
+                ArgIn::Handle(handle_of(env, &pair[0])?)
+            }
+            None => ArgIn::Array { array: &pair[0], kind: u32::MAX },
         });
     }
     Ok(inputs)
@@ -340,6 +353,74 @@ fn run_async(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_va
     };
     let (op, cancel, inputs) = start().map_err(|e| to_napi(env, &e))?;
     operation::run_later(env, op, &inputs, cancel)
+}
+
+/// Compiles an expression's source (cached by source text) into an opaque handle.
+#[napi(ts_return_type = "object")]
+pub fn expression_compile(env: &Env, source: String) -> napi::Result<Unknown<'_>> {
+    expression::compile(env, &source).map_err(|e| to_napi(env, &e))
+}
+
+/// A compiled expression's variables, in order of first appearance in its source.
+#[napi]
+pub fn expression_variables(env: Env, handle: Unknown<'_>) -> napi::Result<Vec<String>> {
+    expression::expression_of(&env, &handle).map(|e| e.variables().to_vec()).map_err(|e| to_napi(&env, &e))
+}
+
+/// The job of an expression call from the facade's arguments `op, params, expression, inputs, out, outKind` (`op`
+/// `undefined` for a run into `out`, else the code of the reduction; `out` and `outKind` only for a run), with
+/// `values` the elements of `inputs`, read by [`input_values`].
+fn expression_call<'a, 'env>(
+    env: &Env,
+    args: &'a [Unknown<'env>],
+    values: &'a [Unknown<'env>],
+) -> Result<(expression::ExpressionJob, Vec<ArgIn<'a, 'env>>), Error> {
+    let reduce = match given(env, args.first())? {
+        Some(op) => Some(parse_op(env, Some(op), args.get(1))?),
+        None => None,
+    };
+    let expression = args.get(2).ok_or_else(|| Error::internal("an expression call needs its expression"))?;
+    let output = match (&reduce, args.get(4), args.get(5)) {
+        (None, Some(out), Some(kind)) => Some((out, kind)),
+        (None, _, _) => return Err(Error::internal("a run into an output needs the output")),
+        (Some(_), _, _) => None,
+    };
+    expression::parse(env, expression, values, output, reduce)
+}
+
+/// The elements of an expression call's `inputs` (its fourth argument), every getter among them run before anything
+/// is leased.
+fn input_values<'env>(env: &'env Env, args: &[Unknown<'_>]) -> Result<Vec<Unknown<'env>>, Error> {
+    let inputs = args.get(3).ok_or_else(|| Error::internal("an expression call needs its inputs"))?;
+    intake::elements(env, inputs, "the expression's inputs")
+}
+
+/// `evaluateSync(op, params, expression, inputs, out, outKind)`: runs an expression synchronously, into `out` or
+/// through the reduction `op`.
+fn evaluate_sync(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_value> {
+    let run = || -> Result<parabuf_core::Output, Error> {
+        let values = input_values(env, args)?;
+        let (job, arrays) = expression_call(env, args, &values)?;
+        operation::run_now(env, &job, &arrays)
+    };
+    let output = run().map_err(|e| to_napi(env, &e))?;
+    intake::to_js(env, output)
+}
+
+/// `evaluateAsync(op, params, cancel, expression, inputs, out, outKind)`: as `evaluateSync`, off the JavaScript
+/// thread; returns the result itself when small enough to run inline, else a promise.
+fn evaluate_async(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_value> {
+    let cancel = match given(env, args.get(2)) {
+        Ok(Some(token)) => intake::cancel_token(env, token).map(|token| token.inner.clone()),
+        Ok(None) => Ok(Cancel::new()),
+        Err(e) => Err(e),
+    }
+    .map_err(|e| to_napi(env, &e))?;
+    // The same arguments as evaluateSync's, without the cancel token.
+    let rest: SmallVec<[Unknown<'_>; 6]> = args.iter().enumerate().filter(|(i, _)| *i != 2).map(|(_, a)| *a).collect();
+    let values = input_values(env, &rest).map_err(|e| to_napi(env, &e))?;
+    let (job, arrays) = expression_call(env, &rest, &values).map_err(|e| to_napi(env, &e))?;
+    operation::run_later(env, job, &arrays, cancel)
 }
 
 /// A typed array over parabuf-owned memory, and whether the memory is really external (else a normal buffer).

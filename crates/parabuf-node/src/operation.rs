@@ -77,17 +77,18 @@ pub(crate) fn checked_kind(
     Ok(kind)
 }
 
-/// "sum() argument", "dot() argument 2", "cumsum() options.out": formatted only when an error message needs it.
-pub(crate) struct ArgumentName {
+/// "sum() argument", "dot() argument 2", "cumsum() options.out", "evaluate() inputs.x": formatted only when an error
+/// message needs it.
+pub(crate) struct ArgumentName<'a> {
     /// The operation.
     pub operation: &'static str,
     /// The argument's position, when the operation takes more than one.
     pub position: Option<usize>,
-    /// The name of an array the facade passes from the options (no position of the caller's).
-    pub option: Option<&'static str>,
+    /// The name of an array the caller passes by name (an option, an expression's input), not by position.
+    pub option: Option<&'a str>,
 }
 
-impl fmt::Display for ArgumentName {
+impl fmt::Display for ArgumentName<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.option, self.position) {
             (Some(name), _) => write!(f, "{}() {name}", self.operation),
@@ -97,7 +98,63 @@ impl fmt::Display for ArgumentName {
     }
 }
 
-/// Takes the exports `op` needs on `inputs` into `leases`: lent from their handles, or freshly acquired from the global
+/// Work on leased arrays: an operation of the table, or an expression called on arrays. [`lease`], [`run_now`] and
+/// [`run_later`] take either.
+pub trait Job: Send + 'static {
+    /// The name errors give it.
+    fn name(&self) -> &'static str;
+    /// The access each array argument needs, in order.
+    fn modes(&self) -> SmallVec<[Mode; 2]>;
+    /// How errors name array argument `index`.
+    fn argument(&self, index: usize) -> ArgumentName<'_>;
+    /// The earlier arguments whose memory written argument `index` may be exactly (the same bytes, viewed as the same
+    /// kind): then it shares their export, lent as [`Lent::Alias`], rather than being refused as an overlap.
+    fn may_alias(&self, index: usize) -> std::ops::Range<usize>;
+    /// Whether the work over `args` is small enough to run inline rather than on the pool.
+    fn runs_inline(&self, args: &[Arg]) -> bool;
+    /// Runs it.
+    ///
+    /// # Errors
+    /// Whatever it reports; a panic comes back as [`Error::Internal`].
+    fn execute(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output, Error>;
+}
+
+impl Job for Op {
+    fn name(&self) -> &'static str {
+        Op::name(self)
+    }
+
+    fn modes(&self) -> SmallVec<[Mode; 2]> {
+        Op::modes(self).collect()
+    }
+
+    fn argument(&self, index: usize) -> ArgumentName<'_> {
+        let arrays = self.spec().arrays;
+        let name = arrays.get(index).map_or("", |spec| spec.name);
+        ArgumentName {
+            operation: Op::name(self),
+            position: (arrays.len() > 1).then_some(index + 1),
+            option: name.starts_with("options.").then_some(name),
+        }
+    }
+
+    fn may_alias(&self, index: usize) -> std::ops::Range<usize> {
+        match self.spec().arrays.get(index).and_then(|spec| spec.may_alias) {
+            Some(of) => of..of + 1,
+            None => 0..0,
+        }
+    }
+
+    fn runs_inline(&self, args: &[Arg]) -> bool {
+        Op::runs_inline(self, args)
+    }
+
+    fn execute(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output, Error> {
+        execute(self, args, cancel)
+    }
+}
+
+/// Takes the exports `job` needs on `inputs` into `leases`: lent from their handles, or freshly acquired from the global
 /// ledger, and the buffer behind each into `buffers`. With `refuse_resizable`, arrays on resizable `ArrayBuffer`s are refused.
 ///
 /// Everything is read from engine state here, after every argument conversion that could run JavaScript: a getter
@@ -107,51 +164,52 @@ impl fmt::Display for ArgumentName {
 /// Any intake or ledger error; exports taken before the failing argument are released when `leases` is dropped.
 pub fn lease(
     env: &Env,
-    op: &Op,
+    job: &dyn Job,
     inputs: &[ArgIn<'_, '_>],
     refuse_resizable: bool,
     leases: &mut Leases,
     buffers: &mut Buffers,
 ) -> Result<(), Error> {
-    let declared = op.spec().arrays;
-    if inputs.len() != declared.len() {
-        return Err(Error::internal(format!("{}() takes {} arrays, got {}", op.name(), declared.len(), inputs.len())));
+    let modes = job.modes();
+    if inputs.len() != modes.len() {
+        return Err(Error::internal(format!("{}() takes {} arrays, got {}", job.name(), modes.len(), inputs.len())));
     }
-    for (index, (input, spec)) in inputs.iter().zip(declared).enumerate() {
-        let mode = spec.mode;
-        let what = ArgumentName {
-            operation: op.name(),
-            position: (inputs.len() > 1).then_some(index + 1),
-            option: spec.name.starts_with("options.").then_some(spec.name),
+    for (index, (input, &mode)) in inputs.iter().zip(&modes).enumerate() {
+        let what = job.argument(index);
+        let aliased = |found: &dyn Fn(usize) -> bool| {
+            if mode == Mode::Write {
+                job.may_alias(index).find(|&of| found(of))
+            } else {
+                None
+            }
         };
         let buffer = match input {
-            ArgIn::Handle(handle) if spec.may_alias.is_some_and(|of| same_handle(leases, of, handle)) => {
-                let of = spec.may_alias.unwrap_or_default();
-                let region = leases.args[of].lent.region();
-                leases.args.push(Arg { kind: handle.element_kind(), lent: Lent::Alias { of, region } });
-                leases.homes.push(None);
-                handle.current(env, &what)?.buffer
-            }
             ArgIn::Handle(handle) => {
-                let lent = handle.lend(mode, op.name())?;
-                // Pushed at once, so that an error below gives the export back to its handle.
-                leases.args.push(Arg { kind: handle.element_kind(), lent });
-                leases.homes.push(Some(handle.cell()));
+                if let Some(of) = aliased(&|of| same_handle(leases, of, handle)) {
+                    let region = leases.args[of].lent.region();
+                    leases.args.push(Arg { kind: handle.element_kind(), lent: Lent::Alias { of, region } });
+                    leases.homes.push(None);
+                } else {
+                    let lent = handle.lend(mode, job.name())?;
+                    // Pushed at once, so that an error below gives the export back to its handle.
+                    leases.args.push(Arg { kind: handle.element_kind(), lent });
+                    leases.homes.push(Some(handle.cell()));
+                }
                 handle.current(env, &what)?.buffer
             }
             ArgIn::Array { array, kind } => {
                 let info = intake::typed_array_asking(env, array, &what, kind & ASK_BOUNDS != 0)?;
                 let kind = checked_kind(kind & !ASK_BOUNDS, info.napi_kind, &what)?;
                 if refuse_resizable && intake::is_resizable(env, info.buffer)? {
-                    return Err(Error::Resizable { operation: op.name() });
+                    return Err(Error::Resizable { operation: job.name() });
                 }
-                let lent = match (mode, spec.may_alias) {
-                    (Mode::Write, Some(of)) if shares_exactly(leases, of, kind, info.region) => {
+                let lent = match aliased(&|of| shares_exactly(leases, of, kind, info.region)) {
+                    Some(of) => {
                         take_write(leases, of).map_err(|e| e.relative_to(info.base()))?;
                         Ok(Lent::Alias { of, region: info.region })
                     }
-                    (Mode::Read, _) => Ledger::global().read(info.region).map(Lent::ReadAlone),
-                    (Mode::Write, _) => Ledger::global().write(info.region).map(Lent::Write),
+                    None if mode == Mode::Read => Ledger::global().read(info.region).map(Lent::ReadAlone),
+                    None => Ledger::global().write(info.region).map(Lent::Write),
                 }
                 .map_err(|e| e.relative_to(info.base()))?;
                 leases.args.push(Arg { kind, lent });
@@ -160,7 +218,7 @@ pub fn lease(
             }
         };
         if refuse_resizable && matches!(input, ArgIn::Handle(_)) && intake::is_resizable(env, buffer)? {
-            return Err(Error::Resizable { operation: op.name() });
+            return Err(Error::Resizable { operation: job.name() });
         }
         buffers.push(buffer);
     }
@@ -201,18 +259,18 @@ fn take_write(leases: &mut Leases, of: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// Runs `op` now, on the calling (JavaScript) thread's behalf; the kernel itself still spreads over the pool.
+/// Runs `job` now, on the calling (JavaScript) thread's behalf; the kernel itself still spreads over the pool.
 ///
 /// # Errors
-/// As [`lease`] and [`execute`].
-pub fn run_now(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> Result<Output, Error> {
+/// As [`lease`] and [`Job::execute`].
+pub fn run_now(env: &Env, job: &dyn Job, inputs: &[ArgIn<'_, '_>]) -> Result<Output, Error> {
     let mut leases = Leases::default();
-    lease(env, op, inputs, false, &mut leases, &mut Buffers::new())?;
+    lease(env, job, inputs, false, &mut leases, &mut Buffers::new())?;
     // The calling thread waits for the result, so the pool keeps its cores for this work (see the flag's doc).
-    execute(op, &mut leases.args, &Cancel::for_blocked_caller())
+    job.execute(&mut leases.args, &Cancel::for_blocked_caller())
 }
 
-/// Starts `op`: inline when small (the result itself comes back), else on the pool (a promise comes back, which
+/// Starts `job`: inline when small (the result itself comes back), else on the pool (a promise comes back, which
 /// settles on the JavaScript thread).
 ///
 /// Work on the pool holds the buffers themselves (found through the arrays' internal slots), not the objects the
@@ -220,15 +278,15 @@ pub fn run_now(env: &Env, op: &Op, inputs: &[ArgIn<'_, '_>]) -> Result<Output, E
 ///
 /// # Errors
 /// As [`lease`]; later failures reject the promise.
-pub fn run_later(env: &Env, op: Op, inputs: &[ArgIn<'_, '_>], cancel: Cancel) -> napi::Result<sys::napi_value> {
+pub fn run_later<J: Job>(env: &Env, job: J, inputs: &[ArgIn<'_, '_>], cancel: Cancel) -> napi::Result<sys::napi_value> {
     if cancel.is_cancelled() {
-        return Err(to_napi(env, &Error::Aborted { operation: Some(op.name()) }));
+        return Err(to_napi(env, &Error::Aborted { operation: Some(job.name()) }));
     }
     let mut leases = Leases::default();
     let mut buffers = Buffers::new();
-    lease(env, &op, inputs, true, &mut leases, &mut buffers).map_err(|e| to_napi(env, &e))?;
-    if op.runs_inline(&leases.args) {
-        let result = execute(&op, &mut leases.args, &cancel);
+    lease(env, &job, inputs, true, &mut leases, &mut buffers).map_err(|e| to_napi(env, &e))?;
+    if job.runs_inline(&leases.args) {
+        let result = job.execute(&mut leases.args, &cancel);
         drop(leases);
         return result.map_err(|e| to_napi(env, &e)).and_then(|out| intake::to_js(env, out));
     }
@@ -241,9 +299,9 @@ pub fn run_later(env: &Env, op: Op, inputs: &[ArgIn<'_, '_>], cancel: Cancel) ->
     let (deferred, promise) = env.create_deferred()?;
     pool().spawn(move || {
         let mut leases = leases;
-        let result = execute(&op, &mut leases.args, &cancel);
+        let result = job.execute(&mut leases.args, &cancel);
         drop(running);
-        deferred.resolve(move |env| settle(&env, &op, leases, keep, result, &cancel));
+        deferred.resolve(move |env| settle(&env, job.name(), leases, keep, result, &cancel));
     });
     Ok(promise.raw())
 }
@@ -254,7 +312,7 @@ pub fn run_later(env: &Env, op: Op, inputs: &[ArgIn<'_, '_>], cancel: Cancel) ->
 /// (its memory may have moved under the kernel, so the result cannot be trusted).
 fn settle(
     env: &Env,
-    op: &Op,
+    operation: &'static str,
     leases: Leases,
     keep: Vec<KeepAlive>,
     result: Result<Output, Error>,
@@ -267,9 +325,9 @@ fn settle(
         held.release(env);
     }
     let result = if cancel.is_cancelled() {
-        Err(Error::Aborted { operation: Some(op.name()) })
+        Err(Error::Aborted { operation: Some(operation) })
     } else if detached {
-        Err(Error::Detached { what: format!("an array passed to {}() while it ran", op.name()) })
+        Err(Error::Detached { what: format!("an array passed to {operation}() while it ran") })
     } else {
         result
     };

@@ -42,6 +42,7 @@
 //! [`Error::Expression`], like every other error in a source: a coded error with the column and the source line with
 //! a caret under the offending character.
 
+mod call;
 mod compile;
 mod math;
 mod parse;
@@ -51,6 +52,7 @@ mod run;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+pub use call::{Call, Sink, Slot};
 pub use compile::{MAX_REGISTERS, WIDTH};
 pub use parse::MAX_NESTING;
 pub use reduce::sum;

@@ -1,0 +1,154 @@
+//! Expressions: compiling a source into an opaque handle, and calling it on arrays — into an output, or through a
+//! reduction of the operation table.
+//!
+//! A compiled expression is a type-tagged external owning an `Arc<Expression>`; what it is and what its variables are
+//! come from that record, never from the object the facade wraps it in.
+
+use std::sync::Arc;
+
+use napi::{Env, Unknown};
+use parabuf_core::expr::{compile_cached, Call, Expression, Sink, Slot};
+use parabuf_core::{Arg, Cancel, Error, Mode, Op, Output, INLINE_BYTES};
+use smallvec::SmallVec;
+
+use crate::intake::{self, Tagged};
+use crate::operation::{ArgIn, ArgumentName, Job};
+
+/// The record behind a compiled expression's handle.
+#[derive(Debug)]
+pub struct CompiledExpression(pub Arc<Expression>);
+
+impl Tagged for CompiledExpression {
+    const TAG: napi::sys::napi_type_tag =
+        napi::sys::napi_type_tag { lower: 0x7061_7261_6275_6578, upper: 0x4e1f_93a7_c25d_08b6 };
+
+    fn collected(&self, _: &Env) {}
+}
+
+/// The compiled expression behind `value`.
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` for anything that is not a handle [`compile`] made.
+pub fn expression_of<'v>(env: &Env, value: &'v Unknown<'_>) -> Result<&'v Arc<Expression>, Error> {
+    intake::external_ref::<CompiledExpression>(env, value)?
+        .map(|record| &record.0)
+        .ok_or_else(|| Error::arg_type("not a compiled expression from compile()"))
+}
+
+/// Compiles `source` (through the process-wide cache) into a handle.
+///
+/// # Errors
+/// `ERR_PARABUF_EXPRESSION_SYNTAX` and the other errors of [`Expression::compile`].
+pub fn compile<'env>(env: &'env Env, source: &str) -> Result<Unknown<'env>, Error> {
+    intake::wrap_external(env, CompiledExpression(compile_cached(source)?))
+}
+
+/// An expression called on leased arrays: the core's [`Call`], and how errors name its arrays.
+#[derive(Debug)]
+pub struct ExpressionJob {
+    call: Call,
+    /// For each array argument, how errors name it: `inputs.x`, `options.out`.
+    names: Vec<String>,
+}
+
+impl Job for ExpressionJob {
+    fn name(&self) -> &'static str {
+        self.call.name()
+    }
+
+    fn modes(&self) -> SmallVec<[Mode; 2]> {
+        let output = matches!(self.call.sink, Sink::Output);
+        (0..self.names.len())
+            .map(|i| if output && i + 1 == self.names.len() { Mode::Write } else { Mode::Read })
+            .collect()
+    }
+
+    fn argument(&self, index: usize) -> ArgumentName<'_> {
+        ArgumentName { operation: self.name(), position: None, option: self.names.get(index).map(String::as_str) }
+    }
+
+    /// The output may be any one input at exactly its position (`x = x * 2`).
+    fn may_alias(&self, index: usize) -> std::ops::Range<usize> {
+        if matches!(self.call.sink, Sink::Output) && index + 1 == self.names.len() {
+            0..index
+        } else {
+            0..0
+        }
+    }
+
+    fn runs_inline(&self, args: &[Arg]) -> bool {
+        args.iter().map(|a| a.lent.region().len()).sum::<usize>() <= INLINE_BYTES
+    }
+
+    fn execute(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output, Error> {
+        let name = self.name();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.call.execute(args, cancel).map_err(|e| e.in_operation(name))
+        }))
+        .unwrap_or_else(|_| Err(Error::internal(format!("{name}(): the expression panicked"))))
+    }
+}
+
+/// The job and its array arguments, from the facade's arguments: the expression's handle, `inputs` (an `Array` of
+/// `value, kind` pairs in the order of the expression's variables: a number, or an array as for an operation), and for
+/// a run into an output, `out` and its kind. `reduce` is the reduction of a bound expression, `None` for a run.
+///
+/// Every element of `inputs` is read here, before any export is taken.
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` for a handle that is not one, an input that is neither a number nor an array, or a bigint;
+/// `ERR_INVALID_ARG_VALUE` for a count of inputs that is not the count of variables.
+pub fn parse<'a, 'env>(
+    env: &Env,
+    expression: &Unknown<'_>,
+    inputs: &'a [Unknown<'env>],
+    output: Option<(&'a Unknown<'env>, &Unknown<'_>)>,
+    reduce: Option<Op>,
+) -> Result<(ExpressionJob, Vec<ArgIn<'a, 'env>>), Error> {
+    let expression = Arc::clone(expression_of(env, expression)?);
+    let variables = expression.variables();
+    if inputs.len() != 2 * variables.len() {
+        return Err(Error::internal(format!(
+            "the expression '{}' has {} variables, but the facade passed {} values",
+            expression.source(),
+            variables.len(),
+            inputs.len() / 2
+        )));
+    }
+    let sink = match reduce {
+        Some(op) => Sink::Reduce(op),
+        None => Sink::Output,
+    };
+    let operation = match &sink {
+        Sink::Output => "evaluate",
+        Sink::Reduce(op) => op.name(),
+    };
+    let mut slots = Vec::with_capacity(variables.len());
+    let mut arrays = Vec::new();
+    let mut names = Vec::new();
+    for (pair, variable) in inputs.chunks(2).zip(variables) {
+        let value = &pair[0];
+        let name = format!("inputs.{variable}");
+        match intake::type_of(env, value)? {
+            napi::sys::ValueType::napi_number => {
+                let what = ArgumentName { operation, position: None, option: Some(&name) };
+                slots.push(Slot::Scalar(intake::number(env, value, &what)?));
+            }
+            napi::sys::ValueType::napi_bigint => {
+                return Err(Error::arg_type(format!(
+                    "{operation}() {name} is a bigint: expressions compute with numbers, not bigints"
+                )))
+            }
+            _ => {
+                slots.push(Slot::Array(arrays.len()));
+                arrays.push(crate::array_argument(env, value, &pair[1])?);
+                names.push(name);
+            }
+        }
+    }
+    if let Some((out, kind)) = output {
+        arrays.push(crate::array_argument(env, out, kind)?);
+        names.push("options.out".to_string());
+    }
+    Ok((ExpressionJob { call: Call { expression, slots, sink }, names }, arrays))
+}
