@@ -46,6 +46,20 @@ export function numpy() {
   return v.status === 0 ? v.stdout.trim() : `numpy does not import: ${v.stderr.trim().split('\n').pop()}`
 }
 
+/** numexpr's version in bench/.venv (beside numpy, installed on first use), or a string saying why there is none. */
+export function numexpr() {
+  const np = numpy()
+  if (!/^\d/.test(np)) return np
+  const version = () => spawnSync(python, ['-c', 'import numexpr; print(numexpr.__version__)'], { encoding: 'utf8' })
+  let v = version()
+  if (v.status !== 0) {
+    const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', 'numexpr'], { encoding: 'utf8' })
+    if (pip.status !== 0) return `pip install numexpr failed: ${pip.stderr.trim().split('\n').pop()}`
+    v = version()
+  }
+  return v.status === 0 ? v.stdout.trim() : `numexpr does not import: ${v.stderr.trim().split('\n').pop()}`
+}
+
 /**
  * Times numpy expressions on a copy of `a` (written to a temporary file as raw doubles and read back with
  * np.fromfile): for each named expression over `a`, the median of `rounds` calls in ms, after one warm-up call. `setup`

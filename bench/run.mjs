@@ -20,6 +20,7 @@ import gsumpw from '@stdlib/blas-ext-base-gsumpw'
 import { measure } from 'mitata'
 import * as parabuf from 'parabuf'
 
+import { expressionSection, expressionTargets } from './expressions.mjs'
 import * as js from './kernels.mjs'
 import * as peers from './peers.mjs'
 import { WorkerPool } from './pool.mjs'
@@ -697,6 +698,16 @@ async function main() {
     }
   }
 
+  // Expressions (--only=expressions, or a full run) against the streaming limit, numpy, numexpr and a JS loop.
+  const expressions =
+    !ONLY || ONLY.includes('expressions')
+      ? await expressionSection({
+          size: MAX,
+          copyBytesPerSecond: (src, dst) => native.benchCopyBandwidth(src, dst, 1).bytesPerSecond,
+          log,
+        })
+      : null
+
   // The fixed cost of a call, with every check of the export model in place: a synchronous sum of an empty array.
   const empty = new Float64Array(0)
   const emptyStats = await time({ run: () => parabuf.sumSync(empty) }, 1e3, 'call')
@@ -728,7 +739,8 @@ async function main() {
     callPath,
     numerics,
     selection,
-    targets: targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics, selection),
+    expressions,
+    targets: targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics, selection, expressions),
     durationSeconds: Math.round((performance.now() - started) / 1e3),
   }
   log(`\nload average at end: ${machine.loadAverage.end.join(', ')}; ${results.durationSeconds} s`)
@@ -750,7 +762,7 @@ function row(cases, caseId, contenderId, size) {
   return cases.find((c) => c.id === caseId)?.contenders.find((c) => c.id === contenderId)?.results.find((r) => r.size === size)
 }
 
-function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics, selection) {
+function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics, selection, expressions) {
   const big = Math.max(...SIZES)
   const out = []
   const add = (description, measured, pass) => out.push({ description, measured, pass })
@@ -890,6 +902,7 @@ function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, num
       serial ? null : x <= 1.1,
     )
   }
+  expressionTargets(expressions, add)
   return out
 }
 

@@ -59,7 +59,10 @@ export type ExpressionInputs = Readonly<Record<string, ExpressionInput>>
  * ```
  * @category Expressions
  */
-export type OutputType<A extends NumberArray> = new (length: number) => A
+export type OutputType<A extends NumberArray> = {
+  /** @param length - the number of elements. */
+  new (length: number): A
+}
 
 /**
  * Options of {@link Expression.run}, {@link Expression.runSync}, {@link evaluate} and {@link evaluateSync}.
