@@ -431,6 +431,40 @@ test.failing('options.type: null is refused as every other non-constructor is', 
   t.is(outcome(() => evaluateSync('x', { x }, { type: null as never })), 'ERR_INVALID_ARG_TYPE')
 })
 
+// Finding: construct() in src/expression.ts builds its message with `String(cause)` from whatever the constructor
+// threw: a null-prototype object, or one whose toString throws, replaces ERR_INVALID_ARG_TYPE with an uncoded
+// TypeError ("Cannot convert object to primitive value") or the script's own error. Formatting the cause inside a
+// try (or not at all: it is attached as `cause`) fixes it.
+test.failing('an output type that throws anything is refused with ERR_INVALID_ARG_TYPE', (t) => {
+  const x = f64(1, 2)
+  const throwing = (value: unknown) => function () { throw value } as unknown as new (n: number) => Float64Array
+  for (const value of [Object.create(null), { toString: () => { throw new Error('toString') } }, new Error('plain')]) {
+    t.is(outcome(() => evaluateSync('x', { x }, { type: throwing(value) })), 'ERR_INVALID_ARG_TYPE')
+  }
+})
+
+// Finding (src/kinds.ts, shared with every operation): describe() reads a function's `name` outside the try that guards
+// an object's `constructor.name`, so a function whose `name` getter throws replaces the coded TypeError with the
+// script's error wherever it is refused: as an input, an output, a type, options, a source, and as sum()'s array.
+test.failing('a function whose name getter throws is refused with ERR_INVALID_ARG_TYPE', (t) => {
+  const fn = Object.defineProperty(function () {}, 'name', {
+    get() {
+      throw new Error('name')
+    },
+  })
+  const x = f64(1, 2)
+  for (const [label, call] of [
+    ['input', () => evaluateSync('x', { x: fn as never })],
+    ['out', () => evaluateSync('x', { x }, { out: fn as never })],
+    ['options', () => evaluateSync('x', { x }, fn as never)],
+    ['inputs', () => evaluateSync('x', fn as never)],
+    ['source', () => compile(fn as never)],
+    ['sum', () => sumSync(fn as never)],
+  ] as const) {
+    t.is(outcome(call), 'ERR_INVALID_ARG_TYPE', label)
+  }
+})
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Bound expressions between bind() and the reduction.
 
