@@ -78,7 +78,12 @@ test.serial('the catalog covers every export of the module, with its arity and i
   ] as const) {
     const own = Reflect.ownKeys(Class.prototype).filter((k) => k !== 'constructor')
     t.deepEqual(own.map(String).sort(), [...expected].sort(), `${name}.prototype members`)
-    for (const member of expected) t.true(`${name}#${member}` in CATALOG, `${name}#${member}`)
+    for (const member of expected) {
+      t.true(`${name}#${member}` in CATALOG, `${name}#${member}`)
+      // A method declares its parameters after the receiver the catalog passes first.
+      const fn = Object.getOwnPropertyDescriptor(Class.prototype, member)!.value as ((...a: unknown[]) => unknown) | undefined
+      if (fn) t.is(fn.length, CATALOG[`${name}#${member}`]!.params.length - 1, `${name}#${member} declares ${fn.length} parameters`)
+    }
     t.true(`new ${name}` in CATALOG)
   }
   t.is(CATALOG['Expression#run']!.kind, 'asyncMethod')
