@@ -387,6 +387,24 @@ test.failing('Reflect.construct redefined: a new output, never an array of the s
   t.deepEqual([...x], [1, 2, 3])
 })
 
+// Finding (same family): evaluate and evaluateSync are `compile(source).run(…)` and `.runSync(…)`, looked up on
+// Expression.prototype, which is not frozen: a script that replaces those methods after parabuf loaded decides what
+// every evaluate/evaluateSync call returns, with no check run at all. Calling module-private functions (or methods
+// captured at load) fixes it; Export's internals already go through private fields, not its prototype.
+test.failing('Expression.prototype.run and runSync redefined: evaluate and evaluateSync still compute', async (t) => {
+  const x = f64(1, 2)
+  const proto = Expression.prototype as unknown as Record<string, unknown>
+  const synced = redefined(proto, 'runSync', () => 'hijacked', () => evaluateSync('x * 2', { x }))
+  t.deepEqual(synced, f64(2, 4))
+  const saved = Object.getOwnPropertyDescriptor(proto, 'run')!
+  Object.defineProperty(proto, 'run', { value: async () => 'hijacked', configurable: true, writable: true })
+  try {
+    t.deepEqual(await evaluate('x * 2', { x }), f64(2, 4))
+  } finally {
+    Object.defineProperty(proto, 'run', saved)
+  }
+})
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Receivers, constructors and look-alikes.
 
