@@ -16,8 +16,12 @@ export function resolve(spec: ArgSpec, world: World): unknown {
     return world.values.get(spec.ref)
   }
   if ('lit' in spec) return spec.lit
+  if ('get' in spec) return resolve(spec.get, world) // a getter needs an object to be on: alone, its value
   const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(spec.obj)) out[key] = resolve(value, world)
+  for (const [key, value] of Object.entries(spec.obj)) {
+    if ('get' in value) world.defineGetter(out, key, resolve(value.get, world), value.effect)
+    else out[key] = resolve(value, world)
+  }
   return out
 }
 
@@ -51,13 +55,18 @@ export class Tally {
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown }
 
-/** Buffers of the typed arrays and DataViews among `values` (one level deep, so options objects count too). */
-function buffersIn(values: readonly unknown[]): ArrayBufferLike[] {
+/** Buffers of the typed arrays and DataViews among `values` (one level deep, so options objects count too), found
+ * without running a getter or a trap (the world's own values are in its buffers already). */
+function buffersIn(values: readonly unknown[], world: World): ArrayBufferLike[] {
   const out: ArrayBufferLike[] = []
+  const known = new Set(world.values.values())
   const visit = (v: unknown, depth: number): void => {
     if (ArrayBuffer.isView(v)) out.push(v.buffer)
-    else if (depth > 0 && typeof v === 'object' && v !== null && !(v instanceof Map) && !(v instanceof Set)) {
-      for (const x of Object.values(v)) visit(x, depth - 1)
+    else if (depth > 0 && typeof v === 'object' && v !== null && !known.has(v) && !(v instanceof Map) && !(v instanceof Set)) {
+      for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(v))) {
+        if ('value' in d) visit(d.value, depth - 1)
+        else visit(world.getterOf(v, key)?.value, depth - 1)
+      }
     }
   }
   for (const v of values) visit(v, 1)
@@ -105,12 +114,15 @@ export async function runCall(
   tally?.count(valid ? tally.valid : tally.invalid, call.name)
 
   const before = liveExportCount()
-  const snapshot = new Snapshot([...world.buffers, ...buffersIn(args)])
+  const handlesBefore = world.handles.length
+  const releasesBefore = world.effectReleases
+  const snapshot = new Snapshot([...world.buffers, ...buffersIn(args, world)])
+  const async = spec.kind === 'async' || spec.kind === 'asyncMethod'
   const problems: string[] = []
   let outcome: Outcome
   try {
     const returned = spec.invoke(args)
-    if (spec.kind === 'async') {
+    if (async) {
       if (!(returned instanceof Promise)) problems.push('an async function must return a promise')
       outcome = await Promise.resolve(returned).then(
         (value) => ({ ok: true, value }) as const,
@@ -121,7 +133,7 @@ export async function runCall(
       outcome = { ok: true, value: returned }
     }
   } catch (error) {
-    if (spec.kind === 'async') problems.push(`threw synchronously instead of rejecting: ${String(error)}`)
+    if (async) problems.push(`threw synchronously instead of rejecting: ${String(error)}`)
     outcome = { ok: false, error }
   }
 
@@ -144,9 +156,13 @@ export async function runCall(
     else tally?.code(call.name, (outcome.error as { code: string }).code)
   }
 
-  const changed = snapshot.changes(valid ? prediction.writes : undefined)
+  // A buffer a getter of the call detached (the script's doing) has no bytes left to compare.
+  const changed = snapshot.changes(valid ? prediction.writes : undefined, (buffer) => world.effectDetached.has(buffer))
   if (changed) problems.push(`memory changed: ${changed}`)
-  const expectedCount = before + (valid ? (prediction.exportDelta ?? 0) : 0)
+  // Exports a getter of the call took (the script's) are the world's handles, released with it; those it released
+  // are the script's doing too.
+  const taken = world.handles.slice(handlesBefore).filter((h) => !h.handle.released).length - (world.effectReleases - releasesBefore)
+  const expectedCount = before + taken + (valid ? (prediction.exportDelta ?? 0) : 0)
   const count = liveExportCount()
   if (count !== expectedCount) problems.push(`live exports ${count}, expected ${expectedCount}`)
   return problems.length ? `${label}: ${problems.join('; ')}` : undefined

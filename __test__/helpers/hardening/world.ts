@@ -4,10 +4,11 @@
 // (DataView, ArrayBuffer, plain arrays, proxies, spoofed tags, objects inheriting from Export.prototype). A World also
 // answers what the model needs: which handles are genuine and live, which buffers were detached, the bytes of
 // everything, so a test can prove that a refused call changed no memory.
-import { alloc, borrow, Export, type Mode } from 'parabuf'
+import { alloc, borrow, BoundExpression, compile, Export, Expression, type Mode } from 'parabuf'
 
 import { INLINE_BYTES } from '../ledger.js'
 import { detachUnguarded } from '../unguarded.js'
+import { WORLD_EXPRESSIONS } from './sources.js'
 
 /** Any typed array parabuf accepts (Buffer included). */
 export type TypedArray =
@@ -141,6 +142,20 @@ export class World {
   readonly values = new Map<string, unknown>()
   readonly handles: HandleInfo[] = []
   readonly detachedBuffers = new WeakSet<ArrayBufferLike>()
+  /** Buffers a getter's effect detached during a call: their bytes are gone by the script's doing, not parabuf's. */
+  readonly effectDetached = new WeakSet<ArrayBufferLike>()
+  /** How many live handles getters' effects released. */
+  effectReleases = 0
+  /** The getters the world defined on generated objects, by object and key. */
+  private readonly getters = new WeakMap<object, Map<string, Getter>>()
+  /** Special inputs objects (proxies and the like): what reading them does, known without running them. */
+  readonly inputsModels = new Map<unknown, InputsModel>()
+  /** Compiled expressions of the world, by object: their source. */
+  readonly expressions = new Map<unknown, string>()
+  /** Bound expressions of the world, by object: their source and their values in the order of the variables. */
+  readonly bounds = new Map<unknown, { readonly source: string; readonly values: readonly unknown[] }>()
+  /** The constructors of the world's `ctor.*` values: what `new C(n)` makes (or that it throws). */
+  readonly constructors = new Map<unknown, (length: number) => unknown>()
   /** Every buffer whose bytes a call could reach, for snapshots. */
   readonly buffers = new Set<ArrayBufferLike>()
   /** New owners of detached memory, kept reachable so the memory stays valid. */
@@ -203,6 +218,13 @@ export class World {
       info.handle.release()
     }
 
+    // For expressions (not drawn by the other functions' generators): a Float16Array where the engine has one, a
+    // Float32Array over f64's first 32 bytes, and a victim that getters detach or borrow in the middle of a call.
+    const F16 = (globalThis as { Float16Array?: new (values: number[]) => ArrayBufferView }).Float16Array
+    if (F16) put('f16', new F16([1, -2, 3, 0.5, 65504, -0, 7, 8]))
+    put('f64.asF32', new Float32Array((this.values.get('f64') as Float64Array).buffer, 0, 8))
+    put('victim', Float64Array.from([0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4]))
+
     put('dataview', new DataView(x, 8, 16))
     put('arraybuffer', x)
     put('plain', [1, 2, 3])
@@ -221,6 +243,82 @@ export class World {
         // A conflicting export (or a handle on an array the plan cannot borrow): that handle is simply absent.
       }
     })
+    this.addExpressions()
+  }
+
+  /** Compiled and bound expressions, constructors for `options.type`, and hostile inputs objects. */
+  private addExpressions(): void {
+    const v = (name: string) => this.values.get(name)
+    for (const [name, source] of Object.entries(WORLD_EXPRESSIONS)) {
+      const expression = compile(source)
+      this.values.set(`expr.${name}`, expression)
+      this.expressions.set(expression, source)
+    }
+    this.values.set('fake.expression', Object.create(Expression.prototype))
+    this.values.set('fake.bound', Object.create(BoundExpression.prototype))
+    const bind = (name: string, source: string, inputs: Record<string, unknown>): void => {
+      const expression = compile(source)
+      const values = expression.variables.map((variable) => inputs[variable])
+      try {
+        const bound = expression.bind(inputs as never)
+        this.values.set(name, bound)
+        this.bounds.set(bound, { source, values })
+      } catch {
+        // An input the plan did not take (a missing handle): that bound expression is simply absent.
+      }
+    }
+    bind('bound.xy', 'x * 2 + y', { x: v('f64'), y: v('f64.b') })
+    bind('bound.scalar', 'x', { x: 5 })
+    bind('bound.const', '1 + 2', {})
+    bind('bound.mismatch', 'x * 2 + y', { x: v('f64'), y: v('f64.7') })
+    bind('bound.bigint', 'x', { x: v('i64') })
+    bind('bound.detached', 'x', { x: v('detached') })
+    bind('bound.resizable', 'x * 2 + y', { x: v('resizable'), y: v('f64') })
+    bind('bound.victim', 'sqrt(x*x + y*y)', { x: v('victim'), y: v('f64') })
+    bind('bound.pool', 'x * 2 + y', { x: v('big'), y: v('big2') })
+    bind('bound.same', 'x * 2 + y', { x: v('f64.head'), y: v('f64.head') })
+    bind('bound.empty', 'y / x', { x: v('f64.empty'), y: v('f64.emptyInX') })
+    bind('bound.released', 'x', { x: v('h.released.read') })
+    bind('bound.h.detached', 'x', { x: v('h.detached') })
+    if (this.values.has('f16')) bind('bound.f16', 'x * 2 + y', { x: v('f16'), y: 0.25 })
+    for (let i = 0; i < PLAN_HANDLES; i++) {
+      if (this.values.has(`h${i}`)) bind(`bound.h${i}`, 'x * 2 + y', { x: v(`h${i}`), y: 1 })
+      if (this.values.has(`h${i}`)) bind(`bound.h${i}.twice`, 'x * 2 + y', { x: v(`h${i}`), y: v(`h${i}`) })
+    }
+
+    // options.type: a subclass, a constructor that makes an array of the wrong length or returns one of the world's,
+    // one that throws, an arrow function (no [[Construct]]).
+    class Float32Subclass extends Float32Array {}
+    const f64b = v('f64.b')
+    const ctors: [string, unknown, (n: number) => unknown][] = [
+      ['ctor.subclass', Float32Subclass, (n) => new Float32Subclass(n)],
+      ['ctor.short', function Short() { return new Float64Array(3) }, () => new Float64Array(3)],
+      ['ctor.returnsWorld', function ReturnsWorld() { return f64b }, () => f64b],
+      ['ctor.throws', function Throws() { throw new Error('no') }, () => { throw new Error('no') }],
+      ['ctor.arrow', () => new Float64Array(1), () => { throw new TypeError('not a constructor') }],
+    ]
+    for (const [name, ctor, make] of ctors) {
+      this.values.set(name, ctor)
+      this.constructors.set(ctor, make)
+    }
+
+    // Inputs objects that are not plain: proxies that throw, one that is transparent, inherited and hidden variables.
+    const pair = { x: v('f64'), y: v('f64.b') }
+    const fail = () => {
+      throw new Error('a trap threw')
+    }
+    const special = (name: string, object: object, model: InputsModel): void => {
+      this.values.set(name, object)
+      this.inputsModels.set(object, model)
+    }
+    const read = (name: string) => ({ value: (pair as Record<string, unknown>)[name] })
+    special('inputs.ownKeysThrows', new Proxy({ ...pair }, { ownKeys: fail }), { keys: 'throws', get: read })
+    special('inputs.getThrows', new Proxy({ ...pair }, { get: fail }), { keys: ['x', 'y'], get: () => 'throws' })
+    special('inputs.proxy', new Proxy({ ...pair }, {}), { keys: ['x', 'y'], get: read })
+    special('inputs.inherited', Object.create(pair), { keys: [], get: read })
+    const hidden = {}
+    for (const [key, value] of Object.entries(pair)) Object.defineProperty(hidden, key, { value, enumerable: false })
+    special('inputs.hidden', hidden, { keys: [], get: read })
   }
 
   private adopt(name: string, array: TypedArray, mode: Mode): HandleInfo {
@@ -246,10 +344,81 @@ export class World {
     return this.detachedBuffers.has(array.buffer)
   }
 
+  /** Whether a handle of the world is released now. */
+  isReleased(handle: HandleInfo): boolean {
+    return handle.handle.released
+  }
+
+  /** What the world knows of a getter it made on `object` (see {@link Effect}), if `key` is one. */
+  getterOf(object: object, key: string): Getter | undefined {
+    return this.getters.get(object)?.get(key)
+  }
+
+  /** Registers a getter `key` on `object` that runs `effect` and returns `value` (see arbitraries' getter arguments). */
+  defineGetter(object: object, key: string, value: unknown, effect: Effect): void {
+    if (!this.getters.has(object)) this.getters.set(object, new Map())
+    this.getters.get(object)!.set(key, { value, effect })
+    Object.defineProperty(object, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        this.runEffect(effect)
+        return value
+      },
+    })
+  }
+
+  /** Runs a getter's effect on the world, as a hostile script would in the middle of a call. */
+  runEffect(effect: Effect): void {
+    if (effect === 'none') return
+    if (effect === 'throw') throw new Error('a getter of the inputs threw')
+    const victim = this.values.get('victim') as Float64Array
+    if (effect === 'detach.victim') {
+      if (this.isDetached(victim)) return
+      this.moved.push(detach(victim.buffer))
+      this.detachedBuffers.add(victim.buffer)
+      this.effectDetached.add(victim.buffer)
+      return
+    }
+    if (effect === 'borrow.victim.read' || effect === 'borrow.victim.write') {
+      try {
+        this.adopt(`h.victim.${this.handles.length}`, victim, effect === 'borrow.victim.read' ? 'read' : 'write')
+      } catch {
+        // Detached, or exported already: the getter carries on, as a script that ignores the refusal.
+      }
+      return
+    }
+    const handle = this.values.get(effect.slice('release.'.length))
+    if (handle instanceof Export && !handle.released) {
+      handle.release()
+      this.effectReleases++
+    }
+  }
+
   /** Releases every handle (the world's exports end). */
   dispose(): void {
     for (const h of this.handles) h.handle.release()
   }
+}
+
+/**
+ * What a getter the world defines does when read: nothing, throw, detach the world's `victim` array, export it (the
+ * export is kept, as the world's handle `h.victim.<n>`; a refused borrow is ignored), or release one of the world's
+ * handles (`release.h0`…).
+ */
+export type Effect = 'none' | 'throw' | 'detach.victim' | 'borrow.victim.read' | 'borrow.victim.write' | `release.${string}`
+
+/** A getter the world defined: the value it returns and its effect. */
+export interface Getter {
+  readonly value: unknown
+  readonly effect: Effect
+}
+
+/** What reading a special inputs object does, known without running it: its own enumerable keys (or that listing
+ * them throws) and each property's value (or that reading it throws). */
+export interface InputsModel {
+  readonly keys: readonly string[] | 'throws'
+  readonly get: (name: string) => { readonly value: unknown } | 'throws'
 }
 
 /** The resizable-buffer test parabuf applies to async operations: a resizable ArrayBuffer that is not shared. */
@@ -271,9 +440,10 @@ export class Snapshot {
    * Describes every changed byte range outside `allowed` (the bytes a valid writing call may change), or returns
    * `undefined` when nothing else changed.
    */
-  changes(allowed?: Span): string | undefined {
+  changes(allowed?: Span, detachedByScript?: (buffer: ArrayBufferLike) => boolean): string | undefined {
     const out: string[] = []
     for (const [buffer, copy] of this.copies) {
+      if (buffer.byteLength === 0 && detachedByScript?.(buffer)) continue
       const before = Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength)
       const now = Buffer.from(buffer as ArrayBuffer) // a view, not a copy
       if (now.length !== before.length) {
