@@ -5,8 +5,8 @@
 // loaded; receivers and bound expressions that are not parabuf's. Every call must end in a correct result or a typed
 // error, write no input, leave `out` unchanged when it fails, and leave the ledger at its baseline.
 //
-// Tests marked `test.failing` are findings that still stand (see each one's comment); a fix makes them pass, and then
-// ava asks for the mark to go.
+// Every test is serial: several redefine built-ins or count the process's exports, which a concurrent test would see.
+// The findings this suite was written for are fixed; their tests stay as regression tests.
 import './helpers/unguarded.js' // before parabuf loads: see the module
 import { once } from 'node:events'
 import { join } from 'node:path'
@@ -71,7 +71,7 @@ const resizable = (bytes: number, max: number): ArrayBuffer & Es2024Buffer =>
 // ---------------------------------------------------------------------------------------------------------------------
 // Getters running in the middle of a call.
 
-test('getters on the inputs that transfer, resize, export or release arrays get typed errors and change nothing', (t) => {
+test.serial('getters on the inputs that transfer, resize, export or release arrays get typed errors and change nothing', (t) => {
   const ledger = ledgerBaseline(t)
   const out = f64(9, 9, 9)
   // y's getter transfers x, read just before it.
@@ -104,7 +104,7 @@ test('getters on the inputs that transfer, resize, export or release arrays get 
   ledger.clean()
 })
 
-test('getters on the options, the output type and the signal that transfer or resize the inputs', async (t) => {
+test.serial('getters on the options, the output type and the signal that transfer or resize the inputs', async (t) => {
   const ledger = ledgerBaseline(t)
   const x1 = f64(1, 2, 3)
   const out1 = f64(9, 9, 9)
@@ -147,7 +147,7 @@ test('getters on the options, the output type and the signal that transfer or re
   ledger.clean()
 })
 
-test('an output type that returns an input: exactly, it is written in place; at a shift, refused', (t) => {
+test.serial('an output type that returns an input: exactly, it is written in place; at a shift, refused', (t) => {
   const ledger = ledgerBaseline(t)
   const memory = f64(1, 1, 1, 1, 1, 1)
   const x = memory.subarray(0, 4)
@@ -161,7 +161,7 @@ test('an output type that returns an input: exactly, it is written in place; at 
 // ---------------------------------------------------------------------------------------------------------------------
 // Outputs that alias inputs.
 
-test('out aliasing: exactly an input (plain or through its write handle) is in place; a shift, another type or a read export is refused', (t) => {
+test.serial('out aliasing: exactly an input (plain or through its write handle) is in place; a shift, another type or a read export is refused', (t) => {
   const ledger = ledgerBaseline(t)
   const memory = f64(1, 2, 3, 4, 5, 6, 7, 8)
   refuses(t, 'ERR_PARABUF_BORROWED', () => evaluateSync('x', { x: memory.subarray(0, 7) }, { out: memory.subarray(1, 8) }), [memory], 'shift +1')
@@ -173,13 +173,13 @@ test('out aliasing: exactly an input (plain or through its write handle) is in p
   t.deepEqual([...evaluateSync('x * 2', { x: write }, { out: a })], [2, 4, 6], 'x through the handle, out the plain array')
   t.deepEqual([...evaluateSync('x * 2', { x: write }, { out: write })], [4, 8, 12], 'the same handle twice')
   refuses(t, 'ERR_PARABUF_BORROWED', () => evaluateSync('x * 2', { x: a }, { out: write }), [a], 'x plain under the handle')
-  refuses(t, 'ERR_PARABUF_BORROWED', () => evaluateSync('x + y', { x: write, y: write }, { out: write }), [a], 'the handle as two inputs')
+  t.deepEqual([...evaluateSync('x + y', { x: write, y: write }, { out: write })], [8, 16, 24], 'the handle as two inputs and the output')
   write.release()
   const read = borrow(a, 'read')
   refuses(t, 'ERR_PARABUF_BORROWED', () => evaluateSync('x * 2', { x: read }, { out: a }), [a], 'x through a read handle, out plain')
   refuses(t, 'ERR_PARABUF_BORROWED', () => evaluateSync('x * 2', { x: a }, { out: read as never }), [a], 'out a read handle')
   read.release()
-  t.deepEqual([...evaluateSync('x * y', { x: a, y: a })], [16, 64, 144], 'one array as two inputs')
+  t.deepEqual([...evaluateSync('x * y', { x: a, y: a })], [64, 256, 576], 'one array as two inputs')
   ledger.clean()
 })
 
@@ -187,7 +187,7 @@ test('out aliasing: exactly an input (plain or through its write handle) is in p
 // two variables cannot be out: the call's own read export of the second variable refuses the write export the first
 // one's is upgraded to (operation.rs take_write). Safe (a typed refusal); the fix is to upgrade every read export of
 // this call over exactly those bytes, or to document the limit.
-test.failing('out may be an input given for two variables (x = x * x + x)', (t) => {
+test.serial('out may be an input given for two variables (x = x * x + x)', (t) => {
   const a = f64(1, 2, 3)
   t.deepEqual([...evaluateSync('x * y + x', { x: a, y: a }, { out: a })], [2, 6, 12])
 })
@@ -195,7 +195,7 @@ test.failing('out may be an input given for two variables (x = x * x + x)', (t) 
 // ---------------------------------------------------------------------------------------------------------------------
 // Conversions.
 
-test('the output stores every value as JavaScript stores it: integer wrapping, clamping, float32 and float16 rounding', (t) => {
+test.serial('the output stores every value as JavaScript stores it: integer wrapping, clamping, float32 and float16 rounding', (t) => {
   const values = [2.5, 3.5, -0.5, 254.5, 255.5, 1e300, -1e300, NaN, Infinity, -Infinity, 2 ** 31 + 0.5, -(2 ** 31) - 1, 2 ** 32 + 7, 1e20, -0]
   const x = Float64Array.from(values)
   const types: (new (n: number) => ArrayLike<number>)[] = [Uint8ClampedArray, Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array]
@@ -294,7 +294,7 @@ test.serial('work on the pool keeps its expression and its arrays alive when the
 // ---------------------------------------------------------------------------------------------------------------------
 // Sources.
 
-test('hostile sources: 100,000 nested parentheses or unary operators, a million terms, huge names, non-strings', (t) => {
+test.serial('hostile sources: 100,000 nested parentheses or unary operators, a million terms, huge names, non-strings', (t) => {
   const deep = 100_000
   for (const source of ['('.repeat(deep) + 'x' + ')'.repeat(deep), '-'.repeat(deep) + 'x', '!'.repeat(deep) + 'x', 'abs('.repeat(deep) + 'x' + ')'.repeat(deep), 'x ? '.repeat(deep) + '1' + ' : 0'.repeat(deep), 'x ** '.repeat(deep) + 'x']) {
     t.is(outcome(() => compile(source)), 'ERR_PARABUF_EXPRESSION_SYNTAX', source.slice(0, 8))
@@ -348,7 +348,7 @@ function underRedefinition(t: ExecutionContext, object: object, key: PropertyKey
   }
 }
 
-test('Object.keys, Object.freeze, String and Array.prototype.includes redefined: still a correct result or a typed error', (t) => {
+test.serial('Object.keys, Object.freeze, String and Array.prototype.includes redefined: still a correct result or a typed error', (t) => {
   underRedefinition(t, Object, 'keys', () => [], 'Object.keys → []')
   underRedefinition(t, Object, 'keys', () => ['x', 'y', 'z'], 'Object.keys → extra')
   underRedefinition(t, Object, 'keys', () => {
@@ -367,7 +367,7 @@ test('Object.keys, Object.freeze, String and Array.prototype.includes redefined:
 // keeps memory safe (it checks every kind and count), but the promise of docs/safety.md, "a coded error or a correct
 // result", breaks: a `map` that reverses gives x the values of y and the call succeeds with a wrong result; `forEach`
 // or `push` no-ops give ERR_PARABUF_INTERNAL; a `find` that answers a number gives an uncoded TypeError.
-test.failing('Array.prototype.map, forEach, push and find redefined: a correct result or a typed error', (t) => {
+test.serial('Array.prototype.map, forEach, push and find redefined: a correct result or a typed error', (t) => {
   underRedefinition(t, Array.prototype, 'map', function (this: unknown[], f: (v: unknown, i: number) => unknown) {
     const r: unknown[] = []
     for (let i = this.length - 1; i >= 0; i--) r[r.length] = f(this[i], i)
@@ -380,7 +380,7 @@ test.failing('Array.prototype.map, forEach, push and find redefined: a correct r
 
 // Finding (same cause): with Reflect.construct redefined, every call that makes its output writes into, and returns,
 // an array of the script's choosing (here one of the inputs, which it then overwrites), instead of a new array.
-test.failing('Reflect.construct redefined: a new output, never an array of the script', (t) => {
+test.serial('Reflect.construct redefined: a new output, never an array of the script', (t) => {
   const x = f64(1, 2, 3)
   const result = redefined(Reflect, 'construct', () => x, () => evaluateSync('x * 2', { x }))
   t.not(result, x)
@@ -391,7 +391,7 @@ test.failing('Reflect.construct redefined: a new output, never an array of the s
 // Expression.prototype, which is not frozen: a script that replaces those methods after parabuf loaded decides what
 // every evaluate/evaluateSync call returns, with no check run at all. Calling module-private functions (or methods
 // captured at load) fixes it; Export's internals already go through private fields, not its prototype.
-test.failing('Expression.prototype.run and runSync redefined: evaluate and evaluateSync still compute', async (t) => {
+test.serial('Expression.prototype.run and runSync redefined: evaluate and evaluateSync still compute', async (t) => {
   const x = f64(1, 2)
   const proto = Expression.prototype as unknown as Record<string, unknown>
   const synced = redefined(proto, 'runSync', () => 'hijacked', () => evaluateSync('x * 2', { x }))
@@ -408,7 +408,7 @@ test.failing('Expression.prototype.run and runSync redefined: evaluate and evalu
 // ---------------------------------------------------------------------------------------------------------------------
 // Receivers, constructors and look-alikes.
 
-test('Expression and BoundExpression cannot be constructed, subclassed or faked into a reduction', (t) => {
+test.serial('Expression and BoundExpression cannot be constructed, subclassed or faked into a reduction', (t) => {
   for (const Class of [Expression, BoundExpression]) {
     t.is(outcome(() => Reflect.construct(Class, [])), 'ERR_INVALID_ARG_TYPE')
     class Sub extends (Class as new () => object) {}
@@ -427,7 +427,7 @@ test('Expression and BoundExpression cannot be constructed, subclassed or faked 
 // Expression", "Cannot read properties of undefined (reading 'includes')", "Cannot read private member #expression")
 // where Export's members throw ERR_INVALID_ARG_TYPE. A brand check (`#handle in this`, `#expression in this`) first
 // fixes it; then set EXPRESSION_FOREIGN_RECEIVERS in helpers/hardening/api.ts to 'refused'.
-test.failing('Expression\'s methods and BoundExpression\'s getter refuse foreign receivers with ERR_INVALID_ARG_TYPE', async (t) => {
+test.serial('Expression\'s methods and BoundExpression\'s getter refuse foreign receivers with ERR_INVALID_ARG_TYPE', async (t) => {
   const real = compile('x')
   const foreign = [Object.create(Expression.prototype), new Proxy(real, {}), { ...real }, {}, undefined, null, compile('x').bind({ x: 1 })]
   const inputs = { x: f64(1, 2) }
@@ -436,14 +436,15 @@ test.failing('Expression\'s methods and BoundExpression\'s getter refuse foreign
     t.is(outcome(() => Expression.prototype.bind.call(receiver, inputs)), 'ERR_INVALID_ARG_TYPE', 'bind')
     t.is(await outcomeAsync(() => Expression.prototype.run.call(receiver, inputs)), 'ERR_INVALID_ARG_TYPE', 'run')
     const getter = Object.getOwnPropertyDescriptor(BoundExpression.prototype, 'expression')!.get!
-    t.is(outcome(() => getter.call(receiver)), 'ERR_INVALID_ARG_TYPE', 'expression')
+    // (A bound expression is a foreign receiver of Expression's methods, but the getter's own.)
+    if (!(receiver instanceof BoundExpression)) t.is(outcome(() => getter.call(receiver)), 'ERR_INVALID_ARG_TYPE', 'expression')
   }
 })
 
 // Finding: `options.type: null` without `out` is read as absent (`type ?? Float64Array` in src/expression.ts) and makes
 // a Float64Array, while the same null beside `out` is refused as a constructor, as every other non-constructor is. A
 // `=== undefined` test fixes it; then set NULL_TYPE in helpers/hardening/api.ts to 'refused'.
-test.failing('options.type: null is refused as every other non-constructor is', (t) => {
+test.serial('options.type: null is refused as every other non-constructor is', (t) => {
   const x = f64(1, 2)
   t.is(outcome(() => evaluateSync('x', { x }, { out: new Float64Array(2), type: null as never })), 'ERR_INVALID_ARG_TYPE')
   t.is(outcome(() => evaluateSync('x', { x }, { type: null as never })), 'ERR_INVALID_ARG_TYPE')
@@ -453,7 +454,7 @@ test.failing('options.type: null is refused as every other non-constructor is', 
 // threw: a null-prototype object, or one whose toString throws, replaces ERR_INVALID_ARG_TYPE with an uncoded
 // TypeError ("Cannot convert object to primitive value") or the script's own error. Formatting the cause inside a
 // try (or not at all: it is attached as `cause`) fixes it.
-test.failing('an output type that throws anything is refused with ERR_INVALID_ARG_TYPE', (t) => {
+test.serial('an output type that throws anything is refused with ERR_INVALID_ARG_TYPE', (t) => {
   const x = f64(1, 2)
   const throwing = (value: unknown) => function () { throw value } as unknown as new (n: number) => Float64Array
   for (const value of [Object.create(null), { toString: () => { throw new Error('toString') } }, new Error('plain')]) {
@@ -464,7 +465,7 @@ test.failing('an output type that throws anything is refused with ERR_INVALID_AR
 // Finding (src/kinds.ts, shared with every operation): describe() reads a function's `name` outside the try that guards
 // an object's `constructor.name`, so a function whose `name` getter throws replaces the coded TypeError with the
 // script's error wherever it is refused: as an input, an output, a type, options, a source, and as sum()'s array.
-test.failing('a function whose name getter throws is refused with ERR_INVALID_ARG_TYPE', (t) => {
+test.serial('a function whose name getter throws is refused with ERR_INVALID_ARG_TYPE', (t) => {
   const fn = Object.defineProperty(function () {}, 'name', {
     get() {
       throw new Error('name')
@@ -486,7 +487,7 @@ test.failing('a function whose name getter throws is refused with ERR_INVALID_AR
 // ---------------------------------------------------------------------------------------------------------------------
 // Bound expressions between bind() and the reduction.
 
-test('a bound expression is checked when the reduction runs: detached, released, twice-lent and resized inputs', async (t) => {
+test.serial('a bound expression is checked when the reduction runs: detached, released, twice-lent and resized inputs', async (t) => {
   const ledger = ledgerBaseline(t)
   const x = f64(1, 2, 3)
   const detachedLater = compile('x').bind({ x })
@@ -494,7 +495,7 @@ test('a bound expression is checked when the reduction runs: detached, released,
   t.is(outcome(() => sumSync(detachedLater)), 'ERR_PARABUF_DETACHED')
   const h = borrow(f64(1, 2, 3), 'write')
   const twice = compile('x * y').bind({ x: h, y: h })
-  t.is(outcome(() => sumSync(twice)), 'ERR_PARABUF_BORROWED')
+  t.is(sumSync(twice), 1 + 4 + 9, 'a write handle given for two variables is lent once, read by both')
   t.is(sumSync(compile('x * 2').bind({ x: h })), 12)
   h.release()
   t.is(outcome(() => sumSync(compile('x * 2').bind({ x: h }))), 'ERR_PARABUF_RELEASED')
@@ -511,7 +512,7 @@ test('a bound expression is checked when the reduction runs: detached, released,
 // ---------------------------------------------------------------------------------------------------------------------
 // The binding called directly (the threat model lets a script load the .node file).
 
-test('the binding\'s expression entries, called directly with hostile arguments, answer with typed errors', async (t) => {
+test.serial('the binding\'s expression entries, called directly with hostile arguments, answer with typed errors', async (t) => {
   const { createRequire } = await import('node:module')
   const { native } = createRequire(import.meta.url)('../dist/native.js') as {
     native: Record<string, (...args: unknown[]) => unknown>
@@ -524,18 +525,21 @@ test('the binding\'s expression entries, called directly with hostile arguments,
   const direct = (values: unknown, expression: unknown = e, o: unknown = out, kind: unknown = F64) => () =>
     native.evaluateSync!(undefined, undefined, expression, values, o, kind)
   const x = f64(1, 2, 3)
-  t.is(outcome(direct([x, F64, y, F64])), 'ok')
+  t.is(outcome(direct([x, F64, undefined, y, F64, undefined])), 'ok')
   t.deepEqual([...out], [3, 5, 7])
-  const getter = [0, F64, y, F64]
+  const getter: unknown[] = [0, F64, undefined, y, F64, undefined]
   const victim = f64(1, 2, 3)
-  getter[0] = victim as never
-  Object.defineProperty(getter, 2, { get: () => (transfer(victim), y) })
+  getter[0] = victim
+  Object.defineProperty(getter, 3, { get: () => (transfer(victim), y) })
   t.is(outcome(direct(getter)), 'ERR_PARABUF_DETACHED', 'an element getter transfers an earlier array')
-  t.is(outcome(direct({ length: 4, 0: x, 1: F64, 2: y, 3: F64 })), 'ERR_INVALID_ARG_TYPE', 'values not an Array')
-  t.is(outcome(direct([x, F64 - 1, y, F64])), 'ERR_INVALID_ARG_TYPE', 'a kind that lies')
-  t.is(outcome(direct([e, 0, y, F64])), 'ERR_INVALID_ARG_TYPE', 'the expression as an array')
-  t.is(outcome(direct([x, F64, y, F64], {})), 'ERR_INVALID_ARG_TYPE', 'a plain object as the expression')
-  t.is(outcome(direct([1n, 0, y, F64])), 'ERR_INVALID_ARG_TYPE', 'a bigint')
+  t.is(outcome(direct({ length: 6, 0: x, 1: F64, 3: y, 4: F64 })), 'ERR_INVALID_ARG_TYPE', 'values not an Array')
+  t.is(outcome(direct([x, F64 - 1, undefined, y, F64, undefined])), 'ERR_INVALID_ARG_TYPE', 'a kind that lies')
+  t.is(outcome(direct([e, 0, undefined, y, F64, undefined])), 'ERR_INVALID_ARG_TYPE', 'the expression as an array')
+  t.is(outcome(direct([x, F64, undefined, y, F64, undefined], {})), 'ERR_INVALID_ARG_TYPE', 'a plain object as the expression')
+  t.is(outcome(direct([1n, 0, undefined, y, F64, undefined])), 'ERR_INVALID_ARG_TYPE', 'a bigint')
+  t.is(outcome(direct([x, F64 | 0x200, [[3], 'no', undefined], y, F64, undefined])), 'ERR_INVALID_ARG_TYPE', 'a view whose strides are not an array')
+  t.is(outcome(direct([x, F64 | 0x200, [[9]], y, F64, undefined])), 'ERR_INVALID_ARG_TYPE', 'a view layout of the wrong shape')
+  t.is(outcome(direct([x, F64 | 0x200, [[4], undefined, undefined], y, F64, undefined])), 'ERR_OUT_OF_RANGE', 'a view past the end')
   t.is(outcome(() => native.expressionVariables!({})), 'ERR_INVALID_ARG_TYPE')
   ledger.clean()
 })

@@ -7,6 +7,7 @@ import { apply, freeze, getPrototypeOf, typedArrayBuffer, typedArrayByteOffset, 
 import { bytesPerElementOf, describe, FLOAT16, type Kind, kindOf, nativeView } from './kinds.js'
 import { native } from './native.js'
 import type { BigIntArray, Mode, NumericArray, ReadonlyArrayView } from './types.js'
+import type { NdArrayLike, StridedView } from './view.js'
 
 /** The binding's opaque value for a handle's export (a type-tagged external that only the binding can read). */
 export type NativeHandle = object
@@ -210,7 +211,8 @@ function releaseHandle(value: unknown, what: string): void {
 }
 
 /**
- * An array or an export handle of it, as operations accept.
+ * An array, an export handle of it, or a strided view of either ({@link view}, or a scijs `ndarray`), as operations
+ * accept.
  *
  * @typeParam A - the array's type.
  *
@@ -226,9 +228,10 @@ function releaseHandle(value: unknown, what: string): void {
  * ```
  * @category Types
  */
-export type Input<A extends NumericArray = NumericArray> = A | Export<A, Mode>
+export type Input<A extends NumericArray = NumericArray> = A | Export<A, Mode> | StridedView<A> | NdArrayLike<A>
 /**
- * An array or a write export of it, as writing operations accept.
+ * An array, a write export of it, or a strided view of either, as writing operations accept (a view is written
+ * through: only the elements it reaches change).
  *
  * @typeParam A - the array's type.
  *
@@ -244,7 +247,7 @@ export type Input<A extends NumericArray = NumericArray> = A | Export<A, Mode>
  * ```
  * @category Types
  */
-export type WritableInput<A extends NumericArray = NumericArray> = A | Export<A, 'write'>
+export type WritableInput<A extends NumericArray = NumericArray> = A | Export<A, 'write'> | StridedView<A> | NdArrayLike<A>
 /**
  * A 64-bit integer array or an export of one.
  *

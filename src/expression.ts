@@ -3,9 +3,10 @@
 // moment of use); the objects here only carry the caller's values to the binding.
 import { arrayOf, type Export, exportedByteLength, isExport } from './borrow.js'
 import { makeError, refuseExtraArguments, translate } from './errors.js'
-import { apply, freeze, typedArrayLength } from './intrinsics.js'
+import { append, construct as reflectConstruct, freeze } from './intrinsics.js'
 import { bytesPerElementOf, describe, isBigIntKind, kindOf } from './kinds.js'
 import { native } from './native.js'
+import { elementCount, viewParts } from './view.js'
 import {
   type AsyncOptions,
   evaluateAsync as runIntoAsync,
@@ -15,6 +16,7 @@ import {
   recogniseBoundExpressions,
 } from './operations.js'
 import type { NumberArray } from './types.js'
+import type { NdArrayLike, StridedView } from './view.js'
 
 /**
  * The value of one variable of an expression: a number (the same for every element), or an array of numbers (any
@@ -30,7 +32,7 @@ import type { NumberArray } from './types.js'
  * ```
  * @category Expressions
  */
-export type ExpressionInput = number | NumberArray | Export<NumberArray>
+export type ExpressionInput = number | NumberArray | Export<NumberArray> | StridedView<NumberArray> | NdArrayLike<NumberArray>
 
 /**
  * The inputs of an expression: one {@link ExpressionInput} per variable, by name. Every array among them must have the
@@ -98,6 +100,15 @@ export interface RunOptions<A extends NumberArray = Float64Array> {
 
 /** The native handle of each compiled expression: only `Expression` objects made here have one. */
 let handleOf: (expression: Expression) => object
+let isExpressionImpl: (value: object) => boolean
+
+/** `receiver` as an Expression made by compile(), or a coded error (a brand check: no prototype or copy passes). */
+function expressionOf(receiver: unknown, method: string): Expression {
+  if (typeof receiver !== 'object' || receiver === null || !isExpressionImpl(receiver)) {
+    throw makeError('ERR_INVALID_ARG_TYPE', `Expression.prototype.${method} called on an object that is not an Expression from compile()`)
+  }
+  return receiver as Expression
+}
 // Set only while compile() constructs an Expression: the constructor is internal.
 let issuing: { handle: object; source: string; variables: readonly string[] } | undefined
 
@@ -113,9 +124,12 @@ let issuing: { handle: object; source: string; variables: readonly string[] } | 
  *
  * Every element is computed in doubles as JavaScript computes the same expression with `Math.*`: `%` is JavaScript's
  * remainder, `round` is `Math.round`, `min` and `max` propagate `NaN` and order `-0` before `+0`, `clamp(x, lo, hi)` is
- * `Math.min(Math.max(x, lo), hi)`, `where(c, x, y)` is `c ? x : y`; 0, `-0` and `NaN` are false. Arithmetic, `%`,
+ * `Math.min(Math.max(x, lo), hi)`, `where(c, x, y)` is `c ? x : y`; 0, `-0` and `NaN` are false. `+ - * /`, `%`,
  * comparisons, logic, `abs sign sqrt floor ceil round trunc min max clamp` give V8's bits exactly; the other functions
  * are within 1 ulp of the correctly rounded value and give the same bits on every platform.
+ *
+ * A source nested more than 256 levels deep (parentheses, calls, unary operators, conditionals), or one that needs more
+ * than 512 intermediate values at once, is refused with `ERR_PARABUF_EXPRESSION_SYNTAX`.
  *
  * @example
  * ```ts
@@ -135,6 +149,7 @@ export class Expression {
 
   static {
     handleOf = (expression) => expression.#handle
+    isExpressionImpl = (value) => #handle in value
   }
 
   /** @internal Use {@link compile}. */
@@ -150,7 +165,8 @@ export class Expression {
 
   /**
    * Computes the expression for every element, off the JavaScript thread, into a new array or `options.out`. An abort
-   * leaves `out` partly written (whole blocks of elements, in no promised order); the inputs are never written.
+   * leaves `out` partly written (whole blocks of elements, in no promised order); no input is written, but the one
+   * that is also `out`.
    *
    * @typeParam A - the output's type.
    * @param inputs - one value per variable (see {@link ExpressionInputs}).
@@ -172,9 +188,7 @@ export class Expression {
    */
   async run<A extends NumberArray = Float64Array>(inputs: ExpressionInputs, options?: RunOptions<A> & AsyncOptions): Promise<A> {
     refuseExtraArguments('run', arguments.length, 2)
-    const { call, out } = this.#start(inputs, options, 'run')
-    await runIntoAsync(call, out, options)
-    return outputArray(out) as A
+    return runAsync(expressionOf(this, 'run'), inputs, options, 'run') as Promise<A>
   }
 
   /**
@@ -195,9 +209,7 @@ export class Expression {
    */
   runSync<A extends NumberArray = Float64Array>(inputs: ExpressionInputs, options?: RunOptions<A>): A {
     refuseExtraArguments('runSync', arguments.length, 2)
-    const { call, out } = this.#start(inputs, options, 'runSync')
-    runIntoSync(call, out)
-    return outputArray(out) as A
+    return runSync(expressionOf(this, 'runSync'), inputs, options, 'runSync') as A
   }
 
   /**
@@ -219,21 +231,36 @@ export class Expression {
    */
   bind(inputs: ExpressionInputs): BoundExpression {
     refuseExtraArguments('bind', arguments.length, 1)
-    bindingIssue = { expression: this, values: inputsInOrder(this, inputs, 'bind') }
+    const expression = expressionOf(this, 'bind')
+    bindingIssue = { expression, values: inputsInOrder(expression, inputs, 'bind') }
     try {
       return new BoundExpression()
     } finally {
       bindingIssue = undefined
     }
   }
+}
 
-  /** The call and the output for a run. */
-  #start(inputs: unknown, options: unknown, operation: string): { call: ExpressionCall; out: unknown } {
-    const values = inputsInOrder(this, inputs, operation)
-    const { out, type } = runOptions(options)
-    const target = out !== undefined ? checkedOut(out, type) : newOutput(type, this, values)
-    return { call: callOf(this, values, operation), out: target }
-  }
+/** A run into a new array or `options.out`, off the JavaScript thread: the output. */
+async function runAsync(expression: Expression, inputs: unknown, options: unknown, operation: string): Promise<unknown> {
+  const { call, out } = start(expression, inputs, options, operation)
+  await runIntoAsync(call, out, options as AsyncOptions | undefined)
+  return outputArray(out)
+}
+
+/** A run into a new array or `options.out`, on all cores while the calling thread waits: the output. */
+function runSync(expression: Expression, inputs: unknown, options: unknown, operation: string): unknown {
+  const { call, out } = start(expression, inputs, options, operation)
+  runIntoSync(call, out)
+  return outputArray(out)
+}
+
+/** The call and the output of a run. */
+function start(expression: Expression, inputs: unknown, options: unknown, operation: string): { call: ExpressionCall; out: unknown } {
+  const values = inputsInOrder(expression, inputs, operation)
+  const { out, type } = runOptions(options)
+  const target = out !== undefined ? checkedOut(out, type) : newOutput(type, expression, values)
+  return { call: callOf(expression, values, operation), out: target }
 }
 
 /** The values of a bound expression: only `BoundExpression` objects made by `bind` have them. */
@@ -273,7 +300,11 @@ export class BoundExpression {
 
   /** The expression. */
   get expression(): Expression {
-    return this.#expression
+    const bound = typeof this === 'object' && this !== null ? boundOf(this) : undefined
+    if (bound === undefined) {
+      throw makeError('ERR_INVALID_ARG_TYPE', 'BoundExpression.prototype.expression read on an object that is not a bound expression')
+    }
+    return bound.expression
   }
 }
 
@@ -348,7 +379,7 @@ export async function evaluate<A extends NumberArray = Float64Array>(
   options?: RunOptions<A> & AsyncOptions,
 ): Promise<A> {
   refuseExtraArguments('evaluate', arguments.length, 3)
-  return compile(source).run(inputs, options)
+  return runAsync(compile(source), inputs, options, 'evaluate') as Promise<A>
 }
 
 /**
@@ -375,7 +406,7 @@ export function evaluateSync<A extends NumberArray = Float64Array>(
   options?: RunOptions<A>,
 ): A {
   refuseExtraArguments('evaluateSync', arguments.length, 3)
-  return compile(source).runSync(inputs, options)
+  return runSync(compile(source), inputs, options, 'evaluateSync') as A
 }
 
 /** The caller's inputs as one value per variable, in the order of the variables; each property is read once. */
@@ -390,56 +421,80 @@ function inputsInOrder(expression: Expression, inputs: unknown, operation: strin
   } catch (cause) {
     throw makeError('ERR_INVALID_ARG_VALUE', `${operation}(): listing the inputs threw`, cause)
   }
-  for (const name of names) {
-    if (!variables.includes(name)) {
-      const known = variables.length === 0 ? 'none' : variables.join(', ')
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k]!
+    if (indexOf(variables, name) < 0) {
       throw makeError(
         'ERR_INVALID_ARG_VALUE',
-        `${operation}(): input '${name}' is not a variable of the expression '${expression.source}' (its variables: ${known})`,
+        `${operation}(): input '${name}' is not a variable of the expression '${shortened(expression.source)}' (its variables: ${listed(variables)})`,
       )
     }
   }
-  return variables.map((name) => {
-    let value: unknown
-    try {
-      value = (inputs as Record<string, unknown>)[name]
-    } catch (cause) {
-      throw makeError('ERR_INVALID_ARG_VALUE', `${operation}(): reading inputs.${name} threw`, cause)
-    }
-    if (value === undefined) {
-      throw makeError(
-        'ERR_INVALID_ARG_VALUE',
-        `${operation}(): the expression '${expression.source}' uses the variable '${name}', but no input gives it a value`,
-      )
-    }
-    if (typeof value === 'number') return value
-    if (typeof value === 'bigint') {
-      throw makeError('ERR_INVALID_ARG_TYPE', `${operation}(): inputs.${name} is a bigint: expressions compute with numbers, not bigints`)
-    }
-    if (isExport(value)) return value
-    const kind = kindOf(value)
-    if (kind === undefined) {
-      throw makeError(
-        'ERR_INVALID_ARG_TYPE',
-        `${operation}(): inputs.${name} must be a number, a TypedArray or a parabuf export. Received ${describe(value)}`,
-      )
-    }
-    return value
-  })
+  const values: unknown[] = []
+  for (let k = 0; k < variables.length; k++) append(values, inputValue(expression, inputs as Record<string, unknown>, variables[k]!, operation))
+  return values
+}
+
+/** The position of `name` in `names`, or -1 (a loop: `Array.prototype.indexOf` is a script's to replace). */
+function indexOf(names: readonly string[], name: string): number {
+  for (let k = 0; k < names.length; k++) if (names[k] === name) return k
+  return -1
+}
+
+/** `names` joined by commas, or `none`. */
+function listed(names: readonly string[]): string {
+  let text = ''
+  for (let k = 0; k < names.length; k++) text += (k === 0 ? '' : ', ') + names[k]
+  return text === '' ? 'none' : text
+}
+
+/** A source as error messages quote it: at most 200 characters. */
+function shortened(source: string): string {
+  return source.length <= 200 ? source : `${source.slice(0, 197)}...`
+}
+
+/** The input of variable `name`, read once and checked for its type. */
+function inputValue(expression: Expression, inputs: Record<string, unknown>, name: string, operation: string): unknown {
+  let value: unknown
+  try {
+    value = inputs[name]
+  } catch (cause) {
+    throw makeError('ERR_INVALID_ARG_VALUE', `${operation}(): reading inputs.${name} threw`, cause)
+  }
+  if (value === undefined) {
+    throw makeError(
+      'ERR_INVALID_ARG_VALUE',
+      `${operation}(): the expression '${shortened(expression.source)}' uses the variable '${name}', but no input gives it a value`,
+    )
+  }
+  if (typeof value === 'number') return value
+  if (typeof value === 'bigint') {
+    throw makeError('ERR_INVALID_ARG_TYPE', `${operation}(): inputs.${name} is a bigint: expressions compute with numbers, not bigints`)
+  }
+  if (isExport(value) || viewParts(value) !== undefined || kindOf(value) !== undefined) return value
+  throw makeError(
+    'ERR_INVALID_ARG_TYPE',
+    `${operation}(): inputs.${name} must be a number, a TypedArray, a view or a parabuf export. Received ${describe(value)}`,
+  )
 }
 
 /** The binding's call for `values` (one per variable): arrays prepared now, from their internal slots. */
 function callOf(expression: Expression, values: readonly unknown[], operation: string): ExpressionCall {
   const pairs: unknown[] = []
-  expression.variables.forEach((name, index) => {
-    const value = values[index]
+  const { variables } = expression
+  for (let k = 0; k < variables.length; k++) {
+    const value = values[k]
     if (typeof value === 'number') {
-      pairs.push(value, 0)
+      append(pairs, value)
+      append(pairs, 0)
+      append(pairs, undefined)
     } else {
-      const prepared = prepare(value, `inputs.${name}`, operation)
-      pairs.push(prepared.value, prepared.kind)
+      const prepared = prepare(value, `inputs.${variables[k]}`, operation)
+      append(pairs, prepared.value)
+      append(pairs, prepared.kind)
+      append(pairs, prepared.view)
     }
-  })
+  }
   return { expression: handleOf(expression), values: pairs }
 }
 
@@ -455,7 +510,8 @@ function runOptions(options: unknown): { out: unknown; type: unknown } {
 
 /** A new output of `type` (default `Float64Array`) with the length of the first array input. */
 function newOutput(type: unknown, expression: Expression, values: readonly unknown[]): unknown {
-  const first = values.find((value) => typeof value !== 'number')
+  let first: unknown
+  for (let k = 0; k < values.length && first === undefined; k++) if (typeof values[k] !== 'number') first = values[k]
   if (first === undefined) {
     throw makeError(
       'ERR_INVALID_ARG_VALUE',
@@ -463,11 +519,8 @@ function newOutput(type: unknown, expression: Expression, values: readonly unkno
     )
   }
   // An export covers the bytes it was taken on, which its array (length-tracking, on a grown buffer) may outnumber.
-  const array = isExport(first) ? arrayOf(first) : first
-  const length = isExport(first)
-    ? exportedByteLength(first) / bytesPerElementOf(array)!
-    : (apply(typedArrayLength, first, []) as number)
-  return construct(type ?? Float64Array, length)
+  const length = elementCount(first, (handle) => exportedByteLength(handle) / bytesPerElementOf(arrayOf(handle))!) ?? 0
+  return construct(type === undefined ? Float64Array : type, length)
 }
 
 /** `new type(length)`, checked to be an array of numbers by its internal slots. */
@@ -475,9 +528,9 @@ function construct(type: unknown, length: number): unknown {
   let made: unknown
   if (typeof type === 'function') {
     try {
-      made = Reflect.construct(type, [length])
+      made = reflectConstruct(type, [length])
     } catch (cause) {
-      throw makeError('ERR_INVALID_ARG_TYPE', `options.type threw when constructing the output: ${String(cause)}`, cause)
+      throw makeError('ERR_INVALID_ARG_TYPE', 'options.type threw when constructing the output (the error is the cause)', cause)
     }
   }
   const kind = kindOf(made)

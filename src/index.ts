@@ -7,6 +7,7 @@
  */
 import { exportedByteLength, type Input, isExport, type WritableInput } from './borrow.js'
 import type { BoundExpression } from './expression.js'
+import { elementCount } from './view.js'
 import { makeError, refuseExtraArguments } from './errors.js'
 import './guards.js'
 import { apply, isArray, typedArrayLength, typedArrayTag } from './intrinsics.js'
@@ -30,6 +31,7 @@ export {
   type WritableInput,
 } from './borrow.js'
 export type { AsyncOptions } from './operations.js'
+export { type NdArrayLike, StridedView, view, type ViewOptions } from './view.js'
 export {
   BoundExpression,
   compile,
@@ -1206,7 +1208,7 @@ function cumsumOut(a: unknown, options: unknown): unknown {
   // Not an array: the call refuses `a` before it looks at `out`.
   if (tag === undefined) return new Float64Array(0)
   // An export covers the bytes it was taken on, which its array (length-tracking, on a grown buffer) may outnumber.
-  const length = isExport(a) ? exportedByteLength(a) / bytesPerElementOf(array)! : apply(typedArrayLength, array, [])
+  const length = elementCount(a, (handle) => exportedByteLength(handle) / bytesPerElementOf(array)!) ?? 0
   if (tag === 'BigInt64Array') return new BigInt64Array(length)
   if (tag === 'BigUint64Array') return new BigUint64Array(length)
   return new Float64Array(length)

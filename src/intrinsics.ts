@@ -19,6 +19,16 @@ export const apply = Reflect.apply
 export const { defineProperty, freeze, getPrototypeOf, setPrototypeOf } = Object
 /** `Array.isArray` as it was when parabuf loaded. */
 export const isArray = Array.isArray
+/** `Reflect.construct` as it was when parabuf loaded. */
+export const construct = Reflect.construct
+
+/**
+ * Appends `value` to `list` as an own data property (the way an array literal defines its elements), so that neither a
+ * setter on `Array.prototype` nor a replaced `push` can change what the list holds.
+ */
+export function append<T>(list: T[], value: T): void {
+  defineProperty(list, list.length, { value, writable: true, enumerable: true, configurable: true })
+}
 
 /** `%TypedArray%.prototype[@@toStringTag]`: the element type's name, `undefined` for anything not a typed array. */
 export const typedArrayTag = getterOf(typedArrayPrototype, Symbol.toStringTag) as (this: unknown) => string | undefined

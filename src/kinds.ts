@@ -53,7 +53,16 @@ export function kindOf(value: unknown): Kind | undefined {
 export function describe(value: unknown): string {
   if (value === null) return 'null'
   if (value === undefined) return 'undefined'
-  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`
+  if (typeof value === 'function') {
+    let name: unknown
+    try {
+      // As for objects below: a throwing `name` getter must not replace the coded error with its own.
+      name = value.name
+    } catch {
+      name = undefined
+    }
+    return `function ${typeof name === 'string' && name ? name : '<anonymous>'}`
+  }
   // A proxy answers `constructor` for its target: `new Proxy(new Float64Array(1), {})` is not a typed array.
   if (types.isProxy(value)) return 'a Proxy'
   if (typeof value === 'object') {

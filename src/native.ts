@@ -123,7 +123,15 @@ interface Entries {
   runSync(op: number, params: object | undefined, ...arrays: unknown[]): unknown
   runAsync(op: number, params: object | undefined, cancel: Binding.CancelToken | undefined, ...arrays: unknown[]): unknown
   /** An expression (`expression`, its `inputs` as `value, kind` pairs) through the reduction `op`, or into `out`. */
-  evaluateSync(op: number | undefined, params: object | undefined, expression: object, inputs: unknown[], out?: unknown, outKind?: number): unknown
+  evaluateSync(
+    op: number | undefined,
+    params: object | undefined,
+    expression: object,
+    inputs: unknown[],
+    out?: unknown,
+    outKind?: number,
+    outView?: unknown,
+  ): unknown
   /** As `evaluateSync`, off the JavaScript thread. */
   evaluateAsync(
     op: number | undefined,
@@ -133,6 +141,7 @@ interface Entries {
     inputs: unknown[],
     out?: unknown,
     outKind?: number,
+    outView?: unknown,
   ): unknown
 }
 

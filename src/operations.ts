@@ -1,12 +1,13 @@
 // The plumbing every operation shares: argument intake, the sync and async calls into the binding, abort handling.
 import type { CancelToken } from './binding/index.js'
 import { AbortError, makeError, translate } from './errors.js'
-import { arrayOf as handleArray, isExport, nativeOf, requireArray } from './borrow.js'
-import type { Export } from './borrow.js'
+import { isExport, nativeOf, requireArray } from './borrow.js'
+import type { WritableInput } from './borrow.js'
 import {
   abortSignalAborted,
   abortSignalReason,
   addEventListener,
+  append,
   apply,
   isAbortSignal,
   NativePromise,
@@ -16,6 +17,7 @@ import {
   typedArrayLength,
 } from './intrinsics.js'
 import { describe, FLOAT16, type Kind, nativeView } from './kinds.js'
+import { type ViewParts, viewParts, writtenArray } from './view.js'
 import { native } from './native.js'
 import type { NumericArray } from './types.js'
 
@@ -52,6 +54,8 @@ export interface AsyncOptions {
 export interface Prepared {
   readonly value: unknown
   readonly kind: Kind
+  /** For a strided view, its `[shape, strides, offset]` (and `kind` has the binding's view flag). */
+  readonly view?: ViewParts['layout']
 }
 
 /** What the facade knows of each operation, from the core's table through the binding. */
@@ -64,6 +68,8 @@ interface Operation {
 
 /** The flag of an array's kind code that makes the binding ask the engine whether an empty array is out of bounds. */
 const ASK_BOUNDS: number = native.constants().askBounds
+/** The flag of an array's kind code that says a view's layout follows it. */
+const VIEW: number = native.constants().view
 
 const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
   native.operationTable().map((op, code) => [
@@ -84,6 +90,11 @@ const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
 // live there). Whether a buffer is detached, out of bounds or resizable is decided natively, at the moment of use.
 export function prepare(value: unknown, what: string, operation: string): Prepared {
   if (isExport(value)) return { value: nativeOf(value), kind: 0 }
+  const parts = viewParts(value)
+  if (parts !== undefined) {
+    const data = prepare(parts.data, what, operation)
+    return { value: data.value, kind: data.kind | VIEW, view: parts.layout }
+  }
   const { array, kind } = requireArray(value, what)
   // A Float16Array travels as a Uint16Array alias (Node-API has no float16 type), which refuses detached and
   // out-of-bounds arrays itself.
@@ -122,8 +133,11 @@ export function runSync(operation: string, params: OpParams | undefined, a: unkn
     const call = arrayNames.length === 1 ? expressionCallOf(a, operation) : undefined
     if (call !== undefined) return native.evaluateSync(code, ownOnly(params), call.expression, call.values) as JsOutput
     const first = prepare(a, arrayNames[0]!, operation)
-    if (arrayNames.length === 1) return native.runSync(code, ownOnly(params), first.value, first.kind) as JsOutput
-    const second = prepare(b, arrayNames[1]!, operation)
+    const second = arrayNames.length === 1 ? undefined : prepare(b, arrayNames[1]!, operation)
+    if (first.view !== undefined || second?.view !== undefined) {
+      return apply(native.runSync, native, flat([code, ownOnly(params)], first, second)) as JsOutput
+    }
+    if (second === undefined) return native.runSync(code, ownOnly(params), first.value, first.kind) as JsOutput
     return native.runSync(code, ownOnly(params), first.value, first.kind, second.value, second.kind) as JsOutput
   } catch (error) {
     throw translate(error)
@@ -144,10 +158,25 @@ export async function runAsync(
     if (call !== undefined) return native.evaluateAsync(code, ownOnly(params), token, call.expression, call.values)
     const first = prepare(a, arrayNames[0]!, operation)
     const second = arrayNames.length === 2 ? prepare(b, arrayNames[1]!, operation) : undefined
+    if (first.view !== undefined || second?.view !== undefined) {
+      return apply(native.runAsync, native, flat([code, ownOnly(params), token], first, second))
+    }
     return second === undefined
       ? native.runAsync(code, ownOnly(params), token, first.value, first.kind)
       : native.runAsync(code, ownOnly(params), token, first.value, first.kind, second.value, second.kind)
   })
+}
+
+/** `leading` followed by the binding's array arguments for prepared arrays: `value, kind`, and a view's layout. */
+function flat(leading: unknown[], first: Prepared, second: Prepared | undefined): unknown[] {
+  const add = (array: Prepared) => {
+    append(leading, array.value)
+    append(leading, array.kind)
+    if (array.view !== undefined) append(leading, array.view)
+  }
+  add(first)
+  if (second !== undefined) add(second)
+  return leading
 }
 
 /**
@@ -217,7 +246,7 @@ export function recogniseBoundExpressions(reader: (value: unknown, operation: st
 export function evaluateSync(call: ExpressionCall, out: unknown): JsOutput {
   try {
     const target = prepare(out, 'options.out', 'evaluate')
-    return native.evaluateSync(undefined, undefined, call.expression, call.values, target.value, target.kind) as JsOutput
+    return native.evaluateSync(undefined, undefined, call.expression, call.values, target.value, target.kind, target.view) as JsOutput
   } catch (error) {
     throw translate(error)
   }
@@ -227,11 +256,11 @@ export function evaluateSync(call: ExpressionCall, out: unknown): JsOutput {
 export function evaluateAsync(call: ExpressionCall, out: unknown, options: AsyncOptions | undefined): Promise<JsOutput> {
   return withSignal('evaluate', options, (token) => {
     const target = prepare(out, 'options.out', 'evaluate')
-    return native.evaluateAsync(undefined, undefined, token, call.expression, call.values, target.value, target.kind)
+    return native.evaluateAsync(undefined, undefined, token, call.expression, call.values, target.value, target.kind, target.view)
   })
 }
 
-/** The array an in-place operation returns: the argument itself, or the array of the export passed. */
-export function arrayOf<A extends NumericArray>(input: A | Export<A, 'write'>): A {
-  return isExport(input) ? (handleArray(input) as A) : (input as A)
+/** The array an in-place operation returns: the argument itself, the array of the export passed, or a view's array. */
+export function arrayOf<A extends NumericArray>(input: WritableInput<A>): A {
+  return writtenArray(input) as A
 }

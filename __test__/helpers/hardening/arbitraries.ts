@@ -3,6 +3,7 @@
 // null-prototype and sparse objects), the world's look-alikes, detached arrays and handles, and hand-picked edge
 // values. Arguments are descriptions, resolved against a fresh World inside each run.
 import fc from 'fast-check'
+import * as pb from 'parabuf'
 
 import { CATALOG, EXPRESSION_FOREIGN_RECEIVERS, type Slot, TYPED_ARRAY_CONSTRUCTORS } from './api.js'
 import { SOURCES, WORLD_EXPRESSIONS } from './sources.js'
@@ -395,6 +396,31 @@ const SLOTS: Readonly<Record<Slot, fc.Arbitrary<ArgSpec>>> = {
         { weight: 1, arbitrary: hostile },
       )
     : ref(BOUND_NAMES.filter((name) => !/^bound\.h\d/.test(name))), // (a plan's handle, and its bound expression, may be absent)
+  viewReceiver: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(lit(pb.view(new Float64Array(6), { shape: [2, 3] }))) },
+    { weight: 1, arbitrary: fc.constant(lit(Object.create(pb.StridedView.prototype))) },
+    { weight: 1, arbitrary: hostile },
+  ),
+  viewOptions: fc.oneof(
+    {
+      weight: 5,
+      arbitrary: fc
+        .array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 })
+        .chain((shape) =>
+          fc.record(
+            {
+              shape: fc.constant(shape),
+              strides: fc.array(fc.integer({ min: -4, max: 4 }), { minLength: shape.length, maxLength: shape.length }),
+              offset: fc.integer({ min: 0, max: 8 }),
+            },
+            { requiredKeys: ['shape'] },
+          ),
+        )
+        .map(lit),
+    },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>({ shape: [-1] }, { shape: [1.5] }, { shape: 3 }, { shape: [2], strides: [1, 1] }, { shape: [2], offset: -1 }, null).map(lit) },
+    { weight: 1, arbitrary: hostile },
+  ),
   anything: hostile,
 }
 

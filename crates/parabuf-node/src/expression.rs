@@ -47,8 +47,8 @@ pub fn compile<'env>(env: &'env Env, source: &str) -> Result<Unknown<'env>, Erro
 #[derive(Debug)]
 pub struct ExpressionJob {
     call: Call,
-    /// For each array argument, how errors name it: `inputs.x`, `options.out`.
-    names: Vec<String>,
+    /// For each array argument, the index of its variable; `None` for the output (`options.out`).
+    names: SmallVec<[Option<usize>; 4]>,
 }
 
 impl Job for ExpressionJob {
@@ -64,16 +64,19 @@ impl Job for ExpressionJob {
     }
 
     fn argument(&self, index: usize) -> ArgumentName<'_> {
-        ArgumentName { operation: self.name(), position: None, option: self.names.get(index).map(String::as_str) }
+        let variables = self.call.expression.variables();
+        let option = match self.names.get(index) {
+            Some(Some(variable)) => variables.get(*variable).map(|name| ("inputs.", name.as_str())),
+            Some(None) => Some(("options.", "out")),
+            None => None,
+        };
+        ArgumentName { operation: self.name(), position: None, option }
     }
 
-    /// The output may be any one input at exactly its position (`x = x * 2`).
+    /// The output may be the inputs at exactly its position (`x = x * 2`), and an input may share an earlier one's
+    /// write handle (`x * y` with both the same handle).
     fn may_alias(&self, index: usize) -> std::ops::Range<usize> {
-        if matches!(self.call.sink, Sink::Output) && index + 1 == self.names.len() {
-            0..index
-        } else {
-            0..0
-        }
+        0..index
     }
 
     fn runs_inline(&self, args: &[Arg]) -> bool {
@@ -90,8 +93,8 @@ impl Job for ExpressionJob {
 }
 
 /// The job and its array arguments, from the facade's arguments: the expression's handle, `inputs` (an `Array` of
-/// `value, kind` pairs in the order of the expression's variables: a number, or an array as for an operation), and for
-/// a run into an output, `out` and its kind. `reduce` is the reduction of a bound expression, `None` for a run.
+/// `value, kind, view` triples in the order of the expression's variables: a number, or an array as for an operation
+/// and its view's layout or `undefined`), and for a run into an output, `out`, its kind and its view's layout. `reduce` is the reduction of a bound expression, `None` for a run.
 ///
 /// Every element of `inputs` is read here, before any export is taken.
 ///
@@ -102,17 +105,17 @@ pub fn parse<'a, 'env>(
     env: &Env,
     expression: &Unknown<'_>,
     inputs: &'a [Unknown<'env>],
-    output: Option<(&'a Unknown<'env>, &Unknown<'_>)>,
+    output: Option<(&'a Unknown<'env>, &Unknown<'_>, Option<&Unknown<'_>>)>,
     reduce: Option<Op>,
 ) -> Result<(ExpressionJob, Vec<ArgIn<'a, 'env>>), Error> {
     let expression = Arc::clone(expression_of(env, expression)?);
     let variables = expression.variables();
-    if inputs.len() != 2 * variables.len() {
+    if inputs.len() != 3 * variables.len() {
         return Err(Error::internal(format!(
             "the expression '{}' has {} variables, but the facade passed {} values",
             expression.source(),
             variables.len(),
-            inputs.len() / 2
+            inputs.len() / 3
         )));
     }
     let sink = match reduce {
@@ -124,31 +127,30 @@ pub fn parse<'a, 'env>(
         Sink::Reduce(op) => op.name(),
     };
     let mut slots = Vec::with_capacity(variables.len());
-    let mut arrays = Vec::new();
-    let mut names = Vec::new();
-    for (pair, variable) in inputs.chunks(2).zip(variables) {
+    let mut arrays = Vec::with_capacity(variables.len() + 1);
+    let mut names = SmallVec::new();
+    for (index, (pair, variable)) in inputs.chunks(3).zip(variables).enumerate() {
         let value = &pair[0];
-        let name = format!("inputs.{variable}");
         match intake::type_of(env, value)? {
             napi::sys::ValueType::napi_number => {
-                let what = ArgumentName { operation, position: None, option: Some(&name) };
+                let what = ArgumentName { operation, position: None, option: Some(("inputs.", variable)) };
                 slots.push(Slot::Scalar(intake::number(env, value, &what)?));
             }
             napi::sys::ValueType::napi_bigint => {
                 return Err(Error::arg_type(format!(
-                    "{operation}() {name} is a bigint: expressions compute with numbers, not bigints"
+                    "{operation}() inputs.{variable} is a bigint: expressions compute with numbers, not bigints"
                 )))
             }
             _ => {
                 slots.push(Slot::Array(arrays.len()));
-                arrays.push(crate::array_argument(env, value, &pair[1])?);
-                names.push(name);
+                arrays.push(crate::array_argument(env, value, &pair[1], pair.get(2))?);
+                names.push(Some(index));
             }
         }
     }
-    if let Some((out, kind)) = output {
-        arrays.push(crate::array_argument(env, out, kind)?);
-        names.push("options.out".to_string());
+    if let Some((out, kind, view)) = output {
+        arrays.push(crate::array_argument(env, out, kind, view)?);
+        names.push(None);
     }
     Ok((ExpressionJob { call: Call { expression, slots, sink }, names }, arrays))
 }

@@ -255,6 +255,9 @@ pub struct Constants {
     /// The flag the facade adds to an array's kind code when the array is empty and unusable (detached or out of
     /// bounds), so that the binding asks the engine which.
     pub ask_bounds: u32,
+    /// The flag the facade adds to an array's kind code when it passes the array through a strided view, whose
+    /// `[shape, strides, offset]` follows.
+    pub view: u32,
 }
 
 /// See [`Constants`].
@@ -264,6 +267,7 @@ pub fn constants() -> Constants {
         inline_bytes: parabuf_core::INLINE_BYTES as f64,
         block_elements: parabuf_core::BLOCK as f64,
         ask_bounds: operation::ASK_BOUNDS,
+        view: operation::VIEW,
     }
 }
 
@@ -305,26 +309,63 @@ fn given<'a, 'env>(env: &Env, value: Option<&'a Unknown<'env>>) -> Result<Option
 
 /// One array argument: a typed array (for a `Float16Array`, its `Uint16Array` alias) with its `ElementKind` code as the
 /// facade read it, or an export handle (its array and kind come from its native record, whatever the facade passed
-/// beside it).
-fn array_argument<'a, 'env>(env: &Env, array: &'a Unknown<'env>, kind: &Unknown<'_>) -> Result<ArgIn<'a, 'env>, Error> {
-    Ok(if intake::type_of(env, array)? == napi::sys::ValueType::napi_external {
-        ArgIn::Handle(handle_of(env, array)?)
+/// beside it); seen through `view` when the kind code has [`operation::VIEW`] set.
+fn array_argument<'a, 'env>(
+    env: &Env,
+    array: &'a Unknown<'env>,
+    kind: &Unknown<'_>,
+    view: Option<&Unknown<'_>>,
+) -> Result<ArgIn<'a, 'env>, Error> {
+    let code = intake::uint32(env, kind, "an array's kind")?;
+    let mut argument = if intake::type_of(env, array)? == napi::sys::ValueType::napi_external {
+        ArgIn::handle(handle_of(env, array)?)
     } else {
-        ArgIn::Array { array, kind: intake::uint32(env, kind, "an array's kind")? }
+        ArgIn::array(array, code & !operation::VIEW)
+    };
+    if code & operation::VIEW != 0 {
+        let view = view.ok_or_else(|| Error::arg_type("a view's layout is missing"))?;
+        argument.view = Some(view_numbers(env, view)?);
+    }
+    Ok(argument)
+}
+
+/// A view's `[shape, strides, offset]` as the facade passes it (`strides` and `offset` may be `undefined`).
+fn view_numbers(env: &Env, view: &Unknown<'_>) -> Result<operation::ViewNumbers, Error> {
+    let parts = intake::elements(env, view, "a view")?;
+    let numbers = |value: &Unknown<'_>, what: &str| -> Result<Vec<f64>, Error> {
+        intake::elements(env, value, what)?
+            .iter()
+            .enumerate()
+            .map(|(k, x)| intake::number(env, x, &format_args!("{what}[{k}]")))
+            .collect()
+    };
+    let [shape, strides, offset] = parts.as_slice() else {
+        return Err(Error::arg_type("a view's layout must be [shape, strides, offset]"));
+    };
+    Ok(operation::ViewNumbers {
+        shape: numbers(shape, "view.shape")?,
+        strides: given(env, Some(strides))?.map(|s| numbers(s, "view.strides")).transpose()?,
+        offset: given(env, Some(offset))?.map(|o| intake::number(env, o, &"view.offset")).transpose()?,
     })
 }
 
-/// The array arguments: `(array, kind)` pairs, as [`array_argument`] reads them.
-fn inputs<'a, 'env>(env: &Env, pairs: &'a [Unknown<'env>]) -> Result<SmallVec<[ArgIn<'a, 'env>; 2]>, Error> {
+/// The array arguments: `array, kind` pairs, as [`array_argument`] reads them, each followed by its view's layout when
+/// its kind code has [`operation::VIEW`] set.
+fn inputs<'a, 'env>(env: &Env, args: &'a [Unknown<'env>]) -> Result<SmallVec<[ArgIn<'a, 'env>; 2]>, Error> {
     let mut inputs = SmallVec::new();
-    for pair in pairs.chunks(2) {
-        inputs.push(match pair.get(1) {
-            Some(kind) => array_argument(env, &pair[0], kind)?,
-            None if intake::type_of(env, &pair[0])? == napi::sys::ValueType::napi_external => {
-                ArgIn::Handle(handle_of(env, &pair[0])?)
-            }
-            None => ArgIn::Array { array: &pair[0], kind: u32::MAX },
-        });
+    let mut at = 0;
+    while let Some(array) = args.get(at) {
+        let Some(kind) = args.get(at + 1) else {
+            inputs.push(if intake::type_of(env, array)? == napi::sys::ValueType::napi_external {
+                ArgIn::handle(handle_of(env, array)?)
+            } else {
+                ArgIn::array(array, u32::MAX)
+            });
+            break;
+        };
+        let argument = array_argument(env, array, kind, args.get(at + 2))?;
+        at += if argument.view.is_some() { 3 } else { 2 };
+        inputs.push(argument);
     }
     Ok(inputs)
 }
@@ -381,7 +422,7 @@ fn expression_call<'a, 'env>(
     };
     let expression = args.get(2).ok_or_else(|| Error::internal("an expression call needs its expression"))?;
     let output = match (&reduce, args.get(4), args.get(5)) {
-        (None, Some(out), Some(kind)) => Some((out, kind)),
+        (None, Some(out), Some(kind)) => Some((out, kind, args.get(6))),
         (None, _, _) => return Err(Error::internal("a run into an output needs the output")),
         (Some(_), _, _) => None,
     };
@@ -395,7 +436,7 @@ fn input_values<'env>(env: &'env Env, args: &[Unknown<'_>]) -> Result<Vec<Unknow
     intake::elements(env, inputs, "the expression's inputs")
 }
 
-/// `evaluateSync(op, params, expression, inputs, out, outKind)`: runs an expression synchronously, into `out` or
+/// `evaluateSync(op, params, expression, inputs, out, outKind, outView)`: runs an expression synchronously, into `out` or
 /// through the reduction `op`.
 fn evaluate_sync(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_value> {
     let run = || -> Result<parabuf_core::Output, Error> {
@@ -407,7 +448,7 @@ fn evaluate_sync(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::nap
     intake::to_js(env, output)
 }
 
-/// `evaluateAsync(op, params, cancel, expression, inputs, out, outKind)`: as `evaluateSync`, off the JavaScript
+/// `evaluateAsync(op, params, cancel, expression, inputs, out, outKind, outView)`: as `evaluateSync`, off the JavaScript
 /// thread; returns the result itself when small enough to run inline, else a promise.
 fn evaluate_async(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_value> {
     let cancel = match given(env, args.get(2)) {
@@ -417,7 +458,7 @@ fn evaluate_async(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::na
     }
     .map_err(|e| to_napi(env, &e))?;
     // The same arguments as evaluateSync's, without the cancel token.
-    let rest: SmallVec<[Unknown<'_>; 6]> = args.iter().enumerate().filter(|(i, _)| *i != 2).map(|(_, a)| *a).collect();
+    let rest: SmallVec<[Unknown<'_>; 7]> = args.iter().enumerate().filter(|(i, _)| *i != 2).map(|(_, a)| *a).collect();
     let values = input_values(env, &rest).map_err(|e| to_napi(env, &e))?;
     let (job, arrays) = expression_call(env, &rest, &values).map_err(|e| to_napi(env, &e))?;
     operation::run_later(env, job, &arrays, cancel)

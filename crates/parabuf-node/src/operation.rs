@@ -5,7 +5,9 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use napi::{sys, Env, JsValue, Unknown};
-use parabuf_core::{execute, pool, Arg, Cancel, ElementKind, Error, ExportCell, Ledger, Lent, Mode, Op, Output};
+use parabuf_core::{
+    execute, pool, Arg, Cancel, ElementKind, Error, ExportCell, Layout, Ledger, Lent, Mode, Op, Output, Region,
+};
 use smallvec::SmallVec;
 
 use crate::errors::to_napi;
@@ -18,8 +20,17 @@ pub fn lock(cell: &Mutex<ExportCell>) -> MutexGuard<'_, ExportCell> {
     cell.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// One array argument as the facade passes it.
-pub enum ArgIn<'a, 'env> {
+/// One array argument as the facade passes it: an array or an export handle, seen whole or through a strided view.
+pub struct ArgIn<'a, 'env> {
+    /// Where the elements are.
+    pub source: Source<'a, 'env>,
+    /// The view's shape, strides and offset as the caller gave them, checked against the array when it is leased;
+    /// `None` for the whole array.
+    pub view: Option<ViewNumbers>,
+}
+
+/// The array of an [`ArgIn`].
+pub enum Source<'a, 'env> {
     /// A typed array (for a `Float16Array`, its `Uint16Array` alias) and the [`ElementKind`] code the facade read.
     Array {
         /// The array.
@@ -29,6 +40,39 @@ pub enum ArgIn<'a, 'env> {
     },
     /// An export handle: its array, kind and export come from its native record, never from JavaScript.
     Handle(&'a HandleRecord),
+}
+
+/// A strided view as JavaScript numbers (element units), made a [`Layout`] against the array's length when leased.
+#[derive(Debug, Clone, Default)]
+pub struct ViewNumbers {
+    /// The shape.
+    pub shape: Vec<f64>,
+    /// The strides, row-major contiguous when absent.
+    pub strides: Option<Vec<f64>>,
+    /// The offset of the view's first element, 0 when absent.
+    pub offset: Option<f64>,
+}
+
+impl ViewNumbers {
+    /// The layout over an array of `len` elements.
+    ///
+    /// # Errors
+    /// As [`Layout::from_numbers`]: a view reaching outside the array, sizes that are not non-negative integers.
+    pub fn layout(&self, len: usize) -> Result<Layout, Error> {
+        Layout::from_numbers(&self.shape, self.strides.as_deref(), self.offset, len)
+    }
+}
+
+impl<'a, 'env> ArgIn<'a, 'env> {
+    /// A whole typed array with its kind code.
+    pub fn array(array: &'a Unknown<'env>, kind: u32) -> ArgIn<'a, 'env> {
+        ArgIn { source: Source::Array { array, kind }, view: None }
+    }
+
+    /// A whole export handle's array.
+    pub fn handle(handle: &'a HandleRecord) -> ArgIn<'a, 'env> {
+        ArgIn { source: Source::Handle(handle), view: None }
+    }
 }
 
 /// The exports of one operation's arrays. Dropping it gives lent exports back to their handles and releases the rest;
@@ -55,6 +99,9 @@ impl Drop for Leases {
         }
     }
 }
+
+/// Set in an array's kind code when the array is seen through a strided view, whose layout follows the kind code.
+pub const VIEW: u32 = 0x200;
 
 /// Set in an array's kind code when the facade found it empty and unusable (detached or out of bounds): the intake then
 /// asks the engine which, for the error ([`intake::typed_array_asking`]).
@@ -84,14 +131,15 @@ pub(crate) struct ArgumentName<'a> {
     pub operation: &'static str,
     /// The argument's position, when the operation takes more than one.
     pub position: Option<usize>,
-    /// The name of an array the caller passes by name (an option, an expression's input), not by position.
-    pub option: Option<&'a str>,
+    /// The name of an array the caller passes by name, not by position: a prefix (`"options."`, `"inputs."`) and the
+    /// name itself.
+    pub option: Option<(&'static str, &'a str)>,
 }
 
 impl fmt::Display for ArgumentName<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.option, self.position) {
-            (Some(name), _) => write!(f, "{}() {name}", self.operation),
+            (Some((prefix, name)), _) => write!(f, "{}() {prefix}{name}", self.operation),
             (None, Some(position)) => write!(f, "{}() argument {position}", self.operation),
             (None, None) => write!(f, "{}() argument", self.operation),
         }
@@ -134,7 +182,7 @@ impl Job for Op {
         ArgumentName {
             operation: Op::name(self),
             position: (arrays.len() > 1).then_some(index + 1),
-            option: name.starts_with("options.").then_some(name),
+            option: name.strip_prefix("options.").map(|name| ("options.", name)),
         }
     }
 
@@ -176,53 +224,97 @@ pub fn lease(
     }
     for (index, (input, &mode)) in inputs.iter().zip(&modes).enumerate() {
         let what = job.argument(index);
-        let aliased = |found: &dyn Fn(usize) -> bool| {
-            if mode == Mode::Write {
-                job.may_alias(index).find(|&of| found(of))
-            } else {
-                None
-            }
-        };
-        let buffer = match input {
-            ArgIn::Handle(handle) => {
-                if let Some(of) = aliased(&|of| same_handle(leases, of, handle)) {
+        let aliased = |found: &dyn Fn(usize) -> bool| job.may_alias(index).find(|&of| found(of));
+        let buffer = match &input.source {
+            Source::Handle(handle) => {
+                let plain = input.view.is_none();
+                // A write handle lent to an earlier argument of this call is shared with this one, where the job
+                // allows it (asking the handle again would be refused: its export is out).
+                if let Some(of) = aliased(&|of| plain && same_handle(leases, of, handle)) {
                     let region = leases.args[of].lent.region();
-                    leases.args.push(Arg { kind: handle.element_kind(), lent: Lent::Alias { of, region } });
+                    leases.args.push(Arg::new(handle.element_kind(), Lent::Alias { of, region }));
                     leases.homes.push(None);
                 } else {
                     let lent = handle.lend(mode, job.name())?;
+                    let kind = handle.element_kind();
+                    let elements = lent.region().len() / kind.size();
                     // Pushed at once, so that an error below gives the export back to its handle.
-                    leases.args.push(Arg { kind: handle.element_kind(), lent });
+                    leases.args.push(Arg::new(kind, lent));
                     leases.homes.push(Some(handle.cell()));
+                    if let Some(view) = &input.view {
+                        let layout = view.layout(elements)?;
+                        if mode == Mode::Write {
+                            layout.check_writable()?;
+                        }
+                        if let Some(arg) = leases.args.last_mut() {
+                            arg.layout = Some(layout);
+                        }
+                    }
                 }
                 handle.current(env, &what)?.buffer
             }
-            ArgIn::Array { array, kind } => {
+            Source::Array { array, kind } => {
                 let info = intake::typed_array_asking(env, array, &what, kind & ASK_BOUNDS != 0)?;
-                let kind = checked_kind(kind & !ASK_BOUNDS, info.napi_kind, &what)?;
+                let kind = checked_kind(kind & !(ASK_BOUNDS | VIEW), info.napi_kind, &what)?;
                 if refuse_resizable && intake::is_resizable(env, info.buffer)? {
                     return Err(Error::Resizable { operation: job.name() });
                 }
-                let lent = match aliased(&|of| shares_exactly(leases, of, kind, info.region)) {
-                    Some(of) => {
-                        take_write(leases, of).map_err(|e| e.relative_to(info.base()))?;
-                        Ok(Lent::Alias { of, region: info.region })
+                let (region, strided) = match &input.view {
+                    None => (info.region, None),
+                    Some(view) => viewed_region(info.region, kind, view.layout(info.region.len() / kind.size())?)?,
+                };
+                let lent = match strided {
+                    Some(layout) if mode == Mode::Read => {
+                        Ledger::global().read_strided(info.region, kind.size(), layout).map(Lent::ReadAlone)
                     }
-                    None if mode == Mode::Read => Ledger::global().read(info.region).map(Lent::ReadAlone),
-                    None => Ledger::global().write(info.region).map(Lent::Write),
+                    Some(layout) => Ledger::global().write_strided(info.region, kind.size(), layout).map(Lent::Write),
+                    None => match aliased(&|of| mode == Mode::Write && shares_exactly(leases, of, kind, region)) {
+                        Some(of) => {
+                            // Every other argument of this call on exactly these elements becomes an alias of the
+                            // first, so that their read exports do not stand in the way of its write export.
+                            for other in job.may_alias(index).filter(|&other| other != of) {
+                                if shares_exactly(leases, other, kind, region) {
+                                    if let Some(arg) = leases.args.get_mut(other) {
+                                        if let Lent::ReadAlone(_) = arg.lent {
+                                            arg.lent = Lent::Alias { of, region };
+                                        }
+                                    }
+                                }
+                            }
+                            take_write(leases, of).map_err(|e| e.relative_to(info.base()))?;
+                            Ok(Lent::Alias { of, region })
+                        }
+                        None if mode == Mode::Read => Ledger::global().read(region).map(Lent::ReadAlone),
+                        None => Ledger::global().write(region).map(Lent::Write),
+                    },
                 }
                 .map_err(|e| e.relative_to(info.base()))?;
-                leases.args.push(Arg { kind, lent });
+                leases.args.push(Arg::new(kind, lent));
                 leases.homes.push(None);
                 info.buffer
             }
         };
-        if refuse_resizable && matches!(input, ArgIn::Handle(_)) && intake::is_resizable(env, buffer)? {
+        if refuse_resizable && matches!(input.source, Source::Handle(_)) && intake::is_resizable(env, buffer)? {
             return Err(Error::Resizable { operation: job.name() });
         }
         buffers.push(buffer);
     }
     Ok(())
+}
+
+/// What a view of an array exports: the bytes of its elements when they are a row-major run of the array (a subarray
+/// in all but name, exported and aliased as one), else the array's region with the strided layout, for a strided
+/// export of exactly the elements it reaches.
+fn viewed_region(region: Region, kind: ElementKind, layout: Layout) -> Result<(Region, Option<Layout>), Error> {
+    if !layout.is_row_major() {
+        return Ok((region, Some(layout)));
+    }
+    let size = kind.size();
+    let span = layout.element_span().unwrap_or(0..0);
+    let run = region
+        .sub(span.start * size, span.len() * size)
+        .ok_or_else(|| Error::internal("a checked view reaches past its array"))?;
+    Ok((run, None))
 }
 
 /// Whether `handle` is the handle argument `of` was lent from, with its write export: then a write argument that may
@@ -233,15 +325,20 @@ fn same_handle(leases: &Leases, of: usize, handle: &HandleRecord) -> bool {
         && leases
             .args
             .get(of)
-            .is_some_and(|arg| arg.kind == handle.element_kind() && matches!(arg.lent, Lent::Write(_)))
+            .is_some_and(|arg| {
+                arg.kind == handle.element_kind() && arg.view_layout().is_none() && matches!(arg.lent, Lent::Write(_))
+            })
 }
 
 /// Whether argument `of`, leased already, covers exactly `region` as `kind` under an export this call may write
 /// through: a write export, or a read export taken for this call alone (which [`take_write`] upgrades). A read export
 /// lent by a handle is the caller's promise not to write, and is left to refuse the write as any overlap does.
-fn shares_exactly(leases: &Leases, of: usize, kind: ElementKind, region: parabuf_core::Region) -> bool {
+fn shares_exactly(leases: &Leases, of: usize, kind: ElementKind, region: Region) -> bool {
     leases.args.get(of).is_some_and(|arg| {
-        arg.kind == kind && arg.lent.region() == region && matches!(arg.lent, Lent::Write(_) | Lent::ReadAlone(_))
+        arg.kind == kind
+            && arg.lent.region() == region
+            && arg.view_layout().is_none()
+            && matches!(arg.lent, Lent::Write(_) | Lent::ReadAlone(_))
     })
 }
 

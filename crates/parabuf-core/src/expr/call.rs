@@ -9,8 +9,8 @@ use super::Expression;
 use crate::error::{Error, Result};
 use crate::exec::Cancel;
 use crate::kernels::Conversion;
-use crate::ledger::Lent;
-use crate::ops::{read_view, write_view, Arg, Op, Output};
+use crate::ledger::{Lent, Mode};
+use crate::ops::{gathered, read_view, write_view, Arg, Op, Output};
 use crate::with_element_type;
 
 /// Where one variable's value comes from.
@@ -60,6 +60,13 @@ impl Call {
     /// for 64-bit integer inputs or output; [`Error::LengthMismatch`] for arrays of different lengths; the
     /// reduction's own errors; [`Error::Aborted`].
     pub fn execute(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+        if args.iter().any(|arg| arg.view_layout().is_some()) {
+            let mut modes = vec![Mode::Read; args.len()];
+            if let (Sink::Output, Some(last)) = (&self.sink, modes.last_mut()) {
+                *last = Mode::Write;
+            }
+            return gathered(args, &modes, |private| self.execute(private, cancel));
+        }
         let (inputs, output) = match self.sink {
             Sink::Output => match args.split_last_mut() {
                 Some((output, inputs)) => (inputs, Some(output)),
@@ -75,13 +82,31 @@ impl Call {
         // shares as its alias), and the variable reads the output's own elements before each piece is written.
         let output_kind = output.as_ref().map(|o| o.kind);
         let mut output_lent = None;
-        let mut views: Vec<Option<Input<'_>>> = Vec::with_capacity(inputs.len());
+        // An input lent as an alias of an earlier one (the same write handle twice) reads through a copy of that
+        // one's view.
+        let alias_of: Vec<Option<usize>> = inputs
+            .iter()
+            .map(|arg| match arg.lent {
+                Lent::Alias { of, .. } => Some(of),
+                _ => None,
+            })
+            .collect();
+        let mut views: Vec<Option<Input<'_>>> = (0..inputs.len()).map(|_| None).collect();
         for (index, arg) in inputs.iter_mut().enumerate() {
-            views.push(if aliased == Some(index) {
+            if aliased == Some(index) {
                 output_lent = Some(&mut arg.lent);
-                None
-            } else {
-                Some(with_element_type!(arg.kind, T => Input::array(read_view::<T>(&mut arg.lent)?)?))
+                continue;
+            }
+            if alias_of[index].is_some() {
+                continue;
+            }
+            let sharing: Vec<usize> = (index + 1..alias_of.len()).filter(|&j| alias_of[j] == Some(index)).collect();
+            with_element_type!(arg.kind, T => {
+                let view = read_view::<T>(&mut arg.lent)?;
+                for &j in &sharing {
+                    views[j] = Some(Input::array(view.clone())?);
+                }
+                views[index] = Some(Input::array(view)?);
             });
         }
         if let (None, Some(output)) = (&output_lent, output) {
@@ -91,7 +116,9 @@ impl Call {
         for slot in &self.slots {
             bound.push(match *slot {
                 Slot::Scalar(x) => Input::scalar(x),
-                Slot::Array(index) if aliased == Some(index) => Input::output(),
+                Slot::Array(index) if aliased.is_some() && (aliased == Some(index) || alias_of[index] == aliased) => {
+                    Input::output()
+                }
                 Slot::Array(index) => views
                     .get_mut(index)
                     .and_then(Option::take)

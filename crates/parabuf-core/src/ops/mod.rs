@@ -13,13 +13,16 @@ use crate::error::{Error, Result};
 use crate::exec::Cancel;
 use crate::kernels::Scalar;
 use crate::kind::ElementKind;
+use crate::layout::Layout;
 use crate::ledger::{Lent, Mode};
 use crate::view::{Element, ReadView, WriteView};
 
 pub use crate::kernels::Op;
 
 mod column;
+mod strided;
 pub use column::{Column, ColumnElement};
+pub use strided::gathered;
 
 /// Async calls over at most this many bytes run inline on the JavaScript thread and return a settled promise: below
 /// it, handing the work to the pool and the result back costs more than the work itself (a pool thread wake-up and a
@@ -412,22 +415,46 @@ impl Op {
     }
 }
 
-/// One array argument: its element kind and the export lent for the operation.
+/// One array argument: its element kind, the export lent for the operation, and which of its elements the operation
+/// sees.
 #[derive(Debug)]
 pub struct Arg {
     /// The element kind the bytes are viewed as.
     pub kind: ElementKind,
     /// The export.
     pub lent: Lent,
+    /// A strided view of the exported array's elements (element 0 at the export's first byte) that the operation sees
+    /// instead of the whole array, as an export handle's array seen through a view. A strided export
+    /// ([`Ledger::read_strided`](crate::Ledger::read_strided)) carries its own layout and needs none here.
+    pub layout: Option<Layout>,
 }
 
 impl Arg {
-    /// The number of whole elements in the export.
-    pub fn len(&self) -> usize {
-        self.lent.region().len() / self.kind.size()
+    /// An argument that is the whole exported array (or a strided export's own view).
+    pub fn new(kind: ElementKind, lent: Lent) -> Arg {
+        Arg { kind, lent, layout: None }
     }
 
-    /// Whether the export holds no whole element.
+    /// The view of its elements the operation sees, when not the whole array in order: [`Arg::layout`], or the
+    /// layout of a strided export.
+    pub fn view_layout(&self) -> Option<&Layout> {
+        self.layout.as_ref().or_else(|| match &self.lent {
+            Lent::Read(guard) => guard.layout().map(|(layout, _)| layout),
+            Lent::ReadAlone(guard) => guard.layout().map(|(layout, _)| layout),
+            Lent::Write(guard) => guard.layout().map(|(layout, _)| layout),
+            Lent::Alias { .. } => None,
+        })
+    }
+
+    /// The number of elements the operation sees.
+    pub fn len(&self) -> usize {
+        match self.view_layout() {
+            Some(layout) => layout.len(),
+            None => self.lent.region().len() / self.kind.size(),
+        }
+    }
+
+    /// Whether the operation sees no element.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -498,6 +525,9 @@ pub fn write_view<T: Element>(lent: &mut Lent) -> Result<WriteView<'_, T>> {
 /// Any [`Error`]: wrong argument count or access, invalid array pairs (see [`Op::validate`]), misaligned memory, an
 /// empty input where a value is needed, an abort. Validation errors leave every array untouched.
 pub fn execute(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+    if args.iter().any(|arg| arg.view_layout().is_some()) {
+        return strided::execute_gathered(op, args, cancel);
+    }
     op.validate(args)?;
     catch_unwind(AssertUnwindSafe(|| op.run_kernel(args, cancel).map_err(|e| e.in_operation(op.name()))))
         .unwrap_or_else(|panic| {
@@ -634,6 +664,7 @@ mod tests {
                     Mode::Read => Lent::Read(Arc::new(ledger.read(buf.region()).unwrap())),
                     Mode::Write => Lent::Write(ledger.write(buf.region()).unwrap()),
                 },
+                layout: None,
             })
             .collect();
         execute(op, &mut args, &Cancel::new())
@@ -816,7 +847,7 @@ mod tests {
         let a = array(ElementKind::Float64, &[2.0, 1.0]);
         let ledger = Ledger::new();
         let mut args =
-            [Arg { kind: ElementKind::Float64, lent: Lent::Read(Arc::new(ledger.read(a.region()).unwrap())) }];
+            [Arg::new(ElementKind::Float64, Lent::Read(Arc::new(ledger.read(a.region()).unwrap())))];
         assert_eq!(execute(&Op::Sort(Sort), &mut args, &Cancel::new()).unwrap_err().code(), "ERR_PARABUF_BORROWED");
         drop(args);
         assert_eq!(contents(ElementKind::Float64, &a), [2.0, 1.0]);

@@ -1,0 +1,209 @@
+// Strided views: every whole-array operation on random 0-D to 4-D views (negative, zero, transposed and sliced strides,
+// offsets) against the same operation on a contiguous array of the view's elements in row-major order; in-place
+// operations written through views, touching nothing else; scijs ndarray objects; disjoint interleaved views written at
+// once; every bad view refused before anything is touched.
+import test from 'ava'
+import fc from 'fast-check'
+import ndarray from 'ndarray'
+
+import * as pb from 'parabuf'
+
+import { borrowError, ledgerBaseline, rangeError, throwsError, typeError } from './helpers/ledger.js'
+
+type Layout = { shape: number[]; strides: number[]; offset: number; length: number }
+
+/** The data index of each element of a layout, in row-major order of the indices. */
+function indices({ shape, strides, offset }: Layout): number[] {
+  const out: number[] = []
+  const walk = (axis: number, at: number) => {
+    if (axis === shape.length) {
+      out.push(at)
+      return
+    }
+    for (let i = 0; i < shape[axis]!; i++) walk(axis + 1, at + i * strides[axis]!)
+  }
+  walk(0, offset)
+  return out
+}
+
+/** A random layout of up to 4 dimensions within an array of `length`: strides of any sign, zero allowed unless
+ * `writable`. */
+function layout(writable: boolean): fc.Arbitrary<Layout> {
+  return fc
+    .tuple(
+      fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 0, maxLength: 4 }),
+      fc.array(fc.integer({ min: writable ? 1 : 0, max: 7 }), { minLength: 4, maxLength: 4 }),
+      fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+      fc.integer({ min: 0, max: 9 }),
+    )
+    .map(([shape, magnitudes, negative, slack]) => {
+      // Strides growing with the axis so that writable layouts reach each element once.
+      let span = 1
+      const strides = shape.map((_, k) => {
+        const s = writable ? span * magnitudes[k]! : magnitudes[k]!
+        span = Math.max(span, s * Math.max(shape[k]!, 1))
+        return negative[k] ? -s : s
+      })
+      // The offset puts the lowest index reached at `slack`.
+      const low = shape.reduce((sum, n, k) => sum + (strides[k]! < 0 ? strides[k]! * Math.max(n - 1, 0) : 0), 0)
+      const high = shape.reduce((sum, n, k) => sum + (strides[k]! > 0 ? strides[k]! * Math.max(n - 1, 0) : 0), 0)
+      const offset = slack - low
+      return { shape, strides, offset, length: offset + high + 1 + slack }
+    })
+    .filter((l) => !writable || new Set(indices(l)).size === indices(l).length)
+}
+
+const value = fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(0, -0, 1, -1, NaN, Infinity, 2.5))
+
+const REDUCTIONS: [string, (a: pb.Input) => unknown][] = [
+  ['sum', (a) => pb.sumSync(a)],
+  ['mean', (a) => pb.meanSync(a)],
+  ['min', (a) => pb.minSync(a)],
+  ['max', (a) => pb.maxSync(a)],
+  ['minmax', (a) => pb.minmaxSync(a)],
+  ['argmin', (a) => pb.argminSync(a)],
+  ['argmax', (a) => pb.argmaxSync(a)],
+  ['variance', (a) => pb.varianceSync(a, { ddof: 1 })],
+  ['std', (a) => pb.stdSync(a)],
+  ['norm', (a) => pb.normSync(a)],
+  ['countNonZero', (a) => pb.countNonZeroSync(a)],
+  ['median', (a) => pb.medianSync(a)],
+  ['quantile', (a) => pb.quantileSync(a, [0.1, 0.9])],
+  ['histogram', (a) => pb.histogramSync(a, { bins: 5, min: -10, max: 10 })],
+  ['argsort', (a) => pb.argsortSync(a)],
+  ['topk', (a) => pb.topkSync(a, 2)],
+  ['unique', (a) => pb.uniqueSync(a)],
+  ['cumsum', (a) => pb.cumsumSync(a)],
+  ['searchsorted', (a) => pb.searchsortedSync(a, [0, 1.5])],
+]
+
+/** What a call gives: its value, or its error's code. */
+function outcome(f: () => unknown): unknown {
+  try {
+    const result = f()
+    return ArrayBuffer.isView(result) ? Array.from(result as Float64Array) : result
+  } catch (error) {
+    return (error as { code?: string }).code
+  }
+}
+
+test('every reduction of a random view is the reduction of its elements in row-major order', (t) => {
+  fc.assert(
+    fc.property(layout(false), fc.array(value, { minLength: 64, maxLength: 64 }), (l, values) => {
+      const data = Float64Array.from({ length: l.length }, (_, i) => values[i % values.length]!)
+      const v = pb.view(data, { shape: l.shape, strides: l.strides, offset: l.offset })
+      const elements = Float64Array.from(indices(l), (i) => data[i]!)
+      for (const [name, reduce] of REDUCTIONS) {
+        const got = outcome(() => reduce(v))
+        const want = outcome(() => reduce(elements))
+        if (!Object.is(got, want) && JSON.stringify(got) !== JSON.stringify(want)) {
+          throw new Error(`${name} of ${JSON.stringify(l)}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`)
+        }
+      }
+    }),
+    { numRuns: 300 },
+  )
+  t.pass()
+})
+
+test('other element types, and dot and add between views and arrays', (t) => {
+  const data = Int16Array.from({ length: 24 }, (_, i) => i * 3 - 20)
+  const columns = pb.view(data, { shape: [6], strides: [4], offset: 1 }) // 1, 5, 9, …
+  const elements = Int16Array.from([1, 5, 9, 13, 17, 21], (i) => data[i]!)
+  t.is(pb.sumSync(columns), pb.sumSync(elements))
+  t.is(pb.dotSync(columns, elements), pb.dotSync(elements, elements))
+  const big = new BigInt64Array([1n, 2n, 3n, 4n])
+  t.is(pb.sumSync(pb.view(big, { shape: [2], strides: [-2], offset: 3 })), 6n)
+})
+
+test('in-place operations write through the view and nowhere else', (t) => {
+  fc.assert(
+    fc.property(layout(true), fc.array(value, { minLength: 64, maxLength: 64 }), (l, values) => {
+      const original = Float64Array.from({ length: l.length }, (_, i) => values[i % values.length]!)
+      const reached = indices(l)
+      const check = (name: string, apply: (target: pb.WritableInput<Float64Array>) => unknown, reference: (xs: Float64Array) => void) => {
+        const data = original.slice()
+        const v = pb.view(data, { shape: l.shape, strides: l.strides, offset: l.offset })
+        t.is(apply(v), data, `${name} returns the view's array`)
+        const expected = original.slice()
+        const xs = Float64Array.from(reached, (i) => expected[i]!)
+        reference(xs)
+        reached.forEach((i, k) => (expected[i] = xs[k]!))
+        if (!expected.every((x, i) => Object.is(x, data[i]))) throw new Error(`${name} through ${JSON.stringify(l)}`)
+      }
+      check('fill', (v) => pb.fillSync(v, 7), (xs) => xs.fill(7))
+      check('scale', (v) => pb.scaleSync(v, 2, 1), (xs) => xs.forEach((x, i) => (xs[i] = x * 2 + 1)))
+      check('sort', (v) => pb.sortSync(v), (xs) => xs.sort())
+      const src = Float64Array.from(reached, (_, k) => k / 4)
+      check('add', (v) => pb.addSync(v, src), (xs) => xs.forEach((x, i) => (xs[i] = x + src[i]!)))
+    }),
+    { numRuns: 200 },
+  )
+})
+
+test('a contiguous row-major view is a subarray: it aliases as one', (t) => {
+  const data = new Float64Array([1, 2, 3, 4, 5, 6])
+  const rows = pb.view(data, { shape: [2, 2], offset: 1 }) // 2, 3, 4, 5
+  t.deepEqual(Array.from(pb.cumsumSync(rows, { out: rows as never })), [1, 2, 5, 9, 14, 6])
+})
+
+test('scijs ndarray objects are accepted as they are', (t) => {
+  const data = new Float64Array([1, 2, 3, 4, 5, 6])
+  const m = ndarray(data, [2, 3])
+  const transposed = m.transpose(1, 0)
+  t.is(pb.sumSync(m), 21)
+  t.is(pb.argmaxSync(transposed), 5)
+  t.deepEqual(Array.from(pb.cumsumSync(transposed)), [1, 5, 7, 12, 15, 21])
+  pb.scaleSync(m.pick(null, 1), 10, 0)
+  t.deepEqual(Array.from(data), [1, 20, 3, 4, 50, 6])
+  t.deepEqual(Array.from(pb.evaluateSync('x * 2', { x: m.hi(1, 2) })), [2, 40])
+})
+
+test.serial('the even and odd columns of one matrix are written at the same time; overlapping views are not', async (t) => {
+  const { clean } = ledgerBaseline(t)
+  const data = new Float64Array(2000 * 1000)
+  const even = pb.view(data, { shape: [1000, 500], strides: [2000, 2] })
+  const odd = pb.view(data, { shape: [1000, 500], strides: [2000, 2], offset: 1 })
+  const both = [pb.fill(even, 1), pb.fill(odd, 2)]
+  await Promise.all(both)
+  t.is(data[0], 1)
+  t.is(data[1], 2)
+  t.is(data[2 * 1000 * 1000 - 1], 0, 'the second half of each row is untouched')
+  t.is(data[1000 * 2000 - 1001], 2)
+  const pending = pb.fill(even, 3)
+  const overlapping = pb.view(data, { shape: [10], strides: [2000], offset: 4 })
+  throwsError(t, () => pb.fillSync(overlapping, 9), borrowError('ERR_PARABUF_BORROWED'))
+  await pending
+  clean()
+})
+
+test.serial('bad views are refused with a coded error before anything is touched', (t) => {
+  const { clean } = ledgerBaseline(t)
+  const data = new Float64Array([1, 2, 3, 4])
+  throwsError(t, () => pb.view(data, { shape: [-1] }), rangeError('ERR_OUT_OF_RANGE'))
+  throwsError(t, () => pb.view(data, { shape: [1.5] }), rangeError('ERR_OUT_OF_RANGE'))
+  throwsError(t, () => pb.view(data, { shape: 4 as never }), typeError('ERR_INVALID_ARG_TYPE'))
+  throwsError(t, () => pb.view(data, { shape: [2], strides: [1, 1] }), typeError('ERR_INVALID_ARG_VALUE'))
+  throwsError(t, () => pb.view([1, 2] as never, { shape: [2] }), typeError('ERR_INVALID_ARG_TYPE'))
+  throwsError(t, () => pb.view(data, null as never), typeError('ERR_INVALID_ARG_TYPE'))
+  // Past the end, or before the start, of the array: checked against its real length when used.
+  throwsError(t, () => pb.sumSync(pb.view(data, { shape: [5] })), rangeError('ERR_OUT_OF_RANGE'))
+  throwsError(t, () => pb.sumSync(pb.view(data, { shape: [2], strides: [-1] })), rangeError('ERR_OUT_OF_RANGE'))
+  throwsError(t, () => pb.sumSync(pb.view(data, { shape: [2], strides: [3], offset: 1 })), rangeError('ERR_OUT_OF_RANGE'))
+  // A view reaching one element twice is read, never written.
+  const broadcast = pb.view(data, { shape: [3], strides: [0] })
+  t.is(pb.sumSync(broadcast), 3)
+  throwsError(t, () => pb.fillSync(broadcast, 0), typeError('ERR_INVALID_ARG_VALUE'))
+  t.deepEqual(Array.from(data), [1, 2, 3, 4])
+  throwsError(t, () => new (pb.StridedView as unknown as new () => unknown)(), typeError('ERR_INVALID_ARG_TYPE'))
+  clean()
+})
+
+test('a view is immutable, with row-major strides by default', (t) => {
+  const v = pb.view(new Int8Array(24), { shape: [2, 3, 4] })
+  t.deepEqual(v.shape, [2, 3, 4])
+  t.deepEqual(v.strides, [12, 4, 1])
+  t.is(v.offset, 0)
+  t.is(v.length, 24)
+  t.true(Object.isFrozen(v) && Object.isFrozen(v.shape) && Object.isFrozen(v.strides))
+})

@@ -1,0 +1,199 @@
+//! Operations over strided arguments: each array is gathered, in the row-major order of its view's indices, into a
+//! contiguous buffer of parabuf's own, the operation runs on those buffers as on any arrays, and the arrays it writes
+//! are scattered back through their views. So every operation takes a view wherever it takes an array, with exactly the
+//! results it gives for an array holding the view's elements in that order, at the cost of one copy per argument (and
+//! one more per written argument).
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::exec::Cancel;
+use crate::layout::Layout;
+use crate::ledger::{Ledger, Lent, Mode, ReadGuard};
+use crate::ops::{execute, Arg, Op, Output};
+use crate::region::OwnedBuffer;
+use crate::view::{Element, StridedReadView, StridedWriteView, WriteView};
+use crate::with_element_type;
+
+/// Elements gathered or scattered per call of a view's run methods.
+const RUN: usize = 4096;
+
+/// Runs `op` over `args`, some of which are strided: see the [module](self) docs.
+///
+/// # Errors
+/// As [`execute`]; nothing is scattered back when the operation fails.
+pub(crate) fn execute_gathered(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+    let modes: Vec<Mode> = op.modes().collect();
+    gathered(args, &modes, |private| execute(op, private, cancel))
+}
+
+/// Runs `run` over contiguous copies of `args` (accessed as `modes` says), some of which are strided: see the
+/// [module](self) docs. Written arguments are scattered back when `run` succeeds.
+///
+/// # Errors
+/// As `run`, and a misaligned array; nothing is scattered back when `run` fails.
+pub fn gathered(args: &mut [Arg], modes: &[Mode], run: impl FnOnce(&mut [Arg]) -> Result<Output>) -> Result<Output> {
+    // An argument a written alias shares is written through: its copy must be writable, and is scattered back.
+    let mut modes = modes.to_vec();
+    for (index, arg) in args.iter().enumerate() {
+        if let (Lent::Alias { of, .. }, Some(&Mode::Write)) = (&arg.lent, modes.get(index)) {
+            if let Some(mode) = modes.get_mut(*of) {
+                *mode = Mode::Write;
+            }
+        }
+    }
+    let ledger = Ledger::new();
+    let mut buffers: Vec<Arc<OwnedBuffer>> = Vec::with_capacity(args.len());
+    let mut private: Vec<Arg> = Vec::with_capacity(args.len());
+    for (arg, &mode) in args.iter_mut().zip(&modes) {
+        if let Lent::Alias { of, .. } = arg.lent {
+            let region = buffers.get(of).map(|b| b.region()).unwrap_or_else(|| arg.lent.region());
+            buffers.push(OwnedBuffer::zeroed(0));
+            private.push(Arg::new(arg.kind, Lent::Alias { of, region }));
+            continue;
+        }
+        let buffer = OwnedBuffer::zeroed(arg.len() * arg.kind.size());
+        {
+            let mut guard = ledger.write(buffer.region())?;
+            with_element_type!(arg.kind, T => {
+                let dst = guard.view_mut::<T>()?;
+                with_strided_read::<T, _>(arg, |src| gather(&src, dst))?;
+            });
+        }
+        let lent = match mode {
+            Mode::Read => Lent::ReadAlone(ledger.read(buffer.region())?),
+            Mode::Write => Lent::Write(ledger.write(buffer.region())?),
+        };
+        private.push(Arg::new(arg.kind, lent));
+        buffers.push(buffer);
+    }
+    let output = run(&mut private)?;
+    for (index, &mode) in modes.iter().enumerate() {
+        // An alias writes through the argument it aliases, which is scattered back as a written argument itself.
+        if mode != Mode::Write || matches!(private[index].lent, Lent::Alias { .. }) {
+            continue;
+        }
+        let home = index;
+        let kind = args[home].kind;
+        let Lent::Write(source) = &mut private[home].lent else { continue };
+        with_element_type!(kind, T => {
+            let values = source.view::<T>()?;
+            with_strided_write::<T>(&mut args[home], |mut dst| {
+                scatter(&values, &mut dst);
+                Ok(())
+            })?;
+        });
+    }
+    drop(private);
+    drop(buffers);
+    Ok(output)
+}
+
+/// Calls `f` with a read view of `arg`'s elements as its view sees them.
+fn with_strided_read<T: Element, R>(arg: &mut Arg, f: impl FnOnce(StridedReadView<'_, T>) -> R) -> Result<R> {
+    let layout = arg.layout.clone();
+    fn view<'g, T: Element>(guard: &'g ReadGuard, layout: &Option<Layout>) -> Result<StridedReadView<'g, T>> {
+        match layout {
+            Some(layout) => guard.strided_view_with::<T>(layout),
+            None => guard.strided_view::<T>(),
+        }
+    }
+    let view = |guard| view::<T>(guard, &layout);
+    Ok(match &mut arg.lent {
+        Lent::Read(guard) => f(view(guard)?),
+        Lent::ReadAlone(guard) => f(view(guard)?),
+        Lent::Write(guard) => {
+            let writable = match &layout {
+                Some(layout) => guard.strided_view_mut_with::<T>(layout)?,
+                None => guard.strided_view_mut::<T>()?,
+            };
+            f(writable.as_read())
+        }
+        Lent::Alias { of, .. } => {
+            return Err(crate::error::Error::internal(format!("an operation read argument {of} through its alias")))
+        }
+    })
+}
+
+/// Calls `f` with a write view of `arg`'s elements as its view sees them.
+fn with_strided_write<T: Element>(arg: &mut Arg, f: impl FnOnce(StridedWriteView<'_, T>) -> Result<()>) -> Result<()> {
+    let layout: Option<Layout> = arg.layout.clone();
+    match &mut arg.lent {
+        Lent::Write(guard) => f(match &layout {
+            Some(layout) => guard.strided_view_mut_with::<T>(layout)?,
+            None => guard.strided_view_mut::<T>()?,
+        }),
+        _ => Err(crate::error::Error::internal("an operation wrote an argument it holds no write export of")),
+    }
+}
+
+/// Calls `visit(index)` for the start of every run of the last axis, in row-major order (once, with an empty index,
+/// for a view of no dimensions).
+fn for_each_run(shape: &[usize], mut visit: impl FnMut(&[usize])) {
+    let Some((&last, outer)) = shape.split_last() else {
+        visit(&[]);
+        return;
+    };
+    if last == 0 || outer.contains(&0) {
+        return;
+    }
+    let mut index = vec![0usize; shape.len()];
+    loop {
+        let mut start = 0;
+        while start < last {
+            index[shape.len() - 1] = start;
+            visit(&index);
+            start += RUN.min(last - start);
+        }
+        // The next index of the outer axes, the last one fastest.
+        let mut axis = outer.len();
+        loop {
+            if axis == 0 {
+                return;
+            }
+            axis -= 1;
+            index[axis] += 1;
+            if index[axis] < outer[axis] {
+                break;
+            }
+            index[axis] = 0;
+        }
+    }
+}
+
+/// Copies the view's elements, in row-major order of its indices, into `dst` (which holds exactly that many).
+fn gather<T: Element>(src: &StridedReadView<'_, T>, mut dst: WriteView<'_, T>) {
+    let shape = src.layout().shape().to_vec();
+    let mut stage = vec![T::default(); RUN];
+    let mut at = 0;
+    if shape.is_empty() {
+        dst.write_from(0, &[src.get(&[])]);
+        return;
+    }
+    let last = shape.len() - 1;
+    for_each_run(&shape, |index| {
+        let n = RUN.min(shape[last] - index[last]);
+        src.read_run(index, last, &mut stage[..n]);
+        dst.write_from(at, &stage[..n]);
+        at += n;
+    });
+}
+
+/// Stores `values`, in row-major order of the view's indices, through the view.
+fn scatter<T: Element>(values: &crate::view::ReadView<'_, T>, dst: &mut StridedWriteView<'_, T>) {
+    let shape = dst.layout().shape().to_vec();
+    let mut stage = vec![T::default(); RUN];
+    if shape.is_empty() {
+        values.read_into(0, &mut stage[..1]);
+        dst.set(&[], stage[0]);
+        return;
+    }
+    let last = shape.len() - 1;
+    let mut at = 0;
+    for_each_run(&shape, |index| {
+        let n = RUN.min(shape[last] - index[last]);
+        values.read_into(at, &mut stage[..n]);
+        dst.write_run(index, last, &stage[..n]);
+        at += n;
+    });
+}
