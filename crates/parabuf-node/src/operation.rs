@@ -322,12 +322,9 @@ fn viewed_region(region: Region, kind: ElementKind, layout: Layout) -> Result<(R
 fn same_handle(leases: &Leases, of: usize, handle: &HandleRecord) -> bool {
     let home = leases.homes.get(of).and_then(Option::as_ref);
     home.is_some_and(|home| Arc::ptr_eq(home, &handle.cell()))
-        && leases
-            .args
-            .get(of)
-            .is_some_and(|arg| {
-                arg.kind == handle.element_kind() && arg.view_layout().is_none() && matches!(arg.lent, Lent::Write(_))
-            })
+        && leases.args.get(of).is_some_and(|arg| {
+            arg.kind == handle.element_kind() && arg.view_layout().is_none() && matches!(arg.lent, Lent::Write(_))
+        })
 }
 
 /// Whether argument `of`, leased already, covers exactly `region` as `kind` under an export this call may write

@@ -846,8 +846,7 @@ mod tests {
     fn written_arguments_need_write_exports() {
         let a = array(ElementKind::Float64, &[2.0, 1.0]);
         let ledger = Ledger::new();
-        let mut args =
-            [Arg::new(ElementKind::Float64, Lent::Read(Arc::new(ledger.read(a.region()).unwrap())))];
+        let mut args = [Arg::new(ElementKind::Float64, Lent::Read(Arc::new(ledger.read(a.region()).unwrap())))];
         assert_eq!(execute(&Op::Sort(Sort), &mut args, &Cancel::new()).unwrap_err().code(), "ERR_PARABUF_BORROWED");
         drop(args);
         assert_eq!(contents(ElementKind::Float64, &a), [2.0, 1.0]);
