@@ -104,7 +104,7 @@ impl Call {
             with_element_type!(arg.kind, T => {
                 let view = read_view::<T>(&mut arg.lent)?;
                 for &j in &sharing {
-                    views[j] = Some(Input::array(view.clone())?);
+                    views[j] = Some(Input::array(view)?);
                 }
                 views[index] = Some(Input::array(view)?);
             });

@@ -27,8 +27,9 @@ pub(crate) fn execute_gathered(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Re
     gathered(args, &modes, |private| execute(op, private, cancel))
 }
 
-/// Runs `run` over contiguous copies of `args` (accessed as `modes` says), some of which are strided: see the
-/// [module](self) docs. Written arguments are scattered back when `run` succeeds.
+/// Runs `run` over contiguous copies of `args` (accessed as `modes` says), some of which are strided: each argument's
+/// elements, in the row-major order of its view's indices, are copied into a buffer of parabuf's own, `run` sees those
+/// buffers as whole arrays, and the written ones are copied back through their views when `run` succeeds.
 ///
 /// # Errors
 /// As `run`, and a misaligned array; nothing is scattered back when `run` fails.
@@ -164,7 +165,7 @@ fn for_each_run(shape: &[usize], mut visit: impl FnMut(&[usize])) {
 /// Copies the view's elements, in row-major order of its indices, into `dst` (which holds exactly that many).
 fn gather<T: Element>(src: &StridedReadView<'_, T>, mut dst: WriteView<'_, T>) {
     let shape = src.layout().shape().to_vec();
-    let mut stage = vec![T::default(); RUN];
+    let mut stage = [T::default(); RUN];
     let mut at = 0;
     if shape.is_empty() {
         dst.write_from(0, &[src.get(&[])]);
@@ -182,7 +183,7 @@ fn gather<T: Element>(src: &StridedReadView<'_, T>, mut dst: WriteView<'_, T>) {
 /// Stores `values`, in row-major order of the view's indices, through the view.
 fn scatter<T: Element>(values: &crate::view::ReadView<'_, T>, dst: &mut StridedWriteView<'_, T>) {
     let shape = dst.layout().shape().to_vec();
-    let mut stage = vec![T::default(); RUN];
+    let mut stage = [T::default(); RUN];
     if shape.is_empty() {
         values.read_into(0, &mut stage[..1]);
         dst.set(&[], stage[0]);
