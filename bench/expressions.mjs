@@ -7,17 +7,7 @@ import * as parabuf from 'parabuf'
 
 import * as peers from './peers.mjs'
 
-/** The median of `count` calls of `fn` after one more, in ms. */
-function timed(fn, count) {
-  fn()
-  const ts = []
-  for (let i = 0; i < count; i++) {
-    const t = performance.now()
-    fn()
-    ts.push(performance.now() - t)
-  }
-  return ts.sort((x, y) => x - y)[count >> 1]
-}
+const { timed } = peers
 
 /** A deterministic array of `n` doubles in [0, 1), from xorshift with `seed`. */
 function uniform(n, seed) {

@@ -36,28 +36,25 @@ export function numpy() {
     const made = spawnSync('python3', ['-m', 'venv', VENV], { encoding: 'utf8' })
     if (made.status !== 0) return `python3 -m venv failed: ${`${made.stderr}${made.error ?? ''}`.trim().split('\n').pop()}`
   }
-  const version = () => spawnSync(python, ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' })
-  let v = version()
-  if (v.status !== 0) {
-    const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', 'numpy'], { encoding: 'utf8' })
-    if (pip.status !== 0) return `pip install numpy failed: ${pip.stderr.trim().split('\n').pop()}`
-    v = version()
-  }
-  return v.status === 0 ? v.stdout.trim() : `numpy does not import: ${v.stderr.trim().split('\n').pop()}`
+  return venvPackage('numpy')
 }
 
 /** numexpr's version in bench/.venv (beside numpy, installed on first use), or a string saying why there is none. */
 export function numexpr() {
   const np = numpy()
-  if (!/^\d/.test(np)) return np
-  const version = () => spawnSync(python, ['-c', 'import numexpr; print(numexpr.__version__)'], { encoding: 'utf8' })
+  return /^\d/.test(np) ? venvPackage('numexpr') : np
+}
+
+/** The version of the Python package `name` in bench/.venv, pip-installed on first use, or why there is none. */
+function venvPackage(name) {
+  const version = () => spawnSync(python, ['-c', `import ${name}; print(${name}.__version__)`], { encoding: 'utf8' })
   let v = version()
   if (v.status !== 0) {
-    const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', 'numexpr'], { encoding: 'utf8' })
-    if (pip.status !== 0) return `pip install numexpr failed: ${pip.stderr.trim().split('\n').pop()}`
+    const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', name], { encoding: 'utf8' })
+    if (pip.status !== 0) return `pip install ${name} failed: ${pip.stderr.trim().split('\n').pop()}`
     v = version()
   }
-  return v.status === 0 ? v.stdout.trim() : `numexpr does not import: ${v.stderr.trim().split('\n').pop()}`
+  return v.status === 0 ? v.stdout.trim() : `${name} does not import: ${v.stderr.trim().split('\n').pop()}`
 }
 
 /**
@@ -93,4 +90,16 @@ print(json.dumps(out))
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** The median of `count` calls of `fn` after one more, in ms. */
+export function timed(fn, count) {
+  fn()
+  const ts = []
+  for (let i = 0; i < count; i++) {
+    const t = performance.now()
+    fn()
+    ts.push(performance.now() - t)
+  }
+  return ts.sort((x, y) => x - y)[count >> 1]
 }

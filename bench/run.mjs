@@ -595,16 +595,7 @@ async function main() {
     const a = array('f64').subarray(0, n)
     const rounds = 15
     // The median of `count` calls after one more, in ms.
-    const timed = (fn, count) => {
-      fn()
-      const ts = []
-      for (let i = 0; i < count; i++) {
-        const t = performance.now()
-        fn()
-        ts.push(performance.now() - t)
-      }
-      return ts.sort((x, y) => x - y)[count >> 1]
-    }
+    const timed = peers.timed
     const median = async (fn) => timed(fn, rounds)
     log(`\nselection against the peers (${n.toExponential(0)} f64, median of ${rounds} calls):`)
     selection = { size: n, rounds, parabuf: {}, polars: null, numpy: null, notes: [] }

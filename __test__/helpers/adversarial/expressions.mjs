@@ -1,18 +1,10 @@
 // The attacks on the expression API (compile, evaluate, evaluateSync, Expression, BoundExpression) and on strided
 // views (view, StridedView): hostile receivers and arguments whose traps must never run, getters that detach or
 // export memory mid-call, and outputs that overlap their inputs.
-import { coded, outcomeOf, pb, ser } from './world.mjs'
+import { attackList, coded, observed, outcomeOf, pb, ser, standard } from './world.mjs'
 
 const attacks = []
-const add = (target, family, id, run) => attacks.push({ id: `${target} · ${id}`, target, family, run })
-
-const standard = (ctx, extra = {}) => ({ decoysIntact: true, strayExports: 0, harness: [], ...extra })
-const observed = (ctx, extra = {}) => ({
-  decoysIntact: ctx.decoysIntact(),
-  strayExports: ctx.strayExports(),
-  harness: ctx.restoreErrors,
-  ...extra,
-})
+const add = attackList(attacks)
 
 /** A Proxy whose every trap counts as fired hostile code. */
 const hostile = (fire, target = {}) =>

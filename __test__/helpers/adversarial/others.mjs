@@ -29,18 +29,13 @@ import {
   takesOptions,
   unguarded,
   bytesOf,
+  attackList,
+  observed,
+  standard,
 } from './world.mjs'
 
 const attacks = []
-const add = (target, family, id, run) => attacks.push({ id: `${target} · ${id}`, target, family, run })
-
-const standard = (ctx, extra = {}) => ({ decoysIntact: true, strayExports: 0, harness: [], ...extra })
-const observed = (ctx, extra = {}) => ({
-  decoysIntact: ctx.decoysIntact(),
-  strayExports: ctx.strayExports(),
-  harness: ctx.restoreErrors,
-  ...extra,
-})
+const add = attackList(attacks)
 
 // ---------------------------------------------------------------------------------------------------------------
 // ArrayBuffer.prototype.resize / transfer / transferToFixedLength: the guards.

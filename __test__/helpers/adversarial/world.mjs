@@ -554,3 +554,17 @@ export class Ctx {
   }
 }
 
+
+/** `add(target, family, id, run)` for a list of attacks: each gets the id `target · id`. */
+export const attackList = (attacks) => (target, family, id, run) => attacks.push({ id: `${target} · ${id}`, target, family, run })
+
+/** What every attack expects beside its own findings: no decoy written, no export left behind, no harness error. */
+export const standard = (ctx, extra = {}) => ({ decoysIntact: true, strayExports: 0, harness: [], ...extra })
+
+/** What an attack saw, in the shape of `standard`. */
+export const observed = (ctx, extra = {}) => ({
+  decoysIntact: ctx.decoysIntact(),
+  strayExports: ctx.strayExports(),
+  harness: ctx.restoreErrors,
+  ...extra,
+})
