@@ -32,6 +32,9 @@ where
 /// The total-order key of a block's elements.
 type Key<B> = <<B as Staged>::Item as Ordered>::Key;
 
+/// The smallest and largest key of some elements of type `T`.
+type KeyRange<T> = (<T as Ordered>::Key, <T as Ordered>::Key);
+
 /// Lanes of the float fast path: independent minima and maxima that the compiler keeps in vector registers.
 const LANES: usize = 8;
 
@@ -142,10 +145,7 @@ where
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
-pub(crate) fn key_range<S: Source + ?Sized>(
-    view: &S,
-    cancel: &Cancel,
-) -> Result<Option<(<S::Item as Ordered>::Key, <S::Item as Ordered>::Key)>>
+pub(crate) fn key_range<S: Source + ?Sized>(view: &S, cancel: &Cancel) -> Result<Option<KeyRange<S::Item>>>
 where
     S::Item: Ordered,
 {
