@@ -213,7 +213,88 @@ where
     };
     #[cfg(not(all(target_arch = "x86_64", not(miri))))]
     let magnitude = Magnitude::Summed;
-    simd_arch().dispatch(CompensatedBlock { block, magnitude })
+    // In plain [`Lanes`], whose loops the compiler vectorises for the baseline: a block that is not a view hands out
+    // its stages through a callback compiled on its own, where vectors of a wider instruction set would each be a
+    // call. The same lanes and additions, so the same bits.
+    compensated_lanes(block, magnitude, Lanes::default())
+}
+
+/// The arithmetic of [`CompensatedBlock`] over any lanes: [`VectorLanes`] of an instruction set, or plain [`Lanes`].
+trait BlockLanes {
+    /// Adds the whole groups of `terms` (the first term has a block index that is a multiple of [`LANES`]) and
+    /// returns how many terms that was.
+    fn add_whole(&mut self, terms: &[f64]) -> usize;
+    /// The lanes as plain [`Lanes`].
+    fn plain(&self) -> Lanes;
+}
+
+impl BlockLanes for Lanes {
+    #[inline(always)]
+    fn add_whole(&mut self, terms: &[f64]) -> usize {
+        let whole = terms.len() - terms.len() % LANES;
+        self.add(&terms[..whole]);
+        whole
+    }
+
+    #[inline(always)]
+    fn plain(&self) -> Lanes {
+        *self
+    }
+}
+
+impl<S: Simd> BlockLanes for VectorLanes<S> {
+    #[inline(always)]
+    fn add_whole(&mut self, terms: &[f64]) -> usize {
+        self.add(terms)
+    }
+
+    #[inline(always)]
+    fn plain(&self) -> Lanes {
+        self.lanes()
+    }
+}
+
+/// [`compensated_block`]'s staged pass over `block`, adding to `lanes`, bounding the magnitudes as `magnitude` says.
+#[inline(always)]
+fn compensated_lanes<B: Staged + ?Sized, L: BlockLanes>(
+    block: &mut B,
+    magnitude: Magnitude,
+    mut lanes: L,
+) -> CompensatedBlockSum
+where
+    B::Item: Numeric,
+{
+    let mut converted = [0.0f64; STAGE];
+    let mut last = None;
+    let (mut bound, mut largest, mut whole_groups) = (0.0, 0.0f64, 0usize);
+    let summed = magnitude == Magnitude::Summed;
+    block.stages(|_, xs| {
+        // Doubles go to the lanes straight from the stage: a second copy costs a sixth of the time from memory.
+        let terms = B::Item::as_doubles(xs).unwrap_or_else(|| {
+            let converted = &mut converted[..xs.len()];
+            converted.iter_mut().zip(xs).for_each(|(t, x)| *t = x.to_f64());
+            converted
+        });
+        let whole = lanes.add_whole(terms);
+        if summed {
+            bound += magnitude_sum(terms);
+        } else {
+            largest = terms[..whole].iter().fold(largest, |m, x| m.max(x.abs()));
+            whole_groups += whole;
+            bound = terms[whole..].iter().map(|x| x.abs()).sum::<f64>();
+        }
+        // Stages are whole groups, so only the block's last stage can end in a partial group: it goes to the
+        // lanes its positions select, after every whole group.
+        if whole < terms.len() {
+            let mut rest = lanes.plain();
+            rest.add_partial(terms[whole..].iter().copied());
+            last = Some(rest);
+        }
+    });
+    if !summed {
+        bound += whole_groups as f64 * largest;
+    }
+    CompensatedBlockSum { total: last.unwrap_or_else(|| lanes.plain()).total(), magnitude: bound }
 }
 
 /// How [`CompensatedBlock`] bounds the sum of magnitudes.
@@ -444,38 +525,7 @@ where
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> CompensatedBlockSum {
-        let mut lanes = VectorLanes::new(simd);
-        let mut converted = [0.0f64; STAGE];
-        let mut last = None;
-        let (mut magnitude, mut largest, mut whole_groups) = (0.0, 0.0f64, 0usize);
-        let summed = self.magnitude == Magnitude::Summed;
-        self.block.stages(|_, xs| {
-            // Doubles go to the lanes straight from the stage: a second copy costs a sixth of the time from memory.
-            let terms = B::Item::as_doubles(xs).unwrap_or_else(|| {
-                let converted = &mut converted[..xs.len()];
-                converted.iter_mut().zip(xs).for_each(|(t, x)| *t = x.to_f64());
-                converted
-            });
-            let whole = lanes.add(terms);
-            if summed {
-                magnitude += magnitude_sum(terms);
-            } else {
-                largest = terms[..whole].iter().fold(largest, |m, x| m.max(x.abs()));
-                whole_groups += whole;
-                magnitude = terms[whole..].iter().map(|x| x.abs()).sum::<f64>();
-            }
-            // Stages are whole groups, so only the block's last stage can end in a partial group: it goes to the
-            // lanes its positions select, after every whole group.
-            if whole < terms.len() {
-                let mut rest = lanes.lanes();
-                rest.add_partial(terms[whole..].iter().copied());
-                last = Some(rest);
-            }
-        });
-        if !summed {
-            magnitude += whole_groups as f64 * largest;
-        }
-        CompensatedBlockSum { total: last.unwrap_or_else(|| lanes.lanes()).total(), magnitude }
+        compensated_lanes(self.block, self.magnitude, VectorLanes::new(simd))
     }
 }
 

@@ -439,35 +439,58 @@ where
     type Output = bool;
 
     #[inline(always)]
-    fn with_simd<S: Simd>(self, _: S) -> bool {
+    fn with_simd<S: Simd>(self, simd: S) -> bool {
         let CountBlock { block, plan, padded, counts, limit, arithmetic } = self;
+        let mut out = false;
+        block.stages(|_, xs| {
+            out |= CountStage::<_, _, C> { xs, plan, padded, counts, limit, arithmetic }.with_simd(simd)
+        });
+        out
+    }
+}
+
+/// One stage of a block of [`count`]: [`CountBlock`] runs it for each stage, compiled with the block; an expression's
+/// values, which come through a callback compiled on its own, dispatch each stage to the instruction sets.
+struct CountStage<'b, 'p, D: Binned, F: Real, const C: usize> {
+    xs: &'b [D],
+    plan: &'p Plan<D::Real, F>,
+    padded: &'p [D::Real],
+    counts: &'b mut [u64],
+    limit: f64,
+    arithmetic: Option<(f64, f64)>,
+}
+
+impl<D: Binned, F: Real, const C: usize> WithSimd for CountStage<'_, '_, D, F, C> {
+    type Output = bool;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> bool {
+        let CountStage { xs, plan, padded, counts, limit, arithmetic } = self;
         let stride = padded.len() - 1;
         let last = padded.len() - 3;
         let mut out = false;
+        // Three passes over the stage, each without dependencies between elements: every element's index (in
+        // vectors), its move against the edges, then the increments.
         let mut slots = [0usize; STAGE];
-        block.stages(|_, xs| {
-            // Three passes over the stage, each without dependencies between elements: every element's index (in
-            // vectors), its move against the edges, then the increments.
-            let slots = &mut slots[..xs.len()];
-            for (&x, slot) in xs.iter().zip(slots.iter_mut()) {
-                let (i, raises) = index(x, plan, last, limit);
-                out |= raises;
-                *slot = i;
-            }
-            match arithmetic {
-                Some(formula) => {
-                    for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
-                        *slot = correct_arithmetic(x.real().f64(), *slot, last + 1, formula) + (j % C) * stride;
-                    }
-                }
-                None => {
-                    for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
-                        *slot = correct(x.real(), *slot, padded) + (j % C) * stride;
-                    }
+        let slots = &mut slots[..xs.len()];
+        for (&x, slot) in xs.iter().zip(slots.iter_mut()) {
+            let (i, raises) = index(x, plan, last, limit);
+            out |= raises;
+            *slot = i;
+        }
+        match arithmetic {
+            Some(formula) => {
+                for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
+                    *slot = correct_arithmetic(x.real().f64(), *slot, last + 1, formula) + (j % C) * stride;
                 }
             }
-            slots.iter().for_each(|&s| counts[s] += 1);
-        });
+            None => {
+                for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
+                    *slot = correct(x.real(), *slot, padded) + (j % C) * stride;
+                }
+            }
+        }
+        slots.iter().for_each(|&s| counts[s] += 1);
         out
     }
 }
@@ -507,6 +530,16 @@ where
         |(counts, failed), block| {
             // Compiled for the processor's instruction sets: with them, the conversion of the index to an integer is
             // one instruction rather than a saturating sequence.
+            if block.view().is_none() {
+                block.stages(|_, xs| {
+                    *failed |= if copies == COPIES {
+                        simd_arch().dispatch(CountStage::<_, _, COPIES> { xs, plan, padded, counts, limit, arithmetic })
+                    } else {
+                        simd_arch().dispatch(CountStage::<_, _, 1> { xs, plan, padded, counts, limit, arithmetic })
+                    };
+                });
+                return;
+            }
             *failed |= if copies == COPIES {
                 simd_arch().dispatch(CountBlock::<_, _, COPIES> { block, plan, padded, counts, limit, arithmetic })
             } else {

@@ -27,17 +27,9 @@ use crate::view::ReadView;
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub fn mean<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> {
-    mean_of(view, cancel)
-}
-
-/// [`mean`] of any source.
-fn mean_of<S: Source + ?Sized>(view: &S, cancel: &Cancel) -> Result<f64>
-where
-    S::Item: Numeric,
-{
     // An empty view divides 0 by 0: NaN, as the mean of nothing should be.
     let n = view.len() as f64;
-    if S::Item::IS_FLOAT {
+    if T::IS_FLOAT {
         Ok(float_sum(view, cancel)? / n)
     } else {
         Ok(int_sum(view, cancel)? as f64 / n)
@@ -279,7 +271,9 @@ pub fn std<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Re
 crate::ops::reduction! {
     /// `mean(a)`: the sum divided by the length.
     Mean = "mean", Returns::Number, |v, cancel| crate::kernels::mean(&v, cancel).map(Output::number),
-    fused |bound, cancel| mean_of(bound, cancel).map(Output::number)
+    // The fused sum is the kernel's float sum, bit for bit, and vectorises for the processor over an expression's
+    // values; an empty expression divides 0 by 0 as an empty array does.
+    fused |bound, cancel| crate::expr::sum(bound, cancel).map(|sum| Output::number(sum / Source::len(bound) as f64))
 }
 
 /// `variance(a, { ddof })` (`ROOT` false) and `std(a, { ddof })` (`ROOT` true, its square root): one declaration, as
