@@ -1,6 +1,7 @@
 //! One entry point for every operation: find it in the table, read its parameters, check its arrays, view the exports
 //! as their element types, run the kernel, and turn any panic into [`Error::Internal`]. The binding calls [`execute`]
-//! and nothing else of the kernels.
+//! (and [`execute_expression`], for a bound expression's values in place of an operation's array) and nothing else
+//! of the kernels.
 //!
 //! An operation is declared once, in its kernel's file: a type implementing [`Operation`] (its [`Spec`] — name, arrays and
 //! their access, parameters, result, inline policy — its parameter parsing and validation, and the kernel it runs),
