@@ -413,3 +413,33 @@ test.serial('the same bits for any thread count', (t) => {
   runs.forEach((run, i) => t.is(run.threads, i + 1))
   for (const run of runs.slice(1)) t.deepEqual({ ...run, threads: 0 }, { ...runs[0], threads: 0 })
 })
+
+test('every reduction of a bound expression is the reduction of the materialised values', (t) => {
+  const n = 3 * BLOCK + 101
+  const x = new Float64Array(n).map((_, i) => Math.sin(i * 0.7) * 1e3)
+  const y = new Float64Array(n).map((_, i) => (i % 17) - 8)
+  const source = 'x * y - 3 > 0 ? sqrt(abs(x)) : y / 7'
+  const bound = pb.compile(source).bind({ x, y })
+  const values = pb.evaluateSync(source, { x, y })
+  const same = (a: unknown, b: unknown) => JSON.stringify(a, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : Object.is(v, -0) ? '-0' : v)) ===
+    JSON.stringify(b, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : Object.is(v, -0) ? '-0' : v))
+  const reductions: [string, (a: pb.Reducible) => unknown][] = [
+    ['sum', (a) => pb.sumSync(a)],
+    ['mean', (a) => pb.meanSync(a)],
+    ['min', (a) => pb.minSync(a)],
+    ['max', (a) => pb.maxSync(a)],
+    ['minmax', (a) => pb.minmaxSync(a)],
+    ['argmin', (a) => pb.argminSync(a)],
+    ['argmax', (a) => pb.argmaxSync(a)],
+    ['variance', (a) => pb.varianceSync(a, { ddof: 1 })],
+    ['std', (a) => pb.stdSync(a)],
+    ['norm', (a) => pb.normSync(a)],
+    ['histogram', (a) => pb.histogramSync(a, { bins: 7 })],
+    ['countNonZero', (a) => pb.countNonZeroSync(a)],
+    ['median', (a) => pb.medianSync(a)],
+  ]
+  for (const [name, reduce] of reductions) t.true(same(reduce(bound), reduce(values)), name)
+  throwsError(t, () => pb.fillSync(bound as never, 0), typeError('ERR_INVALID_ARG_TYPE'))
+  throwsError(t, () => pb.quantileSync(bound as never, 0.5), typeError('ERR_INVALID_ARG_TYPE'))
+  throwsError(t, () => pb.dotSync(bound as never, x), typeError('ERR_INVALID_ARG_TYPE'))
+})

@@ -214,8 +214,11 @@ export class Expression {
 
   /**
    * Binds the expression to inputs, for a reduction: `sum(e.bind(inputs))` sums the values without an array of them.
-   * The reductions accept it in place of their array (`sum`, `mean`, `min`, `max`, `minmax`, `argmin`, `argmax`,
-   * `variance`, `std`, `norm`, `histogram`, `countNonZero`, `median`). The inputs are checked for their types now,
+   * The reductions accept it in place of their array: `sum`, `mean`, `min`, `max`, `minmax`, `argmin`, `argmax`,
+   * `variance`, `std`, `norm`, `histogram` and `countNonZero` consume the values block by block (the same bits as on an
+   * array of them); `median`, `argsort`, `topk` and `unique`, which need the values together, compute them into a
+   * buffer of parabuf's own first (8 bytes per element). Operations that write their array, take two, or take a
+   * second array (`quantile`, `searchsorted`) refuse it with `ERR_INVALID_ARG_TYPE`. The inputs are checked for their types now,
    * and for their lengths and exports when a reduction runs.
    *
    * @param inputs - one value per variable (see {@link ExpressionInputs}).

@@ -773,11 +773,12 @@ function predictMethod(args: unknown[], world: World, method: 'release' | 'dispo
  * refusing a bound expression with `ERR_INVALID_ARG_TYPE` ("does not take an expression yet"), after the checks of the
  * bound expression's own arrays (which the binding leases first).
  */
-export const BOUND_REDUCTIONS: ReadonlySet<string> = new Set(['sum'])
+export const BOUND_REDUCTIONS: ReadonlySet<string> = new Set(['sum', 'mean', 'min', 'max', 'minmax', 'argmin', 'argmax', 'variance', 'std', 'norm', 'histogram', 'countNonZero', 'median', 'argsort', 'topk', 'unique'])
 
 /** The reductions Expression.bind's documentation promises a bound expression to. */
 export const DOCUMENTED_BOUND_REDUCTIONS: readonly string[] = [
   'sum', 'mean', 'min', 'max', 'minmax', 'argmin', 'argmax', 'variance', 'std', 'norm', 'histogram', 'countNonZero', 'median',
+  'argsort', 'topk', 'unique',
 ]
 
 /** The world as a call's getters leave it: victims detached or exported, handles released (see {@link Effect}). */

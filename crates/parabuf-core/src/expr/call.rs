@@ -136,16 +136,8 @@ impl Call {
                 });
                 Ok(Output::InPlace)
             }
-            (Sink::Reduce(op), _, _) => reduce(op, &bound, cancel),
+            (Sink::Reduce(op), _, _) => crate::ops::execute_expression(op, &bound, Vec::new(), cancel),
             _ => Err(Error::internal("evaluate() was given no output")),
         }
-    }
-}
-
-// TEMPORARY until the fused reductions land: sum only.
-fn reduce(op: &Op, bound: &super::Bound<'_, '_>, cancel: &Cancel) -> Result<Output> {
-    match op {
-        Op::Sum(_) => super::sum(bound, cancel).map(Output::number),
-        other => Err(Error::arg_type(format!("{}() does not take an expression yet", other.name()))),
     }
 }

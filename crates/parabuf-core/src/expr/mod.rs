@@ -198,3 +198,6 @@ pub fn compile_cached(source: &str) -> Result<Arc<Expression>> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fused_tests;

@@ -1,11 +1,10 @@
 //! `argmin` and `argmax`: the index of the first extreme element, or of the first NaN if there is one.
 
-use std::ops::Range;
-
 use crate::error::{Error, Result};
 use crate::exec::Cancel;
-use crate::kernels::blocks::{map_ranges, staged, STAGE};
+use crate::kernels::blocks::STAGE;
 use crate::kernels::order::Ordered;
+use crate::kernels::source::{Source, Staged};
 use crate::ops::{Output, Returns};
 use crate::view::ReadView;
 
@@ -16,13 +15,15 @@ enum Found<K> {
     Best(K, usize),
 }
 
-/// Scans one block of `view`. `MAX` picks the direction, so each direction compiles to its own tight loop.
-fn block_arg<T: Ordered, const MAX: bool>(view: &ReadView<'_, T>, range: Range<usize>) -> Option<Found<T::Key>> {
-    let offset = range.start;
-    let block = view.slice(range);
-    let mut found: Option<Found<T::Key>> = None;
-    let mut keys = [T::Key::default(); STAGE];
-    staged(&block, |start, xs| {
+/// Scans one block, whose first element has index `offset`. `MAX` picks the direction, so each direction compiles
+/// to its own tight loop.
+fn block_arg<B: Staged + ?Sized, const MAX: bool>(block: &mut B, offset: usize) -> Option<Found<Key<B>>>
+where
+    B::Item: Ordered,
+{
+    let mut found: Option<Found<Key<B>>> = None;
+    let mut keys = [Key::<B>::default(); STAGE];
+    block.stages(|start, xs| {
         if matches!(found, Some(Found::Nan(_))) {
             return;
         }
@@ -32,8 +33,8 @@ fn block_arg<T: Ordered, const MAX: bool>(view: &ReadView<'_, T>, range: Range<u
         }
         // Reduce first, locate second: both loops are branch-free over the local copy and vectorise.
         let (lo, hi) = keys.iter().fold((keys[0], keys[0]), |(lo, hi), &k| (lo.min(k), hi.max(k)));
-        if T::key_is_nan(lo) || T::key_is_nan(hi) {
-            let at = keys.iter().position(|k| T::key_is_nan(*k)).unwrap_or(0);
+        if B::Item::key_is_nan(lo) || B::Item::key_is_nan(hi) {
+            let at = keys.iter().position(|k| B::Item::key_is_nan(*k)).unwrap_or(0);
             found = Some(Found::Nan(offset + start + at));
             return;
         }
@@ -56,9 +57,15 @@ fn block_arg<T: Ordered, const MAX: bool>(view: &ReadView<'_, T>, range: Range<u
     found
 }
 
-fn arg_extreme<T: Ordered, const MAX: bool>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<usize> {
-    let partials = map_ranges(view.len(), cancel, |range| block_arg::<T, MAX>(view, range))?;
-    let mut best: Option<(T::Key, usize)> = None;
+/// The total-order key of a block's elements.
+type Key<B> = <<B as Staged>::Item as Ordered>::Key;
+
+fn arg_extreme<S: Source + ?Sized, const MAX: bool>(view: &S, cancel: &Cancel) -> Result<usize>
+where
+    S::Item: Ordered,
+{
+    let partials = view.map_blocks(cancel, |offset, block| block_arg::<_, MAX>(block, offset))?;
+    let mut best: Option<(<S::Item as Ordered>::Key, usize)> = None;
     for part in partials.into_iter().flatten() {
         match part {
             Found::Nan(at) => return Ok(at),
@@ -78,7 +85,7 @@ fn arg_extreme<T: Ordered, const MAX: bool>(view: &ReadView<'_, T>, cancel: &Can
 /// # Errors
 /// [`Error::Empty`] for an empty array; `Aborted` when `cancel` is raised.
 pub fn argmin<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<usize> {
-    arg_extreme::<T, false>(view, cancel)
+    arg_extreme::<_, false>(view, cancel)
 }
 
 /// The index of the first largest element (+0 ranks above -0), or of the first NaN if any element is NaN.
@@ -86,17 +93,19 @@ pub fn argmin<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<usi
 /// # Errors
 /// [`Error::Empty`] for an empty array; `Aborted` when `cancel` is raised.
 pub fn argmax<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<usize> {
-    arg_extreme::<T, true>(view, cancel)
+    arg_extreme::<_, true>(view, cancel)
 }
 
 crate::ops::reduction! {
     /// `argmin(a)`.
-    ArgMin = "argmin", Returns::Index, |v, cancel| crate::kernels::argmin(&v, cancel).map(Output::Index)
+    ArgMin = "argmin", Returns::Index, |v, cancel| crate::kernels::argmin(&v, cancel).map(Output::Index),
+    fused |bound, cancel| arg_extreme::<_, false>(bound, cancel).map(Output::Index)
 }
 
 crate::ops::reduction! {
     /// `argmax(a)`.
-    ArgMax = "argmax", Returns::Index, |v, cancel| crate::kernels::argmax(&v, cancel).map(Output::Index)
+    ArgMax = "argmax", Returns::Index, |v, cancel| crate::kernels::argmax(&v, cancel).map(Output::Index),
+    fused |bound, cancel| arg_extreme::<_, true>(bound, cancel).map(Output::Index)
 }
 
 #[cfg(test)]

@@ -504,6 +504,7 @@ pub struct Argsort {
 impl crate::ops::Operation for Argsort {
     const SPEC: crate::ops::Spec = crate::ops::Spec {
         params: &[crate::ops::ParamSpec { name: "descending", ty: crate::ops::ParamType::Boolean }],
+        expression: crate::ops::ExpressionUse::Materialised,
         ..crate::ops::Spec::new("argsort", crate::ops::READS_A, crate::ops::Returns::Array)
     };
     fn parse(params: &crate::ops::Params<'_>) -> Result<Self> {

@@ -14,6 +14,7 @@ use crate::arch::{self, RegisterGroups};
 use crate::error::Result;
 use crate::exec::{block_range, map_block_indices, run_blocks, Cancel, Partials, BLOCK};
 use crate::kernels::numeric::{Neumaier, Numeric};
+use crate::kernels::source::Staged;
 use crate::view::{Element, ReadView, WriteView};
 
 /// Elements copied from shared memory into a local buffer at a time. A multiple of [`LANES`], so lane assignment never
@@ -192,7 +193,118 @@ pub(crate) fn compensated_block<T: Numeric>(block: &ReadView<'_, T>) -> Compensa
     {
         return total;
     }
-    simd_arch().dispatch(CompensatedBlock { block })
+    simd_arch().dispatch(CompensatedBlock { block: &mut { *block }, magnitude: Magnitude::Summed })
+}
+
+/// [`compensated_block`] of any block: a view's through it, an expression's values (doubles) through the same lanes,
+/// with the magnitude [`compensated_block`] computes for a view of those doubles on this processor (a bound, so its
+/// bits could differ without changing a sum; but a variance picks its scale from it, and must pick the same).
+pub(crate) fn compensated_staged<B: Staged + ?Sized>(block: &mut B) -> CompensatedBlockSum
+where
+    B::Item: Numeric,
+{
+    if let Some(view) = block.view() {
+        return compensated_block(&view);
+    }
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    let magnitude = match arch::with_avx512(|_| ()) {
+        Some(()) => Magnitude::LargestTimesCount,
+        None => Magnitude::Summed,
+    };
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    let magnitude = Magnitude::Summed;
+    // In plain [`Lanes`], whose loops the compiler vectorises for the baseline: a block that is not a view hands out
+    // its stages through a callback compiled on its own, where vectors of a wider instruction set would each be a
+    // call. The same lanes and additions, so the same bits.
+    compensated_lanes(block, magnitude, Lanes::default())
+}
+
+/// The arithmetic of [`CompensatedBlock`] over any lanes: [`VectorLanes`] of an instruction set, or plain [`Lanes`].
+trait BlockLanes {
+    /// Adds the whole groups of `terms` (the first term has a block index that is a multiple of [`LANES`]) and
+    /// returns how many terms that was.
+    fn add_whole(&mut self, terms: &[f64]) -> usize;
+    /// The lanes as plain [`Lanes`].
+    fn plain(&self) -> Lanes;
+}
+
+impl BlockLanes for Lanes {
+    #[inline(always)]
+    fn add_whole(&mut self, terms: &[f64]) -> usize {
+        let whole = terms.len() - terms.len() % LANES;
+        self.add(&terms[..whole]);
+        whole
+    }
+
+    #[inline(always)]
+    fn plain(&self) -> Lanes {
+        *self
+    }
+}
+
+impl<S: Simd> BlockLanes for VectorLanes<S> {
+    #[inline(always)]
+    fn add_whole(&mut self, terms: &[f64]) -> usize {
+        self.add(terms)
+    }
+
+    #[inline(always)]
+    fn plain(&self) -> Lanes {
+        self.lanes()
+    }
+}
+
+/// [`compensated_block`]'s staged pass over `block`, adding to `lanes`, bounding the magnitudes as `magnitude` says.
+#[inline(always)]
+fn compensated_lanes<B: Staged + ?Sized, L: BlockLanes>(
+    block: &mut B,
+    magnitude: Magnitude,
+    mut lanes: L,
+) -> CompensatedBlockSum
+where
+    B::Item: Numeric,
+{
+    let mut converted = [0.0f64; STAGE];
+    let mut last = None;
+    let (mut bound, mut largest, mut whole_groups) = (0.0, 0.0f64, 0usize);
+    let summed = magnitude == Magnitude::Summed;
+    block.stages(|_, xs| {
+        // Doubles go to the lanes straight from the stage: a second copy costs a sixth of the time from memory.
+        let terms = B::Item::as_doubles(xs).unwrap_or_else(|| {
+            let converted = &mut converted[..xs.len()];
+            converted.iter_mut().zip(xs).for_each(|(t, x)| *t = x.to_f64());
+            converted
+        });
+        let whole = lanes.add_whole(terms);
+        if summed {
+            bound += magnitude_sum(terms);
+        } else {
+            largest = terms[..whole].iter().fold(largest, |m, x| m.max(x.abs()));
+            whole_groups += whole;
+            bound = terms[whole..].iter().map(|x| x.abs()).sum::<f64>();
+        }
+        // Stages are whole groups, so only the block's last stage can end in a partial group: it goes to the
+        // lanes its positions select, after every whole group.
+        if whole < terms.len() {
+            let mut rest = lanes.plain();
+            rest.add_partial(terms[whole..].iter().copied());
+            last = Some(rest);
+        }
+    });
+    if !summed {
+        bound += whole_groups as f64 * largest;
+    }
+    CompensatedBlockSum { total: last.unwrap_or_else(|| lanes.plain()).total(), magnitude: bound }
+}
+
+/// How [`CompensatedBlock`] bounds the sum of magnitudes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Magnitude {
+    /// Summed per stage ([`magnitude_sum`]), as the staged path does.
+    Summed,
+    /// The count of the block's whole groups of [`LANES`] times their largest magnitude (NaN passed over), plus the
+    /// magnitudes of the last, partial group summed in order: what the AVX-512 register path computes.
+    LargestTimesCount,
 }
 
 /// [`compensated_block`] of doubles or floats on AVX-512, with the groups loaded straight into the lanes' registers
@@ -399,38 +511,21 @@ fn neumaier_add_avx512(simd: pulp::x86::V4, sum: &mut pulp::f64x8, compensation:
     *sum = t;
 }
 
-/// [`compensated_block`] as an operation pulp can compile for each instruction set.
-struct CompensatedBlock<'b, 'g, T: Numeric> {
-    block: &'b ReadView<'g, T>,
+/// [`compensated_block`] as an operation pulp can compile for each instruction set, over any block.
+struct CompensatedBlock<'b, B: Staged + ?Sized> {
+    block: &'b mut B,
+    magnitude: Magnitude,
 }
 
-impl<T: Numeric> WithSimd for CompensatedBlock<'_, '_, T> {
+impl<B: Staged + ?Sized> WithSimd for CompensatedBlock<'_, B>
+where
+    B::Item: Numeric,
+{
     type Output = CompensatedBlockSum;
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> CompensatedBlockSum {
-        let mut lanes = VectorLanes::new(simd);
-        let mut converted = [0.0f64; STAGE];
-        let mut last = None;
-        let mut magnitude = 0.0;
-        staged(self.block, |_, xs| {
-            // Doubles go to the lanes straight from the stage: a second copy costs a sixth of the time from memory.
-            let terms = T::as_doubles(xs).unwrap_or_else(|| {
-                let converted = &mut converted[..xs.len()];
-                converted.iter_mut().zip(xs).for_each(|(t, x)| *t = x.to_f64());
-                converted
-            });
-            let whole = lanes.add(terms);
-            magnitude += magnitude_sum(terms);
-            // Stages are whole groups, so only the block's last stage can end in a partial group: it goes to the
-            // lanes its positions select, after every whole group.
-            if whole < terms.len() {
-                let mut rest = lanes.lanes();
-                rest.add_partial(terms[whole..].iter().copied());
-                last = Some(rest);
-            }
-        });
-        CompensatedBlockSum { total: last.unwrap_or_else(|| lanes.lanes()).total(), magnitude }
+        compensated_lanes(self.block, self.magnitude, VectorLanes::new(simd))
     }
 }
 
@@ -614,14 +709,23 @@ mod tests {
 
     fn with_every_instruction_set(values: &[f64], check: impl Fn(&str, CompensatedBlockSum)) {
         with_view(values, |view| {
-            check("scalar", CompensatedBlock { block: view }.with_simd(pulp::Scalar));
+            check(
+                "scalar",
+                CompensatedBlock { block: &mut { *view }, magnitude: Magnitude::Summed }.with_simd(pulp::Scalar),
+            );
             #[cfg(target_arch = "x86_64")]
             {
                 if let Some(simd) = pulp::x86::V3::try_new() {
-                    check("AVX2", CompensatedBlock { block: view }.with_simd(simd));
+                    check(
+                        "AVX2",
+                        CompensatedBlock { block: &mut { *view }, magnitude: Magnitude::Summed }.with_simd(simd),
+                    );
                 }
                 if let Some(simd) = pulp::x86::V4::try_new() {
-                    check("AVX-512", CompensatedBlock { block: view }.with_simd(simd));
+                    check(
+                        "AVX-512",
+                        CompensatedBlock { block: &mut { *view }, magnitude: Magnitude::Summed }.with_simd(simd),
+                    );
                     #[cfg(not(miri))]
                     check("AVX-512 registers", simd.vectorize(|| compensated_groups_avx512(simd, view)));
                 }
@@ -659,7 +763,8 @@ mod tests {
         for len in LENGTHS {
             let values: Vec<T> = (0..len).map(|_| make(rng.wide_f64())).collect();
             from_every_offset_in_a_line(&values, nan, |view, offset| {
-                let want = CompensatedBlock { block: view }.with_simd(pulp::Scalar);
+                let want =
+                    CompensatedBlock { block: &mut { *view }, magnitude: Magnitude::Summed }.with_simd(pulp::Scalar);
                 assert_eq!(
                     compensated_block(view).total.parts(),
                     want.total.parts(),

@@ -1,8 +1,8 @@
 //! `countNonZero`: how many elements are not zero, as numpy's `count_nonzero` counts them (NaN is not zero; `-0` is).
 
 use crate::error::Result;
-use crate::exec::{map_blocks, Cancel};
-use crate::kernels::blocks::staged;
+use crate::exec::Cancel;
+use crate::kernels::source::{Source, Staged};
 use crate::ops::{Output, Returns};
 use crate::view::{Element, ReadView};
 
@@ -12,10 +12,15 @@ use crate::view::{Element, ReadView};
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub fn count_nonzero<T: Element>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<usize> {
-    let zero = T::default();
-    let partials = map_blocks(view, cancel, |block| {
+    count_nonzero_of(view, cancel)
+}
+
+/// [`count_nonzero`] of any source.
+fn count_nonzero_of<S: Source + ?Sized>(source: &S, cancel: &Cancel) -> Result<usize> {
+    let zero = S::Item::default();
+    let partials = source.map_blocks(cancel, |_, block| {
         let mut count = 0;
-        staged(&block, |_, xs| count += xs.iter().filter(|x| **x != zero).count());
+        block.stages(|_, xs| count += xs.iter().filter(|x| **x != zero).count());
         count
     })?;
     Ok(partials.into_iter().sum())
@@ -23,7 +28,8 @@ pub fn count_nonzero<T: Element>(view: &ReadView<'_, T>, cancel: &Cancel) -> Res
 
 crate::ops::reduction! {
     /// `countNonZero(a)`.
-    CountNonZero = "countNonZero", Returns::Number, |v, cancel| count_nonzero(&v, cancel).map(|n| Output::number(n as f64))
+    CountNonZero = "countNonZero", Returns::Number, |v, cancel| count_nonzero(&v, cancel).map(|n| Output::number(n as f64)),
+    fused |bound, cancel| count_nonzero_of(bound, cancel).map(|n| Output::number(n as f64))
 }
 
 #[cfg(test)]

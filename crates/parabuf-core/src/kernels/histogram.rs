@@ -16,11 +16,15 @@ use crate::error::{Error, Result};
 use pulp::{Simd, WithSimd};
 
 use crate::arch::simd_arch;
-use crate::exec::{map_blocks, threads, Cancel};
-use crate::kernels::blocks::{fold_ranges, staged, STAGE};
+use crate::exec::{threads, Cancel};
+use crate::expr::Bound;
+use crate::kernels::blocks::STAGE;
 use crate::kernels::convert::f64_to_f16;
 use crate::kernels::numeric::Numeric;
-use crate::ops::{reading, Arg, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A};
+use crate::kernels::source::{Source, Staged};
+use crate::ops::{
+    reading, Arg, ExpressionUse, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A,
+};
 use crate::view::ReadView;
 
 /// The largest bin count accepted: 2^24 bins of `f64` are 128 MiB of output already.
@@ -247,10 +251,13 @@ fn check_edges<R: Real>(edges: &[R], first: f64, last: f64, width: f64, format: 
 }
 
 /// The smallest and largest non-NaN elements of `view`, or `None` if it has none.
-fn data_range<T: Binned>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Option<(T, T)>> {
-    let partials = map_blocks(view, cancel, |block| {
-        let mut range: Option<(T, T)> = None;
-        staged(&block, |_, xs| {
+fn data_range<S: Source + ?Sized>(view: &S, cancel: &Cancel) -> Result<Option<(S::Item, S::Item)>>
+where
+    S::Item: Binned,
+{
+    let partials = view.map_blocks(cancel, |_, block| {
+        let mut range: Option<(S::Item, S::Item)> = None;
+        block.stages(|_, xs| {
             for &x in xs.iter().filter(|x| !x.is_nan()) {
                 range = Some(match range {
                     None => (x, x),
@@ -285,6 +292,20 @@ pub fn histogram<T: Binned>(
     max: Option<f64>,
     cancel: &Cancel,
 ) -> Result<Vec<f64>> {
+    histogram_of(view, bins, min, max, cancel)
+}
+
+/// [`histogram`] of any source: two passes when the range comes from the data (its extremes, then the counts).
+fn histogram_of<S: Source + ?Sized>(
+    view: &S,
+    bins: u32,
+    min: Option<f64>,
+    max: Option<f64>,
+    cancel: &Cancel,
+) -> Result<Vec<f64>>
+where
+    S::Item: Binned,
+{
     let bins = bins.clamp(1, MAX_BINS) as usize;
     let mut from_data = "";
     let (min, max) = match (min, max) {
@@ -300,7 +321,7 @@ pub fn histogram<T: Binned>(
                     }
                     count(view, &auto(lo, hi, bins)?, cancel)
                 }
-                None if view.is_empty() => count(view, &given::<T>(0.0, 1.0, bins)?, cancel),
+                None if view.is_empty() => count(view, &given::<S::Item>(0.0, 1.0, bins)?, cancel),
                 None => Err(Error::out_of_range(
                     "histogram() cannot take its range from the data: every element is NaN (numpy: \"autodetected \
                      range of [nan, nan] is not finite\"); pass min and max",
@@ -328,7 +349,7 @@ pub fn histogram<T: Binned>(
     if min > max {
         return Err(Error::out_of_range(format!("histogram() min ({min}) must not exceed max ({max}){from_data}")));
     }
-    count(view, &given::<T>(min, max, bins)?, cancel)
+    count(view, &given::<S::Item>(min, max, bins)?, cancel)
 }
 
 /// Bins up to which each accumulator keeps [`COPIES`] arrays of counts rather than one: with few bins, consecutive
@@ -397,50 +418,79 @@ fn correct_arithmetic(x: f64, i: usize, bins: usize, (step, start): (f64, f64)) 
 
 /// One block of [`count`]: its elements counted into `counts` (`C` arrays of `bins + 1`), and whether numpy would
 /// raise on one of them.
-struct CountBlock<'b, 'g, 'p, D: Binned, F: Real, const C: usize> {
-    block: &'b ReadView<'g, D>,
-    plan: &'p Plan<D::Real, F>,
+struct CountBlock<'b, 'p, B: Staged + ?Sized, F: Real, const C: usize>
+where
+    B::Item: Binned,
+{
+    block: &'b mut B,
+    plan: &'p Plan<<B::Item as Binned>::Real, F>,
     /// The plan's edges but the last, then two NaNs (see [`correct`]).
-    padded: &'p [D::Real],
+    padded: &'p [<B::Item as Binned>::Real],
     counts: &'b mut [u64],
     limit: f64,
     /// [`arithmetic_edges`] of the plan.
     arithmetic: Option<(f64, f64)>,
 }
 
-impl<D: Binned, F: Real, const C: usize> WithSimd for CountBlock<'_, '_, '_, D, F, C> {
+impl<B: Staged + ?Sized, F: Real, const C: usize> WithSimd for CountBlock<'_, '_, B, F, C>
+where
+    B::Item: Binned,
+{
+    type Output = bool;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> bool {
+        let CountBlock { block, plan, padded, counts, limit, arithmetic } = self;
+        let mut out = false;
+        block.stages(|_, xs| {
+            out |= CountStage::<_, _, C> { xs, plan, padded, counts, limit, arithmetic }.with_simd(simd)
+        });
+        out
+    }
+}
+
+/// One stage of a block of [`count`]: [`CountBlock`] runs it for each stage, compiled with the block; an expression's
+/// values, which come through a callback compiled on its own, dispatch each stage to the instruction sets.
+struct CountStage<'b, 'p, D: Binned, F: Real, const C: usize> {
+    xs: &'b [D],
+    plan: &'p Plan<D::Real, F>,
+    padded: &'p [D::Real],
+    counts: &'b mut [u64],
+    limit: f64,
+    arithmetic: Option<(f64, f64)>,
+}
+
+impl<D: Binned, F: Real, const C: usize> WithSimd for CountStage<'_, '_, D, F, C> {
     type Output = bool;
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, _: S) -> bool {
-        let CountBlock { block, plan, padded, counts, limit, arithmetic } = self;
+        let CountStage { xs, plan, padded, counts, limit, arithmetic } = self;
         let stride = padded.len() - 1;
         let last = padded.len() - 3;
         let mut out = false;
+        // Three passes over the stage, each without dependencies between elements: every element's index (in
+        // vectors), its move against the edges, then the increments.
         let mut slots = [0usize; STAGE];
-        staged(block, |_, xs| {
-            // Three passes over the stage, each without dependencies between elements: every element's index (in
-            // vectors), its move against the edges, then the increments.
-            let slots = &mut slots[..xs.len()];
-            for (&x, slot) in xs.iter().zip(slots.iter_mut()) {
-                let (i, raises) = index(x, plan, last, limit);
-                out |= raises;
-                *slot = i;
-            }
-            match arithmetic {
-                Some(formula) => {
-                    for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
-                        *slot = correct_arithmetic(x.real().f64(), *slot, last + 1, formula) + (j % C) * stride;
-                    }
-                }
-                None => {
-                    for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
-                        *slot = correct(x.real(), *slot, padded) + (j % C) * stride;
-                    }
+        let slots = &mut slots[..xs.len()];
+        for (&x, slot) in xs.iter().zip(slots.iter_mut()) {
+            let (i, raises) = index(x, plan, last, limit);
+            out |= raises;
+            *slot = i;
+        }
+        match arithmetic {
+            Some(formula) => {
+                for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
+                    *slot = correct_arithmetic(x.real().f64(), *slot, last + 1, formula) + (j % C) * stride;
                 }
             }
-            slots.iter().for_each(|&s| counts[s] += 1);
-        });
+            None => {
+                for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
+                    *slot = correct(x.real(), *slot, padded) + (j % C) * stride;
+                }
+            }
+        }
+        slots.iter().for_each(|&s| counts[s] += 1);
         out
     }
 }
@@ -450,8 +500,16 @@ impl<D: Binned, F: Real, const C: usize> WithSimd for CountBlock<'_, '_, '_, D, 
 /// # Errors
 /// [`Error::OutOfRange`] when an element's index is not finite or beyond the last edge (numpy's `IndexError`);
 /// `Aborted` when `cancel` is raised.
-fn count<D: Binned, F: Real>(view: &ReadView<'_, D>, plan: &Plan<D::Real, F>, cancel: &Cancel) -> Result<Vec<f64>> {
-    let edges: &[D::Real] = &plan.edges;
+fn count<S: Source + ?Sized, F: Real>(
+    view: &S,
+    plan: &Plan<<S::Item as Binned>::Real, F>,
+    cancel: &Cancel,
+) -> Result<Vec<f64>>
+where
+    S::Item: Binned,
+{
+    type D<S> = <S as Source>::Item;
+    let edges: &[<D<S> as Binned>::Real] = &plan.edges;
     let bins = edges.len() - 1;
     // numpy truncates the index to an integer and reads edges[index]: an index that is NaN, infinite or beyond
     // `bins` fails there (IndexError). Indices below `limit` truncate into 0..=bins.
@@ -459,32 +517,33 @@ fn count<D: Binned, F: Real>(view: &ReadView<'_, D>, plan: &Plan<D::Real, F>, ca
     // Each copy has a slot past the last bin for the elements that are not counted.
     let stride = bins + 1;
     let copies = if bins <= FEW_BINS { COPIES } else { 1 };
-    let nan = D::Real::of(f64::NAN);
-    let padded: &[D::Real] = &edges[..bins].iter().copied().chain([nan, nan]).collect::<Vec<_>>();
+    let nan = <D<S> as Binned>::Real::of(f64::NAN);
+    let padded: &[<D<S> as Binned>::Real] = &edges[..bins].iter().copied().chain([nan, nan]).collect::<Vec<_>>();
     // Each accumulator is a full array of counts: use as many as keep every thread busy, but not so many that merging
     // them costs more than the counting.
     let parts = threads().min(view.len() / bins).max(1);
     let arithmetic = arithmetic_edges(edges);
-    let (counts, failed) = fold_ranges(
-        view.len(),
+    let (counts, failed) = view.fold_blocks(
         parts,
         cancel,
         || (vec![0u64; copies * stride], false),
-        |(counts, failed), range| {
-            let block = view.slice(range);
+        |(counts, failed), block| {
             // Compiled for the processor's instruction sets: with them, the conversion of the index to an integer is
             // one instruction rather than a saturating sequence.
+            if block.view().is_none() {
+                block.stages(|_, xs| {
+                    *failed |= if copies == COPIES {
+                        simd_arch().dispatch(CountStage::<_, _, COPIES> { xs, plan, padded, counts, limit, arithmetic })
+                    } else {
+                        simd_arch().dispatch(CountStage::<_, _, 1> { xs, plan, padded, counts, limit, arithmetic })
+                    };
+                });
+                return;
+            }
             *failed |= if copies == COPIES {
-                simd_arch().dispatch(CountBlock::<_, _, COPIES> {
-                    block: &block,
-                    plan,
-                    padded,
-                    counts,
-                    limit,
-                    arithmetic,
-                })
+                simd_arch().dispatch(CountBlock::<_, _, COPIES> { block, plan, padded, counts, limit, arithmetic })
             } else {
-                simd_arch().dispatch(CountBlock::<_, _, 1> { block: &block, plan, padded, counts, limit, arithmetic })
+                simd_arch().dispatch(CountBlock::<_, _, 1> { block, plan, padded, counts, limit, arithmetic })
             };
         },
         |(mut a, fa), (b, fb)| {
@@ -549,6 +608,7 @@ impl Operation for Histogram {
             ParamSpec { name: "min", ty: ParamType::Number },
             ParamSpec { name: "max", ty: ParamType::Number },
         ],
+        expression: ExpressionUse::Fused,
         ..Spec::new("histogram", READS_A, Returns::Counts)
     };
     fn parse(params: &Params<'_>) -> Result<Self> {
@@ -557,6 +617,10 @@ impl Operation for Histogram {
     fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
         let Histogram { bins, min, max } = *self;
         reading!(args, T, v => crate::kernels::histogram(&v, bins, min, max, cancel).map(Output::Counts))
+    }
+    fn reduce_expression(&self, bound: &Bound<'_, '_>, _rest: Vec<Arg>, cancel: &Cancel) -> Result<Output> {
+        let Histogram { bins, min, max } = *self;
+        histogram_of(bound, bins, min, max, cancel).map(Output::Counts)
     }
 }
 

@@ -6,25 +6,34 @@ use pulp::Simd;
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::arch::{self, RegisterGroups};
 use crate::error::{Error, Result};
-use crate::exec::{map_blocks, Cancel};
-use crate::kernels::blocks::staged;
+use crate::exec::Cancel;
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::kernels::numeric::Numeric;
 use crate::kernels::numeric::Scalar;
-use crate::kernels::order::{Key, Ordered};
+use crate::kernels::order::{Key as _, Ordered};
+use crate::kernels::source::{Source, Staged};
 use crate::ops::{Output, Returns};
 use crate::view::ReadView;
 
 /// The smallest and largest total-order key of one non-empty block. NaNs take part: a NaN key lies outside the range
 /// of number keys at one end or the other, so the pair alone tells whether the block holds one.
-fn block_key_range<T: Ordered>(block: ReadView<'_, T>) -> (T::Key, T::Key) {
-    if T::IS_FLOAT {
-        if let Some(range) = finite_float_range::<T>(&block) {
+fn block_key_range<B: Staged + ?Sized>(block: &mut B) -> (Key<B>, Key<B>)
+where
+    B::Item: Ordered,
+{
+    if B::Item::IS_FLOAT {
+        if let Some(range) = finite_float_range(block) {
             return range;
         }
     }
-    exact_key_range(&block)
+    exact_key_range(block)
 }
+
+/// The total-order key of a block's elements.
+type Key<B> = <<B as Staged>::Item as Ordered>::Key;
+
+/// The smallest and largest key of some elements of type `T`.
+type KeyRange<T> = (<T as Ordered>::Key, <T as Ordered>::Key);
 
 /// Lanes of the float fast path: independent minima and maxima that the compiler keeps in vector registers.
 const LANES: usize = 8;
@@ -33,20 +42,23 @@ const LANES: usize = 8;
 /// integer keys do not. Answers only when the comparisons are enough: `None` when the block holds a NaN or an infinity
 /// (caught by `x * 0`, NaN for exactly those), or when an extreme is a zero, whose sign comparisons cannot see. The
 /// caller then scans the block by keys, so results are the same either way.
-fn finite_float_range<T: Ordered>(block: &ReadView<'_, T>) -> Option<(T::Key, T::Key)> {
+fn finite_float_range<B: Staged + ?Sized>(block: &mut B) -> Option<(Key<B>, Key<B>)>
+where
+    B::Item: Ordered,
+{
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if let Some((lo, hi, special)) =
-        arch::with_avx512(|simd| match (T::as_double_view(block), T::as_float_view(block)) {
+    if let Some((lo, hi, special)) = block.view().and_then(|view| {
+        arch::with_avx512(|simd| match (B::Item::as_double_view(&view), B::Item::as_float_view(&view)) {
             (Some(doubles), _) => Some(simd.vectorize(|| float_range_avx512(simd, &doubles))),
             (_, Some(floats)) => Some(simd.vectorize(|| float_range_avx512(simd, &floats))),
             _ => None,
         })
         .flatten()
-    {
-        return finite_range_keys::<T>(lo, hi, special);
+    }) {
+        return finite_range_keys::<B::Item>(lo, hi, special);
     }
     let (mut lo, mut hi, mut special) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES], [0.0f64; LANES]);
-    staged(block, |_, xs| {
+    block.stages(|_, xs| {
         let mut groups = xs.chunks_exact(LANES);
         for group in &mut groups {
             for i in 0..LANES {
@@ -65,7 +77,7 @@ fn finite_float_range<T: Ordered>(block: &ReadView<'_, T>) -> Option<(T::Key, T:
     });
     let lo = lo.into_iter().fold(f64::INFINITY, f64::min);
     let hi = hi.into_iter().fold(f64::NEG_INFINITY, f64::max);
-    finite_range_keys::<T>(lo, hi, special.into_iter().sum::<f64>())
+    finite_range_keys::<B::Item>(lo, hi, special.into_iter().sum::<f64>())
 }
 
 /// The keys of `lo` and `hi` when the comparisons that found them are enough (see [`finite_float_range`]): `special`,
@@ -111,25 +123,33 @@ fn key_of_float<T: Ordered>(x: f64) -> T::Key {
 }
 
 /// [`block_key_range`] by comparing the keys of every element: exact for every type and every value.
-fn exact_key_range<T: Ordered>(block: &ReadView<'_, T>) -> (T::Key, T::Key) {
-    let mut lo = T::key(block.get(0));
-    let mut hi = lo;
-    staged(block, |_, xs| {
+fn exact_key_range<B: Staged + ?Sized>(block: &mut B) -> (Key<B>, Key<B>)
+where
+    B::Item: Ordered,
+{
+    let mut range: Option<(Key<B>, Key<B>)> = None;
+    block.stages(|_, xs| {
+        let first = xs[0].key();
+        let (mut lo, mut hi) = range.unwrap_or((first, first));
         for x in xs {
             let k = x.key();
             lo = lo.min(k);
             hi = hi.max(k);
         }
+        range = Some((lo, hi));
     });
-    (lo, hi)
+    range.expect("blocks are not empty")
 }
 
 /// The extreme keys of `view`, or `None` when it is empty.
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
-pub(crate) fn key_range<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Option<(T::Key, T::Key)>> {
-    let partials = map_blocks(view, cancel, block_key_range)?;
+pub(crate) fn key_range<S: Source + ?Sized>(view: &S, cancel: &Cancel) -> Result<Option<KeyRange<S::Item>>>
+where
+    S::Item: Ordered,
+{
+    let partials = view.map_blocks(cancel, |_, block| block_key_range(block))?;
     Ok(partials.into_iter().reduce(|(lo, hi), (l, h)| (lo.min(l), hi.max(h))))
 }
 
@@ -139,12 +159,15 @@ fn scalar_of_key<T: Ordered>(key: T::Key) -> Scalar {
 }
 
 /// `(min, max)` of a non-empty view, NaN for both if any element is NaN.
-fn extremes<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<(Scalar, Scalar)> {
+fn extremes<S: Source + ?Sized>(view: &S, cancel: &Cancel) -> Result<(Scalar, Scalar)>
+where
+    S::Item: Ordered,
+{
     let (lo, hi) = key_range(view, cancel)?.ok_or(Error::Empty { operation: None })?;
-    if T::key_is_nan(lo) || T::key_is_nan(hi) {
+    if S::Item::key_is_nan(lo) || S::Item::key_is_nan(hi) {
         return Ok((Scalar::Number(f64::NAN), Scalar::Number(f64::NAN)));
     }
-    Ok((scalar_of_key::<T>(lo), scalar_of_key::<T>(hi)))
+    Ok((scalar_of_key::<S::Item>(lo), scalar_of_key::<S::Item>(hi)))
 }
 
 /// The smallest element, as `Math.min(...array)`: NaN if any element is NaN, -0 over +0. A bigint for 64-bit
@@ -175,17 +198,20 @@ pub fn minmax<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<(Sc
 
 crate::ops::reduction! {
     /// `min(a)`.
-    Min = "min", Returns::Element, |v, cancel| crate::kernels::min(&v, cancel).map(Output::Scalar)
+    Min = "min", Returns::Element, |v, cancel| crate::kernels::min(&v, cancel).map(Output::Scalar),
+    fused |bound, cancel| extremes(bound, cancel).map(|(lo, _)| Output::Scalar(lo))
 }
 
 crate::ops::reduction! {
     /// `max(a)`.
-    Max = "max", Returns::Element, |v, cancel| crate::kernels::max(&v, cancel).map(Output::Scalar)
+    Max = "max", Returns::Element, |v, cancel| crate::kernels::max(&v, cancel).map(Output::Scalar),
+    fused |bound, cancel| extremes(bound, cancel).map(|(_, hi)| Output::Scalar(hi))
 }
 
 crate::ops::reduction! {
     /// `minmax(a)`.
-    MinMax = "minmax", Returns::MinMax, |v, cancel| crate::kernels::minmax(&v, cancel).map(|(min, max)| Output::MinMax { min, max })
+    MinMax = "minmax", Returns::MinMax, |v, cancel| crate::kernels::minmax(&v, cancel).map(|(min, max)| Output::MinMax { min, max }),
+    fused |bound, cancel| extremes(bound, cancel).map(|(min, max)| Output::MinMax { min, max })
 }
 
 #[cfg(test)]
@@ -304,11 +330,11 @@ mod tests {
                 let padded = [vec![of(f64::NAN); at], values.clone(), vec![of(f64::NAN); per_line]].concat();
                 with_view(&padded, |whole| {
                     let v = &whole.slice(at..at + n);
-                    let exact = exact_key_range(v);
-                    if let Some(fast) = finite_float_range(v) {
+                    let exact = exact_key_range(&mut { *v });
+                    if let Some(fast) = finite_float_range(&mut { *v }) {
                         assert_eq!(fast, exact, "{values:?}");
                     }
-                    assert_eq!(block_key_range(*v), exact, "{values:?}");
+                    assert_eq!(block_key_range(&mut { *v }), exact, "{values:?}");
                 });
             }
         }
@@ -319,9 +345,11 @@ mod tests {
         fast_path_matches_keys(|x| x);
         fast_path_matches_keys(|x| x as f32);
         fast_path_matches_keys(f16::from_f64);
-        with_view(&[1.0f64, 2.0, 0.0], |v| assert_eq!(finite_float_range(v), None));
-        with_view(&[1.0f64, f64::INFINITY], |v| assert_eq!(finite_float_range(v), None));
-        with_view(&[-1.0f32, 2.5], |v| assert_eq!(finite_float_range(v), Some(((-1.0f32).key(), 2.5f32.key()))));
+        with_view(&[1.0f64, 2.0, 0.0], |v| assert_eq!(finite_float_range(&mut { *v }), None));
+        with_view(&[1.0f64, f64::INFINITY], |v| assert_eq!(finite_float_range(&mut { *v }), None));
+        with_view(&[-1.0f32, 2.5], |v| {
+            assert_eq!(finite_float_range(&mut { *v }), Some(((-1.0f32).key(), 2.5f32.key())));
+        });
     }
 
     #[test]

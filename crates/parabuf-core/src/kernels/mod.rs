@@ -5,6 +5,7 @@
 //! helpers of `blocks`) and never form Rust references to it; they check cancellation between blocks.
 
 pub(crate) mod blocks;
+pub(crate) mod source;
 
 pub mod add;
 pub mod argext;

@@ -2,19 +2,23 @@
 //! underflow) where not, deterministic; always a number, even for bigint arrays.
 
 use crate::error::{Error, Result};
-use crate::exec::{map_blocks, Cancel, Partials, BLOCK};
+use crate::exec::{Cancel, Partials, BLOCK};
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use pulp::Simd;
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::arch::{self, RegisterGroups};
-use crate::kernels::blocks::{merged, staged, Lanes};
+use crate::expr::Bound;
+use crate::kernels::blocks::{merged, Lanes};
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use crate::kernels::blocks::{Avx512Lanes, LANES};
 use crate::kernels::numeric::{Neumaier, Numeric};
+use crate::kernels::source::{Prefix, Source, Staged};
 use crate::kernels::sum::{exact_scaled_sum, float_sum, float_sum_and_magnitude, int_sum};
-use crate::ops::{reading, Arg, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A};
+use crate::ops::{
+    reading, Arg, ExpressionUse, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A,
+};
 use crate::view::ReadView;
 
 /// The arithmetic mean. Floats: the correctly rounded [`sum`](crate::kernels::sum()) over `n` (one more rounding); integers: the exact sum,
@@ -33,18 +37,18 @@ pub fn mean<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> 
 }
 
 /// The compensated sums of `deviation(x)` and of its square over `view`, in block and lane order.
-fn deviation_sums<T: Numeric>(
-    view: &ReadView<'_, T>,
+fn deviation_sums<S: Source + ?Sized>(
+    view: &S,
     cancel: &Cancel,
-    deviation: impl Fn(T) -> f64 + Sync + Send,
+    deviation: impl Fn(S::Item) -> f64 + Sync + Send,
 ) -> Result<(Neumaier, Neumaier)> {
-    merged_pairs(map_blocks(view, cancel, |block| {
+    merged_pairs(view.map_blocks(cancel, |_, block| {
         let (mut linear, mut square) = (Lanes::default(), Lanes::default());
-        let terms = |x: T| {
+        let terms = |x: S::Item| {
             let d = deviation(x);
             (d, d * d)
         };
-        staged(&block, |_, xs| linear.add_mapped_pair(&mut square, xs, &terms));
+        block.stages(|_, xs| linear.add_mapped_pair(&mut square, xs, &terms));
         (linear.total(), square.total())
     })?)
 }
@@ -86,8 +90,9 @@ fn deviation_sums_in_registers<T: RegisterGroups + Numeric>(
     cancel: &Cancel,
 ) -> Option<Result<(Neumaier, Neumaier)>> {
     arch::with_avx512(|simd| {
-        let partials =
-            map_blocks(view, cancel, |block| simd.vectorize(|| deviation_sums_avx512(simd, &block, deviation)));
+        let partials = crate::exec::map_blocks(view, cancel, |block| {
+            simd.vectorize(|| deviation_sums_avx512(simd, &block, deviation))
+        });
         partials.and_then(merged_pairs)
     })
 }
@@ -125,7 +130,10 @@ fn merged_pairs(partials: Partials<(Neumaier, Neumaier)>) -> Result<(Neumaier, N
     Ok((merged(linear), merged(square)))
 }
 
-fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Result<f64> {
+fn variance_of<S: Source + ?Sized>(view: &S, ddof: f64, cancel: &Cancel) -> Result<f64>
+where
+    S::Item: Numeric,
+{
     let n = view.len();
     let divisor = n as f64 - ddof;
     if n == 0 || divisor <= 0.0 || divisor.is_nan() {
@@ -135,7 +143,7 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -
     let nf = n as f64;
     let (linear, square, scale) = if let Some((linear, square)) = one_pass(view, cancel)? {
         (linear, square, 1.0)
-    } else if T::IS_FLOAT {
+    } else if S::Item::IS_FLOAT {
         let (sum, magnitude) = float_sum_and_magnitude(view, cancel)?;
         let mut scale = deviation_scale(magnitude);
         // Scaled down, the mean is scaled too, from the exact sum: the sum of huge values may overflow where their
@@ -156,7 +164,8 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -
         // divided once: no cancellation, even for 64-bit values far beyond 2^53. |n·x - s| < 2^127 for any array
         // that fits in memory, and the squares of deviations below 2^64 stay far from overflow.
         let (s, ni) = (int_sum(view, cancel)?, n as i128);
-        let (linear, square) = deviation_sums(view, cancel, |x: T| (ni * x.to_i128().unwrap_or(0) - s) as f64 / nf)?;
+        let (linear, square) =
+            deviation_sums(view, cancel, |x: S::Item| (ni * x.to_i128().unwrap_or(0) - s) as f64 / nf)?;
         (linear, square, 1.0)
     };
     // The corrected two-pass formula: subtracting (Σd)²/n removes most of the error left by rounding the mean.
@@ -178,11 +187,14 @@ fn variance_of<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -
 /// `2.2u`, as close as from the rounded mean itself. For data whose mean drifts, the first block's mean fails this and
 /// the second pass is paid; for data whose squares leave the normal range, the test fails too (a non-finite or tiny
 /// sum), and the two-pass path scales.
-fn one_pass<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Option<(Neumaier, Neumaier)>> {
-    if !T::IS_FLOAT || view.is_empty() {
+fn one_pass<S: Source + ?Sized>(view: &S, cancel: &Cancel) -> Result<Option<(Neumaier, Neumaier)>>
+where
+    S::Item: Numeric,
+{
+    if !S::Item::IS_FLOAT || view.is_empty() {
         return Ok(None);
     }
-    let head = view.slice(0..view.len().min(BLOCK));
+    let head = Prefix::new(view, BLOCK);
     let shift = float_sum(&head, cancel)? / head.len() as f64;
     if !shift.is_finite() {
         return Ok(None);
@@ -214,22 +226,26 @@ fn deviation_scale(magnitude: f64) -> f64 {
 }
 
 /// The compensated sums of the scaled deviations of floats and of their squares.
-fn float_deviation_sums<T: Numeric>(
-    view: &ReadView<'_, T>,
+fn float_deviation_sums<S: Source + ?Sized>(
+    view: &S,
     deviation: Deviation,
     cancel: &Cancel,
-) -> Result<(Neumaier, Neumaier)> {
+) -> Result<(Neumaier, Neumaier)>
+where
+    S::Item: Numeric,
+{
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    let registers = match (T::as_double_view(view), T::as_float_view(view)) {
-        (Some(doubles), _) => deviation_sums_in_registers(&doubles, deviation, cancel),
-        (_, Some(floats)) => deviation_sums_in_registers(&floats, deviation, cancel),
-        _ => None,
-    };
+    let registers =
+        view.view().and_then(|view| match (S::Item::as_double_view(&view), S::Item::as_float_view(&view)) {
+            (Some(doubles), _) => deviation_sums_in_registers(&doubles, deviation, cancel),
+            (_, Some(floats)) => deviation_sums_in_registers(&floats, deviation, cancel),
+            _ => None,
+        });
     #[cfg(not(all(target_arch = "x86_64", not(miri))))]
     let registers: Option<Result<(Neumaier, Neumaier)>> = None;
     match registers {
         Some(sums) => sums,
-        None => deviation_sums(view, cancel, |x: T| deviation.of(x.to_f64())),
+        None => deviation_sums(view, cancel, |x: S::Item| deviation.of(x.to_f64())),
     }
 }
 
@@ -254,7 +270,10 @@ pub fn std<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Re
 
 crate::ops::reduction! {
     /// `mean(a)`: the sum divided by the length.
-    Mean = "mean", Returns::Number, |v, cancel| crate::kernels::mean(&v, cancel).map(Output::number)
+    Mean = "mean", Returns::Number, |v, cancel| crate::kernels::mean(&v, cancel).map(Output::number),
+    // The fused sum is the kernel's float sum, bit for bit, and vectorises for the processor over an expression's
+    // values; an empty expression divides 0 by 0 as an empty array does.
+    fused |bound, cancel| crate::expr::sum(bound, cancel).map(|sum| Output::number(sum / Source::len(bound) as f64))
 }
 
 /// `variance(a, { ddof })` (`ROOT` false) and `std(a, { ddof })` (`ROOT` true, its square root): one declaration, as
@@ -273,6 +292,7 @@ pub type Std = Spread<true>;
 impl<const ROOT: bool> Operation for Spread<ROOT> {
     const SPEC: Spec = Spec {
         params: &[ParamSpec { name: "ddof", ty: ParamType::Number }],
+        expression: ExpressionUse::Fused,
         ..Spec::new(if ROOT { "std" } else { "variance" }, READS_A, Returns::Number)
     };
     fn parse(params: &Params<'_>) -> Result<Self> {
@@ -290,6 +310,10 @@ impl<const ROOT: bool> Operation for Spread<ROOT> {
         } else {
             reading!(args, T, v => crate::kernels::variance(&v, ddof, cancel).map(Output::number))
         }
+    }
+    fn reduce_expression(&self, bound: &Bound<'_, '_>, _rest: Vec<Arg>, cancel: &Cancel) -> Result<Output> {
+        let variance = variance_of(bound, self.ddof, cancel)?;
+        Ok(Output::number(if ROOT { variance.sqrt() } else { variance }))
     }
 }
 

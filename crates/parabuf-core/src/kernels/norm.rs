@@ -3,10 +3,11 @@
 use std::cmp::Ordering;
 
 use crate::error::Result;
-use crate::exec::{map_blocks, Cancel, BLOCK};
-use crate::kernels::blocks::{staged, Lanes, LANES, STAGE};
+use crate::exec::{Cancel, BLOCK};
+use crate::kernels::blocks::{Lanes, LANES, STAGE};
 use crate::kernels::exact::ExactDot;
 use crate::kernels::numeric::{Neumaier, Numeric};
+use crate::kernels::source::{Source, Staged};
 use crate::kernels::sum::{error_bound, U};
 use crate::ops::{Output, Returns};
 use crate::view::ReadView;
@@ -107,12 +108,15 @@ impl Squares {
     }
 }
 
-fn block_squares<T: Numeric>(block: ReadView<'_, T>) -> Squares {
+fn block_squares<B: Staged + ?Sized>(block: &mut B) -> Squares
+where
+    B::Item: Numeric,
+{
     let mut out = Squares::default();
     let mut lanes = Lanes::default();
     let mut terms = [0.0; STAGE];
     let mut errors = [0.0; STAGE];
-    staged(&block, |_, xs| {
+    block.stages(|_, xs| {
         if out.nan {
             return;
         }
@@ -165,7 +169,15 @@ fn block_squares<T: Numeric>(block: ReadView<'_, T>) -> Squares {
 /// # Errors
 /// `Aborted` when `cancel` is raised.
 pub fn norm<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> {
-    let partials = map_blocks(view, cancel, block_squares)?;
+    norm_of(view, cancel)
+}
+
+/// [`norm`] of any source.
+fn norm_of<S: Source + ?Sized>(view: &S, cancel: &Cancel) -> Result<f64>
+where
+    S::Item: Numeric,
+{
+    let partials = view.map_blocks(cancel, |_, block| block_squares(block))?;
     let mut total = Squares::default();
     partials.into_iter().for_each(|p| total.merge(p));
     let (Some(shift), false, false) = (total.shift, total.nan, total.infinite) else {
@@ -220,10 +232,13 @@ fn certified_root(sum: f64, compensation: f64, root: f64, bound: f64) -> Option<
 /// (scaled by 2^-2·`shift`, the fast pass's scale, to stay in range) as a first guess, then moved to the neighbour on
 /// the side of each midpoint the exact sum lies on, comparing `4·Σx²` with `(2r ± gap)²` in the same exact
 /// accumulator; a tie goes to the even significand.
-fn exact_norm<T: Numeric>(view: &ReadView<'_, T>, shift: i32, cancel: &Cancel) -> Result<f64> {
-    let partials = map_blocks(view, cancel, |block| {
+fn exact_norm<S: Source + ?Sized>(view: &S, shift: i32, cancel: &Cancel) -> Result<f64>
+where
+    S::Item: Numeric,
+{
+    let partials = view.map_blocks(cancel, |_, block| {
         let mut squares = ExactDot::default();
-        staged(&block, |_, xs| {
+        block.stages(|_, xs| {
             xs.iter().for_each(|x| {
                 let x = x.to_f64();
                 squares.add_scaled_product(x, x, 2, false);
@@ -272,7 +287,8 @@ fn exact_norm<T: Numeric>(view: &ReadView<'_, T>, shift: i32, cancel: &Cancel) -
 
 crate::ops::reduction! {
     /// `norm(a)`.
-    Norm = "norm", Returns::Number, |v, cancel| crate::kernels::norm(&v, cancel).map(Output::number)
+    Norm = "norm", Returns::Number, |v, cancel| crate::kernels::norm(&v, cancel).map(Output::number),
+    fused |bound, cancel| norm_of(bound, cancel).map(Output::number)
 }
 
 #[cfg(test)]

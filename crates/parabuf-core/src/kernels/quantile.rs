@@ -592,6 +592,7 @@ impl Operation for Quantile {
             ParamSpec { name: "skipNaN", ty: ParamType::Boolean },
             ParamSpec { name: "scalar", ty: ParamType::Boolean },
         ],
+        expression: crate::ops::ExpressionUse::Materialised,
         ..Spec::new("quantile", A_AND_Q, Returns::Array)
     };
     fn parse(params: &Params<'_>) -> Result<Self> {
@@ -631,6 +632,7 @@ pub struct Median {
 impl Operation for Median {
     const SPEC: Spec = Spec {
         params: &[ParamSpec { name: "skipNaN", ty: ParamType::Boolean }],
+        expression: crate::ops::ExpressionUse::Materialised,
         ..Spec::new("median", crate::ops::READS_A, Returns::Number)
     };
     fn parse(params: &Params<'_>) -> Result<Self> {

@@ -178,6 +178,7 @@ const SORTED_AND_NEEDLES: &[ArraySpec] =
 impl Operation for Searchsorted {
     const SPEC: Spec = Spec {
         params: &[ParamSpec { name: "side", ty: ParamType::Choice(&["left", "right"]) }],
+        expression: crate::ops::ExpressionUse::Materialised,
         ..Spec::new("searchsorted", SORTED_AND_NEEDLES, Returns::Array)
     };
 

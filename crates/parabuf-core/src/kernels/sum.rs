@@ -1,30 +1,37 @@
 //! `sum`: exact for integers, correctly rounded for floats.
 
 use crate::error::Result;
-use crate::exec::{map_blocks, Cancel, BLOCK};
-use crate::kernels::blocks::{compensated_block, merged, staged, LANES};
+use crate::exec::{Cancel, BLOCK};
+use crate::kernels::blocks::{compensated_staged, merged, LANES};
 use crate::kernels::exact::ExactSum;
 use crate::kernels::numeric::{Neumaier, Numeric, Scalar};
+use crate::kernels::source::{Source, Staged};
 use crate::ops::{Output, Returns};
 use crate::view::ReadView;
 
 /// The exact sum of one block of integers.
-pub(crate) fn int_block_sum<T: Numeric>(block: ReadView<'_, T>) -> i128 {
+fn int_block_sum<B: Staged + ?Sized>(block: &mut B) -> i128
+where
+    B::Item: Numeric,
+{
     let mut total: i128 = 0;
-    if std::mem::size_of::<T>() <= 4 {
+    if std::mem::size_of::<B::Item>() <= 4 {
         // Up to 32-bit values: a staged piece (at most STAGE values below 2^32 in magnitude) sums exactly in an i64,
         // which vectorises where i128 additions (a carry chain) do not.
-        staged(&block, |_, xs| total += i128::from(xs.iter().map(|x| x.to_i128().unwrap_or(0) as i64).sum::<i64>()));
+        block.stages(|_, xs| total += i128::from(xs.iter().map(|x| x.to_i128().unwrap_or(0) as i64).sum::<i64>()));
     } else {
-        staged(&block, |_, xs| total += xs.iter().map(|x| x.to_i128().unwrap_or(0)).sum::<i128>());
+        block.stages(|_, xs| total += xs.iter().map(|x| x.to_i128().unwrap_or(0)).sum::<i128>());
     }
     total
 }
 
 /// The exact sum of one block of floats, normalised for merging.
-fn exact_block_sum<T: Numeric>(block: ReadView<'_, T>) -> ExactSum {
+fn exact_block_sum<B: Staged + ?Sized>(block: &mut B) -> ExactSum
+where
+    B::Item: Numeric,
+{
     let mut total = ExactSum::default();
-    staged(&block, |_, xs| xs.iter().for_each(|x| total.add(x.to_f64())));
+    block.stages(|_, xs| xs.iter().for_each(|x| total.add(x.to_f64())));
     total.normalise();
     total
 }
@@ -127,10 +134,13 @@ impl TrackedPair {
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
-pub(crate) fn tracked_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Option<f64>> {
-    let blocks = map_blocks(view, cancel, |block| {
+pub(crate) fn tracked_sum<S: Source + ?Sized>(view: &S, cancel: &Cancel) -> Result<Option<f64>>
+where
+    S::Item: Numeric,
+{
+    let blocks = view.map_blocks(cancel, |_, block| {
         let mut lanes = [TrackedPair::default(); TRACKED_LANES];
-        staged(&block, |_, xs| {
+        block.stages(|_, xs| {
             let mut groups = xs.chunks_exact(TRACKED_LANES);
             for group in &mut groups {
                 lanes.iter_mut().zip(group).for_each(|(lane, x)| lane.add(x.to_f64()));
@@ -154,7 +164,10 @@ pub(crate) fn tracked_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
-pub(crate) fn float_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<f64> {
+pub(crate) fn float_sum<S: Source + ?Sized>(view: &S, cancel: &Cancel) -> Result<f64>
+where
+    S::Item: Numeric,
+{
     float_sum_and_magnitude(view, cancel).map(|(sum, _)| sum)
 }
 
@@ -163,8 +176,11 @@ pub(crate) fn float_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> 
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
-pub(crate) fn float_sum_and_magnitude<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<(f64, f64)> {
-    let parts = map_blocks(view, cancel, |block| compensated_block(&block))?;
+pub(crate) fn float_sum_and_magnitude<S: Source + ?Sized>(view: &S, cancel: &Cancel) -> Result<(f64, f64)>
+where
+    S::Item: Numeric,
+{
+    let parts = view.map_blocks(cancel, |_, block| compensated_staged(block))?;
     let magnitude: f64 = parts.iter().map(|part| part.magnitude).sum();
     let total = merged(parts.iter().map(|part| part.total));
     // Only zeros (or nothing): +0, as `math.fsum` and numpy give even for negative zeros. The magnitude bound may
@@ -179,7 +195,7 @@ pub(crate) fn float_sum_and_magnitude<T: Numeric>(view: &ReadView<'_, T>, cancel
         return Ok((value, magnitude));
     }
     let mut total = ExactSum::default();
-    map_blocks(view, cancel, exact_block_sum)?.iter().for_each(|block| total.merge(block));
+    view.map_blocks(cancel, |_, block| exact_block_sum(block))?.iter().for_each(|block| total.merge(block));
     Ok((total.value(), magnitude))
 }
 
@@ -188,9 +204,12 @@ pub(crate) fn float_sum_and_magnitude<T: Numeric>(view: &ReadView<'_, T>, cancel
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
-pub(crate) fn exact_scaled_sum<T: Numeric>(view: &ReadView<'_, T>, exponent: i32, cancel: &Cancel) -> Result<f64> {
+pub(crate) fn exact_scaled_sum<S: Source + ?Sized>(view: &S, exponent: i32, cancel: &Cancel) -> Result<f64>
+where
+    S::Item: Numeric,
+{
     let mut total = ExactSum::default();
-    map_blocks(view, cancel, exact_block_sum)?.iter().for_each(|block| total.merge(block));
+    view.map_blocks(cancel, |_, block| exact_block_sum(block))?.iter().for_each(|block| total.merge(block));
     Ok(total.scaled_value(exponent))
 }
 
@@ -198,8 +217,11 @@ pub(crate) fn exact_scaled_sum<T: Numeric>(view: &ReadView<'_, T>, exponent: i32
 ///
 /// # Errors
 /// `Aborted` when `cancel` is raised.
-pub(crate) fn int_sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<i128> {
-    Ok(map_blocks(view, cancel, int_block_sum)?.into_iter().sum())
+pub(crate) fn int_sum<S: Source + ?Sized>(view: &S, cancel: &Cancel) -> Result<i128>
+where
+    S::Item: Numeric,
+{
+    Ok(view.map_blocks(cancel, |_, block| int_block_sum(block))?.into_iter().sum())
 }
 
 /// The sum of every element. Empty arrays sum to 0.
@@ -220,7 +242,8 @@ pub fn sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Scalar
 
 crate::ops::reduction! {
     /// `sum(a)`: exact for integers, correctly rounded for floats.
-    Sum = "sum", Returns::Element, |v, cancel| crate::kernels::sum(&v, cancel).map(Output::Scalar)
+    Sum = "sum", Returns::Element, |v, cancel| crate::kernels::sum(&v, cancel).map(Output::Scalar),
+    fused |bound, cancel| crate::expr::sum(bound, cancel).map(Output::number)
 }
 
 #[cfg(test)]
@@ -356,7 +379,9 @@ mod tests {
 
     /// What the compensated pass alone certifies for `view`.
     fn certified_of(view: &ReadView<'_, f64>) -> Option<f64> {
-        let parts = map_blocks(view, &Cancel::new(), |block| compensated_block(&block)).unwrap();
+        let parts =
+            crate::exec::map_blocks(view, &Cancel::new(), |block| crate::kernels::blocks::compensated_block(&block))
+                .unwrap();
         let magnitude: f64 = parts.iter().map(|part| part.magnitude).sum();
         certified(merged(parts.iter().map(|part| part.total)), compensated_error_bound(magnitude, view.len()))
     }

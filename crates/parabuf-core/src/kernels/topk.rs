@@ -258,6 +258,7 @@ impl crate::ops::Operation for Topk {
             crate::ops::ParamSpec { name: "k", ty: crate::ops::ParamType::Number },
             crate::ops::ParamSpec { name: "largest", ty: crate::ops::ParamType::Boolean },
         ],
+        expression: crate::ops::ExpressionUse::Materialised,
         ..crate::ops::Spec::new("topk", crate::ops::READS_A, crate::ops::Returns::Pair("values", "indices"))
     };
     fn parse(params: &crate::ops::Params<'_>) -> Result<Self> {

@@ -440,8 +440,10 @@ mod tests {
 pub struct Unique;
 
 impl crate::ops::Operation for Unique {
-    const SPEC: crate::ops::Spec =
-        crate::ops::Spec::new("unique", crate::ops::READS_A, crate::ops::Returns::Pair("values", "counts"));
+    const SPEC: crate::ops::Spec = crate::ops::Spec {
+        expression: crate::ops::ExpressionUse::Materialised,
+        ..crate::ops::Spec::new("unique", crate::ops::READS_A, crate::ops::Returns::Pair("values", "counts"))
+    };
     fn run(&self, args: &mut [crate::ops::Arg], cancel: &Cancel) -> Result<crate::ops::Output> {
         crate::ops::reading!(args, T, v => unique(&v, cancel).map(|(values, counts)| crate::ops::Output::Pair {
             names: ["values", "counts"],

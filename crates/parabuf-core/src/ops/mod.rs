@@ -1,6 +1,7 @@
 //! One entry point for every operation: find it in the table, read its parameters, check its arrays, view the exports
 //! as their element types, run the kernel, and turn any panic into [`Error::Internal`]. The binding calls [`execute`]
-//! and nothing else of the kernels.
+//! (and [`execute_expression`], for a bound expression's values in place of an operation's array) and nothing else
+//! of the kernels.
 //!
 //! An operation is declared once, in its kernel's file: a type implementing [`Operation`] (its [`Spec`] — name, arrays and
 //! their access, parameters, result, inline policy — its parameter parsing and validation, and the kernel it runs),
@@ -10,11 +11,13 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::{Error, Result};
-use crate::exec::Cancel;
+use crate::exec::{Cancel, BLOCK};
+use crate::expr::Bound;
 use crate::kernels::Scalar;
 use crate::kind::ElementKind;
 use crate::layout::Layout;
-use crate::ledger::{Lent, Mode};
+use crate::ledger::{Ledger, Lent, Mode};
+use crate::region::OwnedBuffer;
 use crate::view::{Element, ReadView, WriteView};
 
 pub use crate::kernels::Op;
@@ -140,6 +143,35 @@ pub struct Spec {
     pub inline_bytes: usize,
     /// Whether the operation is part of the public API (the facade wraps it) or a hook for the binding's own tests.
     pub public: bool,
+    /// Whether a bound expression may stand in for the first array ([`execute_expression`]), and how it is read.
+    pub expression: ExpressionUse,
+}
+
+/// Whether an operation takes a bound expression's values in place of its first array, and how it reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpressionUse {
+    /// It does not: it writes that array, or reads it in step with another.
+    No,
+    /// Reduced block by block as the values are computed, never holding more than a piece of them per thread.
+    Fused,
+    /// Computed into a `Float64Array` made for the call (8 bytes per element), which the ordinary kernel then reads.
+    Materialised,
+}
+
+impl ExpressionUse {
+    /// The name the binding exports to the facade: `"no"`, `"fused"` or `"materialised"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpressionUse::No => "no",
+            ExpressionUse::Fused => "fused",
+            ExpressionUse::Materialised => "materialised",
+        }
+    }
+
+    /// Whether an expression is accepted at all.
+    pub fn accepted(self) -> bool {
+        self != ExpressionUse::No
+    }
 }
 
 /// The one array argument `a` that an operation reads.
@@ -153,9 +185,18 @@ pub const WRITES_A_READS_B: &[ArraySpec] = &[ArraySpec::new("a", Mode::Write), A
 
 impl Spec {
     /// An operation named `name` over `arrays` with no parameters, returning `returns`, public, with the default
-    /// inline policy. Declarations adjust the rest with struct update syntax.
+    /// inline policy, taking no expression in place of an array. Declarations adjust the rest with struct update
+    /// syntax.
     pub const fn new(name: &'static str, arrays: &'static [ArraySpec], returns: Returns) -> Spec {
-        Spec { name, arrays, params: &[], returns, inline_bytes: INLINE_BYTES, public: true }
+        Spec {
+            name,
+            arrays,
+            params: &[],
+            returns,
+            inline_bytes: INLINE_BYTES,
+            public: true,
+            expression: ExpressionUse::No,
+        }
     }
 }
 
@@ -251,25 +292,119 @@ pub trait Operation: Sized + Clone + Default + std::fmt::Debug + PartialEq + Sen
     /// # Errors
     /// Whatever the kernel reports.
     fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output>;
+
+    /// Runs the operation with `bound`'s values (doubles) in place of its first array, `rest` being its other arrays
+    /// in order: the same result, bit for bit, as [`Operation::run`] over a `Float64Array` of those values. Errors
+    /// need not name the operation: [`execute_expression`] names it.
+    ///
+    /// Operations whose [`Spec::expression`] is [`ExpressionUse::Fused`] override this with a reduction over the
+    /// values as they are computed. The default refuses for [`ExpressionUse::No`], and otherwise materialises the
+    /// values: it allocates a `Float64Array`'s worth (8 bytes per element) of parabuf-owned memory, computes the
+    /// values into it on the pool, checks the arrays ([`Operation::check`]) and runs the kernel over them.
+    ///
+    /// # Errors
+    /// `ERR_INVALID_ARG_TYPE` for an operation that takes no expression; [`Bound::map_blocks`]'s refusals (an
+    /// expression without an array input, or with the output as an input); whatever the kernel reports.
+    fn reduce_expression(&self, bound: &Bound<'_, '_>, rest: Vec<Arg>, cancel: &Cancel) -> Result<Output> {
+        match Self::SPEC.expression {
+            ExpressionUse::No => Err(no_expression(&Self::SPEC)),
+            ExpressionUse::Fused | ExpressionUse::Materialised => materialised(self, bound, rest, cancel),
+        }
+    }
+}
+
+/// The refusal of an expression by an operation that takes none.
+fn no_expression(spec: &Spec) -> Error {
+    let array = spec.arrays.first().map_or("its array", |a| a.name);
+    let why = if spec.arrays.iter().any(|a| a.mode == Mode::Write) {
+        "it writes an array, and an expression's values are not stored anywhere"
+    } else {
+        "it reads its arrays in step, and an expression's values are computed alone"
+    };
+    Error::arg_type(format!("{}() does not take an expression in place of {array}: {why}", spec.name))
+}
+
+/// [`Operation::reduce_expression`]'s default: `bound`'s values computed into a `Float64Array` of parabuf-owned
+/// memory, which `op` then reads as its first array.
+fn materialised<O: Operation>(op: &O, bound: &Bound<'_, '_>, rest: Vec<Arg>, cancel: &Cancel) -> Result<Output> {
+    let len = expression_len(bound)?;
+    let buffer = OwnedBuffer::zeroed(len * ElementKind::Float64.size());
+    // A ledger of its own: nothing else ever sees this memory.
+    let ledger = Ledger::new();
+    {
+        let mut guard = ledger.write(buffer.region())?;
+        // One chunk per block of the values, each locked by the one block that writes it.
+        let chunks: Vec<std::sync::Mutex<WriteView<'_, f64>>> =
+            guard.view_mut::<f64>()?.into_chunks(BLOCK).into_iter().map(std::sync::Mutex::new).collect();
+        bound.map_blocks(cancel, |values| {
+            let mut chunk =
+                chunks[values.range().start / BLOCK].lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            values.staged(|offset, xs| chunk.write_from(offset, xs));
+        })?;
+    }
+    let first = Arg::new(ElementKind::Float64, Lent::Read(std::sync::Arc::new(ledger.read(buffer.region())?)));
+    let mut args: Vec<Arg> = std::iter::once(first).chain(rest).collect();
+    // The other arrays may be views (searchsorted's needles): gathered as for any operation.
+    if args.iter().any(|arg| arg.view_layout().is_some()) {
+        let modes: Vec<Mode> = O::SPEC.arrays.iter().map(|a| a.mode).collect();
+        return gathered(&mut args, &modes, |private| {
+            op.check(private)?;
+            op.run(private, cancel)
+        });
+    }
+    op.check(&args)?;
+    op.run(&mut args, cancel)
+}
+
+/// The length of `bound`'s values.
+///
+/// # Errors
+/// [`Bound::map_blocks`]'s refusals: an expression whose inputs are all numbers (no length), or that reads the output
+/// (which only a run into it has).
+fn expression_len(bound: &Bound<'_, '_>) -> Result<usize> {
+    // Neither computes a value: the refusals alone.
+    bound.fill(0..0, &mut [])?;
+    match bound.len() {
+        Some(len) => Ok(len),
+        None => {
+            bound.map_blocks(&Cancel::new(), |_| ())?;
+            Err(Error::internal("an expression without array inputs was not refused"))
+        }
+    }
 }
 
 /// Declares a reduction of one read array with no parameters: `$name` named `$public` in JavaScript, returning
 /// `$returns`, computed by `$body` with `$view` bound to a read view of the array (of its element type) and
-/// `$cancel` to the cancellation flag.
+/// `$cancel` to the cancellation flag; and over an expression's values ([`ExpressionUse::Fused`]) by `$fbody` with
+/// `$bound` bound to the [`Bound`] expression and `$fcancel` to the flag.
 macro_rules! reduction {
-    ($(#[$doc:meta])* $name:ident = $public:literal, $returns:expr, |$view:ident, $cancel:ident| $body:expr) => {
+    (
+        $(#[$doc:meta])* $name:ident = $public:literal, $returns:expr, |$view:ident, $cancel:ident| $body:expr,
+        fused |$bound:ident, $fcancel:ident| $fbody:expr $(,)?
+    ) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Default)]
         pub struct $name;
 
         impl $crate::ops::Operation for $name {
-            const SPEC: $crate::ops::Spec = $crate::ops::Spec::new($public, $crate::ops::READS_A, $returns);
+            const SPEC: $crate::ops::Spec = $crate::ops::Spec {
+                expression: $crate::ops::ExpressionUse::Fused,
+                ..$crate::ops::Spec::new($public, $crate::ops::READS_A, $returns)
+            };
             fn run(
                 &self,
                 args: &mut [$crate::ops::Arg],
                 $cancel: &$crate::exec::Cancel,
             ) -> $crate::error::Result<$crate::ops::Output> {
                 $crate::ops::reading!(args, T, $view => $body)
+            }
+            fn reduce_expression(
+                &self,
+                $bound: &$crate::expr::Bound<'_, '_>,
+                _rest: Vec<$crate::ops::Arg>,
+                $fcancel: &$crate::exec::Cancel,
+            ) -> $crate::error::Result<$crate::ops::Output> {
+                $fbody
             }
         }
     };
@@ -335,6 +470,17 @@ macro_rules! operations {
                     $(Op::$variant(op) => $crate::ops::Operation::run(op, args, cancel),)*
                 }
             }
+
+            pub(crate) fn reduce_expression(
+                &self,
+                bound: &$crate::expr::Bound<'_, '_>,
+                rest: Vec<$crate::ops::Arg>,
+                cancel: &$crate::exec::Cancel,
+            ) -> $crate::error::Result<$crate::ops::Output> {
+                match self {
+                    $(Op::$variant(op) => $crate::ops::Operation::reduce_expression(op, bound, rest, cancel),)*
+                }
+            }
         }
     };
 }
@@ -353,8 +499,12 @@ impl Output {
 pub struct SelfTestPanic;
 
 impl Operation for SelfTestPanic {
-    const SPEC: Spec = Spec { public: false, ..Spec::new("__panic", READS_A, Returns::InPlace) };
+    const SPEC: Spec =
+        Spec { public: false, expression: ExpressionUse::Fused, ..Spec::new("__panic", READS_A, Returns::InPlace) };
     fn run(&self, _: &mut [Arg], _: &Cancel) -> Result<Output> {
+        crate::exec::pool().install(|| panic!("self-test panic inside the pool"))
+    }
+    fn reduce_expression(&self, _: &Bound<'_, '_>, _: Vec<Arg>, _: &Cancel) -> Result<Output> {
         crate::exec::pool().install(|| panic!("self-test panic inside the pool"))
     }
 }
@@ -529,15 +679,47 @@ pub fn execute(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
         return strided::execute_gathered(op, args, cancel);
     }
     op.validate(args)?;
-    catch_unwind(AssertUnwindSafe(|| op.run_kernel(args, cancel).map_err(|e| e.in_operation(op.name()))))
-        .unwrap_or_else(|panic| {
-            let detail = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a kernel panicked".to_string());
-            Err(Error::internal(format!("{}(): {detail}", op.name())))
-        })
+    guarded(op, || op.run_kernel(args, cancel))
+}
+
+/// Runs `op` with `bound`'s values in place of its first array, `rest` being its other arrays in order (none for
+/// most operations): the same result, bit for bit, as [`execute`] over a `Float64Array` of the values. The
+/// operation's [`Spec::expression`] says how: [`ExpressionUse::Fused`] reduces the values as they are computed,
+/// [`ExpressionUse::Materialised`] computes them into a `Float64Array` made for the call (8 bytes per element), and
+/// [`ExpressionUse::No`] refuses. Errors are named after the operation; panics come back as [`Error::Internal`].
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` when the operation takes no expression (it writes its array, or reads two in step);
+/// `ERR_INVALID_ARG_VALUE` for an expression whose inputs are all numbers (its values have no length) or that reads
+/// the output; `ERR_PARABUF_INTERNAL` for the wrong number of other arrays; the operation's own errors, as
+/// [`execute`] gives them for the array of the values (an empty input where a value is needed, an abort...).
+pub fn execute_expression(op: &Op, bound: &Bound<'_, '_>, rest: Vec<Arg>, cancel: &Cancel) -> Result<Output> {
+    let spec = op.spec();
+    if !spec.expression.accepted() {
+        return Err(no_expression(spec));
+    }
+    if rest.len() + 1 != spec.arrays.len() {
+        return Err(Error::internal(format!(
+            "{}() takes {} arrays besides an expression, got {}",
+            spec.name,
+            spec.arrays.len().saturating_sub(1),
+            rest.len()
+        )));
+    }
+    expression_len(bound)?;
+    guarded(op, || op.reduce_expression(bound, rest, cancel))
+}
+
+/// `run()`, its errors named after `op` and its panics turned into [`Error::Internal`].
+fn guarded(op: &Op, run: impl FnOnce() -> Result<Output>) -> Result<Output> {
+    catch_unwind(AssertUnwindSafe(|| run().map_err(|e| e.in_operation(op.name())))).unwrap_or_else(|panic| {
+        let detail = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a kernel panicked".to_string());
+        Err(Error::internal(format!("{}(): {detail}", op.name())))
+    })
 }
 
 /// Binds `$T` to the element type of the first argument and `$view` to a read view of it.
