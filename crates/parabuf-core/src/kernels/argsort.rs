@@ -505,7 +505,11 @@ impl crate::ops::Operation for Argsort {
     const SPEC: crate::ops::Spec = crate::ops::Spec {
         params: &[crate::ops::ParamSpec { name: "descending", ty: crate::ops::ParamType::Boolean }],
         expression: crate::ops::ExpressionUse::Materialised,
-        ..crate::ops::Spec::new("argsort", crate::ops::READS_A, crate::ops::Returns::Array)
+        ..crate::ops::Spec::new(
+            "argsort",
+            &[crate::ops::ArraySpec::new("a", crate::ledger::Mode::Read).along_one_axis()],
+            crate::ops::Returns::Array,
+        )
     };
     fn parse(params: &crate::ops::Params<'_>) -> Result<Self> {
         Ok(Argsort { descending: params.boolean("descending")?.unwrap_or(false) })

@@ -14,7 +14,8 @@ use crate::kernels::blocks::{Avx512Lanes, LANES};
 use crate::kernels::exact::ExactDot;
 use crate::kernels::numeric::{Neumaier, Numeric, Scalar};
 use crate::kernels::sum::{certified, compensated_error_bound, U};
-use crate::ops::{read_view, same_kind_and_length, Arg, Operation, Output, Returns, Spec, READS_A_B};
+use crate::ledger::Mode;
+use crate::ops::{read_view, same_kind_and_length, Arg, ArraySpec, Operation, Output, Returns, Spec};
 use crate::view::ReadView;
 
 /// A signed integer of 192 bits, `high · 2^128 + low`: wide enough that no dot product of arrays that fit in memory
@@ -261,7 +262,11 @@ pub fn dot<T: Numeric>(a: &ReadView<'_, T>, b: &ReadView<'_, T>, cancel: &Cancel
 pub struct Dot;
 
 impl Operation for Dot {
-    const SPEC: Spec = Spec::new("dot", READS_A_B, Returns::Element);
+    const SPEC: Spec = Spec::new(
+        "dot",
+        &[ArraySpec::new("a", Mode::Read).along_one_axis(), ArraySpec::new("b", Mode::Read).along_one_axis()],
+        Returns::Element,
+    );
     fn check(&self, args: &[Arg]) -> Result<()> {
         same_kind_and_length("dot", args)
     }

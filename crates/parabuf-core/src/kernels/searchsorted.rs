@@ -173,7 +173,7 @@ pub struct Searchsorted {
 }
 
 const SORTED_AND_NEEDLES: &[ArraySpec] =
-    &[ArraySpec::new("sorted", Mode::Read), ArraySpec { internal: true, ..ArraySpec::new("needles", Mode::Read) }];
+    &[ArraySpec::new("sorted", Mode::Read).along_one_axis(), ArraySpec { internal: true, ..ArraySpec::new("needles", Mode::Read) }];
 
 impl Operation for Searchsorted {
     const SPEC: Spec = Spec {

@@ -16,7 +16,8 @@ use crate::error::Result;
 use crate::exec::{pool, threads, Cancel, BLOCK};
 use crate::kernels::blocks::{fold_ranges, staged, STAGE};
 use crate::kernels::order::{Key, Ordered};
-use crate::ops::{writing, Arg, Operation, Output, Returns, Spec, WRITES_A};
+use crate::ledger::Mode;
+use crate::ops::{writing, Arg, ArraySpec, Operation, Output, Returns, Spec};
 use crate::scratch::Scratch;
 use crate::view::{ReadView, WriteView};
 
@@ -346,7 +347,7 @@ fn scatter<K: Key>(src: &[K], dst: &mut [K], shift: u32, counts: &[Counts], chun
 pub struct Sort;
 
 impl Operation for Sort {
-    const SPEC: Spec = Spec::new("sort", WRITES_A, Returns::InPlace);
+    const SPEC: Spec = Spec::new("sort", &[ArraySpec::new("a", Mode::Write).along_one_axis()], Returns::InPlace);
     fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
         writing!(args, T, _conv, v => crate::kernels::sort(v, cancel).map(|()| Output::InPlace))
     }

@@ -46,12 +46,21 @@ pub struct ArraySpec {
     /// the same element kind), as `cumsum(a, { out: a })` writes over its input. The binding then takes one write
     /// export for both and lends this argument as [`Lent::Alias`]; any other overlap is refused by the ledger as usual.
     pub may_alias: Option<usize>,
+    /// The operation works along one axis of this array (it sorts, or pairs elements with another array's): a strided
+    /// view of more than one dimension is refused, where numpy would work along its last axis, which parabuf does not do
+    /// yet; a one-dimensional view is taken as any array.
+    pub one_axis: bool,
 }
 
 impl ArraySpec {
     /// An array the caller passes, named `name`, accessed as `mode`.
     pub const fn new(name: &'static str, mode: Mode) -> ArraySpec {
-        ArraySpec { name, mode, internal: false, may_alias: None }
+        ArraySpec { name, mode, internal: false, may_alias: None, one_axis: false }
+    }
+
+    /// This array, worked along one axis (see [`ArraySpec::one_axis`]).
+    pub const fn along_one_axis(self) -> ArraySpec {
+        ArraySpec { one_axis: true, ..self }
     }
 }
 

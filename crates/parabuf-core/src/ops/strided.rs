@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exec::Cancel;
 use crate::layout::Layout;
 use crate::ledger::{Ledger, Lent, Mode, ReadGuard};
@@ -23,6 +23,17 @@ const RUN: usize = 4096;
 /// # Errors
 /// As [`execute`]; nothing is scattered back when the operation fails.
 pub(crate) fn execute_gathered(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
+    for (arg, declared) in args.iter().zip(op.spec().arrays) {
+        let dims = arg.view_layout().map_or(1, Layout::ndim);
+        if declared.one_axis && dims > 1 {
+            return Err(Error::arg_value(format!(
+                "{}() works along one axis of {}, which is a {dims}-dimensional view: pass a one-dimensional view (numpy \
+                 would work along the last axis; parabuf does not take axes yet)",
+                op.name(),
+                declared.name
+            )));
+        }
+    }
     let modes: Vec<Mode> = op.modes().collect();
     gathered(args, &modes, |private| execute(op, private, cancel))
 }
@@ -111,7 +122,7 @@ fn with_strided_read<T: Element, R>(arg: &mut Arg, f: impl FnOnce(StridedReadVie
             f(writable.as_read())
         }
         Lent::Alias { of, .. } => {
-            return Err(crate::error::Error::internal(format!("an operation read argument {of} through its alias")))
+            return Err(Error::internal(format!("an operation read argument {of} through its alias")))
         }
     })
 }
@@ -124,7 +135,7 @@ fn with_strided_write<T: Element>(arg: &mut Arg, f: impl FnOnce(StridedWriteView
             Some(layout) => guard.strided_view_mut_with::<T>(layout)?,
             None => guard.strided_view_mut::<T>()?,
         }),
-        _ => Err(crate::error::Error::internal("an operation wrote an argument it holds no write export of")),
+        _ => Err(Error::internal("an operation wrote an argument it holds no write export of")),
     }
 }
 
