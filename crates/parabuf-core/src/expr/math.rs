@@ -199,11 +199,11 @@ pub(crate) fn js_exp(x: f64) -> f64 {
 /// argument good to 151 bits; beyond it `libm`'s full reduction (Payne and Hanek's) takes over.
 pub(crate) const TRIG_REDUCED: f64 = 1647099.3291652855;
 
-/// `x` reduced to `n·π/2 + (y0 + y1)` with `|y0| <= π/4` and `n mod 4`: fdlibm's medium-range reduction with all
+/// `x` reduced to `n·π/2 + (y0 + y1)` with `|y0| <= π/4`, and `n` (an integer as a float): fdlibm's medium-range reduction with all
 /// three of its rounds always taken (fdlibm stops early when the first rounds already suffice), so that it has no
 /// branch.
 #[inline(always)]
-fn reduce_pio2(x: f64) -> (i64, f64, f64) {
+pub(crate) fn reduce_pio2(x: f64) -> (f64, f64, f64) {
     const TO_INT: f64 = 6755399441055744.0;
     const INV_PIO2: f64 = f64::from_bits(0x3FE4_5F30_6DC9_C883);
     const PIO2_1: f64 = f64::from_bits(0x3FF9_21FB_5440_0000);
@@ -211,7 +211,6 @@ fn reduce_pio2(x: f64) -> (i64, f64, f64) {
     const PIO2_3: f64 = f64::from_bits(0x3BA3_198A_2E00_0000);
     const PIO2_3T: f64 = f64::from_bits(0x397B_839A_2520_49C1);
     let tmp = x * INV_PIO2 + TO_INT;
-    let n = (tmp.to_bits() as i64).wrapping_sub(TO_INT.to_bits() as i64);
     let f_n = tmp - TO_INT;
     // Each PIO2_i has 33 significant bits: f_n·PIO2_i is exact for |f_n| < 2^20, and so is the first subtraction.
     // The second and third subtract the next parts of π/2, each keeping its rounding error (`(t - r) - w`, exact);
@@ -229,7 +228,7 @@ fn reduce_pio2(x: f64) -> (i64, f64, f64) {
     let w = f_n * PIO2_3T - e3 - e2;
     let y0 = r - w;
     let y1 = (r - y0) - w;
-    (n & 3, y0, y1)
+    (f_n, y0, y1)
 }
 
 /// fdlibm's kernel of `sin` on `[-π/4, π/4]`, for the argument `x + y` (`|y|` tiny against `x`).
@@ -270,10 +269,23 @@ fn kernel_cos(x: f64, y: f64) -> f64 {
 #[inline(always)]
 pub(crate) fn reduced_sin_cos(x: f64) -> (f64, f64) {
     let (n, y0, y1) = reduce_pio2(x);
+    sin_cos_in_quadrant(n, y0, y1)
+}
+
+/// `sin` and `cos` of `n·π/2 + (y0 + y1)`, as [`reduce_pio2`] leaves the argument.
+#[inline(always)]
+pub(crate) fn sin_cos_in_quadrant(n: f64, y0: f64, y1: f64) -> (f64, f64) {
     let (s, c) = (kernel_sin(y0, y1), kernel_cos(y0, y1));
-    let (sin, cos) = if n & 1 == 0 { (s, c) } else { (c, s) };
-    let sin = if n & 2 == 0 { sin } else { -sin };
-    let cos = if (n + 1) & 2 == 0 { cos } else { -cos };
+    // The quadrant's bits from n kept a float (an integer below 2^20 in magnitude, so these operations are exact):
+    // the loops carry no integer lanes.
+    let half = n * 0.5;
+    let odd = half != half.floor();
+    let quarter = half.floor() * 0.5;
+    let second_half = quarter != quarter.floor();
+    let (sin, cos) = if odd { (c, s) } else { (s, c) };
+    let sin = if second_half { -sin } else { sin };
+    // (n + 1) & 2: the second half for even n, the first quarter's complement for odd n.
+    let cos = if second_half != odd { -cos } else { cos };
     (sin, cos)
 }
 

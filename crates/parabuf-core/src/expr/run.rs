@@ -154,8 +154,8 @@ fn map3(out: &mut [f64], a: &[f64], b: &[f64], c: &[f64], f: impl Fn(f64, f64, f
 #[inline(always)]
 fn unary_loop(op: Unary, out: &mut [f64], a: &[f64]) {
     match op {
-        Unary::Sin => return trig_loop(out, a, |x| math::reduced_sin_cos(x).0, libm::sin),
-        Unary::Cos => return trig_loop(out, a, |x| math::reduced_sin_cos(x).1, libm::cos),
+        Unary::Sin => return trig_loop(out, a, |n, y0, y1| math::sin_cos_in_quadrant(n, y0, y1).0, libm::sin),
+        Unary::Cos => return trig_loop(out, a, |n, y0, y1| math::sin_cos_in_quadrant(n, y0, y1).1, libm::cos),
         _ => {}
     }
     macro_rules! arms {
@@ -170,11 +170,23 @@ fn unary_loop(op: Unary, out: &mut [f64], a: &[f64]) {
 /// `sin` or `cos`: every element through the branch-free reduction (a loop that vectorises), then the rare huge
 /// arguments again through `libm`'s: the values of `math::js_sin` and `math::js_cos`, element by element.
 #[inline(always)]
-fn trig_loop(out: &mut [f64], a: &[f64], reduced: impl Fn(f64) -> f64, full: fn(f64) -> f64) {
-    map1(out, a, reduced);
-    for (o, &x) in out.iter_mut().zip(a) {
-        if x.abs() > math::TRIG_REDUCED {
-            *o = full(x);
+fn trig_loop(out: &mut [f64], a: &[f64], reduced: impl Fn(f64, f64, f64) -> f64, full: fn(f64) -> f64) {
+    // The reduction and the kernels as two loops: as one, the vectoriser picks vectors of two lanes.
+    let mut parts = [[0.0f64; WIDTH]; 3];
+    let [n, y0, y1] = &mut parts;
+    let (n, y0, y1) = (&mut n[..a.len()], &mut y0[..a.len()], &mut y1[..a.len()]);
+    for (((n, y0), y1), &x) in n.iter_mut().zip(y0.iter_mut()).zip(y1.iter_mut()).zip(a) {
+        (*n, *y0, *y1) = math::reduce_pio2(x);
+    }
+    for (((o, &n), &y0), &y1) in out.iter_mut().zip(n.iter()).zip(y0.iter()).zip(y1.iter()) {
+        *o = reduced(n, y0, y1);
+    }
+    // Checked without a branch per element (a loop that vectorises), the rare huge arguments then redone one by one.
+    if a.iter().fold(false, |huge, x| huge | (x.abs() > math::TRIG_REDUCED)) {
+        for (o, &x) in out.iter_mut().zip(a) {
+            if x.abs() > math::TRIG_REDUCED {
+                *o = full(x);
+            }
         }
     }
 }
