@@ -380,6 +380,14 @@ impl<'e, 'v> Bound<'e, 'v> {
             while start < chunk.len() {
                 let n = WIDTH.min(chunk.len() - start);
                 let read = chunk.as_read();
+                // The output's lines asked for ahead, as the inputs' are: its element-by-element stores otherwise
+                // wait on each line's fetch with few stores in flight.
+                let bytes = std::mem::size_of::<U>();
+                crate::arch::prefetch_ahead(
+                    read.as_ptr().wrapping_add(start) as *const u8,
+                    n * bytes,
+                    (chunk.len() - start) * bytes,
+                );
                 let values = self.piece(&mut scratch, offset + start, n, Some((&read, offset)));
                 let stage = &mut stage[..n];
                 if conversion.clamps() {
