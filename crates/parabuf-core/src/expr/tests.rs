@@ -294,7 +294,8 @@ fn the_deepest_accepted_nesting_fits_a_small_stack() {
         .unwrap()
         .join()
         .unwrap();
-    assert!(Expression::compile(&format!("{}x{}", "(".repeat(n), ")".repeat(n))).is_err());
+    // One parenthesis more than the deepest accepted (each is one level).
+    assert!(Expression::compile(&format!("{}x{}", "(".repeat(n + 1), ")".repeat(n + 1))).is_err());
 }
 
 #[test]
