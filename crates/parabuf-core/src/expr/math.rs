@@ -4,7 +4,8 @@
 //! Arithmetic, `%`, comparisons, logic, `abs sign sqrt floor ceil round trunc min max clamp` are exactly what V8
 //! computes (IEEE operations, and JavaScript's rules where they part from C's). The other functions are within 1 ulp of
 //! the correctly rounded value with the same bits on every platform: `exp`, `sin`, `cos`, `sinh`, `tanh` and `hypot`
-//! computed here (see each), the rest from the `libm` crate, a pure-Rust port of musl's (and so mostly of fdlibm, as
+//! computed here (see each), `log`, `log2` and `log10` as the `libm` crate computes them but without branches, the
+//! rest from the `libm` crate, a pure-Rust port of musl's (and so mostly of fdlibm, as
 //! V8's own are); `pow` adds JavaScript's two exceptions to C's, `acosh` its NaN below 1.
 
 use super::parse::{Binary, Ternary, Unary};
@@ -199,11 +200,11 @@ pub(crate) fn js_exp(x: f64) -> f64 {
 /// argument good to 151 bits; beyond it `libm`'s full reduction (Payne and Hanek's) takes over.
 pub(crate) const TRIG_REDUCED: f64 = 1647099.3291652855;
 
-/// `x` reduced to `n·π/2 + (y0 + y1)` with `|y0| <= π/4` and `n mod 4`: fdlibm's medium-range reduction with all
+/// `x` reduced to `n·π/2 + (y0 + y1)` with `|y0| <= π/4`, and `n` (an integer as a float): fdlibm's medium-range reduction with all
 /// three of its rounds always taken (fdlibm stops early when the first rounds already suffice), so that it has no
 /// branch.
 #[inline(always)]
-fn reduce_pio2(x: f64) -> (i64, f64, f64) {
+pub(crate) fn reduce_pio2(x: f64) -> (f64, f64, f64) {
     const TO_INT: f64 = 6755399441055744.0;
     const INV_PIO2: f64 = f64::from_bits(0x3FE4_5F30_6DC9_C883);
     const PIO2_1: f64 = f64::from_bits(0x3FF9_21FB_5440_0000);
@@ -211,7 +212,6 @@ fn reduce_pio2(x: f64) -> (i64, f64, f64) {
     const PIO2_3: f64 = f64::from_bits(0x3BA3_198A_2E00_0000);
     const PIO2_3T: f64 = f64::from_bits(0x397B_839A_2520_49C1);
     let tmp = x * INV_PIO2 + TO_INT;
-    let n = (tmp.to_bits() as i64).wrapping_sub(TO_INT.to_bits() as i64);
     let f_n = tmp - TO_INT;
     // Each PIO2_i has 33 significant bits: f_n·PIO2_i is exact for |f_n| < 2^20, and so is the first subtraction.
     // The second and third subtract the next parts of π/2, each keeping its rounding error (`(t - r) - w`, exact);
@@ -229,7 +229,7 @@ fn reduce_pio2(x: f64) -> (i64, f64, f64) {
     let w = f_n * PIO2_3T - e3 - e2;
     let y0 = r - w;
     let y1 = (r - y0) - w;
-    (n & 3, y0, y1)
+    (f_n, y0, y1)
 }
 
 /// fdlibm's kernel of `sin` on `[-π/4, π/4]`, for the argument `x + y` (`|y|` tiny against `x`).
@@ -270,10 +270,23 @@ fn kernel_cos(x: f64, y: f64) -> f64 {
 #[inline(always)]
 pub(crate) fn reduced_sin_cos(x: f64) -> (f64, f64) {
     let (n, y0, y1) = reduce_pio2(x);
+    sin_cos_in_quadrant(n, y0, y1)
+}
+
+/// `sin` and `cos` of `n·π/2 + (y0 + y1)`, as [`reduce_pio2`] leaves the argument.
+#[inline(always)]
+pub(crate) fn sin_cos_in_quadrant(n: f64, y0: f64, y1: f64) -> (f64, f64) {
     let (s, c) = (kernel_sin(y0, y1), kernel_cos(y0, y1));
-    let (sin, cos) = if n & 1 == 0 { (s, c) } else { (c, s) };
-    let sin = if n & 2 == 0 { sin } else { -sin };
-    let cos = if (n + 1) & 2 == 0 { cos } else { -cos };
+    // The quadrant's bits from n kept a float (an integer below 2^20 in magnitude, so these operations are exact):
+    // the loops carry no integer lanes.
+    let half = n * 0.5;
+    let odd = half != half.floor();
+    let quarter = half.floor() * 0.5;
+    let second_half = quarter != quarter.floor();
+    let (sin, cos) = if odd { (c, s) } else { (s, c) };
+    let sin = if second_half { -sin } else { sin };
+    // (n + 1) & 2: the second half for even n, the first quarter's complement for odd n.
+    let cos = if second_half != odd { -cos } else { cos };
     (sin, cos)
 }
 
@@ -294,6 +307,76 @@ pub(crate) fn js_cos(x: f64) -> f64 {
         libm::cos(x)
     } else {
         reduced_sin_cos(x).1
+    }
+}
+
+/// Which logarithm [`js_log_base`] computes.
+pub(crate) const LN: u8 = 0;
+/// See [`LN`].
+pub(crate) const LOG2: u8 = 1;
+/// See [`LN`].
+pub(crate) const LOG10: u8 = 2;
+
+/// `Math.log`, `Math.log2` or `Math.log10` (`BASE` one of [`LN`], [`LOG2`], [`LOG10`]): the `libm` crate's (FreeBSD's
+/// `e_log.c`, `e_log2.c`, `e_log10.c`, each within 1 ulp) operation for operation, so the same bits, but without a
+/// branch so that a loop of them vectorises: the subnormal scaling is selected rather than branched to, the early
+/// answer for 1 is the formula's own (+0), and the special arguments (0, negatives, +Infinity, NaN) replace the
+/// formula's value at the end.
+#[inline(always)]
+pub(crate) fn js_log_base<const BASE: u8>(x: f64) -> f64 {
+    const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
+    const IVLN2HI: f64 = f64::from_bits(0x3FF7_1547_6520_0000);
+    const IVLN2LO: f64 = f64::from_bits(0x3DE7_05FC_2EEF_A200);
+    const IVLN10HI: f64 = f64::from_bits(0x3FDB_CB7B_1520_0000);
+    const IVLN10LO: f64 = f64::from_bits(0x3DBB_9438_CA9A_ADD5);
+    const LOG10_2HI: f64 = f64::from_bits(0x3FD3_4413_509F_6000);
+    const LOG10_2LO: f64 = f64::from_bits(0x3D59_FEF3_11F1_2B36);
+    const LG1: f64 = f64::from_bits(0x3FE5_5555_5555_5593);
+    const LG2: f64 = f64::from_bits(0x3FD9_9999_9997_FA04);
+    const LG3: f64 = f64::from_bits(0x3FD2_4924_9422_9359);
+    const LG4: f64 = f64::from_bits(0x3FCC_71C5_1D8E_78AF);
+    const LG5: f64 = f64::from_bits(0x3FC7_4664_96CB_03DE);
+    const LG6: f64 = f64::from_bits(0x3FC3_9A09_D078_C69F);
+    const LG7: f64 = f64::from_bits(0x3FC2_F112_DF3E_5244);
+    const TWO54: f64 = f64::from_bits(0x4350_0000_0000_0000);
+    // Below the normal range (and for the arguments replaced at the end): scaled up by 2^54, exactly.
+    let subnormal = x < f64::MIN_POSITIVE;
+    let xs = if subnormal { x * TWO54 } else { x };
+    let ui = xs.to_bits();
+    // x = 2^k (1 + f) with sqrt(2)/2 < 1 + f < sqrt(2).
+    let hx = ((ui >> 32) as u32).wrapping_add(0x3ff0_0000 - 0x3fe6_a09e);
+    let k = ((hx >> 20) as i32) - 0x3ff - if subnormal { 54 } else { 0 };
+    let hx = (hx & 0x000f_ffff) + 0x3fe6_a09e;
+    let f = f64::from_bits((u64::from(hx) << 32) | (ui & 0xffff_ffff)) - 1.0;
+    let hfsq = 0.5 * f * f;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let w = z * z;
+    let t1 = w * (LG2 + w * (LG4 + w * LG6));
+    let t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+    let r = t2 + t1;
+    let dk = f64::from(k);
+    let value = if BASE == LN {
+        s * (hfsq + r) + dk * LN2_LO - hfsq + f + dk * LN2_HI
+    } else {
+        // hi + lo = f - hfsq + s (hfsq + r), hi with its low 32 bits cleared so that its products are exact.
+        let hi = f64::from_bits((f - hfsq).to_bits() & 0xffff_ffff_0000_0000);
+        let lo = f - hi - hfsq + s * (hfsq + r);
+        let (y, val_hi, val_lo) = if BASE == LOG2 {
+            (dk, hi * IVLN2HI, (lo + hi) * IVLN2LO + lo * IVLN2HI)
+        } else {
+            (dk * LOG10_2HI, hi * IVLN10HI, dk * LOG10_2LO + (lo + hi) * IVLN10LO + lo * IVLN10HI)
+        };
+        let sum = y + val_hi;
+        (val_lo + ((y - sum) + val_hi)) + sum
+    };
+    let value = if x == f64::INFINITY { x } else { value };
+    let value = if x == 0.0 { f64::NEG_INFINITY } else { value };
+    if x < 0.0 || x.is_nan() {
+        f64::NAN
+    } else {
+        value
     }
 }
 
@@ -389,10 +472,10 @@ pub(crate) fn unary(op: Unary, x: f64) -> f64 {
         Unary::Cbrt => libm::cbrt(x),
         Unary::Exp => js_exp(x),
         Unary::Expm1 => libm::expm1(x),
-        Unary::Log => libm::log(x),
+        Unary::Log => js_log_base::<LN>(x),
         Unary::Log1p => libm::log1p(x),
-        Unary::Log2 => libm::log2(x),
-        Unary::Log10 => libm::log10(x),
+        Unary::Log2 => js_log_base::<LOG2>(x),
+        Unary::Log10 => js_log_base::<LOG10>(x),
         Unary::Sin => js_sin(x),
         Unary::Cos => js_cos(x),
         Unary::Tan => libm::tan(x),

@@ -30,7 +30,8 @@
 //!
 //! Arithmetic, `%`, comparisons, logic, `abs sign sqrt floor ceil round trunc min max clamp` give V8's bits. The other
 //! functions are within 1 ulp of the correctly rounded value, and give the same bits on every platform: `exp`, and
-//! `sin` and `cos` up to 2^20·π/2, are computed here without branches so that their loops vectorise; `sinh` and `tanh`
+//! `sin` and `cos` up to 2^20·π/2, are computed here without branches so that their loops vectorise, as are `log`,
+//! `log2` and `log10` (the `libm` crate's own operations, without its branches, so its bits); `sinh` and `tanh`
 //! below 1 in magnitude, and `hypot`, are computed here too (the `libm` crate's are up to 2 ulps off there); the rest
 //! are the `libm` crate's (a port of musl, whose algorithms are mostly fdlibm's, as V8's are). So they mostly, but not
 //! always, agree with V8's bits (V8's `hypot` itself can be 2 ulps from the correctly rounded value). NaN payloads are

@@ -113,23 +113,52 @@ fn refuse_bigints<T: Numeric>(what: &str) -> Result<()> {
     Ok(())
 }
 
-/// A program's registers on one thread: the constants' and scalar inputs' filled once, the rest written per piece.
+/// A program's registers on one thread, one allocation of [`WIDTH`] doubles each: the constants' and scalar inputs'
+/// filled once, the rest written per piece.
 struct Scratch {
-    regs: Vec<Box<[f64]>>,
+    regs: Vec<f64>,
 }
 
 impl Scratch {
     fn new(program: &Program, inputs: &[Input<'_>]) -> Scratch {
-        let mut regs = vec![vec![0.0; WIDTH].into_boxed_slice(); program.registers];
+        let mut scratch = Scratch { regs: vec![0.0; program.registers * WIDTH] };
         for &(r, x) in &program.constants {
-            regs[usize::from(r)].fill(x);
+            scratch.reg_mut(r).fill(x);
         }
         for (input, &r) in inputs.iter().zip(&program.variable_registers) {
             if let Source::Scalar(x) = input.0 {
-                regs[usize::from(r)].fill(x);
+                scratch.reg_mut(r).fill(x);
             }
         }
-        Scratch { regs }
+        scratch
+    }
+
+    fn reg(&self, r: Reg) -> &[f64] {
+        &self.regs[usize::from(r) * WIDTH..][..WIDTH]
+    }
+
+    fn reg_mut(&mut self, r: Reg) -> &mut [f64] {
+        &mut self.regs[usize::from(r) * WIDTH..][..WIDTH]
+    }
+
+    /// The register `dst` to write, and a reader of the others (never `dst`: the compiler allocates an instruction's
+    /// destination before freeing its operands).
+    #[inline(always)]
+    fn split<'s>(&'s mut self, dst: Reg) -> (&'s mut [f64], impl Fn(Reg) -> &'s [f64] + 's) {
+        let d = usize::from(dst);
+        let (before, rest) = self.regs.split_at_mut(d * WIDTH);
+        let (out, after) = rest.split_at_mut(WIDTH);
+        let (before, after) = (&*before, &*after);
+        let read = move |r: Reg| {
+            let r = usize::from(r);
+            debug_assert_ne!(r, d, "an operand is never its instruction's destination");
+            if r < d {
+                &before[r * WIDTH..][..WIDTH]
+            } else {
+                &after[(r - d - 1) * WIDTH..][..WIDTH]
+            }
+        };
+        (out, read)
     }
 }
 
@@ -154,8 +183,8 @@ fn map3(out: &mut [f64], a: &[f64], b: &[f64], c: &[f64], f: impl Fn(f64, f64, f
 #[inline(always)]
 fn unary_loop(op: Unary, out: &mut [f64], a: &[f64]) {
     match op {
-        Unary::Sin => return trig_loop(out, a, |x| math::reduced_sin_cos(x).0, libm::sin),
-        Unary::Cos => return trig_loop(out, a, |x| math::reduced_sin_cos(x).1, libm::cos),
+        Unary::Sin => return trig_loop(out, a, |n, y0, y1| math::sin_cos_in_quadrant(n, y0, y1).0, libm::sin),
+        Unary::Cos => return trig_loop(out, a, |n, y0, y1| math::sin_cos_in_quadrant(n, y0, y1).1, libm::cos),
         _ => {}
     }
     macro_rules! arms {
@@ -170,11 +199,23 @@ fn unary_loop(op: Unary, out: &mut [f64], a: &[f64]) {
 /// `sin` or `cos`: every element through the branch-free reduction (a loop that vectorises), then the rare huge
 /// arguments again through `libm`'s: the values of `math::js_sin` and `math::js_cos`, element by element.
 #[inline(always)]
-fn trig_loop(out: &mut [f64], a: &[f64], reduced: impl Fn(f64) -> f64, full: fn(f64) -> f64) {
-    map1(out, a, reduced);
-    for (o, &x) in out.iter_mut().zip(a) {
-        if x.abs() > math::TRIG_REDUCED {
-            *o = full(x);
+fn trig_loop(out: &mut [f64], a: &[f64], reduced: impl Fn(f64, f64, f64) -> f64, full: fn(f64) -> f64) {
+    // The reduction and the kernels as two loops: as one, the vectoriser picks vectors of two lanes.
+    let mut parts = [[0.0f64; WIDTH]; 3];
+    let [n, y0, y1] = &mut parts;
+    let (n, y0, y1) = (&mut n[..a.len()], &mut y0[..a.len()], &mut y1[..a.len()]);
+    for (((n, y0), y1), &x) in n.iter_mut().zip(y0.iter_mut()).zip(y1.iter_mut()).zip(a) {
+        (*n, *y0, *y1) = math::reduce_pio2(x);
+    }
+    for (((o, &n), &y0), &y1) in out.iter_mut().zip(n.iter()).zip(y0.iter()).zip(y1.iter()) {
+        *o = reduced(n, y0, y1);
+    }
+    // Checked without a branch per element (a loop that vectorises), the rare huge arguments then redone one by one.
+    if a.iter().fold(false, |huge, x| huge | (x.abs() > math::TRIG_REDUCED)) {
+        for (o, &x) in out.iter_mut().zip(a) {
+            if x.abs() > math::TRIG_REDUCED {
+                *o = full(x);
+            }
         }
     }
 }
@@ -212,41 +253,33 @@ impl WithSimd for Piece<'_, '_> {
     #[inline(always)]
     fn with_simd<S: Simd>(self, _: S) {
         let Piece { program, inputs, scratch, start, n, output } = self;
-        let regs = &mut scratch.regs;
         for (input, &r) in inputs.iter().zip(&program.variable_registers) {
             match (&input.0, output) {
-                (Source::Array(a), _) => a.load(start, &mut regs[usize::from(r)][..n]),
-                (Source::Output, Some((out, offset))) => out.load(start - offset, &mut regs[usize::from(r)][..n]),
+                (Source::Array(a), _) => a.load(start, &mut scratch.reg_mut(r)[..n]),
+                (Source::Output, Some((out, offset))) => out.load(start - offset, &mut scratch.reg_mut(r)[..n]),
                 (Source::Output, None) => unreachable!("only run_into binds the output, and passes it"),
                 (Source::Scalar(_), _) => {}
             }
         }
-        let r = |r: Reg| usize::from(r);
         for instr in &program.instrs {
-            // The destination never is an operand (the compiler allocates it before freeing them): it is moved out
-            // of the register file while the operands are borrowed from it.
             match instr {
                 Instr::Unary { op, dst, a } => {
-                    let mut out = std::mem::take(&mut regs[r(*dst)]);
-                    unary_loop(*op, &mut out[..n], &regs[r(*a)][..n]);
-                    regs[r(*dst)] = out;
+                    let (out, reg) = scratch.split(*dst);
+                    unary_loop(*op, &mut out[..n], &reg(*a)[..n]);
                 }
                 Instr::Binary { op, dst, a, b } => {
-                    let mut out = std::mem::take(&mut regs[r(*dst)]);
-                    binary_loop(*op, &mut out[..n], &regs[r(*a)][..n], &regs[r(*b)][..n]);
-                    regs[r(*dst)] = out;
+                    let (out, reg) = scratch.split(*dst);
+                    binary_loop(*op, &mut out[..n], &reg(*a)[..n], &reg(*b)[..n]);
                 }
                 Instr::Ternary { op, dst, a, b, c } => {
-                    let mut out = std::mem::take(&mut regs[r(*dst)]);
-                    ternary_loop(*op, &mut out[..n], &regs[r(*a)][..n], &regs[r(*b)][..n], &regs[r(*c)][..n]);
-                    regs[r(*dst)] = out;
+                    let (out, reg) = scratch.split(*dst);
+                    ternary_loop(*op, &mut out[..n], &reg(*a)[..n], &reg(*b)[..n], &reg(*c)[..n]);
                 }
                 Instr::Hypot { dst, args } => {
-                    let mut out = std::mem::take(&mut regs[r(*dst)]);
+                    let (out, reg) = scratch.split(*dst);
                     for (i, o) in out[..n].iter_mut().enumerate() {
-                        *o = math::js_hypot(args.iter().map(|a| regs[r(*a)][i]));
+                        *o = math::js_hypot(args.iter().map(|a| reg(*a)[i]));
                     }
-                    regs[r(*dst)] = out;
                 }
             }
         }
@@ -311,7 +344,7 @@ impl<'e, 'v> Bound<'e, 'v> {
             let inputs = &self.inputs;
             simd_arch().dispatch(Piece { program: self.program, inputs, scratch: &mut *scratch, start, n, output });
         }
-        &scratch.regs[usize::from(self.program.result)][..n]
+        &scratch.reg(self.program.result)[..n]
     }
 
     fn refuse_output(&self) -> Result<()> {
@@ -347,6 +380,14 @@ impl<'e, 'v> Bound<'e, 'v> {
             while start < chunk.len() {
                 let n = WIDTH.min(chunk.len() - start);
                 let read = chunk.as_read();
+                // The output's lines asked for ahead, as the inputs' are: its element-by-element stores otherwise
+                // wait on each line's fetch with few stores in flight.
+                let bytes = std::mem::size_of::<U>();
+                crate::arch::prefetch_ahead(
+                    read.as_ptr().wrapping_add(start) as *const u8,
+                    n * bytes,
+                    (chunk.len() - start) * bytes,
+                );
                 let values = self.piece(&mut scratch, offset + start, n, Some((&read, offset)));
                 let stage = &mut stage[..n];
                 if conversion.clamps() {

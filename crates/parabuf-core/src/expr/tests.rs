@@ -294,7 +294,8 @@ fn the_deepest_accepted_nesting_fits_a_small_stack() {
         .unwrap()
         .join()
         .unwrap();
-    assert!(Expression::compile(&format!("{}x{}", "(".repeat(n), ")".repeat(n))).is_err());
+    // One parenthesis more than the deepest accepted (each is one level).
+    assert!(Expression::compile(&format!("{}x{}", "(".repeat(n + 1), ")".repeat(n + 1))).is_err());
 }
 
 #[test]
@@ -1008,4 +1009,110 @@ fn results_do_not_depend_on_blocks_or_threads() {
         }
     }
     let _ = <f64 as Store>::from_number(0.0);
+}
+
+/// Doubles for checking a function of one argument everywhere: every sign, exponent and mantissa (random bit
+/// patterns), positive ones spread over every binade, values near 1 and near the powers of two, subnormals, and the
+/// special values.
+fn everywhere(count: usize, seed: u64) -> Vec<f64> {
+    let mut rng = Rng::new(seed);
+    let mut xs = vec![
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        2.0,
+        0.5,
+        10.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        -f64::NAN,
+        f64::MIN_POSITIVE,
+        f64::MAX,
+        f64::from_bits(1),
+        f64::from_bits(0x000f_ffff_ffff_ffff),
+        std::f64::consts::E,
+        std::f64::consts::SQRT_2,
+        std::f64::consts::FRAC_1_SQRT_2,
+    ];
+    for e in -1074..1024 {
+        let p = 2f64.powi(e);
+        xs.extend([p, f64::from_bits(p.to_bits() + 1), f64::from_bits(p.to_bits().wrapping_sub(1))]);
+    }
+    while xs.len() < count {
+        let bits = rng.next_u64();
+        xs.push(f64::from_bits(bits));
+        xs.push(f64::from_bits(bits >> 1));
+        xs.push(1.0 + (rng.unit() - 0.5) * 2f64.powi(-((rng.next_u64() % 52) as i32)));
+    }
+    xs
+}
+
+#[test]
+fn logarithms_are_libms_bits_in_scalar_and_vector_loops() {
+    let xs = everywhere(if cfg!(debug_assertions) { 300_000 } else { 3_000_000 }, 17);
+    for name in ["log", "log2", "log10"] {
+        let reference = match name {
+            "log" => libm::log,
+            "log2" => libm::log2,
+            _ => libm::log10,
+        };
+        let e = Expression::compile(&format!("{name}(x)")).unwrap();
+        let looped = run_args(&e, &[Arg::Array(xs.clone())], xs.len(), &Cancel::new()).unwrap();
+        for (&x, &got) in xs.iter().zip(&looped) {
+            let want = reference(x);
+            let scalar = math::unary(e_op(name), x);
+            assert!(
+                same_bits_or_both_nan(got, want),
+                "{name}({}) = {} in a loop, libm {}",
+                bits(x),
+                bits(got),
+                bits(want)
+            );
+            assert!(
+                same_bits_or_both_nan(scalar, want),
+                "{name}({}) = {} alone, libm {}",
+                bits(x),
+                bits(scalar),
+                bits(want)
+            );
+        }
+    }
+}
+
+/// The operation a one-function source calls.
+fn e_op(name: &str) -> parse::Unary {
+    match name {
+        "log" => parse::Unary::Log,
+        "log2" => parse::Unary::Log2,
+        "log10" => parse::Unary::Log10,
+        "sin" => parse::Unary::Sin,
+        "cos" => parse::Unary::Cos,
+        "exp" => parse::Unary::Exp,
+        _ => unreachable!("{name}"),
+    }
+}
+
+#[test]
+fn vector_loops_give_the_scalar_functions_bits() {
+    // The interpreter's loops (split or vectorised) against the one-element functions that constant folding uses.
+    let mut xs = everywhere(400_000, 23);
+    let mut rng = Rng::new(29);
+    xs.extend((0..200_000).map(|_| (rng.unit() - 0.5) * 2f64.powi((rng.next_u64() % 24) as i32)));
+    xs.extend((0..1000).map(|i| math::TRIG_REDUCED * (1.0 + (i as f64 - 500.0) * 1e-12)));
+    for name in ["sin", "cos", "exp", "log", "log2", "log10"] {
+        let e = Expression::compile(&format!("{name}(x)")).unwrap();
+        let looped = run_args(&e, &[Arg::Array(xs.clone())], xs.len(), &Cancel::new()).unwrap();
+        for (&x, &got) in xs.iter().zip(&looped) {
+            let want = math::unary(e_op(name), x);
+            assert!(
+                same_bits_or_both_nan(got, want),
+                "{name}({}) = {} in a loop, {} alone",
+                bits(x),
+                bits(got),
+                bits(want)
+            );
+        }
+    }
 }
