@@ -172,8 +172,10 @@ pub struct Searchsorted {
     pub right: bool,
 }
 
-const SORTED_AND_NEEDLES: &[ArraySpec] =
-    &[ArraySpec::new("sorted", Mode::Read).along_one_axis(), ArraySpec { internal: true, ..ArraySpec::new("needles", Mode::Read) }];
+const SORTED_AND_NEEDLES: &[ArraySpec] = &[
+    ArraySpec::new("sorted", Mode::Read).along_one_axis(),
+    ArraySpec { internal: true, ..ArraySpec::new("needles", Mode::Read) },
+];
 
 impl Operation for Searchsorted {
     const SPEC: Spec = Spec {
