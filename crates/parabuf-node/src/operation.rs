@@ -160,6 +160,11 @@ pub trait Job: Send + 'static {
     fn may_alias(&self, index: usize) -> std::ops::Range<usize>;
     /// Whether the work over `args` is small enough to run inline rather than on the pool.
     fn runs_inline(&self, args: &[Arg]) -> bool;
+    /// The name of array argument `index` when the job works along one axis of it, which then cannot be a view of
+    /// more dimensions.
+    fn one_axis(&self, _index: usize) -> Option<&'static str> {
+        None
+    }
     /// Runs it.
     ///
     /// # Errors
@@ -197,6 +202,10 @@ impl Job for Op {
         Op::runs_inline(self, args)
     }
 
+    fn one_axis(&self, index: usize) -> Option<&'static str> {
+        self.spec().arrays.get(index).filter(|spec| spec.one_axis).map(|spec| spec.name)
+    }
+
     fn execute(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output, Error> {
         execute(self, args, cancel)
     }
@@ -224,6 +233,12 @@ pub fn lease(
     }
     for (index, (input, &mode)) in inputs.iter().zip(&modes).enumerate() {
         let what = job.argument(index);
+        // Refused before anything is leased: a view of several dimensions, even one exported as a plain run of bytes.
+        if let (Some(view), Some(array)) = (&input.view, job.one_axis(index)) {
+            if view.shape.len() > 1 {
+                return Err(parabuf_core::ops::one_axis_refused(job.name(), array, view.shape.len()));
+            }
+        }
         let aliased = |found: &dyn Fn(usize) -> bool| job.may_alias(index).find(|&of| found(of));
         let buffer = match &input.source {
             Source::Handle(handle) => {

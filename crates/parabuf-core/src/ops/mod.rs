@@ -25,7 +25,7 @@ pub use crate::kernels::Op;
 mod column;
 mod strided;
 pub use column::{Column, ColumnElement};
-pub use strided::gathered;
+pub use strided::{gathered, one_axis_refused};
 
 /// Async calls over at most this many bytes run inline on the JavaScript thread and return a settled promise: below
 /// it, handing the work to the pool and the result back costs more than the work itself (a pool thread wake-up and a

@@ -26,16 +26,20 @@ pub(crate) fn execute_gathered(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Re
     for (arg, declared) in args.iter().zip(op.spec().arrays) {
         let dims = arg.view_layout().map_or(1, Layout::ndim);
         if declared.one_axis && dims > 1 {
-            return Err(Error::arg_value(format!(
-                "{}() works along one axis of {}, which is a {dims}-dimensional view: pass a one-dimensional view (numpy \
-                 would work along the last axis; parabuf does not take axes yet)",
-                op.name(),
-                declared.name
-            )));
+            return Err(one_axis_refused(op.name(), declared.name, dims));
         }
     }
     let modes: Vec<Mode> = op.modes().collect();
     gathered(args, &modes, |private| execute(op, private, cancel))
+}
+
+/// The error for a view of `dims > 1` dimensions passed as `array`, which `operation` works along one axis of
+/// ([`ArraySpec::one_axis`](crate::ops::ArraySpec::one_axis)).
+pub fn one_axis_refused(operation: &str, array: &str, dims: usize) -> Error {
+    Error::arg_value(format!(
+        "{operation}() works along one axis of {array}, which is a {dims}-dimensional view: pass a one-dimensional view \
+         (numpy would work along the last axis; parabuf does not take axes yet)"
+    ))
 }
 
 /// Runs `run` over contiguous copies of `args` (accessed as `modes` says), some of which are strided: each argument's
