@@ -7,9 +7,7 @@ use pulp::Simd;
 use crate::arch::{self, RegisterGroups};
 use crate::error::{Error, Result};
 use crate::exec::Cancel;
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-use crate::kernels::numeric::Numeric;
-use crate::kernels::numeric::Scalar;
+use crate::kernels::numeric::{Numeric, Scalar};
 use crate::kernels::order::{Key as _, Ordered};
 use crate::kernels::source::{Source, Staged};
 use crate::ops::{Output, Returns};
