@@ -91,7 +91,8 @@ pub(crate) trait Source: Sync {
         self.len() == 0
     }
 
-    /// The whole input as a read view, when it is one.
+    /// The whole input as a read view, when it is one (for the register paths, which only x86-64 has).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     fn view(&self) -> Option<ReadView<'_, Self::Item>>;
 
     /// `per_block(start, block)` for every [`BLOCK`]-sized block of the first `end` elements (`end` at most
