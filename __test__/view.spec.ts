@@ -9,49 +9,7 @@ import ndarray from 'ndarray'
 import * as pb from 'parabuf'
 
 import { borrowError, ledgerBaseline, rangeError, throwsError, typeError } from './helpers/ledger.js'
-
-type Layout = { shape: number[]; strides: number[]; offset: number; length: number }
-
-/** The data index of each element of a layout, in row-major order of the indices. */
-function indices({ shape, strides, offset }: Layout): number[] {
-  const out: number[] = []
-  const walk = (axis: number, at: number) => {
-    if (axis === shape.length) {
-      out.push(at)
-      return
-    }
-    for (let i = 0; i < shape[axis]!; i++) walk(axis + 1, at + i * strides[axis]!)
-  }
-  walk(0, offset)
-  return out
-}
-
-/** A random layout of up to 4 dimensions within an array of `length`: strides of any sign, zero allowed unless
- * `writable`. */
-function layout(writable: boolean): fc.Arbitrary<Layout> {
-  return fc
-    .tuple(
-      fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 0, maxLength: 4 }),
-      fc.array(fc.integer({ min: writable ? 1 : 0, max: 7 }), { minLength: 4, maxLength: 4 }),
-      fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
-      fc.integer({ min: 0, max: 9 }),
-    )
-    .map(([shape, magnitudes, negative, slack]) => {
-      // Strides growing with the axis so that writable layouts reach each element once.
-      let span = 1
-      const strides = shape.map((_, k) => {
-        const s = writable ? span * magnitudes[k]! : magnitudes[k]!
-        span = Math.max(span, s * Math.max(shape[k]!, 1))
-        return negative[k] ? -s : s
-      })
-      // The offset puts the lowest index reached at `slack`.
-      const low = shape.reduce((sum, n, k) => sum + (strides[k]! < 0 ? strides[k]! * Math.max(n - 1, 0) : 0), 0)
-      const high = shape.reduce((sum, n, k) => sum + (strides[k]! > 0 ? strides[k]! * Math.max(n - 1, 0) : 0), 0)
-      const offset = slack - low
-      return { shape, strides, offset, length: offset + high + 1 + slack }
-    })
-    .filter((l) => !writable || new Set(indices(l)).size === indices(l).length)
-}
+import { indices, layout } from './helpers/views.js'
 
 const value = fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(0, -0, 1, -1, NaN, Infinity, 2.5))
 

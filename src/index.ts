@@ -5,16 +5,16 @@
  *
  * @packageDocumentation
  */
-import { exportedByteLength, type Input, isExport, type WritableInput } from './borrow.js'
+import { type Export, exportedByteLength, type Input, isExport, type WritableInput } from './borrow.js'
 import type { BoundExpression } from './expression.js'
-import { elementCount } from './view.js'
+import { elementCount, type NdArrayLike, type StridedView, view } from './view.js'
 import { makeError, refuseExtraArguments } from './errors.js'
 import './guards.js'
-import { apply, isArray, typedArrayLength, typedArrayTag } from './intrinsics.js'
+import { append, apply, isArray, typedArrayLength, typedArrayTag } from './intrinsics.js'
 import { bytesPerElementOf, describe } from './kinds.js'
 import { native } from './native.js'
 import { arrayOf, type AsyncOptions, type JsOutput, type OpParams, runAsync, runSync } from './operations.js'
-import type { BigIntArray, ElementOf, NumericArray } from './types.js'
+import type { BigIntArray, ElementOf, Mode, NumericArray } from './types.js'
 
 export { AbortError, BorrowError, type BorrowErrorCode, ParabufError, type ParabufErrorCode } from './errors.js'
 export {
@@ -369,11 +369,113 @@ export interface HistogramOptions {
  * ```
  * @category Reductions
  */
-export interface MinMax<T extends number | bigint = number | bigint> {
+export interface MinMax<T = number | bigint> {
   /** The smallest element. */
   readonly min: T
   /** The largest element. */
   readonly max: T
+}
+
+/**
+ * The `axis` option of a reduction ({@link sum}, {@link mean}, {@link min}, {@link max}, {@link minmax},
+ * {@link argmin}, {@link argmax}, {@link variance}, {@link std}, {@link norm}, {@link countNonZero}, {@link median}):
+ * reduce along these axes of a {@link StridedView} (or a scijs ndarray; a plain array has the one axis `0`), and get
+ * a new row-major {@link StridedView} of the remaining axes, one result per index of them, as numpy's
+ * `a.sum(axis=...)` gives. Each result is exactly what the whole-array reduction gives for the elements it covers
+ * (taken in row-major order of the reduced axes), with the same guarantees, for any thread count.
+ *
+ * The result's array type: `Float64Array` for {@link mean}, {@link variance}, {@link std}, {@link norm},
+ * {@link countNonZero} and {@link median}; for {@link sum}, a `Float64Array`, or the input's own type for 64-bit
+ * integer input (a sum that does not fit is refused); the input's own type for {@link min}, {@link max} and
+ * {@link minmax}; for {@link argmin} and {@link argmax}, the index along the one reduced axis in a `Uint32Array` (a
+ * `Float64Array` for an axis longer than 2^32 − 1).
+ *
+ * @example
+ * ```ts
+ * import { meanSync, view } from 'parabuf'
+ * // 3 rows × 2 columns, row-major: the mean of each column.
+ * const m = view(new Float64Array([1, 10, 2, 20, 3, 30]), { shape: [3, 2] })
+ * const columns = meanSync(m, { axis: 0 })
+ * console.log(columns.shape, columns.data) // [2] Float64Array [2, 20]
+ * ```
+ * @category Configuration
+ */
+export interface AxisOptions {
+  /**
+   * An axis, or an array of distinct axes; a negative one counts from the end (`-1` is the last), as in numpy. An
+   * empty array reduces no axis. {@link argmin} and {@link argmax} take exactly one.
+   *
+   * @defaultValue none: every element is reduced to one value.
+   */
+  axis: number | readonly number[]
+}
+
+/**
+ * The array type behind an input: the array itself, an export's array, or a view's data.
+ *
+ * @typeParam I - the input's type.
+ *
+ * @example
+ * ```ts
+ * import type { ArrayOf, StridedView } from 'parabuf'
+ * const a: ArrayOf<StridedView<Int16Array>> = new Int16Array(2)
+ * ```
+ * @category Types
+ */
+export type ArrayOf<I> =
+  I extends StridedView<infer A>
+    ? A
+    : I extends NdArrayLike<infer A>
+      ? A
+      : I extends Export<infer A, Mode>
+        ? A
+        : I extends NumericArray
+          ? I
+          : NumericArray
+
+/**
+ * The array type of sums along axes of an `A`: the 64-bit integer types keep their type, every other type sums
+ * into a `Float64Array`.
+ *
+ * @typeParam A - the input's array type.
+ *
+ * @example
+ * ```ts
+ * import type { SumArrayOf } from 'parabuf'
+ * const exact: SumArrayOf<BigInt64Array> = new BigInt64Array(1)
+ * const doubles: SumArrayOf<Uint8Array> = new Float64Array(1)
+ * ```
+ * @category Types
+ */
+export type SumArrayOf<A> = A extends BigInt64Array ? BigInt64Array : A extends BigUint64Array ? BigUint64Array : Float64Array
+
+/**
+ * The parameters of a reduction, `rest`, with `options.axis` when given (passed as it is: the binding checks it). No
+ * object at all without parameters or axis, so that the binding's hot path reads none.
+ */
+function axisParams(options: unknown, rest: OpParams | undefined): OpParams | undefined {
+  const axis = optionsObject(options, 'options').axis
+  if (axis === undefined) return rest
+  return { ...rest, axis: axis as number }
+}
+
+/**
+ * A reduction along axes as views: the binding's `{ shape, values }` (or `{ shape, values: { min, max } }`), each
+ * array of values a row-major view of that shape; of `input`'s own constructor when `element` (where two types share
+ * a representation: see {@link ofInputType}).
+ */
+function alongOf(input: unknown, out: JsOutput, element: boolean): StridedView | MinMax<StridedView> {
+  const { shape: dims, values } = out as unknown as {
+    shape: Float64Array
+    values: NumericArray | { min: NumericArray; max: NumericArray }
+  }
+  const shape: number[] = []
+  for (let k = 0; k < apply(typedArrayLength, dims, []); k++) append(shape, dims[k]!)
+  const wrap = (values: NumericArray) =>
+    view(element ? ofInputType(input as Input, values) : values, { shape })
+  if (apply(typedArrayTag, values, []) !== undefined) return wrap(values as NumericArray)
+  const { min, max } = values as { min: NumericArray; max: NumericArray }
+  return { min: wrap(min), max: wrap(max) }
 }
 
 function optionsObject(value: unknown, name: string): Record<string, unknown> {
@@ -501,9 +603,15 @@ function quantilesOf(q: unknown): Float64Array {
  * @typeParam I - the input's type: an array or an export of one.
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @returns a promise of the sum.
+ *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws (rejects) {@link BorrowError} when a write export of the bytes is live; TypeError `ERR_INVALID_ARG_TYPE`,
  *   `ERR_PARABUF_DETACHED` or `ERR_PARABUF_RESIZABLE`; {@link AbortError} when aborted.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -514,9 +622,13 @@ function quantilesOf(q: unknown): Float64Array {
  *
  * @category Reductions
  */
-export async function sum<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
+export async function sum<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<SumArrayOf<ArrayOf<I>>>>
+export async function sum<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>>
+export async function sum(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('sum', arguments.length, 2)
-  return (await runAsync('sum', undefined, options, a)) as ScalarOf<I>
+  const params = axisParams(options, undefined)
+  const out = await runAsync('sum', params, options, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -524,22 +636,35 @@ export async function sum<I extends Reducible>(a: I, options?: AsyncOptions): Pr
  *
  * @typeParam I - the input's type: an array or an export of one.
  * @param a - the array, or an export of it.
+ * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @returns the sum.
+ *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws {@link BorrowError} when a write export of the bytes is live; TypeError `ERR_INVALID_ARG_TYPE` or
  *   `ERR_PARABUF_DETACHED`.
  *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
+ *
  * @example
  * ```ts
- * import { sumSync } from 'parabuf'
+ * import { sumSync, view } from 'parabuf'
  * console.log(sumSync(new Float64Array([1, 2, 3]))) // 6
  * console.log(sumSync(new BigInt64Array([1n, 2n]))) // 3n
+ * // The sums of the columns (axis 0) and of the rows (axis 1) of a 2 × 2 matrix.
+ * const m = view(new Float64Array([1, 2, 3, 4]), { shape: [2, 2] })
+ * console.log(sumSync(m, { axis: 0 }).data, sumSync(m, { axis: 1 }).data) // Float64Array [4, 6] Float64Array [3, 7]
  * ```
  *
  * @category Reductions
  */
-export function sumSync<I extends Reducible>(a: I): ScalarOf<I> {
-  refuseExtraArguments('sumSync', arguments.length, 1)
-  return runSync('sum', undefined, a) as ScalarOf<I>
+export function sumSync<I extends Input>(a: I, options: AxisOptions): StridedView<SumArrayOf<ArrayOf<I>>>
+export function sumSync<I extends Reducible>(a: I): ScalarOf<I>
+export function sumSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
+  refuseExtraArguments('sumSync', arguments.length, 2)
+  const params = axisParams(options, undefined)
+  const out = runSync('sum', params, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -549,7 +674,12 @@ export function sumSync<I extends Reducible>(a: I): ScalarOf<I> {
  *
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) as {@link sum}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -559,16 +689,25 @@ export function sumSync<I extends Reducible>(a: I): ScalarOf<I> {
  *
  * @category Reductions
  */
-export async function mean(a: Reducible, options?: AsyncOptions): Promise<number> {
+export async function mean<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<Float64Array>>
+export async function mean(a: Reducible, options?: AsyncOptions): Promise<number>
+export async function mean(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('mean', arguments.length, 2)
-  return (await runAsync('mean', undefined, options, a)) as number
+  const params = axisParams(options, undefined)
+  const out = await runAsync('mean', params, options, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
  * Synchronous {@link mean}.
  *
  * @param a - the array, or an export of it.
+ * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws as {@link sumSync}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -578,9 +717,13 @@ export async function mean(a: Reducible, options?: AsyncOptions): Promise<number
  *
  * @category Reductions
  */
-export function meanSync(a: Reducible): number {
-  refuseExtraArguments('meanSync', arguments.length, 1)
-  return runSync('mean', undefined, a) as number
+export function meanSync<I extends Input>(a: I, options: AxisOptions): StridedView<Float64Array>
+export function meanSync(a: Reducible): number
+export function meanSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
+  refuseExtraArguments('meanSync', arguments.length, 2)
+  const params = axisParams(options, undefined)
+  const out = runSync('mean', params, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -589,8 +732,14 @@ export function meanSync(a: Reducible): number {
  * @typeParam I - the input's type: an array or an export of one.
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @returns `bigint` for 64-bit integer arrays, else `number`.
+ *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -600,9 +749,13 @@ export function meanSync(a: Reducible): number {
  *
  * @category Reductions
  */
-export async function min<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
+export async function min<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<ArrayOf<I>>>
+export async function min<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>>
+export async function min(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('min', arguments.length, 2)
-  return (await runAsync('min', undefined, options, a)) as ScalarOf<I>
+  const params = axisParams(options, undefined)
+  const out = await runAsync('min', params, options, a)
+  return params?.axis === undefined ? out : alongOf(a, out, true)
 }
 
 /**
@@ -610,7 +763,12 @@ export async function min<I extends Reducible>(a: I, options?: AsyncOptions): Pr
  *
  * @typeParam I - the input's type: an array or an export of one.
  * @param a - the array, or an export of it.
+ * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -620,9 +778,13 @@ export async function min<I extends Reducible>(a: I, options?: AsyncOptions): Pr
  *
  * @category Reductions
  */
-export function minSync<I extends Reducible>(a: I): ScalarOf<I> {
-  refuseExtraArguments('minSync', arguments.length, 1)
-  return runSync('min', undefined, a) as ScalarOf<I>
+export function minSync<I extends Input>(a: I, options: AxisOptions): StridedView<ArrayOf<I>>
+export function minSync<I extends Reducible>(a: I): ScalarOf<I>
+export function minSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
+  refuseExtraArguments('minSync', arguments.length, 2)
+  const params = axisParams(options, undefined)
+  const out = runSync('min', params, a)
+  return params?.axis === undefined ? out : alongOf(a, out, true)
 }
 
 /**
@@ -631,8 +793,14 @@ export function minSync<I extends Reducible>(a: I): ScalarOf<I> {
  * @typeParam I - the input's type: an array or an export of one.
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @returns `bigint` for 64-bit integer arrays, else `number`.
+ *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -642,9 +810,13 @@ export function minSync<I extends Reducible>(a: I): ScalarOf<I> {
  *
  * @category Reductions
  */
-export async function max<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>> {
+export async function max<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<ArrayOf<I>>>
+export async function max<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>>
+export async function max(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('max', arguments.length, 2)
-  return (await runAsync('max', undefined, options, a)) as ScalarOf<I>
+  const params = axisParams(options, undefined)
+  const out = await runAsync('max', params, options, a)
+  return params?.axis === undefined ? out : alongOf(a, out, true)
 }
 
 /**
@@ -652,7 +824,12 @@ export async function max<I extends Reducible>(a: I, options?: AsyncOptions): Pr
  *
  * @typeParam I - the input's type: an array or an export of one.
  * @param a - the array, or an export of it.
+ * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -662,9 +839,13 @@ export async function max<I extends Reducible>(a: I, options?: AsyncOptions): Pr
  *
  * @category Reductions
  */
-export function maxSync<I extends Reducible>(a: I): ScalarOf<I> {
-  refuseExtraArguments('maxSync', arguments.length, 1)
-  return runSync('max', undefined, a) as ScalarOf<I>
+export function maxSync<I extends Input>(a: I, options: AxisOptions): StridedView<ArrayOf<I>>
+export function maxSync<I extends Reducible>(a: I): ScalarOf<I>
+export function maxSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
+  refuseExtraArguments('maxSync', arguments.length, 2)
+  const params = axisParams(options, undefined)
+  const out = runSync('max', params, a)
+  return params?.axis === undefined ? out : alongOf(a, out, true)
 }
 
 /**
@@ -673,7 +854,12 @@ export function maxSync<I extends Reducible>(a: I): ScalarOf<I> {
  * @typeParam I - the input's type: an array or an export of one.
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -683,9 +869,13 @@ export function maxSync<I extends Reducible>(a: I): ScalarOf<I> {
  *
  * @category Reductions
  */
-export async function minmax<I extends Reducible>(a: I, options?: AsyncOptions): Promise<MinMax<ScalarOf<I>>> {
+export async function minmax<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<MinMax<StridedView<ArrayOf<I>>>>
+export async function minmax<I extends Reducible>(a: I, options?: AsyncOptions): Promise<MinMax<ScalarOf<I>>>
+export async function minmax(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('minmax', arguments.length, 2)
-  return minmaxOf(await runAsync('minmax', undefined, options, a)) as MinMax<ScalarOf<I>>
+  const params = axisParams(options, undefined)
+  const out = await runAsync('minmax', params, options, a)
+  return params?.axis === undefined ? minmaxOf(out) : alongOf(a, out, true)
 }
 
 /**
@@ -693,7 +883,12 @@ export async function minmax<I extends Reducible>(a: I, options?: AsyncOptions):
  *
  * @typeParam I - the input's type: an array or an export of one.
  * @param a - the array, or an export of it.
+ * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -703,9 +898,13 @@ export async function minmax<I extends Reducible>(a: I, options?: AsyncOptions):
  *
  * @category Reductions
  */
-export function minmaxSync<I extends Reducible>(a: I): MinMax<ScalarOf<I>> {
-  refuseExtraArguments('minmaxSync', arguments.length, 1)
-  return minmaxOf(runSync('minmax', undefined, a)) as MinMax<ScalarOf<I>>
+export function minmaxSync<I extends Input>(a: I, options: AxisOptions): MinMax<StridedView<ArrayOf<I>>>
+export function minmaxSync<I extends Reducible>(a: I): MinMax<ScalarOf<I>>
+export function minmaxSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
+  refuseExtraArguments('minmaxSync', arguments.length, 2)
+  const params = axisParams(options, undefined)
+  const out = runSync('minmax', params, a)
+  return params?.axis === undefined ? minmaxOf(out) : alongOf(a, out, true)
 }
 
 /**
@@ -714,7 +913,12 @@ export function minmaxSync<I extends Reducible>(a: I): MinMax<ScalarOf<I>> {
  *
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -724,16 +928,25 @@ export function minmaxSync<I extends Reducible>(a: I): MinMax<ScalarOf<I>> {
  *
  * @category Reductions
  */
-export async function argmin(a: Reducible, options?: AsyncOptions): Promise<number> {
+export async function argmin<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<Uint32Array | Float64Array>>
+export async function argmin(a: Reducible, options?: AsyncOptions): Promise<number>
+export async function argmin(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('argmin', arguments.length, 2)
-  return (await runAsync('argmin', undefined, options, a)) as number
+  const params = axisParams(options, undefined)
+  const out = await runAsync('argmin', params, options, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
  * Synchronous {@link argmin}.
  *
  * @param a - the array, or an export of it.
+ * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -743,9 +956,13 @@ export async function argmin(a: Reducible, options?: AsyncOptions): Promise<numb
  *
  * @category Reductions
  */
-export function argminSync(a: Reducible): number {
-  refuseExtraArguments('argminSync', arguments.length, 1)
-  return runSync('argmin', undefined, a) as number
+export function argminSync<I extends Input>(a: I, options: AxisOptions): StridedView<Uint32Array | Float64Array>
+export function argminSync(a: Reducible): number
+export function argminSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
+  refuseExtraArguments('argminSync', arguments.length, 2)
+  const params = axisParams(options, undefined)
+  const out = runSync('argmin', params, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -754,7 +971,12 @@ export function argminSync(a: Reducible): number {
  *
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -764,16 +986,25 @@ export function argminSync(a: Reducible): number {
  *
  * @category Reductions
  */
-export async function argmax(a: Reducible, options?: AsyncOptions): Promise<number> {
+export async function argmax<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<Uint32Array | Float64Array>>
+export async function argmax(a: Reducible, options?: AsyncOptions): Promise<number>
+export async function argmax(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('argmax', arguments.length, 2)
-  return (await runAsync('argmax', undefined, options, a)) as number
+  const params = axisParams(options, undefined)
+  const out = await runAsync('argmax', params, options, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
  * Synchronous {@link argmax}.
  *
  * @param a - the array, or an export of it.
+ * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -783,9 +1014,13 @@ export async function argmax(a: Reducible, options?: AsyncOptions): Promise<numb
  *
  * @category Reductions
  */
-export function argmaxSync(a: Reducible): number {
-  refuseExtraArguments('argmaxSync', arguments.length, 1)
-  return runSync('argmax', undefined, a) as number
+export function argmaxSync<I extends Input>(a: I, options: AxisOptions): StridedView<Uint32Array | Float64Array>
+export function argmaxSync(a: Reducible): number
+export function argmaxSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
+  refuseExtraArguments('argmaxSync', arguments.length, 2)
+  const params = axisParams(options, undefined)
+  const out = runSync('argmax', params, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -797,8 +1032,13 @@ export function argmaxSync(a: Reducible): number {
  *
  * @param a - the array, or an export of it.
  * @param options - `ddof` (see {@link VarianceOptions}) and `signal`.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) RangeError `ERR_OUT_OF_RANGE` for a negative or non-finite `ddof`; TypeError
  *   `ERR_INVALID_ARG_TYPE` for a non-number `ddof`; otherwise as {@link sum}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -808,9 +1048,13 @@ export function argmaxSync(a: Reducible): number {
  *
  * @category Reductions
  */
-export async function variance(a: Reducible, options?: VarianceOptions & AsyncOptions): Promise<number> {
+export async function variance<I extends Input>(a: I, options: AxisOptions & VarianceOptions & AsyncOptions): Promise<StridedView<Float64Array>>
+export async function variance(a: Reducible, options?: VarianceOptions & AsyncOptions): Promise<number>
+export async function variance(a: Reducible, options?: Partial<AxisOptions> & VarianceOptions & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('variance', arguments.length, 2)
-  return (await runAsync('variance', ddofOf(options), options, a)) as number
+  const params = axisParams(options, ddofOf(options))
+  const out = await runAsync('variance', params, options, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -818,7 +1062,12 @@ export async function variance(a: Reducible, options?: VarianceOptions & AsyncOp
  *
  * @param a - the array, or an export of it.
  * @param options - `ddof` (see {@link VarianceOptions}).
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws as {@link variance}, synchronously.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -828,9 +1077,13 @@ export async function variance(a: Reducible, options?: VarianceOptions & AsyncOp
  *
  * @category Reductions
  */
-export function varianceSync(a: Reducible, options?: VarianceOptions): number {
+export function varianceSync<I extends Input>(a: I, options: VarianceOptions & AxisOptions): StridedView<Float64Array>
+export function varianceSync(a: Reducible, options?: VarianceOptions): number
+export function varianceSync(a: Reducible, options?: Partial<AxisOptions> & VarianceOptions): unknown {
   refuseExtraArguments('varianceSync', arguments.length, 2)
-  return runSync('variance', ddofOf(options), a) as number
+  const params = axisParams(options, ddofOf(options))
+  const out = runSync('variance', params, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -838,7 +1091,12 @@ export function varianceSync(a: Reducible, options?: VarianceOptions): number {
  *
  * @param a - the array, or an export of it.
  * @param options - `ddof` (see {@link VarianceOptions}) and `signal`.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) as {@link variance}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -848,9 +1106,13 @@ export function varianceSync(a: Reducible, options?: VarianceOptions): number {
  *
  * @category Reductions
  */
-export async function std(a: Reducible, options?: VarianceOptions & AsyncOptions): Promise<number> {
+export async function std<I extends Input>(a: I, options: AxisOptions & VarianceOptions & AsyncOptions): Promise<StridedView<Float64Array>>
+export async function std(a: Reducible, options?: VarianceOptions & AsyncOptions): Promise<number>
+export async function std(a: Reducible, options?: Partial<AxisOptions> & VarianceOptions & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('std', arguments.length, 2)
-  return (await runAsync('std', ddofOf(options), options, a)) as number
+  const params = axisParams(options, ddofOf(options))
+  const out = await runAsync('std', params, options, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -858,7 +1120,12 @@ export async function std(a: Reducible, options?: VarianceOptions & AsyncOptions
  *
  * @param a - the array, or an export of it.
  * @param options - `ddof` (see {@link VarianceOptions}).
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws as {@link variance}, synchronously.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -868,9 +1135,13 @@ export async function std(a: Reducible, options?: VarianceOptions & AsyncOptions
  *
  * @category Reductions
  */
-export function stdSync(a: Reducible, options?: VarianceOptions): number {
+export function stdSync<I extends Input>(a: I, options: VarianceOptions & AxisOptions): StridedView<Float64Array>
+export function stdSync(a: Reducible, options?: VarianceOptions): number
+export function stdSync(a: Reducible, options?: Partial<AxisOptions> & VarianceOptions): unknown {
   refuseExtraArguments('stdSync', arguments.length, 2)
-  return runSync('std', ddofOf(options), a) as number
+  const params = axisParams(options, ddofOf(options))
+  const out = runSync('std', params, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -927,7 +1198,12 @@ export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): Eleme
  *
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) as {@link sum}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -937,16 +1213,25 @@ export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): Eleme
  *
  * @category Reductions
  */
-export async function norm(a: Reducible, options?: AsyncOptions): Promise<number> {
+export async function norm<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<Float64Array>>
+export async function norm(a: Reducible, options?: AsyncOptions): Promise<number>
+export async function norm(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('norm', arguments.length, 2)
-  return (await runAsync('norm', undefined, options, a)) as number
+  const params = axisParams(options, undefined)
+  const out = await runAsync('norm', params, options, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
  * Synchronous {@link norm}.
  *
  * @param a - the array, or an export of it.
+ * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws as {@link sumSync}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -956,9 +1241,13 @@ export async function norm(a: Reducible, options?: AsyncOptions): Promise<number
  *
  * @category Reductions
  */
-export function normSync(a: Reducible): number {
-  refuseExtraArguments('normSync', arguments.length, 1)
-  return runSync('norm', undefined, a) as number
+export function normSync<I extends Input>(a: I, options: AxisOptions): StridedView<Float64Array>
+export function normSync(a: Reducible): number
+export function normSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
+  refuseExtraArguments('normSync', arguments.length, 2)
+  const params = axisParams(options, undefined)
+  const out = runSync('norm', params, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -967,8 +1256,14 @@ export function normSync(a: Reducible): number {
  *
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @returns a promise of the count.
+ *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws (rejects) as {@link sum}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -978,17 +1273,27 @@ export function normSync(a: Reducible): number {
  *
  * @category Reductions
  */
-export async function countNonZero(a: Reducible, options?: AsyncOptions): Promise<number> {
+export async function countNonZero<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<Float64Array>>
+export async function countNonZero(a: Reducible, options?: AsyncOptions): Promise<number>
+export async function countNonZero(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('countNonZero', arguments.length, 2)
-  return (await runAsync('countNonZero', undefined, options, a)) as number
+  const params = axisParams(options, undefined)
+  const out = await runAsync('countNonZero', params, options, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
  * Synchronous {@link countNonZero}.
  *
  * @param a - the array, or an export of it.
+ * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @returns the count.
+ *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws as {@link sumSync}.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -998,9 +1303,13 @@ export async function countNonZero(a: Reducible, options?: AsyncOptions): Promis
  *
  * @category Reductions
  */
-export function countNonZeroSync(a: Reducible): number {
-  refuseExtraArguments('countNonZeroSync', arguments.length, 1)
-  return runSync('countNonZero', undefined, a) as number
+export function countNonZeroSync<I extends Input>(a: I, options: AxisOptions): StridedView<Float64Array>
+export function countNonZeroSync(a: Reducible): number
+export function countNonZeroSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
+  refuseExtraArguments('countNonZeroSync', arguments.length, 2)
+  const params = axisParams(options, undefined)
+  const out = runSync('countNonZero', params, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -1087,8 +1396,14 @@ export function quantileSync(
  *
  * @param a - the array, or an export of it.
  * @param options - `skipNaN` (see {@link MedianOptions}) and `signal`.
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @returns a promise of the median.
+ *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws (rejects) as {@link quantile}, but an empty array gives `NaN`.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -1098,9 +1413,13 @@ export function quantileSync(
  *
  * @category Reductions
  */
-export async function median(a: Reducible, options?: MedianOptions & AsyncOptions): Promise<number> {
+export async function median<I extends Input>(a: I, options: AxisOptions & MedianOptions & AsyncOptions): Promise<StridedView<Float64Array>>
+export async function median(a: Reducible, options?: MedianOptions & AsyncOptions): Promise<number>
+export async function median(a: Reducible, options?: Partial<AxisOptions> & MedianOptions & AsyncOptions): Promise<unknown> {
   refuseExtraArguments('median', arguments.length, 2)
-  return (await runAsync('median', medianParams(options), options, a)) as number
+  const params = axisParams(options, medianParams(options))
+  const out = await runAsync('median', params, options, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 /**
@@ -1108,8 +1427,14 @@ export async function median(a: Reducible, options?: MedianOptions & AsyncOption
  *
  * @param a - the array, or an export of it.
  * @param options - `skipNaN` (see {@link MedianOptions}).
+ *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @returns the median.
+ *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws as {@link median}, synchronously.
+ *
+ * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
+ *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
+ *   a bound expression, which has no axes.
  *
  * @example
  * ```ts
@@ -1119,9 +1444,13 @@ export async function median(a: Reducible, options?: MedianOptions & AsyncOption
  *
  * @category Reductions
  */
-export function medianSync(a: Reducible, options?: MedianOptions): number {
+export function medianSync<I extends Input>(a: I, options: MedianOptions & AxisOptions): StridedView<Float64Array>
+export function medianSync(a: Reducible, options?: MedianOptions): number
+export function medianSync(a: Reducible, options?: Partial<AxisOptions> & MedianOptions): unknown {
   refuseExtraArguments('medianSync', arguments.length, 2)
-  return runSync('median', medianParams(options), a) as number
+  const params = axisParams(options, medianParams(options))
+  const out = runSync('median', params, a)
+  return params?.axis === undefined ? out : alongOf(a, out, false)
 }
 
 function medianParams(options: unknown): OpParams {

@@ -31,7 +31,7 @@ export type JsOutput =
   | undefined
 
 /** An operation's parameters, as one object: the binding reads the fields the operation declares. */
-export type OpParams = Record<string, number | bigint | boolean | string>
+export type OpParams = Record<string, number | bigint | boolean | string | readonly number[]>
 
 /**
  * Options every async operation accepts.

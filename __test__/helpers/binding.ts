@@ -11,6 +11,7 @@ export interface TestBinding {
     params: string[]
     returns: string
     public: boolean
+    axis: string
   }[]
   elementKinds(): { name: string; bytes: number; bigint: boolean }[]
   runSync(op: number, params: object | undefined, ...arrays: unknown[]): unknown
@@ -36,6 +37,7 @@ export const OPERATIONS = binding
     modes: op.arrays.filter((array) => !array.internal).map((array) => array.mode as 'read' | 'write'),
     returns: op.returns,
     params: op.params,
+    axis: op.axis,
   }))
 
 /** The public operations' names. */

@@ -958,6 +958,16 @@ impl napi::bindgen_prelude::ToNapiValue for JsResult {
             },
             // SAFETY: as above.
             Output::InPlace => unsafe { <()>::to_napi_value(env, ()) },
+            Output::Along { shape, values } => {
+                // SAFETY: as above.
+                let values = unsafe { JsResult::to_napi_value(env, JsResult(*values))? };
+                // A typed array, not an Array: filling one runs no setter a script put on `Array.prototype`.
+                let shape = napi::bindgen_prelude::Float64Array::new(shape.into_iter().map(|n| n as f64).collect());
+                // SAFETY: as above.
+                let shape = unsafe { napi::bindgen_prelude::Float64Array::to_napi_value(env, shape)? };
+                // SAFETY: as above; the values are live handles of this scope.
+                unsafe { own_data_object(env, &[("shape", shape), ("values", values)]) }
+            }
         }
     }
 }

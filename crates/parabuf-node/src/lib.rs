@@ -15,7 +15,7 @@ mod operation;
 use napi::bindgen_prelude::Either;
 use napi::{Env, JsValue, Unknown};
 use napi_derive::napi;
-use parabuf_core::{Cancel, ElementKind, Error, Ledger, Mode, Op, ParamType};
+use parabuf_core::{AxisResult, Cancel, ElementKind, Error, Ledger, Mode, Op, ParamType};
 use smallvec::SmallVec;
 
 use crate::errors::to_napi;
@@ -197,6 +197,9 @@ pub struct OperationInfo {
     pub returns: String,
     /// Whether the public API wraps it (else it is a hook for the binding's tests).
     pub public: bool,
+    /// What it gives per output element along axes: `'no'` (it takes no axis), `'float64'`, `'element'`, `'sum'` or
+    /// `'index'`.
+    pub axis: String,
 }
 
 /// Every operation in the order of their codes (the core's `Op::TABLE`): the facade reads it once and passes codes.
@@ -218,6 +221,7 @@ pub fn operation_table() -> Vec<OperationInfo> {
             params: spec.params.iter().map(|p| p.name.to_string()).collect(),
             returns: spec.returns.as_str().to_string(),
             public: spec.public,
+            axis: spec.axis.as_str().to_string(),
         })
         .collect()
 }
@@ -273,15 +277,17 @@ pub fn constants() -> Constants {
 
 /// The operation named by code `op`, with the parameters it declares read by name from `params` (`undefined` for
 /// none). Read before any array: a getter on the parameter object runs before anything is decided about memory.
-fn parse_op(env: &Env, op: Option<&Unknown<'_>>, params: Option<&Unknown<'_>>) -> Result<Op, Error> {
+fn parse_op(env: &Env, op: Option<&Unknown<'_>>, params: Option<&Unknown<'_>>) -> Result<Call, Error> {
     let code = op.map_or(Ok(u32::MAX), |op| intake::uint32(env, op, "the operation code"))?;
     let spec = Op::spec_of(code)?;
     let mut values = [None; 4];
     let Some(values) = values.get_mut(..spec.params.len()) else {
         return Err(Error::internal(format!("{}() declares more parameters than the binding reads", spec.name)));
     };
-    // An operation without parameters never looks at the object: no Node-API call on the hot path.
-    let params = if spec.params.is_empty() { None } else { given(env, params)? };
+    // An operation without parameters or axes never looks at the object: no Node-API call on the hot path.
+    let along = spec.axis != AxisResult::No;
+    let params = if spec.params.is_empty() && !along { None } else { given(env, params)? };
+    let mut axes = None;
     if let Some(params) = params {
         for (value, declared) in values.iter_mut().zip(spec.params) {
             let field = intake::property(env, params, declared.name)?;
@@ -291,8 +297,74 @@ fn parse_op(env: &Env, op: Option<&Unknown<'_>>, params: Option<&Unknown<'_>>) -
                 ParamType::Choice(options) => intake::choice(env, &field, declared.name, options)?,
             };
         }
+        if along {
+            let field = intake::property(env, params, "axis")?;
+            axes = given(env, Some(&field))?.map(|axis| axis_numbers(env, spec.name, axis)).transpose()?;
+        }
     }
-    Op::parse(code, values)
+    let op = Op::parse(code, values)?;
+    Ok(Call { op, axes })
+}
+
+/// An `axis` option: an integer, or an array of integers (numpy's rules for which axes they name are the core's).
+fn axis_numbers(env: &Env, operation: &str, axis: &Unknown<'_>) -> Result<SmallVec<[i64; 4]>, Error> {
+    let integer = |value: &Unknown<'_>, what: &dyn std::fmt::Display| -> Result<i64, Error> {
+        let x = intake::number(env, value, what)?;
+        if x.fract() != 0.0 || !x.is_finite() || x.abs() > 2f64.powi(53) {
+            return Err(Error::out_of_range(format!("{what} must be an integer, got {x}")));
+        }
+        Ok(x as i64)
+    };
+    if intake::type_of(env, axis)? == napi::sys::ValueType::napi_number {
+        return Ok(SmallVec::from_buf_and_len(
+            [integer(axis, &format_args!("{operation}() options.axis"))?, 0, 0, 0],
+            1,
+        ));
+    }
+    let elements = intake::elements(env, axis, "options.axis").map_err(|_| {
+        Error::arg_type(format!("{operation}() options.axis must be an integer or an Array of integers"))
+    })?;
+    elements.iter().enumerate().map(|(k, x)| integer(x, &format_args!("{operation}() options.axis[{k}]"))).collect()
+}
+
+/// An operation of the table as a call asks for it: over whole arrays or views, or along axes.
+pub(crate) struct Call {
+    op: Op,
+    /// The axes to reduce along (`options.axis`), when given.
+    axes: Option<SmallVec<[i64; 4]>>,
+}
+
+impl operation::Job for Call {
+    fn name(&self) -> &'static str {
+        self.op.name()
+    }
+
+    fn modes(&self) -> SmallVec<[Mode; 2]> {
+        operation::Job::modes(&self.op)
+    }
+
+    fn argument(&self, index: usize) -> operation::ArgumentName<'_> {
+        operation::Job::argument(&self.op, index)
+    }
+
+    fn may_alias(&self, index: usize) -> std::ops::Range<usize> {
+        operation::Job::may_alias(&self.op, index)
+    }
+
+    fn runs_inline(&self, args: &[parabuf_core::Arg]) -> bool {
+        self.op.runs_inline(args)
+    }
+
+    fn one_axis(&self, index: usize) -> Option<&'static str> {
+        operation::Job::one_axis(&self.op, index)
+    }
+
+    fn execute(&self, args: &mut [parabuf_core::Arg], cancel: &Cancel) -> Result<parabuf_core::Output, Error> {
+        match &self.axes {
+            Some(axes) => parabuf_core::execute_along(&self.op, args, axes, cancel),
+            None => parabuf_core::execute(&self.op, args, cancel),
+        }
+    }
 }
 
 /// An optional argument: `None` when it was not passed or is `undefined` or `null`.
@@ -373,9 +445,9 @@ fn inputs<'a, 'env>(env: &Env, args: &'a [Unknown<'env>]) -> Result<SmallVec<[Ar
 /// `runSync(op, params, array, kind, [array, kind]…)`: runs an operation synchronously.
 fn run_sync(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_value> {
     let run = || -> Result<parabuf_core::Output, Error> {
-        let op = parse_op(env, args.first(), args.get(1))?;
+        let call = parse_op(env, args.first(), args.get(1))?;
         let inputs = inputs(env, args.get(2..).unwrap_or_default())?;
-        operation::run_now(env, &op, &inputs)
+        operation::run_now(env, &call, &inputs)
     };
     let output = run().map_err(|e| to_napi(env, &e))?;
     intake::to_js(env, output)
@@ -384,7 +456,7 @@ fn run_sync(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_val
 /// `runAsync(op, params, cancel, array, kind, [array, kind]…)`: runs an operation off the JavaScript thread; returns
 /// the result itself when small enough to run inline, else a promise.
 fn run_async(env: &Env, args: &[Unknown<'_>]) -> napi::Result<napi::sys::napi_value> {
-    let start = || -> Result<(Op, Cancel, SmallVec<[ArgIn<'_, '_>; 2]>), Error> {
+    let start = || -> Result<(Call, Cancel, SmallVec<[ArgIn<'_, '_>; 2]>), Error> {
         let op = parse_op(env, args.first(), args.get(1))?;
         let cancel = match given(env, args.get(2))? {
             Some(token) => intake::cancel_token(env, token)?.inner.clone(),
@@ -417,7 +489,16 @@ fn expression_call<'a, 'env>(
     values: &'a [Unknown<'env>],
 ) -> Result<(expression::ExpressionJob, Vec<ArgIn<'a, 'env>>), Error> {
     let reduce = match given(env, args.first())? {
-        Some(op) => Some(parse_op(env, Some(op), args.get(1))?),
+        Some(op) => {
+            let call = parse_op(env, Some(op), args.get(1))?;
+            if call.axes.is_some() {
+                return Err(Error::arg_value(format!(
+                    "{}() of a bound expression takes no axis: its values have a length, not a shape",
+                    call.op.name()
+                )));
+            }
+            Some(call.op)
+        }
         None => None,
     };
     let expression = args.get(2).ok_or_else(|| Error::internal("an expression call needs its expression"))?;

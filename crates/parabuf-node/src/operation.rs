@@ -274,8 +274,8 @@ pub fn lease(
                 if refuse_resizable && intake::is_resizable(env, info.buffer)? {
                     return Err(Error::Resizable { operation: job.name() });
                 }
-                let (region, strided) = match &input.view {
-                    None => (info.region, None),
+                let Viewed { region, strided, shape } = match &input.view {
+                    None => Viewed { region: info.region, strided: None, shape: None },
                     Some(view) => viewed_region(info.region, kind, view.layout(info.region.len() / kind.size())?)?,
                 };
                 let lent = match strided {
@@ -304,7 +304,7 @@ pub fn lease(
                     },
                 }
                 .map_err(|e| e.relative_to(info.base()))?;
-                leases.args.push(Arg::new(kind, lent));
+                leases.args.push(Arg { shape, ..Arg::new(kind, lent) });
                 leases.homes.push(None);
                 info.buffer
             }
@@ -317,19 +317,29 @@ pub fn lease(
     Ok(())
 }
 
+/// What a view of an array exports ([`viewed_region`]).
+struct Viewed {
+    /// The bytes exported: the view's own run, or the whole array for a strided export.
+    region: Region,
+    /// The layout of a strided export; `None` for a run of bytes.
+    strided: Option<Layout>,
+    /// The view's shape, for a run of bytes (reductions along axes see its elements in this shape).
+    shape: Option<Vec<usize>>,
+}
+
 /// What a view of an array exports: the bytes of its elements when they are a row-major run of the array (a subarray
-/// in all but name, exported and aliased as one), else the array's region with the strided layout, for a strided
-/// export of exactly the elements it reaches.
-fn viewed_region(region: Region, kind: ElementKind, layout: Layout) -> Result<(Region, Option<Layout>), Error> {
+/// in all but name, exported and aliased as one, with the view's shape for reductions along axes), else the array's
+/// region with the strided layout, for a strided export of exactly the elements it reaches.
+fn viewed_region(region: Region, kind: ElementKind, layout: Layout) -> Result<Viewed, Error> {
     if !layout.is_row_major() {
-        return Ok((region, Some(layout)));
+        return Ok(Viewed { region, strided: Some(layout), shape: None });
     }
     let size = kind.size();
     let span = layout.element_span().unwrap_or(0..0);
     let run = region
         .sub(span.start * size, span.len() * size)
         .ok_or_else(|| Error::internal("a checked view reaches past its array"))?;
-    Ok((run, None))
+    Ok(Viewed { region: run, strided: None, shape: Some(layout.shape().to_vec()) })
 }
 
 /// Whether `handle` is the handle argument `of` was lent from, with its write export: then a write argument that may

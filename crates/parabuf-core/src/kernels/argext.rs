@@ -98,13 +98,15 @@ pub fn argmax<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<usi
 
 crate::ops::reduction! {
     /// `argmin(a)`.
-    ArgMin = "argmin", Returns::Index, |v, cancel| crate::kernels::argmin(&v, cancel).map(Output::Index),
+    ArgMin = "argmin", Returns::Index, axis Index,
+    |v, cancel| crate::kernels::argmin(&v, cancel).map(Output::Index),
     fused |bound, cancel| arg_extreme::<_, false>(bound, cancel).map(Output::Index)
 }
 
 crate::ops::reduction! {
     /// `argmax(a)`.
-    ArgMax = "argmax", Returns::Index, |v, cancel| crate::kernels::argmax(&v, cancel).map(Output::Index),
+    ArgMax = "argmax", Returns::Index, axis Index,
+    |v, cancel| crate::kernels::argmax(&v, cancel).map(Output::Index),
     fused |bound, cancel| arg_extreme::<_, true>(bound, cancel).map(Output::Index)
 }
 

@@ -28,7 +28,8 @@ fn count_nonzero_of<S: Source + ?Sized>(source: &S, cancel: &Cancel) -> Result<u
 
 crate::ops::reduction! {
     /// `countNonZero(a)`.
-    CountNonZero = "countNonZero", Returns::Number, |v, cancel| count_nonzero(&v, cancel).map(|n| Output::number(n as f64)),
+    CountNonZero = "countNonZero", Returns::Number, axis Float64,
+    |v, cancel| count_nonzero(&v, cancel).map(|n| Output::number(n as f64)),
     fused |bound, cancel| count_nonzero_of(bound, cancel).map(|n| Output::number(n as f64))
 }
 

@@ -196,19 +196,22 @@ pub fn minmax<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<(Sc
 
 crate::ops::reduction! {
     /// `min(a)`.
-    Min = "min", Returns::Element, |v, cancel| crate::kernels::min(&v, cancel).map(Output::Scalar),
+    Min = "min", Returns::Element, axis Element,
+    |v, cancel| crate::kernels::min(&v, cancel).map(Output::Scalar),
     fused |bound, cancel| extremes(bound, cancel).map(|(lo, _)| Output::Scalar(lo))
 }
 
 crate::ops::reduction! {
     /// `max(a)`.
-    Max = "max", Returns::Element, |v, cancel| crate::kernels::max(&v, cancel).map(Output::Scalar),
+    Max = "max", Returns::Element, axis Element,
+    |v, cancel| crate::kernels::max(&v, cancel).map(Output::Scalar),
     fused |bound, cancel| extremes(bound, cancel).map(|(_, hi)| Output::Scalar(hi))
 }
 
 crate::ops::reduction! {
     /// `minmax(a)`.
-    MinMax = "minmax", Returns::MinMax, |v, cancel| crate::kernels::minmax(&v, cancel).map(|(min, max)| Output::MinMax { min, max }),
+    MinMax = "minmax", Returns::MinMax, axis Element,
+    |v, cancel| crate::kernels::minmax(&v, cancel).map(|(min, max)| Output::MinMax { min, max }),
     fused |bound, cancel| extremes(bound, cancel).map(|(min, max)| Output::MinMax { min, max })
 }
 

@@ -17,7 +17,7 @@ use crate::kernels::numeric::{Neumaier, Numeric};
 use crate::kernels::source::{Prefix, Source, Staged};
 use crate::kernels::sum::{exact_scaled_sum, float_sum, float_sum_and_magnitude, int_sum};
 use crate::ops::{
-    reading, Arg, ExpressionUse, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A,
+    reading, Arg, AxisResult, ExpressionUse, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, READS_A,
 };
 use crate::view::ReadView;
 
@@ -270,7 +270,8 @@ pub fn std<T: Numeric>(view: &ReadView<'_, T>, ddof: f64, cancel: &Cancel) -> Re
 
 crate::ops::reduction! {
     /// `mean(a)`: the sum divided by the length.
-    Mean = "mean", Returns::Number, |v, cancel| crate::kernels::mean(&v, cancel).map(Output::number),
+    Mean = "mean", Returns::Number, axis Float64,
+    |v, cancel| crate::kernels::mean(&v, cancel).map(Output::number),
     // The fused sum is the kernel's float sum, bit for bit, and vectorises for the processor over an expression's
     // values; an empty expression divides 0 by 0 as an empty array does.
     fused |bound, cancel| crate::expr::sum(bound, cancel).map(|sum| Output::number(sum / Source::len(bound) as f64))
@@ -293,6 +294,7 @@ impl<const ROOT: bool> Operation for Spread<ROOT> {
     const SPEC: Spec = Spec {
         params: &[ParamSpec { name: "ddof", ty: ParamType::Number }],
         expression: ExpressionUse::Fused,
+        axis: AxisResult::Float64,
         ..Spec::new(if ROOT { "std" } else { "variance" }, READS_A, Returns::Number)
     };
     fn parse(params: &Params<'_>) -> Result<Self> {

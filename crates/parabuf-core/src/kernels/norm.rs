@@ -287,7 +287,8 @@ where
 
 crate::ops::reduction! {
     /// `norm(a)`.
-    Norm = "norm", Returns::Number, |v, cancel| crate::kernels::norm(&v, cancel).map(Output::number),
+    Norm = "norm", Returns::Number, axis Float64,
+    |v, cancel| crate::kernels::norm(&v, cancel).map(Output::number),
     fused |bound, cancel| norm_of(bound, cancel).map(Output::number)
 }
 

@@ -633,6 +633,7 @@ impl Operation for Median {
     const SPEC: Spec = Spec {
         params: &[ParamSpec { name: "skipNaN", ty: ParamType::Boolean }],
         expression: crate::ops::ExpressionUse::Materialised,
+        axis: crate::ops::AxisResult::Float64,
         ..Spec::new("median", crate::ops::READS_A, Returns::Number)
     };
     fn parse(params: &Params<'_>) -> Result<Self> {

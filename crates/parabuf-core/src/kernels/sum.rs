@@ -242,7 +242,8 @@ pub fn sum<T: Numeric>(view: &ReadView<'_, T>, cancel: &Cancel) -> Result<Scalar
 
 crate::ops::reduction! {
     /// `sum(a)`: exact for integers, correctly rounded for floats.
-    Sum = "sum", Returns::Element, |v, cancel| crate::kernels::sum(&v, cancel).map(Output::Scalar),
+    Sum = "sum", Returns::Element, axis Sum,
+    |v, cancel| crate::kernels::sum(&v, cancel).map(Output::Scalar),
     fused |bound, cancel| crate::expr::sum(bound, cancel).map(Output::number)
 }
 

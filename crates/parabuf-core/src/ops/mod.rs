@@ -22,8 +22,10 @@ use crate::view::{Element, ReadView, WriteView};
 
 pub use crate::kernels::Op;
 
+mod along;
 mod column;
 mod strided;
+pub use along::{execute_along, AxisResult};
 pub use column::{Column, ColumnElement};
 pub use strided::{gathered, one_axis_refused};
 
@@ -154,6 +156,8 @@ pub struct Spec {
     pub public: bool,
     /// Whether a bound expression may stand in for the first array ([`execute_expression`]), and how it is read.
     pub expression: ExpressionUse,
+    /// Whether the operation reduces along axes ([`execute_along`]), and what it gives per output element.
+    pub axis: AxisResult,
 }
 
 /// Whether an operation takes a bound expression's values in place of its first array, and how it reads them.
@@ -205,6 +209,7 @@ impl Spec {
             inline_bytes: INLINE_BYTES,
             public: true,
             expression: ExpressionUse::No,
+            axis: AxisResult::No,
         }
     }
 }
@@ -383,12 +388,13 @@ fn expression_len(bound: &Bound<'_, '_>) -> Result<usize> {
 }
 
 /// Declares a reduction of one read array with no parameters: `$name` named `$public` in JavaScript, returning
-/// `$returns`, computed by `$body` with `$view` bound to a read view of the array (of its element type) and
+/// `$returns` (and `$axis` per output element along axes, [`execute_along`]), computed by `$body` with `$view` bound to a read view of the array (of its element type) and
 /// `$cancel` to the cancellation flag; and over an expression's values ([`ExpressionUse::Fused`]) by `$fbody` with
 /// `$bound` bound to the [`Bound`] expression and `$fcancel` to the flag.
 macro_rules! reduction {
     (
-        $(#[$doc:meta])* $name:ident = $public:literal, $returns:expr, |$view:ident, $cancel:ident| $body:expr,
+        $(#[$doc:meta])* $name:ident = $public:literal, $returns:expr, axis $axis:ident,
+        |$view:ident, $cancel:ident| $body:expr,
         fused |$bound:ident, $fcancel:ident| $fbody:expr $(,)?
     ) => {
         $(#[$doc])*
@@ -398,6 +404,7 @@ macro_rules! reduction {
         impl $crate::ops::Operation for $name {
             const SPEC: $crate::ops::Spec = $crate::ops::Spec {
                 expression: $crate::ops::ExpressionUse::Fused,
+                axis: $crate::ops::AxisResult::$axis,
                 ..$crate::ops::Spec::new($public, $crate::ops::READS_A, $returns)
             };
             fn run(
@@ -586,12 +593,16 @@ pub struct Arg {
     /// instead of the whole array, as an export handle's array seen through a view. A strided export
     /// ([`Ledger::read_strided`](crate::Ledger::read_strided)) carries its own layout and needs none here.
     pub layout: Option<Layout>,
+    /// The shape of a row-major view whose elements are the whole export in order (exported as plain bytes, so
+    /// whole-array operations see a plain array): reductions along axes ([`execute_along`]) see the elements in this
+    /// shape. `None` for one dimension.
+    pub shape: Option<Vec<usize>>,
 }
 
 impl Arg {
     /// An argument that is the whole exported array (or a strided export's own view).
     pub fn new(kind: ElementKind, lent: Lent) -> Arg {
-        Arg { kind, lent, layout: None }
+        Arg { kind, lent, layout: None, shape: None }
     }
 
     /// The view of its elements the operation sees, when not the whole array in order: [`Arg::layout`], or the
@@ -645,6 +656,14 @@ pub enum Output {
         names: [&'static str; 2],
         /// The arrays.
         columns: [Column; 2],
+    },
+    /// A reduction along axes ([`execute_along`]): the kept axes' shape, and [`Output::Array`] (or, for `minmax`,
+    /// [`Output::Pair`]) of one result per index of them, row-major.
+    Along {
+        /// The kept axes' sizes, in order.
+        shape: Vec<usize>,
+        /// The results.
+        values: Box<Output>,
     },
 }
 
@@ -720,7 +739,7 @@ pub fn execute_expression(op: &Op, bound: &Bound<'_, '_>, rest: Vec<Arg>, cancel
 }
 
 /// `run()`, its errors named after `op` and its panics turned into [`Error::Internal`].
-fn guarded(op: &Op, run: impl FnOnce() -> Result<Output>) -> Result<Output> {
+pub(crate) fn guarded(op: &Op, run: impl FnOnce() -> Result<Output>) -> Result<Output> {
     catch_unwind(AssertUnwindSafe(|| run().map_err(|e| e.in_operation(op.name())))).unwrap_or_else(|panic| {
         let detail = panic
             .downcast_ref::<&str>()
@@ -856,6 +875,7 @@ mod tests {
                     Mode::Write => Lent::Write(ledger.write(buf.region()).unwrap()),
                 },
                 layout: None,
+                shape: None,
             })
             .collect();
         execute(op, &mut args, &Cancel::new())

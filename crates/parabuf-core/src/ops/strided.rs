@@ -106,7 +106,10 @@ pub fn gathered(args: &mut [Arg], modes: &[Mode], run: impl FnOnce(&mut [Arg]) -
 }
 
 /// Calls `f` with a read view of `arg`'s elements as its view sees them.
-fn with_strided_read<T: Element, R>(arg: &mut Arg, f: impl FnOnce(StridedReadView<'_, T>) -> R) -> Result<R> {
+pub(super) fn with_strided_read<T: Element, R>(
+    arg: &mut Arg,
+    f: impl FnOnce(StridedReadView<'_, T>) -> R,
+) -> Result<R> {
     let layout = arg.layout.clone();
     fn view<'g, T: Element>(guard: &'g ReadGuard, layout: &Option<Layout>) -> Result<StridedReadView<'g, T>> {
         match layout {
@@ -178,7 +181,7 @@ fn for_each_run(shape: &[usize], mut visit: impl FnMut(&[usize])) {
 }
 
 /// Copies the view's elements, in row-major order of its indices, into `dst` (which holds exactly that many).
-fn gather<T: Element>(src: &StridedReadView<'_, T>, mut dst: WriteView<'_, T>) {
+pub(super) fn gather<T: Element>(src: &StridedReadView<'_, T>, mut dst: WriteView<'_, T>) {
     let shape = src.layout().shape().to_vec();
     let mut stage = [T::default(); RUN];
     let mut at = 0;
