@@ -62,6 +62,7 @@ export type Slot =
   | 'input' // an array or an export handle of it
   | 'writable' // an array or a write handle of it
   | 'options' // async options: { signal }
+  | 'axisOptions' // a synchronous reduction's options: { axis } (the generators leave axis out: axis.spec.ts covers it)
   | 'ddofOptions' // { ddof }, and { signal } for the async twins
   | 'histogramOptions' // { bins, min, max }, and { signal } for the async twins
   | 'quantileQ' // a number in [0, 1] or an array of them
@@ -301,6 +302,8 @@ type ResultShape = 'scalar' | 'number' | 'index' | 'minmax' | 'counts' | 'inPlac
 
 interface OpModel {
   readonly modes: readonly ('read' | 'write')[]
+  /** Whether it reduces along axes, so that its synchronous form takes options too. */
+  readonly axis: boolean
   /** Parameters after the arrays (the async twin adds `options` unless these already carry it). */
   readonly extra: readonly Slot[]
   readonly result: ResultShape
@@ -341,7 +344,7 @@ const RESULT_OF: Readonly<Record<string, ResultShape>> = {
 
 /** Every public operation: its arrays' modes and its result from the core's table, its form from {@link FORMS}. */
 const OPS: Readonly<Record<OpName, OpModel>> = Object.fromEntries(
-  OPERATIONS.map((op) => [op.name, { modes: op.modes, extra: [], result: RESULT_OF[op.returns]!, ...FORMS[op.name] }]),
+  OPERATIONS.map((op) => [op.name, { modes: op.modes, axis: op.axis !== 'no', extra: [], result: RESULT_OF[op.returns]!, ...FORMS[op.name] }]),
 )
 
 /** The options objects that carry an operation's own parameters and, in the async twin, the signal. */
@@ -359,7 +362,8 @@ const OWN_OPTIONS: readonly Slot[] = [
 function paramsOf(model: OpModel, async: boolean): Slot[] {
   const arrays: Slot[] = model.modes.map((m, i) => (m === 'write' && i === 0 ? 'writable' : 'input'))
   const carriesOptions = model.extra.some((slot) => OWN_OPTIONS.includes(slot))
-  return [...arrays, ...model.extra, ...(async && !carriesOptions ? (['options'] as Slot[]) : [])]
+  const options: Slot[] = carriesOptions ? [] : async ? ['options'] : model.axis ? ['axisOptions'] : []
+  return [...arrays, ...model.extra, ...options]
 }
 
 const valuesOf = (array: TypedArray): (number | bigint)[] => Array.from(array as ArrayLike<number | bigint>)
@@ -483,6 +487,10 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
     const own = model.extra.find((s) => OWN_OPTIONS.includes(s))
     codes.push(...asyncOptionCodes(at(own ?? 'options')))
   }
+  if (params.includes('axisOptions')) {
+    const options = at('axisOptions')
+    if (options !== undefined && !isObject(options)) codes.push(TYPE)
+  }
   if (model.extra.includes('ddofOptions')) codes.push(...ddofCodes(at('ddofOptions')))
   let quantiles: { qs: number[]; scalar: boolean; method: string } | undefined
   if (model.extra.includes('quantileQ')) {
@@ -559,6 +567,7 @@ function predictOp(name: OpName, async: boolean, args: unknown[], world: World):
     if (!BOUND_REDUCTIONS.has(name)) codes.push(TYPE)
     else if (call.values !== undefined) {
       if (model.needsElements && call.values.length === 0) codes.push(EMPTY)
+      if (topkK !== undefined && topkK > call.values.length) codes.push(RANGE)
       if (histogram) codes.push(...histogramRangeCodes(call.values, 'Float64Array', histogram))
       if (quantiles) codes.push(...quantileRangeCodes(call.values, quantiles.qs, quantiles.method))
     }

@@ -317,6 +317,11 @@ const SLOTS: Readonly<Record<Slot, fc.Arbitrary<ArgSpec>>> = {
     { weight: 4, arbitrary: options({ signal }) },
     { weight: 1, arbitrary: hostile },
   ),
+  axisOptions: fc.oneof(
+    { weight: 3, arbitrary: fc.constant(lit(undefined)) },
+    { weight: 4, arbitrary: options({ signal }) },
+    { weight: 1, arbitrary: hostile },
+  ),
   ddofOptions: fc.oneof(
     { weight: 2, arbitrary: fc.constant(lit(undefined)) },
     { weight: 6, arbitrary: options({ ddof, signal }) },
