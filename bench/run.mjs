@@ -20,6 +20,7 @@ import gsumpw from '@stdlib/blas-ext-base-gsumpw'
 import { measure } from 'mitata'
 import * as parabuf from 'parabuf'
 
+import { axesSection, axesTargets } from './axes.mjs'
 import { expressionSection, expressionTargets } from './expressions.mjs'
 import * as js from './kernels.mjs'
 import * as peers from './peers.mjs'
@@ -699,6 +700,12 @@ async function main() {
         })
       : null
 
+  // Reductions along axes (--only=axes, or a full run) against the read limit of the same memory and numpy.
+  const axes =
+    !ONLY || ONLY.includes('axes')
+      ? await axesSection({ readBytesPerSecond: (array) => native.benchArrayReadBandwidth(array, 1).bytesPerSecond, log, side: QUICK ? 2048 : 8192 })
+      : null
+
   // The fixed cost of a call, with every check of the export model in place: a synchronous sum of an empty array.
   const empty = new Float64Array(0)
   const emptyStats = await time({ run: () => parabuf.sumSync(empty) }, 1e3, 'call')
@@ -731,7 +738,8 @@ async function main() {
     numerics,
     selection,
     expressions,
-    targets: targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics, selection, expressions),
+    axes,
+    targets: targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics, selection, expressions, axes),
     durationSeconds: Math.round((performance.now() - started) / 1e3),
   }
   log(`\nload average at end: ${machine.loadAverage.end.join(', ')}; ${results.durationSeconds} s`)
@@ -753,7 +761,7 @@ function row(cases, caseId, contenderId, size) {
   return cases.find((c) => c.id === caseId)?.contenders.find((c) => c.id === contenderId)?.results.find((r) => r.size === size)
 }
 
-function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics, selection, expressions) {
+function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, numerics, selection, expressions, axes) {
   const big = Math.max(...SIZES)
   const out = []
   const add = (description, measured, pass) => out.push({ description, measured, pass })
@@ -894,6 +902,7 @@ function targets(cases, limit, input, paired, machine, sumVsLimit, callPath, num
     )
   }
   expressionTargets(expressions, add)
+  axesTargets(axes, add)
   return out
 }
 
