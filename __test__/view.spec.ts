@@ -66,14 +66,25 @@ test('every reduction of a random view is the reduction of its elements in row-m
   t.pass()
 })
 
-test('operations along one axis refuse views of more dimensions, as numpy would take the last axis', (t) => {
+test('operations along one axis refuse views of more dimensions, and sort works along the last axis or the one given', (t) => {
   const data = new Float64Array([3, 1, 2, 6, 5, 4])
   const m = pb.view(data, { shape: [2, 3] })
-  for (const call of [() => pb.sortSync(m), () => pb.argsortSync(m), () => pb.dotSync(m, m), () => pb.searchsortedSync(m, 1)]) {
+  for (const call of [() => pb.argsortSync(m), () => pb.dotSync(m, m), () => pb.searchsortedSync(m, 1)]) {
     throwsError(t, call, typeError('ERR_INVALID_ARG_VALUE', /works along one axis/))
   }
   t.deepEqual(Array.from(data), [3, 1, 2, 6, 5, 4])
   t.deepEqual(Array.from(pb.argsortSync(pb.view(data, { shape: [3], strides: [2] }))), [1, 0, 2])
+  // sort works along the last axis of a view, as numpy's does, or along the axis given.
+  t.is(pb.sortSync(m), data)
+  t.deepEqual(Array.from(data), [1, 2, 3, 4, 5, 6])
+  // Both axes reversed: each column (data[5 - j], data[2 - j]) ascending, then each row (data[5 - 3i - j]).
+  pb.sortSync(pb.view(data, { shape: [2, 3], strides: [-3, -1], offset: 5 }), { axis: 0 })
+  t.deepEqual(Array.from(data), [4, 5, 6, 1, 2, 3])
+  pb.sortSync(pb.view(data, { shape: [2, 3], strides: [-3, -1], offset: 5 }))
+  t.deepEqual(Array.from(data), [6, 5, 4, 3, 2, 1])
+  throwsError(t, () => pb.sortSync(m, { axis: [0, 1] }), typeError('ERR_INVALID_ARG_VALUE', /sort\(\) works along one axis/))
+  throwsError(t, () => pb.sortSync(m, { axis: 2 }), rangeError('ERR_OUT_OF_RANGE', /sort\(\) options.axis: axis 2/))
+  t.deepEqual(Array.from(data), [6, 5, 4, 3, 2, 1])
 })
 
 test('other element types, and dot and add between views and arrays', (t) => {
@@ -103,17 +114,47 @@ test('in-place operations write through the view and nowhere else', (t) => {
       }
       check('fill', (v) => pb.fillSync(v, 7), (xs) => xs.fill(7))
       check('scale', (v) => pb.scaleSync(v, 2, 1), (xs) => xs.forEach((x, i) => (xs[i] = x * 2 + 1)))
-      if (l.shape.length <= 1) check('sort', (v) => pb.sortSync(v), (xs) => xs.sort())
-      else {
-        const data = original.slice()
-        const refused = outcome(() => pb.sortSync(pb.view(data, { shape: l.shape, strides: l.strides, offset: l.offset })))
-        if (refused !== 'ERR_INVALID_ARG_VALUE' || !data.every((x, i) => Object.is(x, original[i]))) throw new Error('sort of an N-D view')
+      // sort: each lane along the last axis (numpy's default), or along every other axis when told.
+      for (let axis = 0; axis < Math.max(l.shape.length, 1); axis++) {
+        const last = l.shape.length === 0 || axis === l.shape.length - 1
+        check(
+          `sort along ${axis}`,
+          (v) => (last ? pb.sortSync(v) : pb.sortSync(v, { axis })),
+          (xs) => {
+            if (l.shape.length === 0) return
+            // xs is row-major over the shape: sort the elements that differ only in `axis`.
+            const stride = l.shape.slice(axis + 1).reduce((p, n) => p * n, 1)
+            const n = l.shape[axis]!
+            for (let start = 0; start < xs.length; start++) {
+              if (Math.floor(start / stride) % n !== 0) continue
+              const lane = Float64Array.from({ length: n }, (_, k) => xs[start + k * stride]!).sort()
+              lane.forEach((x, k) => (xs[start + k * stride] = x))
+            }
+          },
+        )
       }
+      // add pairs elements by index: the source has the view's shape.
       const src = Float64Array.from(reached, (_, k) => k / 4)
-      check('add', (v) => pb.addSync(v, src), (xs) => xs.forEach((x, i) => (xs[i] = x + src[i]!)))
+      check('add', (v) => pb.addSync(v, pb.view(src, { shape: l.shape })), (xs) => xs.forEach((x, i) => (xs[i] = x + src[i]!)))
     }),
     { numRuns: 200 },
   )
+})
+
+test('add of views pairs elements by index, so views of different shapes are refused, and nothing is written', (t) => {
+  const data = new Float64Array([1, 2, 3, 4, 5, 6])
+  const src = new Float64Array([10, 20, 30, 40, 50, 60])
+  const wide = pb.view(data, { shape: [2, 3] })
+  for (const other of [pb.view(src, { shape: [3, 2] }), src, pb.view(src, { shape: [6, 1] }), pb.view(src, { shape: [3, 2], strides: [1, 3] })]) {
+    throwsError(t, () => pb.addSync(wide, other), typeError('ERR_INVALID_ARG_VALUE', /add\(\) needs its arrays in one shape, got \[2, 3\] and \[\d, \d\]|add\(\) needs its arrays in one shape, got \[2, 3\] and \[6\]/))
+  }
+  t.deepEqual(Array.from(data), [1, 2, 3, 4, 5, 6])
+  // The same shape, whatever the strides: paired by index.
+  pb.addSync(wide, pb.view(src, { shape: [2, 3], strides: [1, 2] }))
+  t.deepEqual(Array.from(data), [11, 32, 53, 24, 45, 66])
+  // One dimension on both sides: a view and an array of its length.
+  pb.addSync(pb.view(data, { shape: [3], strides: [2] }), new Float64Array([1, 1, 1]))
+  t.deepEqual(Array.from(data), [12, 32, 54, 24, 46, 66])
 })
 
 test('a contiguous row-major view is a subarray: it aliases as one', (t) => {

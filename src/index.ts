@@ -2080,29 +2080,42 @@ export function addSync<A extends NumericArray>(dst: WritableInput<A>, src: Inpu
  * Sorts in place in ascending numeric order, exactly as `TypedArray.prototype.sort()` without a comparator: `-0`
  * before `+0`, every `NaN` last. A parallel radix sort.
  *
+ * A {@link StridedView} of several dimensions is sorted along its last axis, each lane on its own, as numpy's
+ * `a.sort()` does; `axis` picks another (one axis, negative counting from the end). Lanes are sorted one after the
+ * other, each on a copy of its elements written back through the view.
+ *
  * Arrays of 32- and 64-bit elements are sorted on a private copy, which takes twice the array's size in memory while
  * the sort runs; the result lands all at once. From 32 MiB up, that memory is kept for 10 seconds after the sort,
  * for the next sort of a similar size to reuse, and then freed: repeated sorts of a large array skip the cost of
  * fresh pages (a sort of 10^8 doubles keeps 1.6 GB meanwhile).
  *
  * @typeParam A - the array's type.
- * @param a - the array, or a write export of it.
- * @param options - `signal` to abort.
- * @returns a promise of the same array object.
+ * @param a - the array, a write export of it, or a view of either.
+ * @param options - `axis` (for a view: the axis to sort along, see {@link AxisOptions}; the last by default) and
+ *   `signal` to abort.
+ * @returns a promise of the same array object (for a view, its array).
  * @throws (rejects) as {@link fill}; RangeError `ERR_OUT_OF_RANGE` when the private copy cannot be allocated (the
- *   array is left as it was).
+ *   array is left as it was), or for an axis outside the view's dimensions; TypeError `ERR_INVALID_ARG_VALUE` for
+ *   more than one axis.
  *
  * @example
  * ```ts
- * import { sort } from 'parabuf'
+ * import { sort, view } from 'parabuf'
  * await sort(new Float64Array([3, NaN, -0, 0, -1])) // Float64Array [-1, -0, 0, 3, NaN]
+ * // Each row of a 2 × 3 matrix, then each column.
+ * const m = new Int32Array([3, 1, 2, 9, 7, 8])
+ * await sort(view(m, { shape: [2, 3] })) // Int32Array [1, 2, 3, 7, 8, 9]
+ * await sort(view(m, { shape: [2, 3] }), { axis: 0 })
  * ```
  *
  * @category Ordering
  */
-export async function sort<A extends NumericArray>(a: WritableInput<A>, options?: AsyncOptions): Promise<A> {
+export async function sort<A extends NumericArray>(
+  a: WritableInput<A>,
+  options?: Partial<AxisOptions> & AsyncOptions,
+): Promise<A> {
   refuseExtraArguments('sort', arguments.length, 2)
-  await runAsync('sort', undefined, options, a)
+  await runAsync('sort', axisParams(options, undefined), options, a)
   return arrayOf(a)
 }
 
@@ -2110,7 +2123,8 @@ export async function sort<A extends NumericArray>(a: WritableInput<A>, options?
  * Synchronous {@link sort}.
  *
  * @typeParam A - the array's type.
- * @param a - the array, or a write export of it.
+ * @param a - the array, a write export of it, or a view of either.
+ * @param options - `axis`: for a view, the axis to sort along (see {@link AxisOptions}; the last by default).
  * @returns the same array object.
  * @throws as {@link sort}, synchronously.
  *
@@ -2122,8 +2136,8 @@ export async function sort<A extends NumericArray>(a: WritableInput<A>, options?
  *
  * @category Ordering
  */
-export function sortSync<A extends NumericArray>(a: WritableInput<A>): A {
-  refuseExtraArguments('sortSync', arguments.length, 1)
-  runSync('sort', undefined, a)
+export function sortSync<A extends NumericArray>(a: WritableInput<A>, options?: Partial<AxisOptions>): A {
+  refuseExtraArguments('sortSync', arguments.length, 2)
+  runSync('sort', axisParams(options, undefined), a)
   return arrayOf(a)
 }

@@ -28,8 +28,8 @@ pub use kind::ElementKind;
 pub use layout::{Footprint, Layout, Overlap};
 pub use ledger::{ExportCell, ExportInfo, Ledger, Lent, Mode, ReadGuard, WriteGuard};
 pub use ops::{
-    execute, execute_along, execute_expression, Arg, ArraySpec, AxisResult, Column, ColumnElement, ExpressionUse, Op,
-    Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, INLINE_BYTES,
+    execute, execute_along, execute_expression, guarded, Arg, ArraySpec, AxisResult, Column, ColumnElement,
+    ExpressionUse, Op, Operation, Output, ParamSpec, ParamType, Params, Returns, Spec, INLINE_BYTES,
 };
 pub use region::{owned_buffer_count, OwnedBuffer, Region};
 pub use view::{Element, ReadView, StridedReadView, StridedWriteView, WriteView};

@@ -84,11 +84,7 @@ impl Job for ExpressionJob {
     }
 
     fn execute(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output, Error> {
-        let name = self.name();
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.call.execute(args, cancel).map_err(|e| e.in_operation(name))
-        }))
-        .unwrap_or_else(|_| Err(Error::internal(format!("{name}(): the expression panicked"))))
+        parabuf_core::guarded(self.name(), || self.call.execute(args, cancel))
     }
 }
 

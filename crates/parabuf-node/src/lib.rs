@@ -356,12 +356,20 @@ impl operation::Job for Call {
     }
 
     fn one_axis(&self, index: usize) -> Option<&'static str> {
+        // An operation that works along the lanes of one axis takes a view of any dimensions.
+        if self.op.spec().axis == AxisResult::Lanes {
+            return None;
+        }
         operation::Job::one_axis(&self.op, index)
     }
 
     fn execute(&self, args: &mut [parabuf_core::Arg], cancel: &Cancel) -> Result<parabuf_core::Output, Error> {
         match &self.axes {
             Some(axes) => parabuf_core::execute_along(&self.op, args, axes, cancel),
+            // Along the last axis, numpy's default, when there is more than one.
+            None if self.op.spec().axis == AxisResult::Lanes && args.first().is_some_and(|a| a.dims().len() > 1) => {
+                parabuf_core::execute_along(&self.op, args, &[-1], cancel)
+            }
             None => parabuf_core::execute(&self.op, args, cancel),
         }
     }

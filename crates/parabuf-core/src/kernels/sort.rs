@@ -347,7 +347,10 @@ fn scatter<K: Key>(src: &[K], dst: &mut [K], shift: u32, counts: &[Counts], chun
 pub struct Sort;
 
 impl Operation for Sort {
-    const SPEC: Spec = Spec::new("sort", &[ArraySpec::new("a", Mode::Write).along_one_axis()], Returns::InPlace);
+    const SPEC: Spec = Spec {
+        axis: crate::ops::AxisResult::Lanes,
+        ..Spec::new("sort", &[ArraySpec::new("a", Mode::Write).along_one_axis()], Returns::InPlace)
+    };
     fn run(&self, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
         writing!(args, T, _conv, v => crate::kernels::sort(v, cancel).map(|()| Output::InPlace))
     }

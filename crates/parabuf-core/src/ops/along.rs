@@ -14,7 +14,7 @@ use crate::kind::ElementKind;
 use crate::layout::Layout;
 use crate::ledger::{Ledger, Lent};
 use crate::ops::column::ColumnElement;
-use crate::ops::strided::{gather, with_strided_read};
+use crate::ops::strided::{gather, with_strided_read, with_strided_write};
 use crate::ops::{guarded, Arg, Column, Op, Output, Returns};
 use crate::region::OwnedBuffer;
 use crate::view::{Element, StridedReadView};
@@ -37,10 +37,13 @@ pub enum AxisResult {
     /// An index along the one reduced axis: a `Uint32Array`, or a `Float64Array` when that axis is longer than
     /// 2^32 − 1.
     Index,
+    /// Not a reduction: the operation works along one axis of its written array, in place, each lane along it on
+    /// its own (`sort`, along the last axis unless told).
+    Lanes,
 }
 
 impl AxisResult {
-    /// The name the binding exports to the facade: `"no"`, `"float64"`, `"element"`, `"sum"` or `"index"`.
+    /// The name the binding exports to the facade: `"no"`, `"float64"`, `"element"`, `"sum"`, `"index"` or `"lanes"`.
     pub fn as_str(self) -> &'static str {
         match self {
             AxisResult::No => "no",
@@ -48,6 +51,7 @@ impl AxisResult {
             AxisResult::Element => "element",
             AxisResult::Sum => "sum",
             AxisResult::Index => "index",
+            AxisResult::Lanes => "lanes",
         }
     }
 }
@@ -63,7 +67,7 @@ impl AxisResult {
 /// integer sum beyond its type; the operation's own errors for any output (an empty one where a value is needed);
 /// `Aborted`.
 pub fn execute_along(op: &Op, args: &mut [Arg], axes: &[i64], cancel: &Cancel) -> Result<Output> {
-    guarded(op, || along(op, args, axes, cancel))
+    guarded(op.name(), || along(op, args, axes, cancel))
 }
 
 fn along(op: &Op, args: &mut [Arg], axes: &[i64], cancel: &Cancel) -> Result<Output> {
@@ -95,6 +99,18 @@ fn along(op: &Op, args: &mut [Arg], axes: &[i64], cancel: &Cancel) -> Result<Out
         Error::InvalidArgValue { detail } => Error::arg_value(format!("{name}() options.axis: {detail}")),
         other => other,
     })?;
+    if result == AxisResult::Lanes {
+        let [axis] = reduced[..] else {
+            return Err(Error::arg_value(format!(
+                "{name}() works along one axis, and options.axis {axes:?} names {}",
+                reduced.len()
+            )));
+        };
+        if arg.view_layout().is_none() {
+            arg.layout = Some(layout.clone());
+        }
+        return with_element_type!(arg.kind, T => in_lanes::<T>(op, arg, axis, cancel)).map(|()| Output::InPlace);
+    }
     if result == AxisResult::Index && reduced.len() != 1 {
         return Err(Error::arg_value(format!(
             "{name}() returns an index along one axis, and options.axis {axes:?} names {} (numpy's rule)",
@@ -117,6 +133,51 @@ fn along(op: &Op, args: &mut [Arg], axes: &[i64], cancel: &Cancel) -> Result<Out
         let results = with_strided_read::<T, _>(arg, |view| each_output::<T>(op, kind, &view, &reduced, cancel))??;
         let shape = layout.shape().iter().enumerate().filter(|(a, _)| !reduced.contains(a)).map(|(_, &n)| n).collect();
         Ok(Output::Along { shape, values: Box::new(columns::<T>(result, op.spec().returns, kind, count, results)?) })
+    })
+}
+
+/// Runs the in-place operation `op` on each lane of `arg` along `axis`, one after the other: each lane's elements are
+/// copied into a buffer of parabuf's own, the kernel runs on it (spreading over the pool for a long lane), and the
+/// result is written back through the view. A writable view reaches each element once, so lanes never share one.
+fn in_lanes<T: Element>(op: &Op, arg: &mut Arg, axis: usize, cancel: &Cancel) -> Result<()> {
+    let kind = arg.kind;
+    with_strided_write::<T>(arg, |mut view| {
+        let mut shape = view.layout().shape().to_vec();
+        let n = shape[axis];
+        if view.is_empty() {
+            return Ok(());
+        }
+        shape[axis] = 1;
+        let buffer = OwnedBuffer::zeroed(n * kind.size());
+        let ledger = Ledger::new();
+        let mut lane = vec![T::default(); n];
+        let mut index = vec![0usize; shape.len()];
+        loop {
+            cancel.check()?;
+            view.as_read().read_run(&index, axis, &mut lane);
+            ledger.write(buffer.region())?.view_mut::<T>()?.write_from(0, &lane);
+            let mut one = [Arg::new(kind, Lent::Write(ledger.write(buffer.region())?))];
+            op.run_kernel(&mut one, cancel)?;
+            let [Arg { lent: Lent::Write(guard), .. }] = &mut one else {
+                return Err(Error::internal("a lane's export changed while its kernel ran"));
+            };
+            guard.view::<T>()?.read_into(0, &mut lane);
+            drop(one);
+            view.write_run(&index, axis, &lane);
+            // The next lane: the index of the other axes, the last one fastest.
+            let mut k = shape.len();
+            loop {
+                if k == 0 {
+                    return Ok(());
+                }
+                k -= 1;
+                index[k] += 1;
+                if index[k] < shape[k] {
+                    break;
+                }
+                index[k] = 0;
+            }
+        }
     })
 }
 
@@ -183,7 +244,9 @@ fn columns<T: Element + ColumnElement + Store>(
     };
     let element = |value: Scalar| -> T { Conversion::of(kind).scalar::<T>(value) };
     Ok(match result {
-        AxisResult::No => return Err(Error::internal("an operation without axes ran along axes")),
+        AxisResult::No | AxisResult::Lanes => {
+            return Err(Error::internal("an operation that reduces nothing was given results to reduce"))
+        }
         AxisResult::Float64 => Output::Array(Column::Float64(results.iter().map(number).collect::<Result<_>>()?)),
         AxisResult::Element => match returns {
             Returns::MinMax => {
@@ -249,6 +312,7 @@ mod tests {
 
     use super::*;
     use crate::kernels::argext::ArgMax;
+    use crate::kernels::histogram::Histogram;
     use crate::kernels::minmax::MinMax;
     use crate::kernels::moments::Mean;
     use crate::kernels::sort::Sort;
@@ -313,6 +377,28 @@ mod tests {
     }
 
     #[test]
+    fn sort_sorts_each_lane_in_place_and_touches_nothing_else() {
+        // A 3 × 2 view, column-major over the first six elements; the seventh is outside it.
+        let values = [5.0, f64::NAN, 1.0, 4.0, -0.0, 0.0, 9.0];
+        let buf = OwnedBuffer::zeroed(values.len() * 8);
+        let ledger = Ledger::new();
+        ledger.write(buf.region()).unwrap().view_mut::<f64>().unwrap().write_from(0, &values);
+        let layout = Layout::new(&[3, 2], Some(&[1, 3]), 0, values.len()).unwrap();
+        for (axis, expected) in
+            [(0, [1.0, 5.0, f64::NAN, -0.0, 0.0, 4.0, 9.0]), (1, [4.0, -0.0, 0.0, 5.0, f64::NAN, 1.0, 9.0])]
+        {
+            let lent = Lent::Write(ledger.write(buf.region()).unwrap());
+            let mut args = [Arg { kind: ElementKind::Float64, lent, layout: Some(layout.clone()), shape: None }];
+            assert_eq!(execute_along(&Op::Sort(Sort), &mut args, &[axis], &Cancel::new()), Ok(Output::InPlace));
+            drop(args);
+            let got = ledger.read(buf.region()).unwrap().view::<f64>().unwrap().to_vec();
+            let same = got.iter().zip(&expected).all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()));
+            assert!(same, "axis {axis}: {got:?}");
+            ledger.write(buf.region()).unwrap().view_mut::<f64>().unwrap().write_from(0, &values);
+        }
+    }
+
+    #[test]
     fn bad_axes_and_operations_are_refused_by_name() {
         let values = [0.0; 6];
         let layout = Layout::row_major(&[2, 3]).unwrap();
@@ -324,7 +410,8 @@ mod tests {
             (err.code(), err.to_string().starts_with("sum() options.axis: axis 2 is out of range")),
             ("ERR_OUT_OF_RANGE", true)
         );
-        let err = along_f64(&Op::Sort(Sort), &values, &layout, &[0]).unwrap_err();
-        assert_eq!((err.code(), err.to_string()), ("ERR_INVALID_ARG_VALUE", "sort() takes no axis option".into()));
+        let histogram = Op::Histogram(Histogram { bins: 2, min: None, max: None });
+        let err = along_f64(&histogram, &values, &layout, &[0]).unwrap_err();
+        assert_eq!((err.code(), err.to_string()), ("ERR_INVALID_ARG_VALUE", "histogram() takes no axis option".into()));
     }
 }

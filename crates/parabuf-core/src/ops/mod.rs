@@ -624,6 +624,16 @@ impl Arg {
         }
     }
 
+    /// The shape the operation sees the elements in: a view's, the shape of a row-major view exported as plain bytes
+    /// ([`Arg::shape`]), or one dimension of the length.
+    pub fn dims(&self) -> Vec<usize> {
+        match (self.view_layout(), &self.shape) {
+            (Some(layout), _) => layout.shape().to_vec(),
+            (None, Some(shape)) => shape.clone(),
+            (None, None) => vec![self.len()],
+        }
+    }
+
     /// Whether the operation sees no element.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -707,7 +717,7 @@ pub fn execute(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Result<Output> {
         return strided::execute_gathered(op, args, cancel);
     }
     op.validate(args)?;
-    guarded(op, || op.run_kernel(args, cancel))
+    guarded(op.name(), || op.run_kernel(args, cancel))
 }
 
 /// Runs `op` with `bound`'s values in place of its first array, `rest` being its other arrays in order (none for
@@ -735,18 +745,22 @@ pub fn execute_expression(op: &Op, bound: &Bound<'_, '_>, rest: Vec<Arg>, cancel
         )));
     }
     expression_len(bound)?;
-    guarded(op, || op.reduce_expression(bound, rest, cancel))
+    guarded(op.name(), || op.reduce_expression(bound, rest, cancel))
 }
 
-/// `run()`, its errors named after `op` and its panics turned into [`Error::Internal`].
-pub(crate) fn guarded(op: &Op, run: impl FnOnce() -> Result<Output>) -> Result<Output> {
-    catch_unwind(AssertUnwindSafe(|| run().map_err(|e| e.in_operation(op.name())))).unwrap_or_else(|panic| {
+/// `run()`, its errors named after the operation `name` and its panics turned into [`Error::Internal`]: how every
+/// entry point of the core, and the binding's own jobs, run work.
+///
+/// # Errors
+/// `run`'s, named; `ERR_PARABUF_INTERNAL` for a panic.
+pub fn guarded(name: &'static str, run: impl FnOnce() -> Result<Output>) -> Result<Output> {
+    catch_unwind(AssertUnwindSafe(|| run().map_err(|e| e.in_operation(name)))).unwrap_or_else(|panic| {
         let detail = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a kernel panicked".to_string());
-        Err(Error::internal(format!("{}(): {detail}", op.name())))
+        Err(Error::internal(format!("{name}(): {detail}")))
     })
 }
 
@@ -776,10 +790,10 @@ macro_rules! writing {
 }
 pub(crate) use writing;
 
-/// Two arrays of one element kind and length, as `dot()` and `add()` need.
+/// Two arrays of one element kind, length and (for views of more dimensions) shape, as `dot()` and `add()` need.
 ///
 /// # Errors
-/// [`Error::TypeMismatch`] or [`Error::LengthMismatch`].
+/// [`Error::TypeMismatch`], [`Error::LengthMismatch`], or `ERR_INVALID_ARG_VALUE` for views of different shapes.
 pub fn same_kind_and_length(operation: &str, args: &[Arg]) -> Result<()> {
     let [a, b] = args else { return Err(Error::internal(format!("{operation}() takes two arrays"))) };
     if a.kind != b.kind {
@@ -790,6 +804,14 @@ pub fn same_kind_and_length(operation: &str, args: &[Arg]) -> Result<()> {
     let (left, right) = (a.len(), b.len());
     if left != right {
         return Err(Error::LengthMismatch { left, right });
+    }
+    // Views pair elements by index, so they must have one shape (numpy broadcasts no further than that here).
+    let (left, right) = (a.dims(), b.dims());
+    if (left.len() > 1 || right.len() > 1) && left != right {
+        return Err(Error::arg_value(format!(
+            "{operation}() needs its arrays in one shape, got {left:?} and {right:?} (the same number of elements is \
+             not enough: elements pair by index)"
+        )));
     }
     Ok(())
 }

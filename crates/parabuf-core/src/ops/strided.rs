@@ -29,6 +29,8 @@ pub(crate) fn execute_gathered(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Re
             return Err(one_axis_refused(op.name(), declared.name, dims));
         }
     }
+    // Checked on the views themselves: their copies are plain arrays, whose shapes no longer tell.
+    op.validate(args)?;
     let modes: Vec<Mode> = op.modes().collect();
     gathered(args, &modes, |private| execute(op, private, cancel))
 }
@@ -135,7 +137,10 @@ pub(super) fn with_strided_read<T: Element, R>(
 }
 
 /// Calls `f` with a write view of `arg`'s elements as its view sees them.
-fn with_strided_write<T: Element>(arg: &mut Arg, f: impl FnOnce(StridedWriteView<'_, T>) -> Result<()>) -> Result<()> {
+pub(super) fn with_strided_write<T: Element>(
+    arg: &mut Arg,
+    f: impl FnOnce(StridedWriteView<'_, T>) -> Result<()>,
+) -> Result<()> {
     let layout: Option<Layout> = arg.layout.clone();
     match &mut arg.lent {
         Lent::Write(guard) => f(match &layout {
