@@ -193,6 +193,49 @@ test.serial('the even and odd columns of one matrix are written at the same time
   clean()
 })
 
+test.serial('borrow() of a view exports exactly its elements: disjoint views borrowed for writing at once', (t) => {
+  const { clean } = ledgerBaseline(t)
+  const data = Float64Array.from({ length: 24 }, (_, i) => i)
+  {
+    // A 4 × 6 matrix: its even and odd columns, and its rows 1–2.
+    using even = pb.borrow(pb.view(data, { shape: [4, 3], strides: [6, 2] }), 'write')
+    using odd = pb.borrow(pb.view(data, { shape: [4, 3], strides: [6, 2], offset: 1 }), 'write')
+    t.is(even.array, data)
+    t.is(odd.byteLength, 23 * 8, 'the span of the odd columns (elements 1 to 23), gaps included')
+    throwsError(t, () => pb.borrow(pb.view(data, { shape: [2, 6], offset: 6 }), 'read'), borrowError('ERR_PARABUF_BORROWED'))
+    throwsError(t, () => pb.borrow(data.subarray(3, 4), 'read'), borrowError('ERR_PARABUF_BORROWED'))
+    // Operations through the handles see the views' elements, in their shape.
+    t.is(pb.sumSync(odd), [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23].reduce((a, b) => a + b))
+    t.deepEqual(Array.from(pb.sumSync(even, { axis: 0 }).data as Float64Array), [36, 44, 52])
+    t.is(pb.argmaxSync(even), 11)
+    t.deepEqual(Array.from(pb.cumsumSync(odd)).slice(0, 4), [1, 4, 9, 16])
+    t.is(pb.fillSync(odd, -1), data)
+    t.deepEqual(Array.from(data.subarray(0, 8)), [0, -1, 2, -1, 4, -1, 6, -1])
+    pb.scaleSync(even, -1, 0)
+    pb.sortSync(even) // each row of the even columns, ascending
+    t.deepEqual(Array.from(data.subarray(0, 6)), [-4, -1, -2, -1, 0, -1])
+    // A view of an export of a view is refused: view the array itself.
+    throwsError(t, () => pb.sumSync(pb.view(even, { shape: [2] })), typeError('ERR_INVALID_ARG_VALUE', /view of an export of a view/))
+    throwsError(t, () => pb.borrow(pb.view(even, { shape: [2] }), 'read'), typeError('ERR_INVALID_ARG_TYPE', /view of an export/))
+  }
+  {
+    // A row-major view is exported as its run of bytes, and keeps its shape.
+    using rows = pb.borrow(pb.view(data, { shape: [2, 6], offset: 6 }), 'read')
+    t.is(rows.byteOffset, 0)
+    t.is(rows.byteLength, 12 * 8)
+    t.deepEqual(Array.from(pb.meanSync(rows, { axis: 1 }).data as Float64Array), [pb.meanSync(data.subarray(6, 12)), pb.meanSync(data.subarray(12, 18))])
+    t.deepEqual(pb.exportsOf(data).map(({ byteOffset, byteLength }) => [byteOffset, byteLength]), [[48, 96]])
+  }
+  // A view that reaches an element twice is never exported for writing; one outside its array never at all.
+  throwsError(t, () => pb.borrow(pb.view(data, { shape: [3], strides: [0] }), 'write'), typeError('ERR_INVALID_ARG_VALUE'))
+  throwsError(t, () => pb.borrow(pb.view(data, { shape: [25] }), 'read'), rangeError('ERR_OUT_OF_RANGE'))
+  {
+    using broadcast = pb.borrow(pb.view(data, { shape: [3], strides: [0] }), 'read')
+    t.is(pb.sumSync(broadcast), 3 * data[0]!)
+  }
+  clean()
+})
+
 test.serial('bad views are refused with a coded error before anything is touched', (t) => {
   const { clean } = ledgerBaseline(t)
   const data = new Float64Array([1, 2, 3, 4])

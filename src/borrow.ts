@@ -7,7 +7,7 @@ import { apply, freeze, getPrototypeOf, typedArrayBuffer, typedArrayByteOffset, 
 import { bytesPerElementOf, describe, FLOAT16, type Kind, kindOf, nativeView } from './kinds.js'
 import { native } from './native.js'
 import type { BigIntArray, Mode, NumericArray, ReadonlyArrayView } from './types.js'
-import type { NdArrayLike, StridedView } from './view.js'
+import { type NdArrayLike, type StridedView, viewParts } from './view.js'
 
 /** The binding's opaque value for a handle's export (a type-tagged external that only the binding can read). */
 export type NativeHandle = object
@@ -37,9 +37,10 @@ export function arrayOf(handle: Export): NumericArray {
   return arrayOfImpl(handle)
 }
 
-/** The bytes a handle made by {@link borrow} exports, from its native record (its array may since have grown). @internal */
-export function exportedByteLength(handle: Export): number {
-  return native.exportState(nativeOfImpl(handle)).byteLength
+/** The elements a handle made by {@link borrow} exports (a view's count, for an export of a view), from its native
+ * record (its array may since have grown). @internal */
+export function exportedLength(handle: Export): number {
+  return native.exportState(nativeOfImpl(handle)).elements
 }
 
 function stateOf(value: unknown, what: string) {
@@ -284,38 +285,54 @@ export function requireArray(value: unknown, what: string, handles = true): { ar
  * Takes an export of `array`'s memory and returns its handle. A `'read'` export shares with other reads; a `'write'`
  * export excludes every other export of the same bytes, whichever array, `Buffer` or worker thread they come through.
  *
+ * A {@link StridedView} (or a scijs ndarray) of an array exports exactly the elements it reaches: two views that share
+ * no element, such as the even and odd columns of a matrix, can be borrowed for writing at the same time. Operations
+ * given the handle see the view's elements, in its shape; the handle's `array` is the view's array.
+ *
  * @typeParam A - the array's type.
  * @typeParam M - the mode, as a literal type: a `'read'` export's `array` is read-only to the type checker.
- * @param array - any typed array, `Buffer` or subarray.
+ * @param array - any typed array, `Buffer` or subarray, or a view of one.
  * @param mode - `'read'` or `'write'`.
  * @returns a handle to pass to operations; release it when done (`using` does so automatically).
  * @throws {@link BorrowError} (`ERR_PARABUF_BORROWED`) when a conflicting export is live.
- * @throws TypeError `ERR_INVALID_ARG_TYPE` for a value that is not a typed array, `ERR_PARABUF_DETACHED` for a detached
- *   one, `ERR_INVALID_ARG_VALUE` for an unknown mode.
+ * @throws TypeError `ERR_INVALID_ARG_TYPE` for a value that is not a typed array or a view of one (a view of an
+ *   export is refused: borrow the view of the array), `ERR_PARABUF_DETACHED` for a detached one,
+ *   `ERR_INVALID_ARG_VALUE` for an unknown mode, or a `'write'` view that reaches an element twice; RangeError
+ *   `ERR_OUT_OF_RANGE` for a view that reaches outside its array.
  *
  * @example
  * ```ts
- * import { borrow, fillSync } from 'parabuf'
+ * import { borrow, fillSync, view } from 'parabuf'
  * const a = new Float64Array(1000)
  * using left = borrow(a.subarray(0, 500), 'write')
  * using right = borrow(a.subarray(500), 'write') // disjoint bytes: no conflict
+ * // The even and odd elements of another array share no element either.
+ * const b = new Float64Array(1000)
+ * using even = borrow(view(b, { shape: [500], strides: [2] }), 'write')
+ * using odd = borrow(view(b, { shape: [500], strides: [2], offset: 1 }), 'write')
+ * fillSync(odd, 1)
  * ```
  *
  * @category Exports
  */
-export function borrow<A extends NumericArray, M extends Mode>(array: A, mode: M): Export<A, M> {
+export function borrow<A extends NumericArray, M extends Mode>(array: A | StridedView<A> | NdArrayLike<A>, mode: M): Export<A, M> {
   refuseExtraArguments('borrow', arguments.length, 2)
-  const { kind } = requireArray(array, '"array"', false)
+  const parts = viewParts(array)
+  if (parts !== undefined && isExport(parts.data)) {
+    throw makeError('ERR_INVALID_ARG_TYPE', 'The "array" argument is a view of an export: borrow the view of the array itself')
+  }
+  const data = (parts === undefined ? array : parts.data) as A
+  const { kind } = requireArray(data, '"array"', false)
   if (mode !== 'read' && mode !== 'write') {
     throw makeError('ERR_INVALID_ARG_VALUE', `The "mode" argument must be 'read' or 'write'. Received ${describe(mode)}`)
   }
   let handle: NativeHandle
   try {
-    handle = native.exportOpen(nativeView(array, kind, 'borrow() argument'), kind, mode === 'read' ? 0 : 1)
+    handle = native.exportOpen(nativeView(data, kind, 'borrow() argument'), kind, mode === 'read' ? 0 : 1, parts?.layout)
   } catch (error) {
     throw translate(error)
   }
-  issuing = { native: handle, array }
+  issuing = { native: handle, array: data }
   try {
     const made = new Export<A, M>()
     freeze(made)

@@ -1,7 +1,7 @@
 // Expressions: `compile`, `evaluate`, and the `Expression` and `BoundExpression` classes. What an expression is, what
 // its variables are and which memory it reads or writes are decided natively (a type-tagged handle, engine state at the
 // moment of use); the objects here only carry the caller's values to the binding.
-import { arrayOf, type Export, exportedByteLength, isExport } from './borrow.js'
+import { arrayOf, type Export, exportedLength, isExport } from './borrow.js'
 import { makeError, refuseExtraArguments, translate } from './errors.js'
 import { append, construct as reflectConstruct, freeze } from './intrinsics.js'
 import { bytesPerElementOf, describe, isBigIntKind, kindOf } from './kinds.js'
@@ -522,7 +522,7 @@ function newOutput(type: unknown, expression: Expression, values: readonly unkno
     )
   }
   // An export covers the bytes it was taken on, which its array (length-tracking, on a grown buffer) may outnumber.
-  const length = elementCount(first, (handle) => exportedByteLength(handle) / bytesPerElementOf(arrayOf(handle))!) ?? 0
+  const length = elementCount(first, exportedLength) ?? 0
   return construct(type === undefined ? Float64Array : type, length)
 }
 

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { type Export, exportedByteLength, type Input, isExport, type WritableInput } from './borrow.js'
+import { type Export, exportedLength, type Input, isExport, type WritableInput } from './borrow.js'
 import type { BoundExpression } from './expression.js'
 import { elementCount, type NdArrayLike, type StridedView, view } from './view.js'
 import { makeError, refuseExtraArguments } from './errors.js'
@@ -1537,7 +1537,7 @@ function cumsumOut(a: unknown, options: unknown): unknown {
   // Not an array: the call refuses `a` before it looks at `out`.
   if (tag === undefined) return new Float64Array(0)
   // An export covers the bytes it was taken on, which its array (length-tracking, on a grown buffer) may outnumber.
-  const length = elementCount(a, (handle) => exportedByteLength(handle) / bytesPerElementOf(array)!) ?? 0
+  const length = elementCount(a, exportedLength) ?? 0
   if (tag === 'BigInt64Array') return new BigInt64Array(length)
   if (tag === 'BigUint64Array') return new BigUint64Array(length)
   return new Float64Array(length)

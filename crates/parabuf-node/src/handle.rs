@@ -10,7 +10,7 @@ use napi::{Env, Unknown};
 use parabuf_core::{ElementKind, Error, ExportCell, Ledger, Lent, Mode};
 
 use crate::intake::{self, KeepAlive, TypedArrayInfo};
-use crate::operation::{checked_kind, lock};
+use crate::operation::{checked_kind, lock, viewed_region, ViewNumbers, Viewed};
 
 /// An export held by a handle.
 #[derive(Debug)]
@@ -23,6 +23,12 @@ pub struct HandleRecord {
     /// The address of byte 0 of its buffer, to state byte ranges as offsets.
     base: usize,
     byte_offset: usize,
+    /// The bytes of the whole array when the export was taken: every use checks that the array still covers them.
+    array_range: parabuf_core::ByteRange,
+    /// For an export of a view, its shape (a strided export carries its own layout too); `None` for a whole array.
+    view_shape: Option<Vec<usize>>,
+    /// The number of elements exported.
+    elements: usize,
 }
 
 /// What JavaScript may see of a handle.
@@ -39,22 +45,53 @@ pub struct ExportState {
     pub byte_length: f64,
     /// The element kind code of the array.
     pub kind: u32,
+    /// The number of elements exported (a view's count, for an export of a view).
+    pub elements: f64,
     /// The ledger id of the export.
     pub id: f64,
 }
 
 impl HandleRecord {
-    /// Takes an export of `array` (viewed as kind `kind`, checked against what Node-API reports) for a handle.
+    /// Takes an export of `array` (viewed as kind `kind`, checked against what Node-API reports), or of the elements
+    /// the view `view` of it reaches, for a handle.
     ///
     /// # Errors
-    /// Intake errors, `ERR_PARABUF_BORROWED` on a conflict (stated in byte offsets of the array's buffer).
-    pub fn open(env: &Env, array: &Unknown<'_>, kind: u32, mode: Mode) -> Result<HandleRecord, Error> {
+    /// Intake errors, a view outside the array (or one that reaches an element twice, for a write export),
+    /// `ERR_PARABUF_BORROWED` on a conflict (stated in byte offsets of the array's buffer).
+    pub fn open(
+        env: &Env,
+        array: &Unknown<'_>,
+        kind: u32,
+        mode: Mode,
+        view: Option<&ViewNumbers>,
+    ) -> Result<HandleRecord, Error> {
         let what = "borrow() argument";
         let info = intake::typed_array(env, array, &what)?;
         let kind = checked_kind(kind, info.napi_kind, &what)?;
-        let cell = match mode {
-            Mode::Read => Ledger::global().read(info.region).map(ExportCell::from_read),
-            Mode::Write => Ledger::global().write(info.region).map(ExportCell::from_write),
+        let Viewed { region, strided, shape } = match view {
+            None => Viewed { region: info.region, strided: None, shape: None },
+            Some(view) => {
+                let layout = view.layout(info.region.len() / kind.size())?;
+                if mode == Mode::Write {
+                    layout.check_writable()?;
+                }
+                viewed_region(info.region, kind, layout)?
+            }
+        };
+        let elements = strided.as_ref().map_or(region.len() / kind.size(), |layout| layout.len());
+        let view_shape = match (&strided, shape) {
+            (Some(layout), _) => Some(layout.shape().to_vec()),
+            (None, shape) => shape,
+        };
+        let cell = match (mode, strided) {
+            (Mode::Read, None) => Ledger::global().read(region).map(ExportCell::from_read),
+            (Mode::Write, None) => Ledger::global().write(region).map(ExportCell::from_write),
+            (Mode::Read, Some(layout)) => {
+                Ledger::global().read_strided(info.region, kind.size(), layout).map(ExportCell::from_read)
+            }
+            (Mode::Write, Some(layout)) => {
+                Ledger::global().write_strided(info.region, kind.size(), layout).map(ExportCell::from_write)
+            }
         }
         .map_err(|e| e.relative_to(info.base()))?;
         let view = KeepAlive::new(env, array)?;
@@ -64,7 +101,15 @@ impl HandleRecord {
             view: RefCell::new(Some(view)),
             base: info.base(),
             byte_offset: info.byte_offset,
+            array_range: info.region.range(),
+            view_shape,
+            elements,
         })
+    }
+
+    /// For an export of a view, the view's shape: operations see the exported elements in this shape.
+    pub fn view_shape(&self) -> Option<&[usize]> {
+        self.view_shape.as_deref()
     }
 
     /// Releases the export (idempotent; deferred while an operation in flight holds it) and lets the array go.
@@ -85,6 +130,7 @@ impl HandleRecord {
             byte_offset: self.byte_offset as f64,
             byte_length: (info.range.end - info.range.start) as f64,
             kind: self.kind.code(),
+            elements: self.elements as f64,
             id: info.id as f64,
         }
     }
@@ -129,7 +175,7 @@ impl HandleRecord {
         let exported = lock(&self.cell).info().range;
         let now = info.region.range();
         let empty = exported.start == exported.end;
-        if !empty && (now.start != exported.start || now.end < exported.end) {
+        if !empty && (now.start != self.array_range.start || now.end < self.array_range.end.max(exported.end)) {
             return Err(Error::Detached { what: format!("{what} (an export handle's array)") });
         }
         Ok(info)

@@ -61,11 +61,19 @@ fn handle_of<'v>(env: &Env, handle: &'v Unknown<'_>) -> Result<&'v HandleRecord,
 }
 
 /// Takes an export of `array` (viewed as kind `kind`, checked against what Node-API reports; `mode` 0 for read, 1 for
-/// write) and returns its handle: an opaque, type-tagged external that ends the export when collected.
+/// write), or of the elements its view `view` (`[shape, strides, offset]`) reaches, and returns its handle: an opaque,
+/// type-tagged external that ends the export when collected.
 #[napi(ts_return_type = "object")]
-pub fn export_open<'env>(env: &'env Env, array: Unknown<'_>, kind: u32, mode: u32) -> napi::Result<Unknown<'env>> {
+pub fn export_open<'env>(
+    env: &'env Env,
+    array: Unknown<'_>,
+    kind: u32,
+    mode: u32,
+    view: Option<Unknown<'_>>,
+) -> napi::Result<Unknown<'env>> {
     let open = || -> Result<Unknown<'env>, Error> {
-        let record = HandleRecord::open(env, &array, kind, parse_mode(mode)?)?;
+        let view = given(env, view.as_ref())?.map(|view| view_numbers(env, view)).transpose()?;
+        let record = HandleRecord::open(env, &array, kind, parse_mode(mode)?, view.as_ref())?;
         intake::wrap_external(env, record)
     };
     open().map_err(|e| to_napi(env, &e))

@@ -250,11 +250,18 @@ pub fn lease(
                     leases.args.push(Arg::new(handle.element_kind(), Lent::Alias { of, region }));
                     leases.homes.push(None);
                 } else {
+                    if input.view.is_some() && handle.view_shape().is_some() {
+                        return Err(Error::arg_value(format!(
+                            "{what} is a view of an export of a view: take the view of the array itself"
+                        )));
+                    }
                     let lent = handle.lend(mode, job.name())?;
                     let kind = handle.element_kind();
                     let elements = lent.region().len() / kind.size();
-                    // Pushed at once, so that an error below gives the export back to its handle.
-                    leases.args.push(Arg::new(kind, lent));
+                    // Pushed at once, so that an error below gives the export back to its handle. A run of bytes
+                    // exported for a view keeps the view's shape (a strided export carries its layout itself).
+                    let shape = handle.view_shape().filter(|_| lent_is_plain(&lent)).map(<[usize]>::to_vec);
+                    leases.args.push(Arg { shape, ..Arg::new(kind, lent) });
                     leases.homes.push(Some(handle.cell()));
                     if let Some(view) = &input.view {
                         let layout = view.layout(elements)?;
@@ -318,19 +325,19 @@ pub fn lease(
 }
 
 /// What a view of an array exports ([`viewed_region`]).
-struct Viewed {
+pub(crate) struct Viewed {
     /// The bytes exported: the view's own run, or the whole array for a strided export.
-    region: Region,
+    pub region: Region,
     /// The layout of a strided export; `None` for a run of bytes.
-    strided: Option<Layout>,
+    pub strided: Option<Layout>,
     /// The view's shape, for a run of bytes (reductions along axes see its elements in this shape).
-    shape: Option<Vec<usize>>,
+    pub shape: Option<Vec<usize>>,
 }
 
 /// What a view of an array exports: the bytes of its elements when they are a row-major run of the array (a subarray
 /// in all but name, exported and aliased as one, with the view's shape for reductions along axes), else the array's
 /// region with the strided layout, for a strided export of exactly the elements it reaches.
-fn viewed_region(region: Region, kind: ElementKind, layout: Layout) -> Result<Viewed, Error> {
+pub(crate) fn viewed_region(region: Region, kind: ElementKind, layout: Layout) -> Result<Viewed, Error> {
     if !layout.is_row_major() {
         return Ok(Viewed { region, strided: Some(layout), shape: None });
     }
@@ -340,6 +347,16 @@ fn viewed_region(region: Region, kind: ElementKind, layout: Layout) -> Result<Vi
         .sub(span.start * size, span.len() * size)
         .ok_or_else(|| Error::internal("a checked view reaches past its array"))?;
     Ok(Viewed { region: run, strided: None, shape: Some(layout.shape().to_vec()) })
+}
+
+/// Whether `lent` is a run of bytes rather than a strided export.
+fn lent_is_plain(lent: &Lent) -> bool {
+    match lent {
+        Lent::Read(guard) => guard.layout().is_none(),
+        Lent::ReadAlone(guard) => guard.layout().is_none(),
+        Lent::Write(guard) => guard.layout().is_none(),
+        Lent::Alias { .. } => true,
+    }
 }
 
 /// Whether `handle` is the handle argument `of` was lent from, with its write export: then a write argument that may
