@@ -224,18 +224,54 @@ impl<'g> Walk<'_, 'g> {
         }
     }
 
-    /// The sum of an output of fewer than `2·LANES` elements, exactly rounded from their expansion ([`expansion_sum`]):
-    /// for so few, cheaper than a compensated sum and its proof, and never in need of a second pass but for a
-    /// non-finite element or an overflow (`None`, for the superaccumulator).
+    /// The sum of an output of fewer than `2·LANES` elements: a sequential compensated sum where its error bound
+    /// proves it correctly rounded, else exactly rounded from the elements' expansion ([`expansion_sum`]); `None` for
+    /// a non-finite element or an overflow, for the superaccumulator.
     fn short_sum(&self, index: &mut [usize], stage: &mut Stage) -> Option<f64> {
         let count = self.reduced_count();
         let mut few = [0.0f64; 2 * LANES];
         let mut filled = 0;
-        self.for_each_run(index, 0, count, stage, |xs| {
-            few[filled..filled + xs.len()].copy_from_slice(xs);
-            filled += xs.len();
-        });
-        expansion_sum(&few[..filled])
+        // One run of consecutive elements (a row-major row): read straight from memory, with no stage between.
+        let run_axis = index.len().checked_sub(1).filter(|&last| self.kept == last);
+        if let Some(last) = run_axis.filter(|&last| self.view.layout().strides()[last].unsigned_abs() == 1) {
+            index[last] = 0;
+            if let Some(run) = self.view.contiguous_run(index, last, count) {
+                run.read_into(0, &mut few[..count]);
+                filled = count;
+            }
+        }
+        if filled < count {
+            filled = 0;
+            self.for_each_run(index, 0, count, stage, |xs| {
+                few[filled..filled + xs.len()].copy_from_slice(xs);
+                filled += xs.len();
+            });
+        }
+        let xs = &few[..filled];
+        let mut total = Neumaier::default();
+        let mut magnitude = 0.0;
+        for &x in xs {
+            total.add(x);
+            magnitude += x.abs();
+        }
+        // Only zeros, or nothing: +0, as the whole-array sum gives.
+        if magnitude == 0.0 && total.value() == 0.0 {
+            return Some(0.0);
+        }
+        // One chain of Neumaier steps: the bound of `Part::finish` without merges or lanes.
+        let k = (3 * filled + 2) as f64;
+        certified(total, error_bound(k, magnitude, filled as f64 + 64.0)).or_else(|| expansion_sum(xs))
+    }
+
+    /// Moves the kept part of `index` to the next output, row-major (the last kept axis fastest).
+    fn next_kept(&self, index: &mut [usize]) {
+        for axis in (0..self.kept).rev() {
+            index[axis] += 1;
+            if index[axis] < self.shape()[axis] {
+                return;
+            }
+            index[axis] = 0;
+        }
     }
 
     /// The compensated sum of reduced positions `r0..r1` of the output whose kept index `index` holds.
@@ -444,9 +480,13 @@ fn runs(walk: &Walk<'_, '_>, outputs: usize, reduced: usize, cancel: &Cancel) ->
         let chunks = map_block_indices(tasks, cancel, |t| {
             let mut index = vec![0; walk.shape().len()];
             let mut stage = [0.0; STAGE];
-            (t * per_task..((t + 1) * per_task).min(outputs))
+            let first = t * per_task;
+            walk.set_kept(&mut index, first);
+            (first..((t + 1) * per_task).min(outputs))
                 .map(|o| {
-                    walk.set_kept(&mut index, o);
+                    if o > first {
+                        walk.next_kept(&mut index);
+                    }
                     if reduced < 2 * LANES {
                         walk.short_sum(&mut index, &mut stage)
                     } else {
@@ -599,10 +639,14 @@ const ROWS_AT_ONCE: usize = 4;
 #[inline(always)]
 fn add_rows<const N: usize>(sums: &mut [f64], compensations: &mut [f64], magnitudes: &mut [f64], rows: &[f64]) {
     let w = sums.len();
+    // Every slice exactly `w` long, so that the loop over columns has no bounds to check and runs on vectors.
+    let compensations = &mut compensations[..w];
+    let magnitudes = &mut magnitudes[..w];
+    let rows: [&[f64]; N] = std::array::from_fn(|k| &rows[k * w..(k + 1) * w]);
     for j in 0..w {
         let (mut sum, mut compensation, mut magnitude) = (sums[j], compensations[j], magnitudes[j]);
-        for k in 0..N {
-            let x = rows[k * w + j];
+        for row in &rows {
+            let x = row[j];
             // Neumaier::add (TwoSum: see there), one column per vector lane.
             let t = sum + x;
             let x_part = t - sum;
@@ -857,5 +901,43 @@ mod tests {
         assert_eq!(err, Error::Aborted { operation: None });
         let err = with_strided(&[1.0; 16], &full, |v| sum_axes(v, &[2], &Cancel::new())).unwrap_err();
         assert_eq!(err.code(), "ERR_OUT_OF_RANGE");
+    }
+}
+
+/// Timings of the bench's shapes, for working on this file: `cargo test --release -p parabuf-core --lib
+/// axes_timings -- --ignored --nocapture`. The bench (`bench/axes.mjs`) holds the measurements.
+#[cfg(test)]
+mod timings {
+    use super::*;
+    use crate::ledger::Ledger;
+    use crate::region::OwnedBuffer;
+
+    fn time(label: &str, data: &[f64], layout: &Layout, axes: &[i64]) {
+        let buf = OwnedBuffer::zeroed(8 * data.len());
+        let ledger = Ledger::new();
+        ledger.write(buf.region()).unwrap().view_mut::<f64>().unwrap().write_from(0, data);
+        let guard = ledger.read(buf.region()).unwrap();
+        let view = guard.strided_view_with::<f64>(layout).unwrap();
+        let mut best = f64::INFINITY;
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            std::hint::black_box(sum_axes(&view, axes, &Cancel::new()).unwrap());
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        println!("{label}: {:.2} ms", best * 1e3);
+    }
+
+    #[test]
+    #[ignore = "timings, not a test"]
+    fn axes_timings() {
+        let n = 8192;
+        let data: Vec<f64> = (0..n * n).map(|i| (i % 1013) as f64 * 0.25).collect();
+        let square = Layout::new(&[n as i64, n as i64], None, 0, data.len()).unwrap();
+        let transposed = Layout::new(&[n as i64, n as i64], Some(&[1, n as i64]), 0, data.len()).unwrap();
+        time("8192² axis 0", &data, &square, &[0]);
+        time("8192² axis 1", &data, &square, &[1]);
+        time("transposed axis 0", &data, &transposed, &[0]);
+        let rows = Layout::new(&[1_000_000, 4], None, 0, 4_000_000).unwrap();
+        time("1e6 × 4 axis 1", &data[..4_000_000], &rows, &[1]);
     }
 }
