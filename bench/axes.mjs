@@ -4,23 +4,10 @@
 // contiguous view against the array itself.
 import * as parabuf from 'parabuf'
 
+import { uniform } from './expressions.mjs'
 import * as peers from './peers.mjs'
 
 const { timed } = peers
-
-/** `n` doubles in [0, 1) from xorshift with `seed`. */
-function uniform(n, seed) {
-  const a = new Float64Array(n)
-  let s = seed >>> 0 || 1
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    s >>>= 0
-    a[i] = s / 4294967296
-  }
-  return a
-}
 
 /**
  * Measures the axes section; `readBytesPerSecond(array)` is the in-run read bandwidth of that array's memory (every

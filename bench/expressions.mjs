@@ -10,7 +10,7 @@ import * as peers from './peers.mjs'
 const { timed } = peers
 
 /** A deterministic array of `n` doubles in [0, 1), from xorshift with `seed`. */
-function uniform(n, seed) {
+export function uniform(n, seed) {
   const a = new Float64Array(n)
   let s = seed >>> 0 || 1
   for (let i = 0; i < n; i++) {

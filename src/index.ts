@@ -390,6 +390,11 @@ export interface MinMax<T = number | bigint> {
  * {@link minmax}; for {@link argmin} and {@link argmax}, the index along the one reduced axis in a `Uint32Array` (a
  * `Float64Array` for an axis longer than 2^32 − 1).
  *
+ * Errors: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an integer; TypeError
+ * `ERR_INVALID_ARG_TYPE` for an axis that is not a number or an array of numbers; TypeError `ERR_INVALID_ARG_VALUE`
+ * for an axis named twice (or, for {@link argmin} and {@link argmax}, more than one), or for a bound expression, which
+ * has no axes; RangeError `ERR_OUT_OF_RANGE` for a 64-bit integer sum that does not fit its type.
+ *
  * @example
  * ```ts
  * import { meanSync, view } from 'parabuf'
@@ -457,6 +462,42 @@ function axisParams(options: unknown, rest: OpParams | undefined): OpParams | un
   const axis = optionsObject(options, 'options').axis
   if (axis === undefined) return rest
   return { ...rest, axis: axis as number }
+}
+
+/**
+ * Runs the reduction `operation` (its public function given `count` arguments) on `a` with `options` (`params` its
+ * own parameters): along `options.axis` as views of `a`'s own type where `element` (see {@link alongOf}), else the
+ * binding's result through `finish`.
+ */
+async function reduceAsync(
+  operation: string,
+  count: number,
+  a: unknown,
+  options: unknown,
+  own: OpParams | undefined,
+  element: boolean,
+  finish: (out: JsOutput) => unknown = (out) => out,
+): Promise<unknown> {
+  refuseExtraArguments(operation, count, 2)
+  const params = axisParams(options, own)
+  const out = await runAsync(operation, params, options as AsyncOptions | undefined, a)
+  return params?.axis === undefined ? finish(out) : alongOf(a, out, element)
+}
+
+/** The synchronous {@link reduceAsync}. */
+function reduceSync(
+  operation: string,
+  count: number,
+  a: unknown,
+  options: unknown,
+  own: OpParams | undefined,
+  element: boolean,
+  finish: (out: JsOutput) => unknown = (out) => out,
+): unknown {
+  refuseExtraArguments(`${operation}Sync`, count, 2)
+  const params = axisParams(options, own)
+  const out = runSync(operation, params, a)
+  return params?.axis === undefined ? finish(out) : alongOf(a, out, element)
 }
 
 /**
@@ -608,10 +649,7 @@ function quantilesOf(q: unknown): Float64Array {
  *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws (rejects) {@link BorrowError} when a write export of the bytes is live; TypeError `ERR_INVALID_ARG_TYPE`,
  *   `ERR_PARABUF_DETACHED` or `ERR_PARABUF_RESIZABLE`; {@link AbortError} when aborted.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -625,10 +663,7 @@ function quantilesOf(q: unknown): Float64Array {
 export async function sum<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<SumArrayOf<ArrayOf<I>>>>
 export async function sum<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>>
 export async function sum(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('sum', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = await runAsync('sum', params, options, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceAsync('sum', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -641,10 +676,7 @@ export async function sum(a: Reducible, options?: Partial<AxisOptions> & AsyncOp
  *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws {@link BorrowError} when a write export of the bytes is live; TypeError `ERR_INVALID_ARG_TYPE` or
  *   `ERR_PARABUF_DETACHED`.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -661,10 +693,7 @@ export async function sum(a: Reducible, options?: Partial<AxisOptions> & AsyncOp
 export function sumSync<I extends Input>(a: I, options: AxisOptions): StridedView<SumArrayOf<ArrayOf<I>>>
 export function sumSync<I extends Reducible>(a: I): ScalarOf<I>
 export function sumSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
-  refuseExtraArguments('sumSync', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = runSync('sum', params, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceSync('sum', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -676,10 +705,7 @@ export function sumSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
  * @param options - `signal` to abort.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) as {@link sum}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -692,10 +718,7 @@ export function sumSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
 export async function mean<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<Float64Array>>
 export async function mean(a: Reducible, options?: AsyncOptions): Promise<number>
 export async function mean(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('mean', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = await runAsync('mean', params, options, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceAsync('mean', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -704,10 +727,7 @@ export async function mean(a: Reducible, options?: Partial<AxisOptions> & AsyncO
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws as {@link sumSync}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -720,10 +740,7 @@ export async function mean(a: Reducible, options?: Partial<AxisOptions> & AsyncO
 export function meanSync<I extends Input>(a: I, options: AxisOptions): StridedView<Float64Array>
 export function meanSync(a: Reducible): number
 export function meanSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
-  refuseExtraArguments('meanSync', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = runSync('mean', params, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceSync('mean', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -736,10 +753,7 @@ export function meanSync(a: Reducible, options?: Partial<AxisOptions>): unknown 
  * @returns `bigint` for 64-bit integer arrays, else `number`.
  *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -752,10 +766,7 @@ export function meanSync(a: Reducible, options?: Partial<AxisOptions>): unknown 
 export async function min<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<ArrayOf<I>>>
 export async function min<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>>
 export async function min(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('min', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = await runAsync('min', params, options, a)
-  return params?.axis === undefined ? out : alongOf(a, out, true)
+  return reduceAsync('min', arguments.length, a, options, undefined, true)
 }
 
 /**
@@ -765,10 +776,7 @@ export async function min(a: Reducible, options?: Partial<AxisOptions> & AsyncOp
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -781,10 +789,7 @@ export async function min(a: Reducible, options?: Partial<AxisOptions> & AsyncOp
 export function minSync<I extends Input>(a: I, options: AxisOptions): StridedView<ArrayOf<I>>
 export function minSync<I extends Reducible>(a: I): ScalarOf<I>
 export function minSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
-  refuseExtraArguments('minSync', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = runSync('min', params, a)
-  return params?.axis === undefined ? out : alongOf(a, out, true)
+  return reduceSync('min', arguments.length, a, options, undefined, true)
 }
 
 /**
@@ -797,10 +802,7 @@ export function minSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
  * @returns `bigint` for 64-bit integer arrays, else `number`.
  *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -813,10 +815,7 @@ export function minSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
 export async function max<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<ArrayOf<I>>>
 export async function max<I extends Reducible>(a: I, options?: AsyncOptions): Promise<ScalarOf<I>>
 export async function max(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('max', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = await runAsync('max', params, options, a)
-  return params?.axis === undefined ? out : alongOf(a, out, true)
+  return reduceAsync('max', arguments.length, a, options, undefined, true)
 }
 
 /**
@@ -826,10 +825,7 @@ export async function max(a: Reducible, options?: Partial<AxisOptions> & AsyncOp
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -842,10 +838,7 @@ export async function max(a: Reducible, options?: Partial<AxisOptions> & AsyncOp
 export function maxSync<I extends Input>(a: I, options: AxisOptions): StridedView<ArrayOf<I>>
 export function maxSync<I extends Reducible>(a: I): ScalarOf<I>
 export function maxSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
-  refuseExtraArguments('maxSync', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = runSync('max', params, a)
-  return params?.axis === undefined ? out : alongOf(a, out, true)
+  return reduceSync('max', arguments.length, a, options, undefined, true)
 }
 
 /**
@@ -856,10 +849,7 @@ export function maxSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
  * @param options - `signal` to abort.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -872,10 +862,7 @@ export function maxSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
 export async function minmax<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<MinMax<StridedView<ArrayOf<I>>>>
 export async function minmax<I extends Reducible>(a: I, options?: AsyncOptions): Promise<MinMax<ScalarOf<I>>>
 export async function minmax(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('minmax', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = await runAsync('minmax', params, options, a)
-  return params?.axis === undefined ? minmaxOf(out) : alongOf(a, out, true)
+  return reduceAsync('minmax', arguments.length, a, options, undefined, true, minmaxOf)
 }
 
 /**
@@ -885,10 +872,7 @@ export async function minmax(a: Reducible, options?: Partial<AxisOptions> & Asyn
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -901,10 +885,7 @@ export async function minmax(a: Reducible, options?: Partial<AxisOptions> & Asyn
 export function minmaxSync<I extends Input>(a: I, options: AxisOptions): MinMax<StridedView<ArrayOf<I>>>
 export function minmaxSync<I extends Reducible>(a: I): MinMax<ScalarOf<I>>
 export function minmaxSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
-  refuseExtraArguments('minmaxSync', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = runSync('minmax', params, a)
-  return params?.axis === undefined ? minmaxOf(out) : alongOf(a, out, true)
+  return reduceSync('minmax', arguments.length, a, options, undefined, true, minmaxOf)
 }
 
 /**
@@ -915,10 +896,7 @@ export function minmaxSync(a: Reducible, options?: Partial<AxisOptions>): unknow
  * @param options - `signal` to abort.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -931,10 +909,7 @@ export function minmaxSync(a: Reducible, options?: Partial<AxisOptions>): unknow
 export async function argmin<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<Uint32Array | Float64Array>>
 export async function argmin(a: Reducible, options?: AsyncOptions): Promise<number>
 export async function argmin(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('argmin', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = await runAsync('argmin', params, options, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceAsync('argmin', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -943,10 +918,7 @@ export async function argmin(a: Reducible, options?: Partial<AxisOptions> & Asyn
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -959,10 +931,7 @@ export async function argmin(a: Reducible, options?: Partial<AxisOptions> & Asyn
 export function argminSync<I extends Input>(a: I, options: AxisOptions): StridedView<Uint32Array | Float64Array>
 export function argminSync(a: Reducible): number
 export function argminSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
-  refuseExtraArguments('argminSync', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = runSync('argmin', params, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceSync('argmin', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -973,10 +942,7 @@ export function argminSync(a: Reducible, options?: Partial<AxisOptions>): unknow
  * @param options - `signal` to abort.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sum}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -989,10 +955,7 @@ export function argminSync(a: Reducible, options?: Partial<AxisOptions>): unknow
 export async function argmax<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<Uint32Array | Float64Array>>
 export async function argmax(a: Reducible, options?: AsyncOptions): Promise<number>
 export async function argmax(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('argmax', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = await runAsync('argmax', params, options, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceAsync('argmax', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -1001,10 +964,7 @@ export async function argmax(a: Reducible, options?: Partial<AxisOptions> & Asyn
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -1017,10 +977,7 @@ export async function argmax(a: Reducible, options?: Partial<AxisOptions> & Asyn
 export function argmaxSync<I extends Input>(a: I, options: AxisOptions): StridedView<Uint32Array | Float64Array>
 export function argmaxSync(a: Reducible): number
 export function argmaxSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
-  refuseExtraArguments('argmaxSync', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = runSync('argmax', params, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceSync('argmax', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -1035,10 +992,7 @@ export function argmaxSync(a: Reducible, options?: Partial<AxisOptions>): unknow
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) RangeError `ERR_OUT_OF_RANGE` for a negative or non-finite `ddof`; TypeError
  *   `ERR_INVALID_ARG_TYPE` for a non-number `ddof`; otherwise as {@link sum}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -1051,10 +1005,7 @@ export function argmaxSync(a: Reducible, options?: Partial<AxisOptions>): unknow
 export async function variance<I extends Input>(a: I, options: AxisOptions & VarianceOptions & AsyncOptions): Promise<StridedView<Float64Array>>
 export async function variance(a: Reducible, options?: VarianceOptions & AsyncOptions): Promise<number>
 export async function variance(a: Reducible, options?: Partial<AxisOptions> & VarianceOptions & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('variance', arguments.length, 2)
-  const params = axisParams(options, ddofOf(options))
-  const out = await runAsync('variance', params, options, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceAsync('variance', arguments.length, a, options, ddofOf(options), false)
 }
 
 /**
@@ -1064,10 +1015,7 @@ export async function variance(a: Reducible, options?: Partial<AxisOptions> & Va
  * @param options - `ddof` (see {@link VarianceOptions}).
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws as {@link variance}, synchronously.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -1080,10 +1028,7 @@ export async function variance(a: Reducible, options?: Partial<AxisOptions> & Va
 export function varianceSync<I extends Input>(a: I, options: VarianceOptions & AxisOptions): StridedView<Float64Array>
 export function varianceSync(a: Reducible, options?: VarianceOptions): number
 export function varianceSync(a: Reducible, options?: Partial<AxisOptions> & VarianceOptions): unknown {
-  refuseExtraArguments('varianceSync', arguments.length, 2)
-  const params = axisParams(options, ddofOf(options))
-  const out = runSync('variance', params, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceSync('variance', arguments.length, a, options, ddofOf(options), false)
 }
 
 /**
@@ -1093,10 +1038,7 @@ export function varianceSync(a: Reducible, options?: Partial<AxisOptions> & Vari
  * @param options - `ddof` (see {@link VarianceOptions}) and `signal`.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) as {@link variance}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -1109,10 +1051,7 @@ export function varianceSync(a: Reducible, options?: Partial<AxisOptions> & Vari
 export async function std<I extends Input>(a: I, options: AxisOptions & VarianceOptions & AsyncOptions): Promise<StridedView<Float64Array>>
 export async function std(a: Reducible, options?: VarianceOptions & AsyncOptions): Promise<number>
 export async function std(a: Reducible, options?: Partial<AxisOptions> & VarianceOptions & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('std', arguments.length, 2)
-  const params = axisParams(options, ddofOf(options))
-  const out = await runAsync('std', params, options, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceAsync('std', arguments.length, a, options, ddofOf(options), false)
 }
 
 /**
@@ -1122,10 +1061,7 @@ export async function std(a: Reducible, options?: Partial<AxisOptions> & Varianc
  * @param options - `ddof` (see {@link VarianceOptions}).
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws as {@link variance}, synchronously.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -1138,10 +1074,7 @@ export async function std(a: Reducible, options?: Partial<AxisOptions> & Varianc
 export function stdSync<I extends Input>(a: I, options: VarianceOptions & AxisOptions): StridedView<Float64Array>
 export function stdSync(a: Reducible, options?: VarianceOptions): number
 export function stdSync(a: Reducible, options?: Partial<AxisOptions> & VarianceOptions): unknown {
-  refuseExtraArguments('stdSync', arguments.length, 2)
-  const params = axisParams(options, ddofOf(options))
-  const out = runSync('std', params, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceSync('std', arguments.length, a, options, ddofOf(options), false)
 }
 
 /**
@@ -1200,10 +1133,7 @@ export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): Eleme
  * @param options - `signal` to abort.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
  * @throws (rejects) as {@link sum}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -1216,10 +1146,7 @@ export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): Eleme
 export async function norm<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<Float64Array>>
 export async function norm(a: Reducible, options?: AsyncOptions): Promise<number>
 export async function norm(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('norm', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = await runAsync('norm', params, options, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceAsync('norm', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -1228,10 +1155,7 @@ export async function norm(a: Reducible, options?: Partial<AxisOptions> & AsyncO
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws as {@link sumSync}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -1244,10 +1168,7 @@ export async function norm(a: Reducible, options?: Partial<AxisOptions> & AsyncO
 export function normSync<I extends Input>(a: I, options: AxisOptions): StridedView<Float64Array>
 export function normSync(a: Reducible): number
 export function normSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
-  refuseExtraArguments('normSync', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = runSync('norm', params, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceSync('norm', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -1260,10 +1181,7 @@ export function normSync(a: Reducible, options?: Partial<AxisOptions>): unknown 
  * @returns a promise of the count.
  *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws (rejects) as {@link sum}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -1276,10 +1194,7 @@ export function normSync(a: Reducible, options?: Partial<AxisOptions>): unknown 
 export async function countNonZero<I extends Input>(a: I, options: AxisOptions & AsyncOptions): Promise<StridedView<Float64Array>>
 export async function countNonZero(a: Reducible, options?: AsyncOptions): Promise<number>
 export async function countNonZero(a: Reducible, options?: Partial<AxisOptions> & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('countNonZero', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = await runAsync('countNonZero', params, options, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceAsync('countNonZero', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -1290,10 +1205,7 @@ export async function countNonZero(a: Reducible, options?: Partial<AxisOptions> 
  * @returns the count.
  *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws as {@link sumSync}.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -1306,10 +1218,7 @@ export async function countNonZero(a: Reducible, options?: Partial<AxisOptions> 
 export function countNonZeroSync<I extends Input>(a: I, options: AxisOptions): StridedView<Float64Array>
 export function countNonZeroSync(a: Reducible): number
 export function countNonZeroSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
-  refuseExtraArguments('countNonZeroSync', arguments.length, 2)
-  const params = axisParams(options, undefined)
-  const out = runSync('countNonZero', params, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceSync('countNonZero', arguments.length, a, options, undefined, false)
 }
 
 /**
@@ -1400,10 +1309,7 @@ export function quantileSync(
  * @returns a promise of the median.
  *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws (rejects) as {@link quantile}, but an empty array gives `NaN`.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -1416,10 +1322,7 @@ export function quantileSync(
 export async function median<I extends Input>(a: I, options: AxisOptions & MedianOptions & AsyncOptions): Promise<StridedView<Float64Array>>
 export async function median(a: Reducible, options?: MedianOptions & AsyncOptions): Promise<number>
 export async function median(a: Reducible, options?: Partial<AxisOptions> & MedianOptions & AsyncOptions): Promise<unknown> {
-  refuseExtraArguments('median', arguments.length, 2)
-  const params = axisParams(options, medianParams(options))
-  const out = await runAsync('median', params, options, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceAsync('median', arguments.length, a, options, medianParams(options), false)
 }
 
 /**
@@ -1431,10 +1334,7 @@ export async function median(a: Reducible, options?: Partial<AxisOptions> & Medi
  * @returns the median.
  *   With `axis`, a row-major {@link StridedView} of the results over the remaining axes.
  * @throws as {@link median}, synchronously.
- *
- * @throws with `axis`: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an
- *   integer; TypeError `ERR_INVALID_ARG_VALUE` for an axis named twice (or, for an index, more than one), or for
- *   a bound expression, which has no axes.
+ * @throws with `axis`, the errors {@link AxisOptions} lists.
  *
  * @example
  * ```ts
@@ -1447,10 +1347,7 @@ export async function median(a: Reducible, options?: Partial<AxisOptions> & Medi
 export function medianSync<I extends Input>(a: I, options: MedianOptions & AxisOptions): StridedView<Float64Array>
 export function medianSync(a: Reducible, options?: MedianOptions): number
 export function medianSync(a: Reducible, options?: Partial<AxisOptions> & MedianOptions): unknown {
-  refuseExtraArguments('medianSync', arguments.length, 2)
-  const params = axisParams(options, medianParams(options))
-  const out = runSync('median', params, a)
-  return params?.axis === undefined ? out : alongOf(a, out, false)
+  return reduceSync('median', arguments.length, a, options, medianParams(options), false)
 }
 
 function medianParams(options: unknown): OpParams {
