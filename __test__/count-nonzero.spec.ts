@@ -66,7 +66,12 @@ test.serial('aborts with an AbortError and leaves no export behind', async (t) =
 
 test('refuses anything but an array or an export, and extra arguments', (t) => {
   t.throws(() => pb.countNonZeroSync([1, 2] as never), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' } as never)
+  // The second argument is the options object ({ axis }); a third is one too many.
   t.throws(() => (pb.countNonZeroSync as (...args: unknown[]) => number)(new Int8Array(1), 2), {
+    instanceOf: TypeError,
+    code: 'ERR_INVALID_ARG_TYPE',
+  } as never)
+  t.throws(() => (pb.countNonZeroSync as (...args: unknown[]) => number)(new Int8Array(1), {}, 2), {
     code: 'ERR_INVALID_ARG_VALUE',
   } as never)
 })
