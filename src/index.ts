@@ -701,6 +701,7 @@ export function sumSync(a: Reducible, options?: Partial<AxisOptions>): unknown {
  * correctly rounded sum divided by `n`; for integers, the exact sum rounded to a double, then divided). `NaN` for an
  * empty array. Always a `number`.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
@@ -724,6 +725,7 @@ export async function mean(a: Reducible, options?: Partial<AxisOptions> & AsyncO
 /**
  * Synchronous {@link mean}.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws as {@link sumSync}.
@@ -892,6 +894,7 @@ export function minmaxSync(a: Reducible, options?: Partial<AxisOptions>): unknow
  * The index of the smallest element: the first one if it occurs more than once, the first `NaN` if there is any.
  * `-0` counts as smaller than `+0`.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
@@ -915,6 +918,7 @@ export async function argmin(a: Reducible, options?: Partial<AxisOptions> & Asyn
 /**
  * Synchronous {@link argmin}.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
@@ -938,6 +942,7 @@ export function argminSync(a: Reducible, options?: Partial<AxisOptions>): unknow
  * The index of the largest element: the first one if it occurs more than once, the first `NaN` if there is any.
  * `+0` counts as larger than `-0`.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
@@ -961,6 +966,7 @@ export async function argmax(a: Reducible, options?: Partial<AxisOptions> & Asyn
 /**
  * Synchronous {@link argmax}.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws RangeError `ERR_PARABUF_EMPTY` for an empty array; otherwise as {@link sumSync}.
@@ -987,6 +993,7 @@ export function argmaxSync(a: Reducible, options?: Partial<AxisOptions>): unknow
  * never gives `NaN`, and `Infinity` only when the variance itself is past the largest double. `NaN` when
  * `n - ddof <= 0` or an element is `NaN` or infinite. Deterministic for any thread count.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `ddof` (see {@link VarianceOptions}) and `signal`.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
@@ -1011,6 +1018,7 @@ export async function variance(a: Reducible, options?: Partial<AxisOptions> & Va
 /**
  * Synchronous {@link variance}.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `ddof` (see {@link VarianceOptions}).
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
@@ -1034,6 +1042,7 @@ export function varianceSync(a: Reducible, options?: Partial<AxisOptions> & Vari
 /**
  * The standard deviation: the square root of {@link variance}.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `ddof` (see {@link VarianceOptions}) and `signal`.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
@@ -1057,6 +1066,7 @@ export async function std(a: Reducible, options?: Partial<AxisOptions> & Varianc
 /**
  * Synchronous {@link std}.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `ddof` (see {@link VarianceOptions}).
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
@@ -1129,6 +1139,7 @@ export function dotSync<A extends NumericArray>(a: Input<A>, b: Input<A>): Eleme
  * even), scaled internally so it neither overflows nor underflows needlessly. `NaN` if any element is `NaN`,
  * `Infinity` if any is infinite or the norm passes the largest double. Always a `number`. See `docs/numerics.md`.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
@@ -1152,6 +1163,7 @@ export async function norm(a: Reducible, options?: Partial<AxisOptions> & AsyncO
 /**
  * Synchronous {@link norm}.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @throws as {@link sumSync}.
@@ -1175,6 +1187,7 @@ export function normSync(a: Reducible, options?: Partial<AxisOptions>): unknown 
  * How many elements are not zero, as numpy's `count_nonzero` counts them: `NaN` counts (it is not zero), `-0` does not
  * (it equals `0`). Exact for any length and every element type. `0` for an empty array.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `signal` to abort.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
@@ -1200,6 +1213,7 @@ export async function countNonZero(a: Reducible, options?: Partial<AxisOptions> 
 /**
  * Synchronous {@link countNonZero}.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `axis`: reduce along these axes of a view, see {@link AxisOptions}.
  * @returns the count.
@@ -1303,6 +1317,7 @@ export function quantileSync(
  * The median: {@link quantile} at `0.5` with the `'linear'` method, and `NaN` for an empty array (numpy's `median`).
  * For `[-0]` it is `-0` (numpy's `quantile`; numpy's `median` gives `+0`).
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `skipNaN` (see {@link MedianOptions}) and `signal`.
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
@@ -1328,6 +1343,7 @@ export async function median(a: Reducible, options?: Partial<AxisOptions> & Medi
 /**
  * Synchronous {@link median}.
  *
+ * @typeParam I - the input's type: an array, an export or a view of one.
  * @param a - the array, or an export of it.
  * @param options - `skipNaN` (see {@link MedianOptions}).
  *   With `axis`, the reduction along those axes of a view: see {@link AxisOptions}.
