@@ -286,6 +286,9 @@ test.serial('bad axes are refused with coded errors before anything runs, and th
   throwsError(t, () => pb.sumSync(m, { axis: '0' } as never), typeError('ERR_INVALID_ARG_TYPE', /options.axis/))
   throwsError(t, () => pb.sumSync(m, { axis: ['0'] } as never), typeError('ERR_INVALID_ARG_TYPE', /options.axis\[0\] must be a number/))
   throwsError(t, () => pb.argminSync(m, { axis: [0, 1] }), typeError('ERR_INVALID_ARG_VALUE', /one axis/))
+  // A list longer than any layout's dimensions is refused before its elements are read.
+  const long = new Array(2 ** 31)
+  throwsError(t, () => pb.sumSync(m, { axis: long }), rangeError('ERR_OUT_OF_RANGE', /options.axis has 2147483648 elements; at most 64/))
   throwsError(t, () => pb.sumSync(pb.compile('x + 1').bind({ x: data }) as unknown as pb.Input, { axis: 0 }), typeError('ERR_INVALID_ARG_VALUE', /bound expression takes no axis/))
   ledger.clean()
 })

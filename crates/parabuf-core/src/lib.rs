@@ -25,7 +25,7 @@ pub use exec::{pool, threads, Cancel, BLOCK};
 pub use half::f16;
 pub use kernels::{Conversion, Key, Neumaier, Numeric, Ordered, Scalar, Store};
 pub use kind::ElementKind;
-pub use layout::{Footprint, Layout, Overlap};
+pub use layout::{Footprint, Layout, Overlap, MAX_DIMS};
 pub use ledger::{ExportCell, ExportInfo, Ledger, Lent, Mode, ReadGuard, WriteGuard};
 pub use ops::{
     execute, execute_along, execute_expression, guarded, Arg, ArraySpec, AxisResult, Column, ColumnElement,

@@ -768,6 +768,19 @@ pub fn property<'env>(env: &'env Env, object: &Unknown<'_>, name: &str) -> Resul
 /// `ERR_INVALID_ARG_TYPE` naming `what` when `array` is not an `Array`; `ERR_INVALID_ARG_VALUE` when reading an
 /// element threw.
 pub fn elements<'env>(env: &'env Env, array: &Unknown<'_>, what: &str) -> Result<Vec<Unknown<'env>>, Error> {
+    elements_at_most(env, array, what, u32::MAX)
+}
+
+/// [`elements`] of an `Array` of at most `max` elements: a longer one is refused before any element is read.
+///
+/// # Errors
+/// As [`elements`]; `ERR_OUT_OF_RANGE` naming `what` for more than `max` elements.
+pub fn elements_at_most<'env>(
+    env: &'env Env,
+    array: &Unknown<'_>,
+    what: &str,
+    max: u32,
+) -> Result<Vec<Unknown<'env>>, Error> {
     let mut is_array = false;
     // SAFETY: env and array are live handles of the current call; the out-pointer is a live local.
     status(unsafe { sys::napi_is_array(env.raw(), array.raw(), &mut is_array) }, "napi_is_array")?;
@@ -777,6 +790,9 @@ pub fn elements<'env>(env: &'env Env, array: &Unknown<'_>, what: &str) -> Result
     let mut length = 0u32;
     // SAFETY: array is an Array (checked above), a live handle; the out-pointer is a live local.
     status(unsafe { sys::napi_get_array_length(env.raw(), array.raw(), &mut length) }, "napi_get_array_length")?;
+    if length > max {
+        return Err(Error::out_of_range(format!("{what} has {length} elements; at most {max} are read")));
+    }
     (0..length)
         .map(|index| {
             let mut value = ptr::null_mut();

@@ -329,9 +329,14 @@ fn axis_numbers(env: &Env, operation: &str, axis: &Unknown<'_>) -> Result<SmallV
             1,
         ));
     }
-    let elements = intake::elements(env, axis, "options.axis").map_err(|_| {
-        Error::arg_type(format!("{operation}() options.axis must be an integer or an Array of integers"))
-    })?;
+    // No view has more axes than a layout's dimensions: a longer list is refused before its elements are read.
+    let elements =
+        intake::elements_at_most(env, axis, "options.axis", parabuf_core::MAX_DIMS as u32).map_err(|e| match e {
+            Error::InvalidArgType { .. } => {
+                Error::arg_type(format!("{operation}() options.axis must be an integer or an Array of integers"))
+            }
+            other => other,
+        })?;
     elements.iter().enumerate().map(|(k, x)| integer(x, &format_args!("{operation}() options.axis[{k}]"))).collect()
 }
 
@@ -419,9 +424,10 @@ fn array_argument<'a, 'env>(
 
 /// A view's `[shape, strides, offset]` as the facade passes it (`strides` and `offset` may be `undefined`).
 fn view_numbers(env: &Env, view: &Unknown<'_>) -> Result<operation::ViewNumbers, Error> {
-    let parts = intake::elements(env, view, "a view")?;
+    let parts = intake::elements_at_most(env, view, "a view", 3)?;
     let numbers = |value: &Unknown<'_>, what: &str| -> Result<Vec<f64>, Error> {
-        intake::elements(env, value, what)?
+        // At most one more than a layout takes, so that a longer one is refused by the layout's own check.
+        intake::elements_at_most(env, value, what, parabuf_core::MAX_DIMS as u32 + 1)?
             .iter()
             .enumerate()
             .map(|(k, x)| intake::number(env, x, &format_args!("{what}[{k}]")))
