@@ -635,10 +635,9 @@ struct Doubles {
     step: f64,
     start: f64,
     bins: u64,
-    /// Counters per copy: `bins + 1`.
-    stride: u64,
-    /// Copies of the counts; lane `j` of a vector counts into copy `j % copies`.
-    copies: u64,
+    /// What lane `j` of a vector adds to its bin: the offset of copy `j % copies` of the counts (each `bins + 1`
+    /// counters long).
+    offsets: pulp::u64x8,
 }
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
@@ -663,8 +662,7 @@ impl Doubles {
             step,
             start,
             bins: (stride - 1) as u64,
-            stride: stride as u64,
-            copies: copies as u64,
+            offsets: bytemuck::cast(std::array::from_fn::<u64, 8, _>(|j| ((j % copies) * stride) as u64)),
         })
     }
 }
@@ -682,7 +680,7 @@ impl Doubles {
 /// lower bound) and is clamped anyway; moving above the last bin is clamped, as numpy never moves there.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
-fn slots_avx512(simd: pulp::x86::V4, x: pulp::f64x8, p: &Doubles, offsets: pulp::u64x8) -> (pulp::u64x8, u8) {
+fn slots_avx512(simd: pulp::x86::V4, x: pulp::f64x8, p: &Doubles) -> (pulp::u64x8, u8) {
     use std::arch::x86_64::{__m512d, __m512i, _CMP_GE_OQ, _CMP_LE_OQ};
     let (f, dq) = (simd.avx512f, simd.avx512dq);
     let splat = |v: f64| -> __m512d { bytemuck::cast(simd.splat_f64s(v)) };
@@ -706,7 +704,7 @@ fn slots_avx512(simd: pulp::x86::V4, x: pulp::f64x8, p: &Doubles, offsets: pulp:
     let up = f._mm512_srai_epi64::<63>(bits(f._mm512_sub_pd(x, above)));
     let moved = f._mm512_add_epi64(f._mm512_add_epi64(i, splat_u(1)), f._mm512_add_epi64(down, up));
     let bin = f._mm512_min_epu64(f._mm512_max_epi64(moved, splat_u(0)), last);
-    let slot = f._mm512_add_epi64(f._mm512_mask_mov_epi64(splat_u(p.bins), counted, bin), bytemuck::cast(offsets));
+    let slot = f._mm512_add_epi64(f._mm512_mask_mov_epi64(splat_u(p.bins), counted, bin), bytemuck::cast(p.offsets));
     (bytemuck::cast(slot), inside & !counted)
 }
 
@@ -716,14 +714,16 @@ fn slots_avx512(simd: pulp::x86::V4, x: pulp::f64x8, p: &Doubles, offsets: pulp:
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
 fn count_vectors_avx512(simd: pulp::x86::V4, xs: &[pulp::f64x8], p: &Doubles, counts: &mut [u32]) -> u8 {
-    let offsets: pulp::u64x8 = bytemuck::cast(std::array::from_fn::<u64, 8, _>(|j| (j as u64 % p.copies) * p.stride));
     let mut slots = [[0u64; 8]; STAGE / 8];
     let mut raises = 0;
     for (&x, out) in xs.iter().zip(&mut slots) {
-        let (slot, raise) = slots_avx512(simd, x, p, offsets);
+        let (slot, raise) = slots_avx512(simd, x, p);
         *out = bytemuck::cast(slot);
         raises |= raise;
     }
+    // Through memory: left to itself, the compiler takes the slots out of the registers one lane at a time, with
+    // instructions that compete with the vector arithmetic for one port.
+    let slots = std::hint::black_box(&mut slots);
     for &s in slots[..xs.len()].as_flattened() {
         counts[s as usize] += 1;
     }
