@@ -631,6 +631,11 @@ struct Doubles {
     hi: f64,
     first: f64,
     denom: f64,
+    /// `1 / denom` when `denom` is a power of two (normal, so its reciprocal is a double too), else 0. Then `d / denom`
+    /// and `d * (1 / denom)` are the same real number rounded once, so the same double (also where it overflows or is
+    /// subnormal), and the multiplication takes the place of the division, which has a unit of its own that handles
+    /// one vector at a time.
+    reciprocal: f64,
     scale: f64,
     step: f64,
     start: f64,
@@ -658,6 +663,15 @@ impl Doubles {
             hi: plan.hi.f64(),
             first: plan.first.f64(),
             denom: plan.denom.f64(),
+            reciprocal: {
+                let denom = plan.denom.f64();
+                let power_of_two = denom.is_normal() && denom.to_bits() & ((1 << 52) - 1) == 0;
+                if power_of_two {
+                    1.0 / denom
+                } else {
+                    0.0
+                }
+            },
             scale: plan.scale.f64(),
             step,
             start,
@@ -689,7 +703,10 @@ fn slots_avx512(simd: pulp::x86::V4, x: pulp::f64x8, p: &Doubles) -> (pulp::u64x
     let x: __m512d = bytemuck::cast(x);
     let inside =
         f._mm512_mask_cmp_pd_mask::<_CMP_LE_OQ>(f._mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, splat(p.lo)), x, splat(p.hi));
-    let quotient = f._mm512_mul_pd(f._mm512_div_pd(f._mm512_sub_pd(x, splat(p.first)), splat(p.denom)), splat(p.scale));
+    let d = f._mm512_sub_pd(x, splat(p.first));
+    let ratio =
+        if p.reciprocal != 0.0 { f._mm512_mul_pd(d, splat(p.reciprocal)) } else { f._mm512_div_pd(d, splat(p.denom)) };
+    let quotient = f._mm512_mul_pd(ratio, splat(p.scale));
     let truncated = dq._mm512_cvttpd_epu64(quotient);
     let counted = f._mm512_mask_cmple_epu64_mask(inside, truncated, splat_u(p.bins));
     let last = splat_u(p.bins - 1);
