@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use pulp::{Simd, WithSimd};
 
 use crate::arch::simd_arch;
-use crate::exec::{threads, Cancel};
+use crate::exec::{threads, Cancel, BLOCK};
 use crate::expr::Bound;
 use crate::kernels::blocks::STAGE;
 use crate::kernels::convert::f64_to_f16;
@@ -426,7 +426,7 @@ where
     plan: &'p Plan<<B::Item as Binned>::Real, F>,
     /// The plan's edges but the last, then two NaNs (see [`correct`]).
     padded: &'p [<B::Item as Binned>::Real],
-    counts: &'b mut [u64],
+    counts: &'b mut [u32],
     limit: f64,
     /// [`arithmetic_edges`] of the plan.
     arithmetic: Option<(f64, f64)>,
@@ -455,7 +455,7 @@ struct CountStage<'b, 'p, D: Binned, F: Real, const C: usize> {
     xs: &'b [D],
     plan: &'p Plan<D::Real, F>,
     padded: &'p [D::Real],
-    counts: &'b mut [u64],
+    counts: &'b mut [u32],
     limit: f64,
     arithmetic: Option<(f64, f64)>,
 }
@@ -495,6 +495,56 @@ impl<D: Binned, F: Real, const C: usize> WithSimd for CountStage<'_, '_, D, F, C
     }
 }
 
+/// A thread's counts: `C` arrays of `bins + 1` counters (the last of each for the elements that are not counted), in
+/// `u32`, which halves the memory the increments touch; moved into `wide` before they could overflow.
+struct Tally {
+    counts: Vec<u32>,
+    /// The counts moved out of `counts`, slot for slot; empty until the first move.
+    wide: Vec<u64>,
+    /// Elements counted into `counts` since they were last moved, at most (whole blocks).
+    pending: usize,
+    /// Whether numpy would raise on an element.
+    failed: bool,
+}
+
+impl Tally {
+    fn new(slots: usize) -> Tally {
+        Tally { counts: vec![0; slots], wide: Vec::new(), pending: 0, failed: false }
+    }
+
+    /// Makes room in `counts` for one more block: every element increments one counter, so no counter can exceed
+    /// `pending`.
+    fn reserve_block(&mut self) {
+        if self.pending + BLOCK > u32::MAX as usize {
+            self.widen();
+        }
+        self.pending += BLOCK;
+    }
+
+    /// Moves `counts` into `wide`.
+    fn widen(&mut self) {
+        if self.wide.is_empty() {
+            self.wide = vec![0; self.counts.len()];
+        }
+        self.wide.iter_mut().zip(&mut self.counts).for_each(|(w, c)| *w += u64::from(std::mem::take(c)));
+        self.pending = 0;
+    }
+
+    /// Both tallies' counts, in `u64`.
+    fn merge(mut self, mut other: Tally) -> Tally {
+        self.widen();
+        other.widen();
+        self.wide.iter_mut().zip(&other.wide).for_each(|(a, b)| *a += b);
+        self.failed |= other.failed;
+        self
+    }
+
+    /// The count of slot `s`.
+    fn get(&self, s: usize) -> u64 {
+        u64::from(self.counts[s]) + self.wide.get(s).copied().unwrap_or(0)
+    }
+}
+
 /// Counts `view`'s elements with `plan`.
 ///
 /// # Errors
@@ -523,11 +573,22 @@ where
     // them costs more than the counting.
     let parts = threads().min(view.len() / bins).max(1);
     let arithmetic = arithmetic_edges(edges);
-    let (counts, failed) = view.fold_blocks(
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    let doubles = Doubles::of(plan, arithmetic, copies, stride);
+    let tally = view.fold_blocks(
         parts,
         cancel,
-        || (vec![0u64; copies * stride], false),
-        |(counts, failed), block| {
+        || Tally::new(copies * stride),
+        |tally, block| {
+            tally.reserve_block();
+            let Tally { counts, failed, .. } = tally;
+            #[cfg(all(target_arch = "x86_64", not(miri)))]
+            if let Some(doubles) = &doubles {
+                if let Some(raises) = count_block_avx512(block, doubles, counts) {
+                    *failed |= raises;
+                    return;
+                }
+            }
             // Compiled for the processor's instruction sets: with them, the conversion of the index to an integer is
             // one instruction rather than a saturating sequence.
             if block.view().is_none() {
@@ -546,12 +607,9 @@ where
                 simd_arch().dispatch(CountBlock::<_, _, 1> { block, plan, padded, counts, limit, arithmetic })
             };
         },
-        |(mut a, fa), (b, fb)| {
-            a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
-            (a, fa | fb)
-        },
+        Tally::merge,
     )?;
-    if failed {
+    if tally.failed {
         return Err(Error::out_of_range(format!(
             "histogram() cannot bin every element into {bins} bins over [{}, {}]: for at least one, numpy's bin index \
              ((x - min) / (max - min) * bins, in {}) is not finite or lies past the last edge, where numpy raises an \
@@ -561,7 +619,181 @@ where
             F::NAME
         )));
     }
-    Ok((0..bins).map(|b| (0..copies).map(|c| counts[c * stride + b]).sum::<u64>() as f64).collect())
+    Ok((0..bins).map(|b| (0..copies).map(|c| tally.get(c * stride + b)).sum::<u64>() as f64).collect())
+}
+
+/// A plan whose arithmetic is all in `float64` (data of `float64` or of an integer type) and whose edges are
+/// [`arithmetic_edges`]: what [`slots_avx512`] bins eight elements at a time with.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[derive(Clone, Copy, Debug)]
+struct Doubles {
+    lo: f64,
+    hi: f64,
+    first: f64,
+    denom: f64,
+    /// `1 / denom` when `denom` is a power of two (normal, so its reciprocal is a double too), else 0. Then `d / denom`
+    /// and `d * (1 / denom)` are the same real number rounded once, so the same double (also where it overflows or is
+    /// subnormal), and the multiplication takes the place of the division, which has a unit of its own that handles
+    /// one vector at a time.
+    reciprocal: f64,
+    scale: f64,
+    step: f64,
+    start: f64,
+    bins: u64,
+    /// What lane `j` of a vector adds to its bin: the offset of copy `j % copies` of the counts (each `bins + 1`
+    /// counters long).
+    offsets: pulp::u64x8,
+}
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+impl Doubles {
+    /// `None` unless `plan` computes in `float64`, its edges are arithmetic, and its range test's lower bound is its
+    /// first edge (every plan's is: then an element inside the range has `x - first >= 0`, which [`slots_avx512`]
+    /// relies on).
+    fn of<R: Real, F: Real>(
+        plan: &Plan<R, F>,
+        arithmetic: Option<(f64, f64)>,
+        copies: usize,
+        stride: usize,
+    ) -> Option<Doubles> {
+        let (step, start) = arithmetic?;
+        let float64 = <f64 as Real>::NAME;
+        (R::NAME == float64 && F::NAME == float64 && plan.lo.f64() == plan.first.f64()).then(|| Doubles {
+            lo: plan.lo.f64(),
+            hi: plan.hi.f64(),
+            first: plan.first.f64(),
+            denom: plan.denom.f64(),
+            reciprocal: {
+                let denom = plan.denom.f64();
+                let power_of_two = denom.is_normal() && denom.to_bits() & ((1 << 52) - 1) == 0;
+                if power_of_two {
+                    1.0 / denom
+                } else {
+                    0.0
+                }
+            },
+            scale: plan.scale.f64(),
+            step,
+            start,
+            bins: (stride - 1) as u64,
+            offsets: bytemuck::cast(std::array::from_fn::<u64, 8, _>(|j| ((j % copies) * stride) as u64)),
+        })
+    }
+}
+
+/// [`index`] then [`correct_arithmetic`] for eight doubles at once, in AVX-512 registers: each element's slot (its
+/// bin plus its copy's offset, or its copy's slot past the last bin when it is not counted), and the lanes where
+/// numpy would raise.
+///
+/// The same operations on the same values, rearranged: numpy's index is truncated as an unsigned integer, which for an
+/// element inside the range (`x - first >= 0`, so a quotient that is not negative) is below `bins + 1` exactly when the
+/// quotient is, and is all ones when the quotient is infinite or too large; the two edges are compared by the sign of
+/// `x - edge`, which is negative exactly when `x < edge` once `x` is not `-0` (adding `+0` makes it `+0`; every edge
+/// computed here is finite or infinite, never `-0`); and the moves down and up are added together, as at most one of
+/// them applies (edges strictly increase). Moving below bin 0 cannot happen inside the range (the first edge is its
+/// lower bound) and is clamped anyway; moving above the last bin is clamped, as numpy never moves there.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn slots_avx512(simd: pulp::x86::V4, x: pulp::f64x8, p: &Doubles) -> (pulp::u64x8, u8) {
+    use std::arch::x86_64::{__m512d, __m512i, _CMP_GE_OQ, _CMP_LE_OQ};
+    let (f, dq) = (simd.avx512f, simd.avx512dq);
+    let splat = |v: f64| -> __m512d { bytemuck::cast(simd.splat_f64s(v)) };
+    let splat_u = |v: u64| -> __m512i { bytemuck::cast(simd.splat_u64s(v)) };
+    let bits = |v: __m512d| -> __m512i { bytemuck::cast(v) };
+    let x: __m512d = bytemuck::cast(x);
+    let inside =
+        f._mm512_mask_cmp_pd_mask::<_CMP_LE_OQ>(f._mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, splat(p.lo)), x, splat(p.hi));
+    let d = f._mm512_sub_pd(x, splat(p.first));
+    let ratio =
+        if p.reciprocal != 0.0 { f._mm512_mul_pd(d, splat(p.reciprocal)) } else { f._mm512_div_pd(d, splat(p.denom)) };
+    let quotient = f._mm512_mul_pd(ratio, splat(p.scale));
+    let truncated = dq._mm512_cvttpd_epu64(quotient);
+    let counted = f._mm512_mask_cmple_epu64_mask(inside, truncated, splat_u(p.bins));
+    let last = splat_u(p.bins - 1);
+    let i = f._mm512_min_epu64(truncated, last);
+    let k = dq._mm512_cvtepu64_pd(i);
+    let (step, start) = (splat(p.step), splat(p.start));
+    let below = f._mm512_add_pd(f._mm512_mul_pd(k, step), start);
+    let above = f._mm512_add_pd(f._mm512_mul_pd(f._mm512_add_pd(k, splat(1.0)), step), start);
+    let x = f._mm512_add_pd(x, splat(0.0));
+    // -1 where x < edges[i], -1 where x < edges[i + 1]: i + 1 plus both is numpy's move.
+    let down = f._mm512_srai_epi64::<63>(bits(f._mm512_sub_pd(x, below)));
+    let up = f._mm512_srai_epi64::<63>(bits(f._mm512_sub_pd(x, above)));
+    let moved = f._mm512_add_epi64(f._mm512_add_epi64(i, splat_u(1)), f._mm512_add_epi64(down, up));
+    let bin = f._mm512_min_epu64(f._mm512_max_epi64(moved, splat_u(0)), last);
+    let slot = f._mm512_add_epi64(f._mm512_mask_mov_epi64(splat_u(p.bins), counted, bin), bytemuck::cast(p.offsets));
+    (bytemuck::cast(slot), inside & !counted)
+}
+
+/// Counts up to eight vectors of elements into `counts`: their slots first, all of them ([`slots_avx512`]), then the
+/// increments, so that the increments do not wait on the vector arithmetic and the slots leave the registers through
+/// memory rather than one lane at a time. Returns the lanes where numpy would raise.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn count_vectors_avx512(simd: pulp::x86::V4, xs: &[pulp::f64x8], p: &Doubles, counts: &mut [u32]) -> u8 {
+    let mut slots = [[0u64; 8]; STAGE / 8];
+    let mut raises = 0;
+    for (&x, out) in xs.iter().zip(&mut slots) {
+        let (slot, raise) = slots_avx512(simd, x, p);
+        *out = bytemuck::cast(slot);
+        raises |= raise;
+    }
+    // Through memory: left to itself, the compiler takes the slots out of the registers one lane at a time, with
+    // instructions that compete with the vector arithmetic for one port.
+    let slots = std::hint::black_box(&mut slots);
+    for &s in slots[..xs.len()].as_flattened() {
+        counts[s as usize] += 1;
+    }
+    raises
+}
+
+/// Counts a stage of elements (at most [`STAGE`]) converted to doubles (exactly numpy's `astype(float64)`), the last
+/// vector filled up with NaN, which is never counted.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn count_stage_avx512<D: Binned>(simd: pulp::x86::V4, xs: &[D], p: &Doubles, counts: &mut [u32]) -> u8 {
+    let mut values =
+        [pulp::f64x8(f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN); STAGE / 8];
+    let lanes: &mut [f64] = bytemuck::cast_slice_mut(&mut values);
+    lanes.iter_mut().zip(xs).for_each(|(v, x)| *v = x.real().f64());
+    count_vectors_avx512(simd, &values[..xs.len().div_ceil(8)], p, counts)
+}
+
+/// One block of [`count`] with AVX-512: a view of doubles read straight into registers (`ReadView::fold_groups`), its
+/// last elements and other blocks by stages. `None` without AVX-512; else whether numpy would raise on an element.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+fn count_block_avx512<B: Staged + ?Sized>(block: &mut B, p: &Doubles, counts: &mut [u32]) -> Option<bool>
+where
+    B::Item: Binned,
+{
+    use crate::kernels::blocks::staged;
+    crate::arch::with_avx512(|simd| {
+        let raises = match block.view() {
+            Some(view) => simd.vectorize(|| match B::Item::as_double_view(&view) {
+                Some(doubles) => {
+                    let (mut raises, whole) = doubles
+                        .fold_groups(simd, 0u8, |raises, group| raises | count_vectors_avx512(simd, &group, p, counts));
+                    staged(&doubles.slice(whole..doubles.len()), |_, xs| {
+                        raises |= count_stage_avx512(simd, xs, p, counts);
+                    });
+                    raises
+                }
+                None => {
+                    let mut raises = 0;
+                    staged(&view, |_, xs| raises |= count_stage_avx512(simd, xs, p, counts));
+                    raises
+                }
+            }),
+            // An expression's values come through a callback compiled on its own: each stage enters the instruction
+            // sets itself.
+            None => {
+                let mut raises = 0;
+                block.stages(|_, xs| raises |= simd.vectorize(|| count_stage_avx512(simd, xs, p, counts)));
+                raises
+            }
+        };
+        raises != 0
+    })
 }
 
 /// `histogram(a, { bins, min?, max? })`.
@@ -782,6 +1014,54 @@ mod tests {
                 let values: Vec<f64> = edges.iter().flat_map(|&e| [e, e.next_down(), e.next_up()]).collect();
                 let got = hist(&values, bins as u32, Some(lo), Some(hi)).unwrap();
                 assert_eq!(got, numpy_f64(&values, bins, lo, hi), "[{lo}, {hi}] in {bins}");
+            }
+        }
+    }
+
+    /// Values on every edge, one ulp either side, zeros of both signs, NaN, infinities and values outside the range,
+    /// in ranges that hold zero or an edge at zero, and in ranges wide enough that numpy's index lands more than one
+    /// bin from its edges: the counts are those of numpy's rule, element for element, whatever path counts them.
+    #[test]
+    fn every_element_where_numpys_rule_puts_it() {
+        let mut rng = Rng::new(91);
+        let ranges = [
+            (-1.0f64, 1.0f64),
+            (-0.0, 1.0),
+            (0.0, 3.0),
+            (-3.0, 0.0),
+            (-7.3, 2.9),
+            (1e15, 1e15 + 4097.0),
+            (-1e300, 1e300),
+        ];
+        for (lo, hi) in ranges {
+            for bins in [1usize, 2, 3, 10, 255, 256, 4097, 65536] {
+                let edges = linspace(lo, hi, bins);
+                if edges.windows(2).any(|pair| pair[0] >= pair[1]) {
+                    // numpy raises: too many bins for the range.
+                    continue;
+                }
+                let mut values: Vec<f64> = edges.iter().flat_map(|&e| [e, e.next_down(), e.next_up()]).collect();
+                values.extend([
+                    0.0,
+                    -0.0,
+                    f64::NAN,
+                    -f64::NAN,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    lo.next_down(),
+                    hi.next_up(),
+                ]);
+                values.extend((0..3000).map(|_| lo + (hi - lo) * (rng.unit() * 1.2 - 0.1)));
+                let got = hist(&values, bins as u32, Some(lo), Some(hi)).unwrap();
+                assert_eq!(got, numpy_f64(&values, bins, lo, hi), "[{lo}, {hi}] in {bins}");
+                // The same values as an integer type's doubles would be binned the same way where they are integers.
+                let ints: Vec<i64> = values
+                    .iter()
+                    .filter(|x| x.is_finite() && x.fract() == 0.0 && x.abs() < 1e18)
+                    .map(|&x| x as i64)
+                    .collect();
+                let doubles: Vec<f64> = ints.iter().map(|&x| x as f64).collect();
+                assert_eq!(hist(&ints, bins as u32, Some(lo), Some(hi)).unwrap(), numpy_f64(&doubles, bins, lo, hi));
             }
         }
     }
