@@ -295,6 +295,20 @@ impl<'g, T: Element> WriteView<'g, T> {
         }
     }
 
+    /// Copies `values` into the view starting at `start`, as [`WriteView::write_from`] does, with vector stores where
+    /// the processor has them (see `arch::copy_to_shared`): for kernels that write whole stages.
+    ///
+    /// # Panics
+    /// When the range reaches past the end.
+    #[inline(always)]
+    pub(crate) fn write_vectors_from(&mut self, start: usize, values: &[T]) {
+        let end = start.checked_add(values.len()).expect("range overflow");
+        assert!(end <= self.len, "range {start}..{end} out of bounds for {}", self.len);
+        // SAFETY: start..end is within the view's writable memory, which is valid and aligned for 'g, and which no Rust
+        // reference covers: this view is its only writer.
+        unsafe { arch::copy_to_shared(self.ptr.wrapping_add(start), values) };
+    }
+
     /// A read-only view of the same elements, borrowing this one.
     pub fn as_read(&self) -> ReadView<'_, T> {
         ReadView { ptr: self.ptr, len: self.len, _guard: PhantomData, _elem: PhantomData }
