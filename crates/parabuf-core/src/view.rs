@@ -720,6 +720,34 @@ mod tests {
         copies_match_single_loads(|i| i as f64 * -0.25);
     }
 
+    /// [`WriteView::write_vectors_from`] at every offset within 16 bytes and every length up to 200 (a few under
+    /// Miri) writes exactly its values, and nothing either side of them.
+    fn vector_writes_match_single_stores<T: Element>(make: impl Fn(usize) -> T) {
+        let count = 4096 / std::mem::size_of::<T>();
+        let values: Vec<T> = (0..count).map(make).collect();
+        let lengths: Vec<usize> = if cfg!(miri) { vec![0, 1, 7, 8, 9, 31, 64, 65, 130] } else { (0..200).collect() };
+        for start in 0..16 / std::mem::size_of::<T>() + 1 {
+            for len in lengths.iter().copied().chain([count - start]) {
+                let (_, written) = crate::kernels::testutil::with_view_mut(&vec![T::default(); count], |mut view| {
+                    view.write_vectors_from(start, &values[..len]);
+                });
+                let want: Vec<T> = (0..count)
+                    .map(|i| if (start..start + len).contains(&i) { values[i - start] } else { T::default() })
+                    .collect();
+                assert_eq!(written, want, "start {start}, len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn bulk_copies_write_every_element_at_any_offset() {
+        vector_writes_match_single_stores(|i| (i % 255 + 1) as u8);
+        vector_writes_match_single_stores(|i| (i * 7 + 1) as i16);
+        vector_writes_match_single_stores(|i| (i * 13 + 1) as f32);
+        vector_writes_match_single_stores(|i| (i as u64) << 40 | (i as u64 + 1));
+        vector_writes_match_single_stores(|i| i as f64 * -0.25 - 1.0);
+    }
+
     /// An 8 × 6 matrix of doubles in parabuf-owned memory, element `e` holding `e`.
     fn matrix() -> (std::sync::Arc<OwnedBuffer>, Ledger) {
         let buf = OwnedBuffer::zeroed(8 * 48);

@@ -95,7 +95,7 @@ fn staged_scan<T: Numeric, O: Element, R: Source<T, O>>(
         let n = STAGE.min(range.end - at);
         source.read(start + at, chunk, start, &mut values[..n]);
         step(&values[..n], &mut written[..n]);
-        chunk.write_from(at, &written[..n]);
+        chunk.write_vectors_from(at, &written[..n]);
         at += n;
     }
 }
@@ -294,35 +294,59 @@ impl<T: Numeric> Scan<T, f64> for FloatScan {
             self.after(carry, segment)
         });
         // Where the sequential scan takes over: from this element of each segment, with these carries.
-        let mut from = 0;
-        #[cfg(all(target_arch = "x86_64", not(miri)))]
-        if chunk.len() == BLOCK && carries.iter().all(|c| c.exact.is_none() && c.sum.value().is_finite()) {
-            let lanes = std::array::from_fn(|k| {
-                let (sum, compensation) = carries[k].sum.parts();
-                (if carries[k].all_negative_zero { -0.0 } else { sum }, compensation)
-            });
-            match crate::arch::with_avx512(|simd| simd.vectorize(|| segments_avx512(simd, lanes, source, chunk, start)))
-            {
-                Some(None) => return,
-                Some(Some((stage, lanes))) => {
-                    from = stage * STAGE;
-                    for (carry, (sum, compensation)) in carries.iter_mut().zip(lanes) {
-                        *carry = FloatCarry {
-                            sum: Neumaier::from_parts(sum, compensation),
-                            all_negative_zero: false,
-                            non_finite_element: false,
-                            exact: None,
-                        };
-                    }
-                }
-                None => {}
-            }
-        }
+        let Some(from) = segments_at_once(&mut carries, source, chunk, start) else { return };
         for (k, mut carry) in carries.into_iter().enumerate() {
             let range = k * SEGMENT + from..((k + 1) * SEGMENT).min(chunk.len());
             staged_scan(source, chunk, start, range, |values: &[T], out| self.scan(&mut carry, values, out));
         }
     }
+}
+
+/// Scans a whole block's segments at once where the processor has AVX-512 and every carry into them is a finite pair
+/// (see [`segments_avx512`]). Returns `None` when the block is done, else the element of each segment from which the
+/// sequential scan goes on, with `carries` (the carries into the segments) replaced by the carries into it.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn segments_at_once<T: Numeric, R: Source<T, f64>>(
+    carries: &mut [FloatCarry],
+    source: &R,
+    chunk: &mut WriteView<'_, f64>,
+    start: usize,
+) -> Option<usize> {
+    if chunk.len() != BLOCK || !carries.iter().all(|c| c.exact.is_none() && c.sum.value().is_finite()) {
+        return Some(0);
+    }
+    let lanes = std::array::from_fn(|k| {
+        let (sum, compensation) = carries[k].sum.parts();
+        (if carries[k].all_negative_zero { -0.0 } else { sum }, compensation)
+    });
+    let Some(stopped) =
+        crate::arch::with_avx512(|simd| simd.vectorize(|| segments_avx512(simd, lanes, source, chunk, start)))
+    else {
+        return Some(0);
+    };
+    let (stage, lanes) = stopped?;
+    for (carry, (sum, compensation)) in carries.iter_mut().zip(lanes) {
+        *carry = FloatCarry {
+            sum: Neumaier::from_parts(sum, compensation),
+            all_negative_zero: false,
+            non_finite_element: false,
+            exact: None,
+        };
+    }
+    Some(stage * STAGE)
+}
+
+/// Elsewhere the sequential scan does every segment whole.
+#[cfg(not(all(target_arch = "x86_64", not(miri))))]
+#[inline(always)]
+fn segments_at_once<T: Numeric, R: Source<T, f64>>(
+    _: &mut [FloatCarry],
+    _: &R,
+    _: &mut WriteView<'_, f64>,
+    _: usize,
+) -> Option<usize> {
+    Some(0)
 }
 
 /// The compensated scan of a whole block's [`SEGMENTS`] segments at once, segment `k` in lane `k` of AVX-512 vectors,
@@ -400,7 +424,7 @@ fn transpose(simd: pulp::x86::V4, x: &mut [std::arch::x86_64::__m512d; 8]) {
             avx._mm512_unpackhi_pd(a, b)
         }
     });
-    // Elements 2m and 2m + 4 … of four rows: u[j] holds elements j and j + 4 of rows 0..4, u[j + 4] of rows 4..8.
+    // Four rows at a time: u[j] holds elements j and j + 4 of rows 0..4, u[j + 4] the same of rows 4..8.
     let low: std::arch::x86_64::__m512i = bytemuck::cast([0i64, 1, 8, 9, 4, 5, 12, 13]);
     let high: std::arch::x86_64::__m512i = bytemuck::cast([2i64, 3, 10, 11, 6, 7, 14, 15]);
     let u: [_; 8] = std::array::from_fn(|i| {
@@ -600,6 +624,10 @@ where
     Ok(None)
 }
 
+/// How [`float_cumsum`] summarises a segment: from the start of its block, its range within the block, and the block's
+/// output (which is the input too when the scan is in place).
+type SegmentSummary<'a> = dyn Fn(usize, Range<usize>, &WriteView<'_, f64>) -> FloatSummary + Sync + 'a;
+
 /// The float prefix sum of `source` into `out` (doubles), in one pass over the blocks: each worker takes the next block
 /// in order, sums its segments (which leaves the block in the core's cache), waits for the carry into it, publishes the
 /// carry after it and scans it. A float sum refuses nothing, so a block may be written before later ones are read; and
@@ -607,7 +635,7 @@ where
 /// count. Workers take blocks in order and never wait for a block taken after their own, so none waits for ever.
 fn float_cumsum<T: Numeric, R: Source<T, f64>>(
     source: &R,
-    view_of: &(dyn Fn(usize, Range<usize>, &WriteView<'_, f64>) -> FloatSummary + Sync),
+    view_of: &SegmentSummary<'_>,
     out: WriteView<'_, f64>,
     cancel: &Cancel,
 ) -> Result<()> {
