@@ -697,8 +697,8 @@ fn float_cumsum<T: Numeric, R: Source<T, f64>>(
     cancel.check()
 }
 
-/// How long a worker spins for the carry into its block before it offers its core to other threads: longer spins
-/// measured slower on a loaded machine, where the worker it waits for has often lost its core.
+/// How long a worker spins for the carry into its block before it offers its core to other threads. Short: on a
+/// loaded machine the worker it waits for may have lost its core, and a long spin keeps a core from it.
 const PATIENCE: Duration = Duration::from_micros(2);
 
 /// Raises its flag when dropped: kept alive through a worker's loop, it is dropped only when the worker unwinds.
