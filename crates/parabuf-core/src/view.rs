@@ -295,6 +295,20 @@ impl<'g, T: Element> WriteView<'g, T> {
         }
     }
 
+    /// Copies `values` into the view starting at `start`, as [`WriteView::write_from`] does, with vector stores where
+    /// the processor has them (see `arch::copy_to_shared`): for kernels that write whole stages.
+    ///
+    /// # Panics
+    /// When the range reaches past the end.
+    #[inline(always)]
+    pub(crate) fn write_vectors_from(&mut self, start: usize, values: &[T]) {
+        let end = start.checked_add(values.len()).expect("range overflow");
+        assert!(end <= self.len, "range {start}..{end} out of bounds for {}", self.len);
+        // SAFETY: start..end is within the view's writable memory, which is valid and aligned for 'g, and which no Rust
+        // reference covers: this view is its only writer.
+        unsafe { arch::copy_to_shared(self.ptr.wrapping_add(start), values) };
+    }
+
     /// A read-only view of the same elements, borrowing this one.
     pub fn as_read(&self) -> ReadView<'_, T> {
         ReadView { ptr: self.ptr, len: self.len, _guard: PhantomData, _elem: PhantomData }
@@ -704,6 +718,34 @@ mod tests {
         copies_match_single_loads(|i| (i * 13) as f32);
         copies_match_single_loads(|i| (i as u64) << 40 | i as u64);
         copies_match_single_loads(|i| i as f64 * -0.25);
+    }
+
+    /// [`WriteView::write_vectors_from`] at every offset within 16 bytes and every length up to 200 (a few under
+    /// Miri) writes exactly its values, and nothing either side of them.
+    fn vector_writes_match_single_stores<T: Element>(make: impl Fn(usize) -> T) {
+        let count = 4096 / std::mem::size_of::<T>();
+        let values: Vec<T> = (0..count).map(make).collect();
+        let lengths: Vec<usize> = if cfg!(miri) { vec![0, 1, 7, 8, 9, 31, 64, 65, 130] } else { (0..200).collect() };
+        for start in 0..16 / std::mem::size_of::<T>() + 1 {
+            for len in lengths.iter().copied().chain([count - start]) {
+                let (_, written) = crate::kernels::testutil::with_view_mut(&vec![T::default(); count], |mut view| {
+                    view.write_vectors_from(start, &values[..len]);
+                });
+                let want: Vec<T> = (0..count)
+                    .map(|i| if (start..start + len).contains(&i) { values[i - start] } else { T::default() })
+                    .collect();
+                assert_eq!(written, want, "start {start}, len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn bulk_copies_write_every_element_at_any_offset() {
+        vector_writes_match_single_stores(|i| (i % 255 + 1) as u8);
+        vector_writes_match_single_stores(|i| (i * 7 + 1) as i16);
+        vector_writes_match_single_stores(|i| (i * 13 + 1) as f32);
+        vector_writes_match_single_stores(|i| (i as u64) << 40 | (i as u64 + 1));
+        vector_writes_match_single_stores(|i| i as f64 * -0.25 - 1.0);
     }
 
     /// An 8 × 6 matrix of doubles in parabuf-owned memory, element `e` holding `e`.

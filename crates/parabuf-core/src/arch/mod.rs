@@ -121,3 +121,33 @@ pub(crate) unsafe fn copy_from_shared<T: Element>(src: *const T, out: &mut [T], 
         *slot = unsafe { T::load(src.wrapping_add(i)) };
     }
 }
+
+/// Copies `values` into shared memory at `dst`, every element written whole: the counterpart of
+/// [`copy_from_shared`], for kernels whose output goes out in whole stages.
+///
+/// On x86-64 the middle of the destination, from its first 16-byte boundary, goes through aligned vector stores in
+/// inline assembly, 64 bytes at a time, on the footing of [`copy_from_shared`]'s loads (each naturally aligned element
+/// inside an aligned 16-byte store is written in one access): a core's store buffer then holds a fraction of the
+/// entries that one store per element takes, and it need not wait for them as soon. The ends, every other target and
+/// Miri use [`Element::store`].
+///
+/// # Safety
+/// `dst` must be aligned to [`Element::ALIGN`] and valid for writes of `values.len()` elements, and no Rust reference
+/// may cover those bytes.
+#[inline(always)]
+pub(crate) unsafe fn copy_to_shared<T: Element>(dst: *mut T, values: &[T]) {
+    let size = std::mem::size_of::<T>();
+    let head = ((dst as usize).wrapping_neg() % 16 / size).min(values.len());
+    let groups = (values.len() - head) * size / 64;
+    let middle = head + groups * 64 / size;
+    for i in (0..head).chain(middle..values.len()) {
+        // SAFETY: i < values.len(), within the caller's valid range.
+        unsafe { T::store(dst.wrapping_add(i), values[i]) };
+    }
+    if groups > 0 {
+        // SAFETY: `dst + head` is 16-byte aligned (head elements reach the next multiple of 16; element sizes divide
+        // 16), and the `groups * 64` bytes from there are within the caller's valid range; `values[head..middle]`
+        // holds as many bytes.
+        unsafe { imp::store_vectors(dst.wrapping_add(head), &values[head..middle], groups) };
+    }
+}

@@ -18,3 +18,17 @@ pub(crate) fn prefetch(address: *const u8) {
 pub(super) unsafe fn copy_vectors<T: Element>(_src: *const T, _out: &mut [T]) -> usize {
     0
 }
+
+/// Stores `groups` times 64 bytes from `values` at `dst` with [`Element::store`]: there is no vector store outside
+/// the x86-64 code.
+///
+/// # Safety
+/// As the x86-64 version.
+#[inline(always)]
+pub(super) unsafe fn store_vectors<T: Element>(dst: *mut T, values: &[T], groups: usize) {
+    let n = groups * 64 / std::mem::size_of::<T>();
+    for (i, v) in values[..n].iter().enumerate() {
+        // SAFETY: i < n, within the caller's valid range.
+        unsafe { T::store(dst.wrapping_add(i), *v) };
+    }
+}

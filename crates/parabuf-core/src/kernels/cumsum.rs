@@ -4,14 +4,17 @@
 //! carries into each block are those sums accumulated in block order, and the second runs each block's prefix sum from
 //! its carry. Integer sums are exact: the first pass also finds each block's smallest and largest local prefix, so a
 //! prefix that the output type cannot hold is refused before anything is written. Float sums are compensated: the
-//! running sum is a Neumaier pair (a double-double), the carries merge the blocks' compensated sums, and each output
-//! is the pair rounded once.
+//! running sum is a Neumaier pair (a double-double), the carries merge the compensated sums of segments of the blocks,
+//! and each output is the pair rounded once (see [`FloatScan`]).
 //!
-//! Floats go through the output in groups of blocks: both passes over a group before the next one, so the second pass
-//! reads the group from cache rather than memory (a float sum has nothing to refuse, so it need not see the whole
-//! input before it writes). Integer sums run the first pass over every block before writing any.
+//! Floats go through the output in one pass over the blocks in order, each block summed and then scanned by one worker
+//! while it is in that core's cache (a float sum has nothing to refuse, so it need not see the whole input before it
+//! writes; see [`float_cumsum`]). Integer sums run the first pass over every block before writing any.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -35,7 +38,7 @@ trait Source<T: Element, O: Element>: Sync {
 struct Apart<'a, 'g, T: Element>(&'a ReadView<'g, T>);
 
 impl<T: Element, O: Element> Source<T, O> for Apart<'_, '_, T> {
-    #[inline]
+    #[inline(always)]
     fn read(&self, start: usize, _: &WriteView<'_, O>, _: usize, buf: &mut [T]) {
         self.0.read_into(start, buf);
     }
@@ -45,7 +48,7 @@ impl<T: Element, O: Element> Source<T, O> for Apart<'_, '_, T> {
 struct InPlace;
 
 impl<T: Element> Source<T, T> for InPlace {
-    #[inline]
+    #[inline(always)]
     fn read(&self, start: usize, chunk: &WriteView<'_, T>, chunk_start: usize, buf: &mut [T]) {
         chunk.as_read().read_into(start - chunk_start, buf);
     }
@@ -55,18 +58,46 @@ impl<T: Element> Source<T, T> for InPlace {
 /// come from a function of the caller's (see [`cumulate`]); this says how they carry and how a block is scanned.
 trait Scan<T: Numeric, O: Element>: Sync {
     /// What the first pass learns of a block.
-    type Summary: Send;
+    type Summary: Send + Sync;
     /// The running state: the sum of everything before a point.
     type Carry: Clone + Send + Sync;
-    /// How many blocks go through both passes before the next ones: all of them when a prefix may be refused.
-    fn group_blocks(&self, blocks: usize) -> usize;
     /// The carry into the first block.
     fn start(&self) -> Self::Carry;
     /// The carry after a block, from the carry before it and its summary; `None` when a prefix in the block leaves the
     /// output type's range.
     fn advance(&self, carry: Self::Carry, block: &Self::Summary) -> Option<Self::Carry>;
-    /// The second pass over `values`: writes each prefix into `out` and returns the carry after them.
-    fn scan(&self, carry: Self::Carry, values: &[T], out: &mut [O]) -> Self::Carry;
+    /// The second pass over one block: writes each of its prefixes into `chunk`, the output block that begins at index
+    /// `start` of the whole array, from the carry into the block and the block's summary.
+    fn scan_block<R: Source<T, O>>(
+        &self,
+        carry: Self::Carry,
+        block: &Self::Summary,
+        source: &R,
+        chunk: &mut WriteView<'_, O>,
+        start: usize,
+    );
+}
+
+/// Runs `step` over the input elements `range` of the block that `chunk` holds the output of (beginning at index
+/// `start` of the whole array), a stage at a time, and writes what it leaves in its second argument to `chunk`.
+#[inline(always)]
+fn staged_scan<T: Numeric, O: Element, R: Source<T, O>>(
+    source: &R,
+    chunk: &mut WriteView<'_, O>,
+    start: usize,
+    range: Range<usize>,
+    mut step: impl FnMut(&[T], &mut [O]),
+) {
+    let mut values = [T::default(); STAGE];
+    let mut written = [O::default(); STAGE];
+    let mut at = range.start;
+    while at < range.end {
+        let n = STAGE.min(range.end - at);
+        source.read(start + at, chunk, start, &mut values[..n]);
+        step(&values[..n], &mut written[..n]);
+        chunk.write_vectors_from(at, &written[..n]);
+        at += n;
+    }
 }
 
 /// The compensated float scan. The carry is the Neumaier pair of everything before, and whether all of it was `-0`
@@ -77,10 +108,25 @@ trait Scan<T: Numeric, O: Element>: Sync {
 /// prefixes are summed in a superaccumulator and each output is its value rounded once, until that value is finite
 /// again and a pair can take over. So `Infinity` comes only from an infinite element or from an exact prefix beyond
 /// the largest double, and `NaN` only from a `NaN` element or infinities of both signs, wherever blocks fall.
+///
+/// The carries are those of segments: each block is cut into [`SEGMENTS`] segments of [`SEGMENT`] elements (the last
+/// block's may be shorter or missing), the first pass sums each segment, the carry into a segment is the carry into
+/// its block merged with the sums of the segments before it, and each segment's prefixes are a sequential Neumaier
+/// scan from its carry. Segment boundaries depend only on the length, and the segments of a block are independent of
+/// each other, so on processors with AVX-512 the scan runs the segments of a whole block in the lanes of one vector,
+/// with the same arithmetic in the same order per lane: the same bits. A stage in which a lane's running sum is not
+/// finite is done again (from that stage on, lane by lane) by the sequential scan, which decides overflows as above.
 struct FloatScan;
 
-/// A float block's summary: its compensated sum; whether every element is `-0` (only looked for when the sum is
-/// zero); and, when the compensated sum overflowed, whether an element is not finite or else the block's exact sum.
+/// Segments per block: the lanes of one AVX-512 vector of doubles.
+const SEGMENTS: usize = 8;
+
+/// Elements per segment, the unit of the float carries (see [`FloatScan`]).
+const SEGMENT: usize = BLOCK / SEGMENTS;
+const _: () = assert!(BLOCK.is_multiple_of(SEGMENTS) && SEGMENT.is_multiple_of(STAGE) && STAGE.is_multiple_of(8));
+
+/// A float segment's summary: its compensated sum; whether every element is `-0` (only looked for when the sum is
+/// zero); and, when the compensated sum overflowed, whether an element is not finite or else the segment's exact sum.
 struct FloatSummary {
     total: Neumaier,
     all_negative_zero: bool,
@@ -131,48 +177,39 @@ fn pair_of_exact(exact: &ExactSum) -> Option<Neumaier> {
     Some(Neumaier::from_parts(head, rest.value()))
 }
 
-impl<T: Numeric> Scan<T, f64> for FloatScan {
-    type Summary = FloatSummary;
-    type Carry = FloatCarry;
-
-    fn group_blocks(&self, _: usize) -> usize {
-        // Two blocks per thread: a group of doubles in and out fits a core's share of a common L2 cache.
-        2 * threads()
-    }
-
-    fn start(&self) -> FloatCarry {
-        FloatCarry {
-            sum: Neumaier::from_parts(-0.0, 0.0),
-            all_negative_zero: true,
-            non_finite_element: false,
-            exact: None,
-        }
-    }
-
-    fn advance(&self, carry: FloatCarry, block: &FloatSummary) -> Option<FloatCarry> {
-        let all_negative_zero = carry.all_negative_zero && block.all_negative_zero;
-        let non_finite_element = carry.non_finite_element || block.non_finite_element;
+impl FloatScan {
+    /// The carry after a segment, from the carry before it and its summary.
+    fn after(&self, carry: FloatCarry, segment: &FloatSummary) -> FloatCarry {
+        let all_negative_zero = carry.all_negative_zero && segment.all_negative_zero;
+        let non_finite_element = carry.non_finite_element || segment.non_finite_element;
         let mut sum = carry.sum;
-        sum.merge(block.total);
-        let overflowed = carry.exact.is_some() || block.exact.is_some() || !sum.value().is_finite();
+        sum.merge(segment.total);
+        let overflowed = carry.exact.is_some() || segment.exact.is_some() || !sum.value().is_finite();
         if non_finite_element || !overflowed {
-            return Some(FloatCarry { sum, all_negative_zero, non_finite_element, exact: None });
+            return FloatCarry { sum, all_negative_zero, non_finite_element, exact: None };
         }
-        // Exact from here: the carry's exact prefix (or its finite pair) and the block's exact sum (or its pair).
+        // Exact from here: the carry's exact prefix (or its finite pair) and the segment's exact sum (or its pair).
         let mut exact = carry.exact.map_or_else(|| exact_of_pair(carry.sum), |e| *e);
-        exact.merge(&block.exact.as_deref().cloned().unwrap_or_else(|| exact_of_pair(block.total)));
+        exact.merge(&segment.exact.as_deref().cloned().unwrap_or_else(|| exact_of_pair(segment.total)));
         exact.normalise();
-        Some(match pair_of_exact(&exact) {
+        match pair_of_exact(&exact) {
             Some(sum) => FloatCarry { sum, all_negative_zero, non_finite_element, exact: None },
             None => {
                 let sum = Neumaier::from_parts(exact.value(), 0.0);
                 FloatCarry { sum, all_negative_zero, non_finite_element, exact: Some(Box::new(exact)) }
             }
-        })
+        }
     }
 
+    /// The carry after a block, from the carry before it and the summaries of its segments.
+    fn advance_block(&self, carry: FloatCarry, block: &[FloatSummary]) -> FloatCarry {
+        block.iter().fold(carry, |carry, segment| self.after(carry, segment))
+    }
+
+    /// The sequential scan of `values` from `carry`: writes each prefix into `out` and leaves in `carry` the carry
+    /// after them.
     #[inline]
-    fn scan(&self, mut carry: FloatCarry, values: &[T], out: &mut [f64]) -> FloatCarry {
+    fn scan<T: Numeric>(&self, carry: &mut FloatCarry, values: &[T], out: &mut [f64]) {
         let (mut sum, mut compensation) = carry.sum.parts();
         if carry.all_negative_zero {
             sum = -0.0;
@@ -222,12 +259,190 @@ impl<T: Numeric> Scan<T, f64> for FloatScan {
         }
         carry.sum = Neumaier::from_parts(sum, compensation);
         carry.all_negative_zero = false;
-        carry
     }
 }
 
-/// A float block's summary, from a view of it: the SIMD compensated sum every float reduction uses, and the exact sum
-/// where that overflowed with every element finite.
+impl<T: Numeric> Scan<T, f64> for FloatScan {
+    /// The summaries of the block's segments, in order.
+    type Summary = Vec<FloatSummary>;
+    type Carry = FloatCarry;
+
+    fn start(&self) -> FloatCarry {
+        FloatCarry {
+            sum: Neumaier::from_parts(-0.0, 0.0),
+            all_negative_zero: true,
+            non_finite_element: false,
+            exact: None,
+        }
+    }
+
+    fn advance(&self, carry: FloatCarry, block: &Vec<FloatSummary>) -> Option<FloatCarry> {
+        Some(self.advance_block(carry, block))
+    }
+
+    fn scan_block<R: Source<T, f64>>(
+        &self,
+        carry: FloatCarry,
+        block: &Vec<FloatSummary>,
+        source: &R,
+        chunk: &mut WriteView<'_, f64>,
+        start: usize,
+    ) {
+        let mut carries = Vec::with_capacity(block.len());
+        block.iter().fold(carry, |carry, segment| {
+            carries.push(carry.clone());
+            self.after(carry, segment)
+        });
+        // Where the sequential scan takes over: from this element of each segment, with these carries.
+        let Some(from) = segments_at_once(&mut carries, source, chunk, start) else { return };
+        for (k, mut carry) in carries.into_iter().enumerate() {
+            let range = k * SEGMENT + from..((k + 1) * SEGMENT).min(chunk.len());
+            staged_scan(source, chunk, start, range, |values: &[T], out| self.scan(&mut carry, values, out));
+        }
+    }
+}
+
+/// Scans a whole block's segments at once where the processor has AVX-512 and every carry into them is a finite pair
+/// (see [`segments_avx512`]). Returns `None` when the block is done, else the element of each segment from which the
+/// sequential scan goes on, with `carries` (the carries into the segments) replaced by the carries into it.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn segments_at_once<T: Numeric, R: Source<T, f64>>(
+    carries: &mut [FloatCarry],
+    source: &R,
+    chunk: &mut WriteView<'_, f64>,
+    start: usize,
+) -> Option<usize> {
+    if chunk.len() != BLOCK || !carries.iter().all(|c| c.exact.is_none() && c.sum.value().is_finite()) {
+        return Some(0);
+    }
+    let lanes = std::array::from_fn(|k| {
+        let (sum, compensation) = carries[k].sum.parts();
+        (if carries[k].all_negative_zero { -0.0 } else { sum }, compensation)
+    });
+    let Some(stopped) =
+        crate::arch::with_avx512(|simd| simd.vectorize(|| segments_avx512(simd, lanes, source, chunk, start)))
+    else {
+        return Some(0);
+    };
+    let (stage, lanes) = stopped?;
+    for (carry, (sum, compensation)) in carries.iter_mut().zip(lanes) {
+        *carry = FloatCarry {
+            sum: Neumaier::from_parts(sum, compensation),
+            all_negative_zero: false,
+            non_finite_element: false,
+            exact: None,
+        };
+    }
+    Some(stage * STAGE)
+}
+
+/// Elsewhere the sequential scan does every segment whole.
+#[cfg(not(all(target_arch = "x86_64", not(miri))))]
+#[inline(always)]
+fn segments_at_once<T: Numeric, R: Source<T, f64>>(
+    _: &mut [FloatCarry],
+    _: &R,
+    _: &mut WriteView<'_, f64>,
+    _: usize,
+) -> Option<usize> {
+    Some(0)
+}
+
+/// The compensated scan of a whole block's [`SEGMENTS`] segments at once, segment `k` in lane `k` of AVX-512 vectors,
+/// from the running pairs `lanes` (the carries into the segments): per lane the arithmetic of [`FloatScan::scan`]
+/// where every running sum stays finite, so the same bits. Returns `None` when the block is done, or the first stage
+/// in which a running sum was not finite (nothing of it written) and the pairs before it, for the sequential scan.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn segments_avx512<T: Numeric, R: Source<T, f64>>(
+    simd: pulp::x86::V4,
+    lanes: [(f64, f64); SEGMENTS],
+    source: &R,
+    chunk: &mut WriteView<'_, f64>,
+    start: usize,
+) -> Option<(usize, [(f64, f64); SEGMENTS])> {
+    use std::arch::x86_64::{__m512d, _CMP_NEQ_UQ, _CMP_UNORD_Q};
+    let avx = simd.avx512f;
+    let mut sum: __m512d = bytemuck::cast(lanes.map(|(s, _)| s));
+    let mut compensation: __m512d = bytemuck::cast(lanes.map(|(_, c)| c));
+    let zero = avx._mm512_setzero_pd();
+    // Each segment's stage of input, and its prefixes as rows of 8 doubles.
+    let mut values = [[T::default(); STAGE]; SEGMENTS];
+    let mut rows = [[[0.0f64; 8]; STAGE / 8]; SEGMENTS];
+    for stage in 0..SEGMENT / STAGE {
+        let at = stage * STAGE;
+        for (k, values) in values.iter_mut().enumerate() {
+            source.read(start + k * SEGMENT + at, chunk, start, values);
+        }
+        let before = (sum, compensation);
+        for tile in 0..STAGE / 8 {
+            let mut x: [__m512d; 8] = std::array::from_fn(|k| {
+                bytemuck::cast(std::array::from_fn::<f64, 8, _>(|i| values[k][tile * 8 + i].to_f64()))
+            });
+            transpose(simd, &mut x);
+            for x in &mut x {
+                let t = avx._mm512_add_pd(sum, *x);
+                let x_part = avx._mm512_sub_pd(t, sum);
+                let lost = avx
+                    ._mm512_add_pd(avx._mm512_sub_pd(sum, avx._mm512_sub_pd(t, x_part)), avx._mm512_sub_pd(*x, x_part));
+                compensation = avx._mm512_add_pd(compensation, lost);
+                sum = t;
+                // `rounded`: a zero compensation leaves the sum as it is (a `-0` stays `-0`).
+                let nonzero = avx._mm512_cmp_pd_mask::<_CMP_NEQ_UQ>(compensation, zero);
+                *x = avx._mm512_mask_add_pd(sum, nonzero, sum, compensation);
+            }
+            transpose(simd, &mut x);
+            for (row, x) in rows.iter_mut().zip(x) {
+                row[tile] = bytemuck::cast(x);
+            }
+        }
+        // A running sum that is not finite stays so: one check per stage finds any step that was not.
+        let check = avx._mm512_sub_pd(sum, sum);
+        if avx._mm512_cmp_pd_mask::<_CMP_UNORD_Q>(check, check) != 0 {
+            let (sums, compensations): ([f64; 8], [f64; 8]) = (bytemuck::cast(before.0), bytemuck::cast(before.1));
+            return Some((stage, std::array::from_fn(|k| (sums[k], compensations[k]))));
+        }
+        for (k, row) in rows.iter().enumerate() {
+            chunk.write_vectors_from(k * SEGMENT + at, row.as_flattened());
+        }
+    }
+    None
+}
+
+/// Transposes the 8×8 doubles in `x` (row `i` becomes column `i`).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn transpose(simd: pulp::x86::V4, x: &mut [std::arch::x86_64::__m512d; 8]) {
+    let avx = simd.avx512f;
+    // Pairs of rows interleaved: t[2j] holds the even elements of rows 2j and 2j + 1, t[2j + 1] the odd ones.
+    let t: [_; 8] = std::array::from_fn(|i| {
+        let (a, b) = (x[i & !1], x[i | 1]);
+        if i % 2 == 0 {
+            avx._mm512_unpacklo_pd(a, b)
+        } else {
+            avx._mm512_unpackhi_pd(a, b)
+        }
+    });
+    // Four rows at a time: u[j] holds elements j and j + 4 of rows 0..4, u[j + 4] the same of rows 4..8.
+    let low: std::arch::x86_64::__m512i = bytemuck::cast([0i64, 1, 8, 9, 4, 5, 12, 13]);
+    let high: std::arch::x86_64::__m512i = bytemuck::cast([2i64, 3, 10, 11, 6, 7, 14, 15]);
+    let u: [_; 8] = std::array::from_fn(|i| {
+        let (rows, j) = (i / 4 * 4, i % 4);
+        let (a, b) = (t[rows + j % 2], t[rows + 2 + j % 2]);
+        avx._mm512_permutex2var_pd(a, if j < 2 { low } else { high }, b)
+    });
+    for (j, x) in x.iter_mut().enumerate() {
+        *x = if j < 4 {
+            avx._mm512_shuffle_f64x2::<0b01_00_01_00>(u[j], u[j + 4])
+        } else {
+            avx._mm512_shuffle_f64x2::<0b11_10_11_10>(u[j - 4], u[j])
+        };
+    }
+}
+
+/// A float segment's summary, from a view of it: the SIMD compensated sum every float reduction uses, and the exact
+/// sum where that overflowed with every element finite.
 fn float_summary<T: Numeric>(block: &ReadView<'_, T>) -> FloatSummary {
     let total = compensated_block(block).total;
     let (sum, compensation) = total.parts();
@@ -328,10 +543,6 @@ impl<T: Numeric, O: IntOut> Scan<T, O> for IntScan {
     type Summary = IntSummary;
     type Carry = i128;
 
-    fn group_blocks(&self, blocks: usize) -> usize {
-        blocks
-    }
-
     fn start(&self) -> i128 {
         0
     }
@@ -340,19 +551,26 @@ impl<T: Numeric, O: IntOut> Scan<T, O> for IntScan {
         (carry + block.lowest >= self.min && carry + block.highest <= self.max).then_some(carry + block.total)
     }
 
-    #[inline]
-    fn scan(&self, mut carry: i128, values: &[T], out: &mut [O]) -> i128 {
-        for (x, o) in values.iter().zip(out.iter_mut()) {
-            carry += x.to_i128().unwrap_or_default();
-            *o = O::from_exact(carry);
-        }
-        carry
+    fn scan_block<R: Source<T, O>>(
+        &self,
+        mut carry: i128,
+        _: &IntSummary,
+        source: &R,
+        chunk: &mut WriteView<'_, O>,
+        start: usize,
+    ) {
+        staged_scan(source, chunk, start, 0..chunk.len(), |values: &[T], out| {
+            for (x, o) in values.iter().zip(out.iter_mut()) {
+                carry += x.to_i128().unwrap_or_default();
+                *o = O::from_exact(carry);
+            }
+        });
     }
 }
 
-/// Runs `scan` from `source` into `out`, block by block: `summarise(b, chunk)` is the first pass over block `b` (whose
-/// output block is `chunk`). Returns the first block whose prefixes the output cannot hold, before anything of its
-/// group is written.
+/// Runs `scan` from `source` into `out`: `summarise(b, chunk)` is the first pass over block `b` (whose output block is
+/// `chunk`), over every block before the second pass over any. Returns the first block whose prefixes the output
+/// cannot hold, before anything is written.
 fn cumulate<T, O, S, R>(
     scan: &S,
     source: &R,
@@ -369,7 +587,7 @@ where
     let len = out.len();
     let mut chunks = out.into_chunks(BLOCK);
     let blocks = chunks.len();
-    let group = scan.group_blocks(blocks).max(1);
+    let group = blocks.max(1);
     let mut carry = scan.start();
     for first in (0..blocks).step_by(group) {
         let group_chunks = &mut chunks[first..(first + group).min(blocks)];
@@ -394,18 +612,7 @@ where
             if cancel.is_cancelled() {
                 return;
             }
-            let start = block_range(first + i, len).start;
-            let mut running = carries[i].clone();
-            let mut values = [T::default(); STAGE];
-            let mut written = [O::default(); STAGE];
-            let mut at = 0;
-            while at < chunk.len() {
-                let n = STAGE.min(chunk.len() - at);
-                source.read(start + at, chunk, start, &mut values[..n]);
-                running = scan.scan(running, &values[..n], &mut written[..n]);
-                chunk.write_from(at, &written[..n]);
-                at += n;
-            }
+            scan.scan_block(carries[i].clone(), &summaries[i], source, chunk, block_range(first + i, len).start);
         };
         if runs_on_caller(group_chunks.len()) {
             group_chunks.iter_mut().enumerate().for_each(scan_block);
@@ -417,16 +624,90 @@ where
     Ok(None)
 }
 
-/// The float prefix sum of `source` into `out` (doubles).
+/// How [`float_cumsum`] summarises a segment: from the start of its block, its range within the block, and the block's
+/// output (which is the input too when the scan is in place).
+type SegmentSummary<'a> = dyn Fn(usize, Range<usize>, &WriteView<'_, f64>) -> FloatSummary + Sync + 'a;
+
+/// The float prefix sum of `source` into `out` (doubles), in one pass over the blocks: each worker takes the next block
+/// in order, sums its segments (which leaves the block in the core's cache), waits for the carry into it, publishes the
+/// carry after it and scans it. A float sum refuses nothing, so a block may be written before later ones are read; and
+/// the carries are those of the block order whichever worker computes them, so the result is the same for any thread
+/// count. Workers take blocks in order and never wait for a block taken after their own, so none waits for ever.
 fn float_cumsum<T: Numeric, R: Source<T, f64>>(
     source: &R,
-    view_of: &(dyn Fn(Range<usize>, &WriteView<'_, f64>) -> FloatSummary + Sync),
+    view_of: &SegmentSummary<'_>,
     out: WriteView<'_, f64>,
     cancel: &Cancel,
 ) -> Result<()> {
-    let len = out.len();
-    let summarise = |b: usize, chunk: &WriteView<'_, f64>| view_of(block_range(b, len), chunk);
-    cumulate::<T, f64, FloatScan, R>(&FloatScan, source, out, &summarise, cancel).map(|_| ())
+    let chunks: Vec<Mutex<WriteView<'_, f64>>> = out.into_chunks(BLOCK).into_iter().map(Mutex::new).collect();
+    let blocks = chunks.len();
+    // `carries[b]`: the carry into block `b`, once known.
+    let carries: Vec<OnceLock<FloatCarry>> = (0..=blocks).map(|_| OnceLock::new()).collect();
+    let _ = carries[0].set(<FloatScan as Scan<T, f64>>::start(&FloatScan));
+    let next = AtomicUsize::new(0);
+    // Raised when a worker stops early (cancelled, or panicking): the others then stop waiting for it.
+    let stopped = AtomicBool::new(false);
+    let work = || {
+        let stop_on_panic = StopOnDrop(&stopped);
+        loop {
+            let b = next.fetch_add(1, Ordering::Relaxed);
+            if b >= blocks || stopped.load(Ordering::Relaxed) {
+                break;
+            }
+            if cancel.is_cancelled() {
+                stopped.store(true, Ordering::Relaxed);
+                break;
+            }
+            let mut chunk = chunks[b].lock().unwrap_or_else(PoisonError::into_inner);
+            let start = b * BLOCK;
+            let summary: Vec<FloatSummary> = (0..chunk.len())
+                .step_by(SEGMENT)
+                .map(|at| view_of(start, at..(at + SEGMENT).min(chunk.len()), &chunk))
+                .collect();
+            let mut waited: Option<Instant> = None;
+            let carry = loop {
+                if let Some(carry) = carries[b].get() {
+                    break carry.clone();
+                }
+                if stopped.load(Ordering::Relaxed) {
+                    return;
+                }
+                // The block before is being summed on another core, which takes about as long as this one took: a
+                // short wait, spent spinning, unless that core was taken away (then this one is offered, so that the
+                // thread that has the block gets a core sooner).
+                let since = *waited.get_or_insert_with(Instant::now);
+                if since.elapsed() < PATIENCE {
+                    std::hint::spin_loop();
+                } else {
+                    std::thread::yield_now();
+                }
+            };
+            let after = FloatScan.advance_block(carry.clone(), &summary);
+            let _ = carries[b + 1].set(after);
+            <FloatScan as Scan<T, f64>>::scan_block(&FloatScan, carry, &summary, source, &mut chunk, start);
+        }
+        std::mem::forget(stop_on_panic);
+    };
+    if runs_on_caller(blocks) {
+        work();
+    } else {
+        let workers = threads().min(blocks);
+        pool().install(|| rayon::scope(|s| (0..workers).for_each(|_| s.spawn(|_| work()))));
+    }
+    cancel.check()
+}
+
+/// How long a worker spins for the carry into its block before it offers its core to other threads. Short: on a
+/// loaded machine the worker it waits for may have lost its core, and a long spin keeps a core from it.
+const PATIENCE: Duration = Duration::from_micros(2);
+
+/// Raises its flag when dropped: kept alive through a worker's loop, it is dropped only when the worker unwinds.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// The exact integer prefix sum of `source` into `out`, or a coded error (before anything is written) naming the first
@@ -481,12 +762,16 @@ impl<T: Numeric> ScanOutput<T> for f64 {
     fn run(a: Option<&ReadView<'_, T>>, out: WriteView<'_, f64>, cancel: &Cancel) -> Result<()> {
         match (a, T::IS_FLOAT) {
             (Some(a), true) => {
-                let view_of = |range: Range<usize>, _: &WriteView<'_, f64>| float_summary(&a.slice(range));
+                let view_of = |start: usize, range: Range<usize>, _: &WriteView<'_, f64>| {
+                    float_summary(&a.slice(start + range.start..start + range.end))
+                };
                 float_cumsum::<T, _>(&Apart(a), &view_of, out, cancel)
             }
             (Some(a), false) => int_cumsum::<T, f64, _>(&Apart(a), out, (-DOUBLE_EXACT, DOUBLE_EXACT, "±2^53"), cancel),
             (None, _) => {
-                let view_of = |_: Range<usize>, chunk: &WriteView<'_, f64>| float_summary(&chunk.as_read());
+                let view_of = |_: usize, range: Range<usize>, chunk: &WriteView<'_, f64>| {
+                    float_summary(&chunk.as_read().slice(range))
+                };
                 float_cumsum::<f64, _>(&InPlace, &view_of, out, cancel)
             }
         }
@@ -736,6 +1021,53 @@ mod tests {
         assert!(want[2 * BLOCK].is_infinite() && want[3 * BLOCK] == f64::MAX);
         assert_eq!(scanned(&far, 0.0).unwrap(), want);
         assert_eq!(in_place(&far), want);
+    }
+
+    /// The float method as [`FloatScan`] defines it, one segment after another: the carries from the segments'
+    /// summaries, each segment's prefixes from the sequential scan.
+    fn defined(values: &[f64]) -> Vec<f64> {
+        with_view(values, |view| {
+            let mut out = vec![0.0; values.len()];
+            let mut carry = <FloatScan as Scan<f64, f64>>::start(&FloatScan);
+            for (k, segment) in values.chunks(SEGMENT).enumerate() {
+                let at = k * SEGMENT;
+                let mut running = carry.clone();
+                FloatScan.scan(&mut running, segment, &mut out[at..at + segment.len()]);
+                carry = FloatScan.after(carry, &float_summary(&view.slice(at..at + segment.len())));
+            }
+            out
+        })
+    }
+
+    #[test]
+    fn whole_blocks_scanned_at_once_follow_the_defined_method() {
+        let mut rng = Rng::new(11);
+        let len = 5 * BLOCK + 1234;
+        let values: Vec<f64> = (0..len)
+            .map(|_| {
+                let x = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 - 0.4;
+                x * 2f64.powi((rng.next_u64() % 60) as i32 - 30)
+            })
+            .collect();
+        let inf = f64::INFINITY;
+        // As they come; with an infinity in the middle of a stage of a block's fourth segment; with lanes whose pairs
+        // overflow where the exact prefix does not; with a NaN late in a block.
+        let mut infinite = values.clone();
+        infinite[BLOCK + 3 * SEGMENT + 5 * STAGE + 17] = inf;
+        let mut overflowing = values.clone();
+        overflowing[2 * BLOCK + 5 * SEGMENT + 100] = f64::MAX;
+        overflowing[2 * BLOCK + 5 * SEGMENT + 101] = f64::MAX;
+        overflowing[2 * BLOCK + 5 * SEGMENT + 102] = -f64::MAX;
+        let mut nan = values.clone();
+        nan[4 * BLOCK - 3] = f64::NAN;
+        for (name, values) in [("plain", values), ("infinite", infinite), ("overflowing", overflowing), ("nan", nan)] {
+            let want = defined(&values);
+            for (how, got) in [("apart", scanned(&values, 0.0).unwrap()), ("in place", in_place(&values))] {
+                for (i, (got, want)) in got.iter().zip(&want).enumerate() {
+                    assert!(same_bits_or_both_nan(*got, *want), "{name}, {how}, element {i}: {got} != {want}");
+                }
+            }
+        }
     }
 
     #[test]

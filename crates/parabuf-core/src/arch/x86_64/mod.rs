@@ -86,3 +86,25 @@ pub(super) unsafe fn copy_vectors<T: Element>(src: *const T, out: &mut [T]) -> u
     }
     head + groups * GROUP / size
 }
+
+/// Stores `groups` times 64 bytes from `values` (which holds at least as many bytes) at `dst` with aligned 16-byte
+/// vector stores (see [`copy_to_shared`](super::copy_to_shared)), in the VEX encoding where there is AVX (as
+/// [`copy_vectors`]).
+///
+/// # Safety
+/// `dst` must be 16-byte aligned and valid for writes of `groups * 64` bytes, and no Rust reference may cover them;
+/// `groups` must be at least 1.
+#[inline(always)]
+pub(super) unsafe fn store_vectors<T: Element>(dst: *mut T, values: &[T], groups: usize) {
+    assert!(std::mem::size_of_val(values) >= groups * 64 && groups > 0);
+    let src = values.as_ptr();
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the `groups * 64` bytes read from `src` are within `values` (asserted); those written at `dst` are
+        // the caller's, 16-byte aligned as `vmovaps` needs; `groups` is at least 1, so the loop runs at least once.
+        // The block touches only those bytes, the four vector registers it names and the three registers it consumes.
+        unsafe { copy_groups!("vmovups", "vmovaps", src, dst, groups) };
+    } else {
+        // SAFETY: as above, in the SSE encoding that every x86-64 processor has.
+        unsafe { copy_groups!("movups", "movaps", src, dst, groups) };
+    }
+}
