@@ -5,11 +5,11 @@
 //! its carry. Integer sums are exact: the first pass also finds each block's smallest and largest local prefix, so a
 //! prefix that the output type cannot hold is refused before anything is written. Float sums are compensated: the
 //! running sum is a Neumaier pair (a double-double), the carries merge the compensated sums of segments of the blocks,
-//! and each output is the pair rounded once (see [`FloatScan`]).
+//! and each output is the pair rounded once (see `FloatScan`).
 //!
 //! Floats go through the output in one pass over the blocks in order, each block summed and then scanned by one worker
 //! while it is in that core's cache (a float sum has nothing to refuse, so it need not see the whole input before it
-//! writes; see [`float_cumsum`]). Integer sums run the first pass over every block before writing any.
+//! writes; see `float_cumsum`). Integer sums run the first pass over every block before writing any.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
