@@ -76,6 +76,30 @@ impl<T: Element> ReadView<'_, T> {
     }
 }
 
+impl<'g, T: Element> ReadView<'g, T> {
+    /// [`ReadView::fold_groups`] over `N` views of one length in step: `f` gets the same group of each, in the order
+    /// of `views` (the rows of a matrix added into one row of accumulators).
+    ///
+    /// # Panics
+    /// When the lengths differ (callers cut the views to one length).
+    #[inline(always)]
+    pub(crate) fn fold_groups_in_step<A, const N: usize>(
+        views: [&ReadView<'g, T>; N],
+        simd: pulp::x86::V4,
+        init: A,
+        f: impl FnMut(A, [[pulp::f64x8; 4]; N]) -> A,
+    ) -> (A, usize)
+    where
+        T: RegisterGroups,
+    {
+        let len = views.first().map_or(0, |view| view.len());
+        assert!(views.iter().all(|view| view.len() == len), "views in step must have one length");
+        let _proof = simd;
+        // SAFETY: as in fold_groups, for each view, all of length `len`.
+        unsafe { fold_groups_avx512(views.map(|view| view.as_ptr()), len, init, f) }
+    }
+}
+
 /// Elements per group of [`ReadView::fold_groups`]: four AVX-512 vectors of doubles.
 pub(crate) const DOUBLES_PER_GROUP: usize = 32;
 
