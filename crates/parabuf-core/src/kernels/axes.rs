@@ -27,7 +27,7 @@ use crate::kernels::exact::{ExactSum, ADDS_BEFORE_NORMALISING};
 use crate::kernels::numeric::Neumaier;
 use crate::kernels::sum::{certified, error_bound, U};
 use crate::layout::{Layout, Shape};
-use crate::view::StridedReadView;
+use crate::view::{Element, StridedReadView};
 
 /// The axes `axes` names among `ndim`, numpy's way: negative ones count from the end (-1 is the last), each at most
 /// once. Returned in increasing order.
@@ -121,6 +121,33 @@ impl AxesPlan {
     /// How the input is walked.
     pub fn strategy(&self) -> Strategy {
         self.strategy
+    }
+
+    /// How many of the walked view's axes are kept (they come first).
+    pub(crate) fn kept(&self) -> usize {
+        self.kept
+    }
+
+    /// For [`Strategy::Rows`], the position among the kept axes of the one rows run along.
+    pub(crate) fn row_axis(&self) -> usize {
+        self.row_axis
+    }
+
+    /// `view` with its axes in walking order (the kept axes in output order, then the reduced ones), chained reduced
+    /// axes merged into one: longer runs, fewer index steps.
+    ///
+    /// # Errors
+    /// As [`Layout::permuted`] (never, for a plan made from `view`'s layout).
+    pub(crate) fn walked<'g, T: Element>(&self, view: &StridedReadView<'g, T>) -> Result<StridedReadView<'g, T>> {
+        let mut walked = view.permuted(&self.order)?;
+        let mut axis = self.kept;
+        while axis + 1 < walked.layout().ndim() {
+            match walked.merged(axis) {
+                Some(merged) => walked = merged,
+                None => axis += 1,
+            }
+        }
+        Ok(walked)
     }
 }
 
@@ -448,16 +475,7 @@ fn expansion_sum(xs: &[f64]) -> Option<f64> {
 /// As [`normalize_axes`]; `Aborted` when `cancel` is raised.
 pub fn sum_axes(view: &StridedReadView<'_, f64>, axes: &[i64], cancel: &Cancel) -> Result<(Shape, Vec<f64>)> {
     let plan = AxesPlan::new(view.layout(), axes)?;
-    let mut walked = view.permuted(&plan.order)?;
-    // Chained reduced axes as one: longer runs, fewer index steps.
-    let mut axis = plan.kept;
-    while axis + 1 < walked.layout().ndim() {
-        match walked.merged(axis) {
-            Some(merged) => walked = merged,
-            None => axis += 1,
-        }
-    }
-    let walk = Walk { view: walked, kept: plan.kept, _plan: &plan };
+    let walk = Walk { view: plan.walked(view)?, kept: plan.kept, _plan: &plan };
     let outputs: usize = plan.out_shape.iter().product();
     let reduced = walk.reduced_count();
     if outputs == 0 || reduced == 0 {

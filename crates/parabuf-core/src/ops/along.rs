@@ -2,16 +2,17 @@
 //! reduction of the elements at that index, so every numeric rule of the whole-array version (exactness or its
 //! error bound, NaN and `-0`, determinism for any thread count) holds for every output element.
 //!
-//! A float64 `sum` or `mean` streams through memory in the loop order of [`sum_axes`]. Every other reduction copies
+//! A float64 `sum` or `mean` streams through memory in the loop order of [`sum_axes`], and so does the `sum` or `mean`
+//! of 8-, 16- and 32-bit integers ([`int_sum_axes`], exact in 64-bit accumulators). Every other reduction copies
 //! each output's elements (in the row-major order of the reduced axes) into a buffer of the task's own and runs the
 //! operation's kernel on it; tasks hold whole outputs, about a block of elements each, and run on the pool.
 
 use crate::error::{Error, Result};
 use crate::exec::{map_block_indices, Cancel, BLOCK};
 use crate::kernels::axes::normalize_axes;
-use crate::kernels::{sum_axes, Conversion, Scalar, Store};
+use crate::kernels::{int_sum_axes, sum_axes, Conversion, Scalar, Store};
 use crate::kind::ElementKind;
-use crate::layout::Layout;
+use crate::layout::{Layout, Shape};
 use crate::ledger::{Ledger, Lent};
 use crate::ops::column::ColumnElement;
 use crate::ops::strided::{gather, with_strided_read, with_strided_write};
@@ -129,11 +130,36 @@ fn along(op: &Op, args: &mut [Arg], axes: &[i64], cancel: &Cancel) -> Result<Out
             Ok(Output::Along { shape: shape.to_vec(), values: Box::new(Output::Array(Column::Float64(values))) })
         })?;
     }
+    if matches!(op, Op::Sum(_) | Op::Mean(_)) {
+        let sums = match kind {
+            ElementKind::Int8 => Some(exact_sums::<i8>(arg, axes, cancel)?),
+            ElementKind::Uint8 | ElementKind::Uint8Clamped => Some(exact_sums::<u8>(arg, axes, cancel)?),
+            ElementKind::Int16 => Some(exact_sums::<i16>(arg, axes, cancel)?),
+            ElementKind::Uint16 => Some(exact_sums::<u16>(arg, axes, cancel)?),
+            ElementKind::Int32 => Some(exact_sums::<i32>(arg, axes, cancel)?),
+            ElementKind::Uint32 => Some(exact_sums::<u32>(arg, axes, cancel)?),
+            _ => None,
+        };
+        if let Some((shape, sums)) = sums {
+            // As the whole-array kernels: the exact sum rounded once to a double, over the count for `mean`.
+            let divisor = if matches!(op, Op::Mean(_)) { count as f64 } else { 1.0 };
+            let values = sums.into_iter().map(|sum| sum as f64 / divisor).collect();
+            return Ok(Output::Along {
+                shape: shape.to_vec(),
+                values: Box::new(Output::Array(Column::Float64(values))),
+            });
+        }
+    }
     with_element_type!(kind, T => {
         let results = with_strided_read::<T, _>(arg, |view| each_output::<T>(op, kind, &view, &reduced, cancel))??;
         let shape = layout.shape().iter().enumerate().filter(|(a, _)| !reduced.contains(a)).map(|(_, &n)| n).collect();
         Ok(Output::Along { shape, values: Box::new(columns::<T>(result, op.spec().returns, kind, count, results)?) })
     })
+}
+
+/// The exact sums of an 8-, 16- or 32-bit integer `arg` along `axes`, streamed in memory order ([`int_sum_axes`]).
+fn exact_sums<T: Element + Into<i64>>(arg: &mut Arg, axes: &[i64], cancel: &Cancel) -> Result<(Shape, Vec<i128>)> {
+    with_strided_read::<T, _>(arg, |view| int_sum_axes(&view, axes, cancel))?
 }
 
 /// Runs the in-place operation `op` on each lane of `arg` along `axis`, one after the other: each lane's elements are
