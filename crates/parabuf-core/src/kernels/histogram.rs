@@ -19,7 +19,7 @@ use crate::arch::simd_arch;
 use crate::exec::{threads, Cancel, BLOCK};
 use crate::expr::Bound;
 use crate::kernels::blocks::STAGE;
-use crate::kernels::convert::f64_to_f16;
+use crate::kernels::convert::{f64_to_f16, Store};
 use crate::kernels::numeric::Numeric;
 use crate::kernels::source::{Source, Staged};
 use crate::ops::{
@@ -113,7 +113,7 @@ impl Real for f16 {
 }
 
 /// An element type as numpy bins it.
-pub trait Binned: Numeric {
+pub trait Binned: Store {
     /// numpy's `bin_type` for this data: the type itself for floats, `float64` for integers.
     type Real: Real;
     /// `x.astype(bin_type)`: exact, but for 64-bit integers beyond 2^53 (rounded to nearest, ties to even).
@@ -256,6 +256,10 @@ where
     S::Item: Binned,
 {
     let partials = view.map_blocks(cancel, |_, block| {
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        if let Some(range) = float_range(block) {
+            return Some(range);
+        }
         let mut range: Option<(S::Item, S::Item)> = None;
         block.stages(|_, xs| {
             for &x in xs.iter().filter(|x| !x.is_nan()) {
@@ -268,6 +272,27 @@ where
         range
     })?;
     Ok(partials.into_iter().flatten().reduce(|(a, b), (c, d)| (if c < a { c } else { a }, if d > b { d } else { b })))
+}
+
+/// [`data_range`] of one block of floats by vector minimum and maximum (`minmax`'s pass), when that is the answer of
+/// the scan element by element: the block holds no NaN and no infinity, and neither extreme is a zero (the scan keeps
+/// the first of equal zeros, whose sign the vector minimum does not tell). Other blocks, and blocks that are not
+/// views of floats or doubles, give `None` and are scanned.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+fn float_range<B: Staged + ?Sized>(block: &B) -> Option<(B::Item, B::Item)>
+where
+    B::Item: Binned,
+{
+    use crate::kernels::minmax::float_range_avx512;
+    let view = block.view()?;
+    let (lo, hi, special) =
+        crate::arch::with_avx512(|simd| match (B::Item::as_double_view(&view), B::Item::as_float_view(&view)) {
+            (Some(doubles), _) => Some(simd.vectorize(|| float_range_avx512(simd, &doubles))),
+            (_, Some(floats)) => Some(simd.vectorize(|| float_range_avx512(simd, &floats))),
+            _ => None,
+        })??;
+    // Both extremes are elements of the block, doubles or floats widened exactly, so they convert back exactly.
+    (special == 0.0 && lo != 0.0 && hi != 0.0).then(|| (B::Item::from_number(lo), B::Item::from_number(hi)))
 }
 
 /// Counts of `view`'s elements in `bins` equal-width bins, the counts `numpy.histogram(a, bins, range)` returns (as
@@ -1340,6 +1365,49 @@ mod tests {
             if checked.is_none() {
                 eprintln!("no AVX-512: the vector slots are not checked");
                 return;
+            }
+        }
+    }
+
+    /// The range from the data is the first smallest and the first largest non-NaN element, bit for bit, whether a
+    /// block's extremes come from the vector pass or from the scan: zeros of both signs as extremes, NaN and infinity.
+    #[test]
+    fn data_range_keeps_the_first_extremes() {
+        fn first_extremes<T: Binned>(values: &[T]) -> Option<(T, T)> {
+            values.iter().filter(|x| !x.is_nan()).fold(None, |range, &x| {
+                Some(match range {
+                    None => (x, x),
+                    Some((lo, hi)) => (if x < lo { x } else { lo }, if x > hi { x } else { hi }),
+                })
+            })
+        }
+        fn check<T: Binned>(values: &[T], bits: impl Fn(T) -> u64) {
+            let got = with_view(values, |v| data_range(v, &Cancel::new()).unwrap());
+            let expected = first_extremes(values);
+            assert_eq!(got.map(|(a, b)| (bits(a), bits(b))), expected.map(|(a, b)| (bits(a), bits(b))));
+        }
+        let mut rng = Rng::new(3);
+        for n in [1usize, 7, 33, 100, 1000, 2 * BLOCK + 77] {
+            let random: Vec<f64> = (0..n).map(|_| rng.unit() * 4.0 - 1.0).collect();
+            let positive: Vec<f64> = random.iter().map(|x| x.abs() + 0.5).collect();
+            let negative: Vec<f64> = positive.iter().map(|x| -x).collect();
+            let mut cases = vec![random.clone()];
+            for (zeros, base) in [([0.0, -0.0], &positive), ([-0.0, 0.0], &positive), ([0.0, -0.0], &negative)] {
+                let mut values = base.clone();
+                values[n / 3] = zeros[0];
+                values[2 * n / 3] = zeros[1];
+                cases.push(values);
+            }
+            let mut special = random.clone();
+            special[n / 2] = f64::NAN;
+            cases.push(special.clone());
+            special[n / 4] = f64::INFINITY;
+            cases.push(special);
+            cases.push(vec![f64::NAN; n]);
+            for values in cases {
+                check(&values, f64::to_bits);
+                let floats: Vec<f32> = values.iter().map(|&x| x as f32).collect();
+                check(&floats, |x| u64::from(x.to_bits()));
             }
         }
     }
