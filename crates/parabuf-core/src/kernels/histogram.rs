@@ -871,8 +871,26 @@ fn count_vectors_avx512<const EXACT: bool>(
     counts: &mut [u32],
 ) -> u8 {
     let mut slots = [[0u64; 8]; STAGE / 8];
+    let raises = slots_of_vectors::<EXACT>(simd, xs, p, &mut slots);
+    // Through memory: left to itself, the compiler takes the slots out of the registers one lane at a time, with
+    // instructions that compete with the vector arithmetic for one port.
+    let slots = std::hint::black_box(&mut slots);
+    increment(counts, &slots[..xs.len()]);
+    raises
+}
+
+/// The slots of `xs` into `out` ([`slots_avx512`], or [`exact_slots_avx512`] when `EXACT`); the lanes where numpy
+/// would raise.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn slots_of_vectors<const EXACT: bool>(
+    simd: pulp::x86::V4,
+    xs: &[pulp::f64x8],
+    p: &Doubles,
+    out: &mut [[u64; 8]],
+) -> u8 {
     let mut raises = 0;
-    for (&x, out) in xs.iter().zip(&mut slots) {
+    for (&x, out) in xs.iter().zip(out) {
         let slot = if EXACT {
             exact_slots_avx512(simd, x, p)
         } else {
@@ -882,13 +900,16 @@ fn count_vectors_avx512<const EXACT: bool>(
         };
         *out = bytemuck::cast(slot);
     }
-    // Through memory: left to itself, the compiler takes the slots out of the registers one lane at a time, with
-    // instructions that compete with the vector arithmetic for one port.
-    let slots = std::hint::black_box(&mut slots);
-    for &s in slots[..xs.len()].as_flattened() {
+    raises
+}
+
+/// Adds one to the counter of every slot.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn increment(counts: &mut [u32], slots: &[[u64; 8]]) {
+    for &s in slots.as_flattened() {
         counts[s as usize] += 1;
     }
-    raises
 }
 
 /// Counts a stage of elements (at most [`STAGE`]) converted to doubles (exactly numpy's `astype(float64)`), the last
@@ -925,9 +946,23 @@ where
         let raises = match block.view() {
             Some(view) => simd.vectorize(|| match B::Item::as_double_view(&view) {
                 Some(doubles) => {
+                    // Each group's slots are stored while the previous group's are counted, so that the loads of the
+                    // slots find them written rather than still on their way from the vector stores.
+                    let mut previous = [[0u64; 8]; 4];
+                    let mut started = false;
                     let (mut raises, whole) = doubles.fold_groups(simd, 0u8, |raises, group| {
-                        raises | count_vectors_avx512::<EXACT>(simd, &group, p, counts)
+                        let mut next = [[0u64; 8]; 4];
+                        let raise = slots_of_vectors::<EXACT>(simd, &group, p, &mut next);
+                        if started {
+                            increment(counts, std::hint::black_box(&previous));
+                        }
+                        previous = next;
+                        started = true;
+                        raises | raise
                     });
+                    if started {
+                        increment(counts, &previous);
+                    }
                     staged(&doubles.slice(whole..doubles.len()), |_, xs| {
                         raises |= count_stage_avx512::<_, EXACT>(simd, xs, p, counts);
                     });
