@@ -1351,6 +1351,37 @@ mod tests {
         }
     }
 
+    /// The scalar path's stages without moves count what they count with the moves, for the exact plans.
+    #[test]
+    fn scalar_stages_without_moves_count_as_with_them() {
+        let mut rng = Rng::new(47);
+        for (lo, hi, bins) in EXACT {
+            let plan = given::<f64>(lo, hi, bins).unwrap();
+            let formula = arithmetic_edges(&plan.edges).unwrap();
+            assert!(exact_factor(&plan, formula).is_some());
+            let nan = f64::NAN;
+            let padded: Vec<f64> = plan.edges[..bins].iter().copied().chain([nan, nan]).collect();
+            let values = edge_cases(lo, hi, bins, &mut rng);
+            let counted = |moves: Moves| {
+                let mut counts = vec![0u32; bins + 1];
+                for xs in values.chunks(STAGE) {
+                    let stage = CountStage::<_, _, 1> {
+                        xs,
+                        plan: &plan,
+                        padded: &padded,
+                        counts: &mut counts,
+                        limit: bins as f64 + 1.0,
+                        moves,
+                    };
+                    assert!(!stage.with_simd(pulp::Scalar::new()));
+                }
+                counts
+            };
+            assert_eq!(counted(Moves::Never), counted(Moves::Loaded), "[{lo}, {hi}] in {bins}");
+            assert_eq!(counted(Moves::Never), counted(Moves::Computed(formula)), "[{lo}, {hi}] in {bins}");
+        }
+    }
+
     /// The counts where [`exact_factor`] holds (the AVX-512 path's own index, or the scalar path without moves)
     /// are numpy's, for doubles and for integers.
     #[test]
