@@ -19,7 +19,7 @@ use crate::arch::simd_arch;
 use crate::exec::{threads, Cancel, BLOCK};
 use crate::expr::Bound;
 use crate::kernels::blocks::STAGE;
-use crate::kernels::convert::f64_to_f16;
+use crate::kernels::convert::{f64_to_f16, Store};
 use crate::kernels::numeric::Numeric;
 use crate::kernels::source::{Source, Staged};
 use crate::ops::{
@@ -113,7 +113,7 @@ impl Real for f16 {
 }
 
 /// An element type as numpy bins it.
-pub trait Binned: Numeric {
+pub trait Binned: Store {
     /// numpy's `bin_type` for this data: the type itself for floats, `float64` for integers.
     type Real: Real;
     /// `x.astype(bin_type)`: exact, but for 64-bit integers beyond 2^53 (rounded to nearest, ties to even).
@@ -256,6 +256,10 @@ where
     S::Item: Binned,
 {
     let partials = view.map_blocks(cancel, |_, block| {
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        if let Some(range) = float_range(block) {
+            return Some(range);
+        }
         let mut range: Option<(S::Item, S::Item)> = None;
         block.stages(|_, xs| {
             for &x in xs.iter().filter(|x| !x.is_nan()) {
@@ -268,6 +272,27 @@ where
         range
     })?;
     Ok(partials.into_iter().flatten().reduce(|(a, b), (c, d)| (if c < a { c } else { a }, if d > b { d } else { b })))
+}
+
+/// [`data_range`] of one block of floats by vector minimum and maximum (`minmax`'s pass), when that is the answer of
+/// the scan element by element: the block holds no NaN and no infinity, and neither extreme is a zero (the scan keeps
+/// the first of equal zeros, whose sign the vector minimum does not tell). Other blocks, and blocks that are not
+/// views of floats or doubles, give `None` and are scanned.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+fn float_range<B: Staged + ?Sized>(block: &B) -> Option<(B::Item, B::Item)>
+where
+    B::Item: Binned,
+{
+    use crate::kernels::minmax::float_range_avx512;
+    let view = block.view()?;
+    let (lo, hi, special) =
+        crate::arch::with_avx512(|simd| match (B::Item::as_double_view(&view), B::Item::as_float_view(&view)) {
+            (Some(doubles), _) => Some(simd.vectorize(|| float_range_avx512(simd, &doubles))),
+            (_, Some(floats)) => Some(simd.vectorize(|| float_range_avx512(simd, &floats))),
+            _ => None,
+        })??;
+    // Both extremes are elements of the block, doubles or floats widened exactly, so they convert back exactly.
+    (special == 0.0 && lo != 0.0 && hi != 0.0).then(|| (B::Item::from_number(lo), B::Item::from_number(hi)))
 }
 
 /// Counts of `view`'s elements in `bins` equal-width bins, the counts `numpy.histogram(a, bins, range)` returns (as
@@ -416,6 +441,75 @@ fn correct_arithmetic(x: f64, i: usize, bins: usize, (step, start): (f64, f64)) 
     i - usize::from(below) + usize::from(!below & above)
 }
 
+/// `a + b` when that sum is exact and finite: Knuth's TwoSum, whose error term is the exact rounding error of `a + b`
+/// (for finite operands whose sum does not overflow), is zero.
+fn exact_sum(a: f64, b: f64) -> Option<f64> {
+    let sum = a + b;
+    let b_part = sum - a;
+    let a_part = sum - b_part;
+    let error = (a - a_part) + (b - b_part);
+    (sum.is_finite() && error == 0.0).then_some(sum)
+}
+
+/// Whether `v` is a positive normal power of two.
+fn power_of_two(v: f64) -> bool {
+    v.is_normal() && v > 0.0 && v.to_bits() & ((1 << 52) - 1) == 0
+}
+
+/// `bins / denom` (exact, a power of two) when the plan's arithmetic is exact for every element of its range, so that
+/// numpy's moves against the edges never apply: then an element's bin is its index, `(x - first) * (bins / denom)`
+/// truncated (and moved from `bins` to the last bin). `None` when that is not proved by the checks below; `(step,
+/// start)` are [`arithmetic_edges`] of the plan.
+///
+/// The checks, all of the plan's values as doubles (so `float64` plans only): `denom` and `scale` are normal powers of
+/// two, `2^a` and `2^b`, `scale` is the bin count, and their ratio is a normal double; `step` is `denom / bins`
+/// exactly (a normal power of two, so `k * step` is exact for every `k <= bins`); the range test's bounds are `first`
+/// and `hi = first + denom` exactly; `start` (edge 0) is `first`; every edge `k * step + start`, `k < bins`, is exact
+/// (TwoSum); and `x - first` is exact for every `x` in `[first, hi]`: `first` is zero, or the range lies within a
+/// factor of two of `first` on one side of zero (Sterbenz: `first / 2 <= x <= 2 * first` for `first > 0`, `2 * first
+/// <= x <= first / 2` for `first < 0`).
+///
+/// Why no move applies: for `x` in `[first, hi]`, `d = x - first` is exact and lies in `[0, denom]`, and `r = d · bins
+/// / denom` (real) in `[0, bins]`. numpy's index is `trunc(fl(fl(d / denom) · scale))`: when `d / denom` is a double,
+/// both operations are exact (scaling by a power of two, no overflow as `r <= bins`) and the index is `floor(r)`;
+/// when it is not, it lies below the smallest normal double, so `fl(d / denom) · scale` and `r` are both below `2^-1022
+/// · 2^24 < 1` and the index is `0 = floor(r)`. The same holds for `trunc(fl(d · (bins / denom)))`, which the vector
+/// path computes. Then `i = min(floor(r), bins - 1)`, and edge `i` is exactly `first + i · step <= first + r · step =
+/// x`, so `x < edges[i]` is false; for `i < bins - 1`, `r < i + 1`, so `x < first + (i + 1) · step = edges[i + 1]` and
+/// `x >= edges[i + 1]` is false (the last bin never moves up). The index is finite and at most `bins`, so numpy never
+/// raises either.
+fn exact_factor<R: Real, F: Real>(plan: &Plan<R, F>, (step, start): (f64, f64)) -> Option<f64> {
+    let float64 = <f64 as Real>::NAME;
+    if R::NAME != float64 || F::NAME != float64 {
+        return None;
+    }
+    let (lo, hi, first) = (plan.lo.f64(), plan.hi.f64(), plan.first.f64());
+    let (denom, scale) = (plan.denom.f64(), plan.scale.f64());
+    let bins = plan.edges.len() - 1;
+    let factor = scale / denom;
+    let powers = power_of_two(denom) && power_of_two(scale) && scale == bins as f64 && factor.is_normal();
+    let step_is_exact = step.is_normal() && step * scale == denom;
+    let bounds = lo == first && start == first && exact_sum(hi, -first) == Some(denom);
+    let differences = first == 0.0 || (first > 0.0 && hi <= 2.0 * first) || (hi < 0.0 && 2.0 * hi <= first);
+    let exact = powers
+        && step_is_exact
+        && bounds
+        && differences
+        && (0..bins).all(|k| exact_sum(k as f64 * step, start).is_some());
+    exact.then_some(factor)
+}
+
+/// How [`count`] applies numpy's moves against the edges.
+#[derive(Clone, Copy, Debug)]
+enum Moves {
+    /// They never apply ([`exact_factor`]): the bin is the index.
+    Never,
+    /// With the edges computed by [`arithmetic_edges`]'s formula, `(step, start)`.
+    Computed((f64, f64)),
+    /// With the edges loaded from the plan.
+    Loaded,
+}
+
 /// One block of [`count`]: its elements counted into `counts` (`C` arrays of `bins + 1`), and whether numpy would
 /// raise on one of them.
 struct CountBlock<'b, 'p, B: Staged + ?Sized, F: Real, const C: usize>
@@ -428,8 +522,7 @@ where
     padded: &'p [<B::Item as Binned>::Real],
     counts: &'b mut [u32],
     limit: f64,
-    /// [`arithmetic_edges`] of the plan.
-    arithmetic: Option<(f64, f64)>,
+    moves: Moves,
 }
 
 impl<B: Staged + ?Sized, F: Real, const C: usize> WithSimd for CountBlock<'_, '_, B, F, C>
@@ -440,11 +533,9 @@ where
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> bool {
-        let CountBlock { block, plan, padded, counts, limit, arithmetic } = self;
+        let CountBlock { block, plan, padded, counts, limit, moves } = self;
         let mut out = false;
-        block.stages(|_, xs| {
-            out |= CountStage::<_, _, C> { xs, plan, padded, counts, limit, arithmetic }.with_simd(simd)
-        });
+        block.stages(|_, xs| out |= CountStage::<_, _, C> { xs, plan, padded, counts, limit, moves }.with_simd(simd));
         out
     }
 }
@@ -457,7 +548,7 @@ struct CountStage<'b, 'p, D: Binned, F: Real, const C: usize> {
     padded: &'p [D::Real],
     counts: &'b mut [u32],
     limit: f64,
-    arithmetic: Option<(f64, f64)>,
+    moves: Moves,
 }
 
 impl<D: Binned, F: Real, const C: usize> WithSimd for CountStage<'_, '_, D, F, C> {
@@ -465,7 +556,7 @@ impl<D: Binned, F: Real, const C: usize> WithSimd for CountStage<'_, '_, D, F, C
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, _: S) -> bool {
-        let CountStage { xs, plan, padded, counts, limit, arithmetic } = self;
+        let CountStage { xs, plan, padded, counts, limit, moves } = self;
         let stride = padded.len() - 1;
         let last = padded.len() - 3;
         let mut out = false;
@@ -478,13 +569,18 @@ impl<D: Binned, F: Real, const C: usize> WithSimd for CountStage<'_, '_, D, F, C
             out |= raises;
             *slot = i;
         }
-        match arithmetic {
-            Some(formula) => {
+        match moves {
+            Moves::Never => {
+                for (j, slot) in slots.iter_mut().enumerate() {
+                    *slot += (j % C) * stride;
+                }
+            }
+            Moves::Computed(formula) => {
                 for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
                     *slot = correct_arithmetic(x.real().f64(), *slot, last + 1, formula) + (j % C) * stride;
                 }
             }
-            None => {
+            Moves::Loaded => {
                 for (j, (&x, slot)) in xs.iter().zip(slots.iter_mut()).enumerate() {
                     *slot = correct(x.real(), *slot, padded) + (j % C) * stride;
                 }
@@ -573,8 +669,14 @@ where
     // them costs more than the counting.
     let parts = threads().min(view.len() / bins).max(1);
     let arithmetic = arithmetic_edges(edges);
+    let factor = arithmetic.and_then(|formula| exact_factor(plan, formula));
+    let moves = match (factor, arithmetic) {
+        (Some(_), _) => Moves::Never,
+        (None, Some(formula)) => Moves::Computed(formula),
+        (None, None) => Moves::Loaded,
+    };
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    let doubles = Doubles::of(plan, arithmetic, copies, stride);
+    let doubles = Doubles::of(plan, arithmetic, factor, copies, stride);
     let tally = view.fold_blocks(
         parts,
         cancel,
@@ -584,7 +686,12 @@ where
             let Tally { counts, failed, .. } = tally;
             #[cfg(all(target_arch = "x86_64", not(miri)))]
             if let Some(doubles) = &doubles {
-                if let Some(raises) = count_block_avx512(block, doubles, counts) {
+                let raises = if doubles.factor != 0.0 {
+                    count_block_avx512::<_, true>(block, doubles, counts)
+                } else {
+                    count_block_avx512::<_, false>(block, doubles, counts)
+                };
+                if let Some(raises) = raises {
                     *failed |= raises;
                     return;
                 }
@@ -594,17 +701,17 @@ where
             if block.view().is_none() {
                 block.stages(|_, xs| {
                     *failed |= if copies == COPIES {
-                        simd_arch().dispatch(CountStage::<_, _, COPIES> { xs, plan, padded, counts, limit, arithmetic })
+                        simd_arch().dispatch(CountStage::<_, _, COPIES> { xs, plan, padded, counts, limit, moves })
                     } else {
-                        simd_arch().dispatch(CountStage::<_, _, 1> { xs, plan, padded, counts, limit, arithmetic })
+                        simd_arch().dispatch(CountStage::<_, _, 1> { xs, plan, padded, counts, limit, moves })
                     };
                 });
                 return;
             }
             *failed |= if copies == COPIES {
-                simd_arch().dispatch(CountBlock::<_, _, COPIES> { block, plan, padded, counts, limit, arithmetic })
+                simd_arch().dispatch(CountBlock::<_, _, COPIES> { block, plan, padded, counts, limit, moves })
             } else {
-                simd_arch().dispatch(CountBlock::<_, _, 1> { block, plan, padded, counts, limit, arithmetic })
+                simd_arch().dispatch(CountBlock::<_, _, 1> { block, plan, padded, counts, limit, moves })
             };
         },
         Tally::merge,
@@ -637,6 +744,8 @@ struct Doubles {
     /// one vector at a time.
     reciprocal: f64,
     scale: f64,
+    /// [`exact_factor`] of the plan, or 0 when its moves may apply.
+    factor: f64,
     step: f64,
     start: f64,
     bins: u64,
@@ -653,6 +762,7 @@ impl Doubles {
     fn of<R: Real, F: Real>(
         plan: &Plan<R, F>,
         arithmetic: Option<(f64, f64)>,
+        factor: Option<f64>,
         copies: usize,
         stride: usize,
     ) -> Option<Doubles> {
@@ -673,6 +783,7 @@ impl Doubles {
                 }
             },
             scale: plan.scale.f64(),
+            factor: factor.unwrap_or(0.0),
             step,
             start,
             bins: (stride - 1) as u64,
@@ -725,44 +836,108 @@ fn slots_avx512(simd: pulp::x86::V4, x: pulp::f64x8, p: &Doubles) -> (pulp::u64x
     (bytemuck::cast(slot), inside & !counted)
 }
 
-/// Counts up to eight vectors of elements into `counts`: their slots first, all of them ([`slots_avx512`]), then the
-/// increments, so that the increments do not wait on the vector arithmetic and the slots leave the registers through
-/// memory rather than one lane at a time. Returns the lanes where numpy would raise.
+/// [`slots_avx512`] for a plan whose moves never apply ([`exact_factor`]): the index alone, computed as
+/// `(x - first) * factor` (the same index as numpy's division then scaling, as `exact_factor` shows), truncated as an
+/// unsigned integer (at most `bins` inside the range) and moved from `bins` to the last bin. numpy never raises on such
+/// a plan. Elements outside the range and NaNs (for which the ordered comparisons are false) go to the slot past the
+/// last bin.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
-fn count_vectors_avx512(simd: pulp::x86::V4, xs: &[pulp::f64x8], p: &Doubles, counts: &mut [u32]) -> u8 {
+fn exact_slots_avx512(simd: pulp::x86::V4, x: pulp::f64x8, p: &Doubles) -> pulp::u64x8 {
+    use std::arch::x86_64::{__m512d, __m512i, _CMP_GE_OQ, _CMP_LE_OQ};
+    let (f, dq) = (simd.avx512f, simd.avx512dq);
+    let splat = |v: f64| -> __m512d { bytemuck::cast(simd.splat_f64s(v)) };
+    let splat_u = |v: u64| -> __m512i { bytemuck::cast(simd.splat_u64s(v)) };
+    let x: __m512d = bytemuck::cast(x);
+    let inside =
+        f._mm512_mask_cmp_pd_mask::<_CMP_LE_OQ>(f._mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, splat(p.lo)), x, splat(p.hi));
+    let quotient = f._mm512_mul_pd(f._mm512_sub_pd(x, splat(p.first)), splat(p.factor));
+    let bin = f._mm512_min_epu64(dq._mm512_cvttpd_epu64(quotient), splat_u(p.bins - 1));
+    let offsets: __m512i = bytemuck::cast(p.offsets);
+    let outside = f._mm512_add_epi64(offsets, splat_u(p.bins));
+    bytemuck::cast(f._mm512_mask_add_epi64(outside, inside, bin, offsets))
+}
+
+/// Counts up to eight vectors of elements into `counts`: their slots first, all of them ([`slots_avx512`]), then the
+/// increments, so that the increments do not wait on the vector arithmetic and the slots leave the registers through
+/// memory rather than one lane at a time. Returns the lanes where numpy would raise. `EXACT`: the plan's moves never
+/// apply ([`exact_slots_avx512`]).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn count_vectors_avx512<const EXACT: bool>(
+    simd: pulp::x86::V4,
+    xs: &[pulp::f64x8],
+    p: &Doubles,
+    counts: &mut [u32],
+) -> u8 {
     let mut slots = [[0u64; 8]; STAGE / 8];
-    let mut raises = 0;
-    for (&x, out) in xs.iter().zip(&mut slots) {
-        let (slot, raise) = slots_avx512(simd, x, p);
-        *out = bytemuck::cast(slot);
-        raises |= raise;
-    }
+    let raises = slots_of_vectors::<EXACT>(simd, xs, p, &mut slots);
     // Through memory: left to itself, the compiler takes the slots out of the registers one lane at a time, with
     // instructions that compete with the vector arithmetic for one port.
     let slots = std::hint::black_box(&mut slots);
-    for &s in slots[..xs.len()].as_flattened() {
-        counts[s as usize] += 1;
+    increment(counts, &slots[..xs.len()]);
+    raises
+}
+
+/// The slots of `xs` into `out` ([`slots_avx512`], or [`exact_slots_avx512`] when `EXACT`); the lanes where numpy
+/// would raise.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn slots_of_vectors<const EXACT: bool>(
+    simd: pulp::x86::V4,
+    xs: &[pulp::f64x8],
+    p: &Doubles,
+    out: &mut [[u64; 8]],
+) -> u8 {
+    let mut raises = 0;
+    for (&x, out) in xs.iter().zip(out) {
+        let slot = if EXACT {
+            exact_slots_avx512(simd, x, p)
+        } else {
+            let (slot, raise) = slots_avx512(simd, x, p);
+            raises |= raise;
+            slot
+        };
+        *out = bytemuck::cast(slot);
     }
     raises
+}
+
+/// Adds one to the counter of every slot.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[inline(always)]
+fn increment(counts: &mut [u32], slots: &[[u64; 8]]) {
+    for &s in slots.as_flattened() {
+        counts[s as usize] += 1;
+    }
 }
 
 /// Counts a stage of elements (at most [`STAGE`]) converted to doubles (exactly numpy's `astype(float64)`), the last
 /// vector filled up with NaN, which is never counted.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
-fn count_stage_avx512<D: Binned>(simd: pulp::x86::V4, xs: &[D], p: &Doubles, counts: &mut [u32]) -> u8 {
+fn count_stage_avx512<D: Binned, const EXACT: bool>(
+    simd: pulp::x86::V4,
+    xs: &[D],
+    p: &Doubles,
+    counts: &mut [u32],
+) -> u8 {
     let mut values =
         [pulp::f64x8(f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN); STAGE / 8];
     let lanes: &mut [f64] = bytemuck::cast_slice_mut(&mut values);
     lanes.iter_mut().zip(xs).for_each(|(v, x)| *v = x.real().f64());
-    count_vectors_avx512(simd, &values[..xs.len().div_ceil(8)], p, counts)
+    count_vectors_avx512::<EXACT>(simd, &values[..xs.len().div_ceil(8)], p, counts)
 }
 
 /// One block of [`count`] with AVX-512: a view of doubles read straight into registers (`ReadView::fold_groups`), its
 /// last elements and other blocks by stages. `None` without AVX-512; else whether numpy would raise on an element.
+/// `EXACT`: as in [`count_vectors_avx512`].
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-fn count_block_avx512<B: Staged + ?Sized>(block: &mut B, p: &Doubles, counts: &mut [u32]) -> Option<bool>
+fn count_block_avx512<B: Staged + ?Sized, const EXACT: bool>(
+    block: &mut B,
+    p: &Doubles,
+    counts: &mut [u32],
+) -> Option<bool>
 where
     B::Item: Binned,
 {
@@ -771,16 +946,31 @@ where
         let raises = match block.view() {
             Some(view) => simd.vectorize(|| match B::Item::as_double_view(&view) {
                 Some(doubles) => {
-                    let (mut raises, whole) = doubles
-                        .fold_groups(simd, 0u8, |raises, group| raises | count_vectors_avx512(simd, &group, p, counts));
+                    // Each group's slots are stored while the previous group's are counted, so that the loads of the
+                    // slots find them written rather than still on their way from the vector stores.
+                    let mut previous = [[0u64; 8]; 4];
+                    let mut started = false;
+                    let (mut raises, whole) = doubles.fold_groups(simd, 0u8, |raises, group| {
+                        let mut next = [[0u64; 8]; 4];
+                        let raise = slots_of_vectors::<EXACT>(simd, &group, p, &mut next);
+                        if started {
+                            increment(counts, std::hint::black_box(&previous));
+                        }
+                        previous = next;
+                        started = true;
+                        raises | raise
+                    });
+                    if started {
+                        increment(counts, &previous);
+                    }
                     staged(&doubles.slice(whole..doubles.len()), |_, xs| {
-                        raises |= count_stage_avx512(simd, xs, p, counts);
+                        raises |= count_stage_avx512::<_, EXACT>(simd, xs, p, counts);
                     });
                     raises
                 }
                 None => {
                     let mut raises = 0;
-                    staged(&view, |_, xs| raises |= count_stage_avx512(simd, xs, p, counts));
+                    staged(&view, |_, xs| raises |= count_stage_avx512::<_, EXACT>(simd, xs, p, counts));
                     raises
                 }
             }),
@@ -788,7 +978,7 @@ where
             // sets itself.
             None => {
                 let mut raises = 0;
-                block.stages(|_, xs| raises |= simd.vectorize(|| count_stage_avx512(simd, xs, p, counts)));
+                block.stages(|_, xs| raises |= simd.vectorize(|| count_stage_avx512::<_, EXACT>(simd, xs, p, counts)));
                 raises
             }
         };
@@ -1062,6 +1252,228 @@ mod tests {
                     .collect();
                 let doubles: Vec<f64> = ints.iter().map(|&x| x as f64).collect();
                 assert_eq!(hist(&ints, bins as u32, Some(lo), Some(hi)).unwrap(), numpy_f64(&doubles, bins, lo, hi));
+            }
+        }
+    }
+
+    /// Ranges and bin counts whose arithmetic [`exact_factor`] proves exact, and some it must not.
+    const EXACT: [(f64, f64, usize); 12] = [
+        (0.0, 1.0, 256),
+        (0.0, 1.0, 65536),
+        (-0.0, 1.0, 1),
+        (0.0, 1.0, 2),
+        (1.0, 2.0, 256),
+        (3.0, 5.0, 8),
+        (-4.0, -2.0, 16),
+        (-1.0, -0.5, 1024),
+        (0.0, 4096.0, 4096),
+        (0.0, f64::from_bits((1023 - 60) << 52), 256),
+        (0.0, f64::from_bits((1023 + 1023) << 52), 65536),
+        (0.5, 1.0, 1 << 16),
+    ];
+
+    fn edge_cases(lo: f64, hi: f64, bins: usize, rng: &mut Rng) -> Vec<f64> {
+        let edges = linspace(lo, hi, bins);
+        let mut values: Vec<f64> =
+            edges.iter().flat_map(|&e| [e, e.next_down(), e.next_up(), e.next_down().next_down()]).collect();
+        values.extend([
+            0.0,
+            -0.0,
+            5e-324,
+            -5e-324,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            lo.next_down(),
+            hi.next_up(),
+            hi.next_up().next_up(),
+            lo - (hi - lo),
+            hi + (hi - lo),
+            hi + (hi - lo) / bins as f64 * 0.5,
+        ]);
+        values.extend((0..2000).map(|_| lo + (hi - lo) * (rng.unit() * 1.2 - 0.1)));
+        values.extend((0..2000).map(|_| lo + (hi - lo) * rng.unit()));
+        values
+    }
+
+    #[test]
+    fn exact_factor_only_where_exact() {
+        for (lo, hi, bins) in EXACT {
+            let plan = given::<f64>(lo, hi, bins).unwrap();
+            let factor = arithmetic_edges(&plan.edges).and_then(|f| exact_factor(&plan, f));
+            assert_eq!(factor, Some(bins as f64 / (hi - lo)), "[{lo}, {hi}] in {bins}");
+        }
+        // A bin count or a width that is not a power of two; a range across zero (x - first rounds); ranges reaching
+        // beyond twice their first edge or past half of it (Sterbenz does not apply); bins / width beyond the
+        // doubles; float32.
+        let tiny = f64::from_bits((1023 - 1010) << 52);
+        for (lo, hi, bins) in
+            [(0.0, 1.0, 100), (0.0, 3.0, 256), (-1.0, 1.0, 256), (1.0, 3.0, 2), (-4.0, 0.0, 4), (0.0, tiny, 1 << 16)]
+        {
+            let plan = given::<f64>(lo, hi, bins).unwrap();
+            let factor = arithmetic_edges(&plan.edges).and_then(|f| exact_factor(&plan, f));
+            assert_eq!(factor, None, "[{lo}, {hi}] in {bins}");
+        }
+        let plan = given::<f32>(0.0, 1.0, 256).unwrap();
+        assert_eq!(arithmetic_edges(&plan.edges).and_then(|f| exact_factor(&plan, f)), None);
+        // The range from the data: [0, 1] of doubles and [0, 256] of integers are exact too.
+        let plan = auto(0.0f64, 1.0, 256).unwrap();
+        assert!(arithmetic_edges(&plan.edges).and_then(|f| exact_factor(&plan, f)).is_some());
+        let plan = auto(0i32, 256, 256).unwrap();
+        assert!(arithmetic_edges(&plan.edges).and_then(|f| exact_factor(&plan, f)).is_some());
+    }
+
+    /// Where [`exact_factor`] holds, numpy's moves against the edges leave every element of the range where its index
+    /// puts it, and numpy never raises: edges, one and two ulps below, one above, zeros, subnormals, random values.
+    #[test]
+    fn moves_never_apply_where_exact() {
+        let mut rng = Rng::new(5);
+        for (lo, hi, bins) in EXACT {
+            let plan = given::<f64>(lo, hi, bins).unwrap();
+            let formula = arithmetic_edges(&plan.edges).unwrap();
+            let factor = exact_factor(&plan, formula).unwrap();
+            let nan = f64::NAN;
+            let padded: Vec<f64> = plan.edges[..bins].iter().copied().chain([nan, nan]).collect();
+            for x in edge_cases(lo, hi, bins, &mut rng) {
+                let (i, raises) = index(x, &plan, bins - 1, bins as f64 + 1.0);
+                assert!(!raises, "{x} in [{lo}, {hi}]");
+                if i == bins {
+                    assert!(!(x >= lo && x <= hi), "{x} in [{lo}, {hi}]");
+                    continue;
+                }
+                assert_eq!(correct(x, i, &padded), i, "{x} in [{lo}, {hi}] in {bins}");
+                assert_eq!(correct_arithmetic(x, i, bins, formula), i, "{x} in [{lo}, {hi}] in {bins}");
+                // The vector path's index: (x - first) * factor, truncated.
+                assert_eq!((((x - plan.first) * factor) as usize).min(bins - 1), i, "{x} in [{lo}, {hi}]");
+            }
+        }
+    }
+
+    /// The scalar path's stages without moves count what they count with the moves, for the exact plans.
+    #[test]
+    fn scalar_stages_without_moves_count_as_with_them() {
+        let mut rng = Rng::new(47);
+        for (lo, hi, bins) in EXACT {
+            let plan = given::<f64>(lo, hi, bins).unwrap();
+            let formula = arithmetic_edges(&plan.edges).unwrap();
+            assert!(exact_factor(&plan, formula).is_some());
+            let nan = f64::NAN;
+            let padded: Vec<f64> = plan.edges[..bins].iter().copied().chain([nan, nan]).collect();
+            let values = edge_cases(lo, hi, bins, &mut rng);
+            let counted = |moves: Moves| {
+                let mut counts = vec![0u32; bins + 1];
+                for xs in values.chunks(STAGE) {
+                    let stage = CountStage::<_, _, 1> {
+                        xs,
+                        plan: &plan,
+                        padded: &padded,
+                        counts: &mut counts,
+                        limit: bins as f64 + 1.0,
+                        moves,
+                    };
+                    assert!(!stage.with_simd(pulp::Scalar::new()));
+                }
+                counts
+            };
+            assert_eq!(counted(Moves::Never), counted(Moves::Loaded), "[{lo}, {hi}] in {bins}");
+            assert_eq!(counted(Moves::Never), counted(Moves::Computed(formula)), "[{lo}, {hi}] in {bins}");
+        }
+    }
+
+    /// The counts where [`exact_factor`] holds (the AVX-512 path's own index, or the scalar path without moves)
+    /// are numpy's, for doubles and for integers.
+    #[test]
+    fn exact_plans_count_as_numpy() {
+        let mut rng = Rng::new(23);
+        for (lo, hi, bins) in EXACT {
+            let values = edge_cases(lo, hi, bins, &mut rng);
+            for n in [values.len(), 5, 37, 100] {
+                let values = &values[values.len() - n..];
+                let got = hist(values, bins as u32, Some(lo), Some(hi)).unwrap();
+                assert_eq!(got, numpy_f64(values, bins, lo, hi), "[{lo}, {hi}] in {bins}");
+            }
+        }
+        let ints: Vec<i32> = (-300..600).chain([0, 256, 255, 257, -1]).collect();
+        let doubles: Vec<f64> = ints.iter().map(|&x| x as f64).collect();
+        for bins in [1u32, 2, 64, 256] {
+            let got = hist(&ints, bins, Some(0.0), Some(256.0)).unwrap();
+            assert_eq!(got, numpy_f64(&doubles, bins as usize, 0.0, 256.0), "{bins}");
+        }
+    }
+
+    /// The AVX-512 path's slots for an exact plan are those of its general path, lane for lane.
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[test]
+    fn exact_slots_are_the_general_slots() {
+        let mut rng = Rng::new(61);
+        for (lo, hi, bins) in EXACT {
+            let plan = given::<f64>(lo, hi, bins).unwrap();
+            let arithmetic = arithmetic_edges(&plan.edges);
+            let factor = arithmetic.and_then(|f| exact_factor(&plan, f));
+            let copies = if bins <= FEW_BINS { COPIES } else { 1 };
+            let exact = Doubles::of(&plan, arithmetic, factor, copies, bins + 1).unwrap();
+            let general = Doubles::of(&plan, arithmetic, None, copies, bins + 1).unwrap();
+            assert_ne!(exact.factor, 0.0);
+            assert_eq!(general.factor, 0.0);
+            let values = edge_cases(lo, hi, bins, &mut rng);
+            let checked = crate::arch::with_avx512(|simd| {
+                for chunk in values.chunks_exact(8) {
+                    let x: pulp::f64x8 = bytemuck::cast(<[f64; 8]>::try_from(chunk).unwrap());
+                    let (slots, raises) = simd.vectorize(|| slots_avx512(simd, x, &general));
+                    let exact_slots = simd.vectorize(|| exact_slots_avx512(simd, x, &exact));
+                    assert_eq!(raises, 0);
+                    let (a, b): ([u64; 8], [u64; 8]) = (bytemuck::cast(slots), bytemuck::cast(exact_slots));
+                    assert_eq!(a, b, "{chunk:?} in [{lo}, {hi}] in {bins}");
+                }
+            });
+            if checked.is_none() {
+                eprintln!("no AVX-512: the vector slots are not checked");
+                return;
+            }
+        }
+    }
+
+    /// The range from the data is the first smallest and the first largest non-NaN element, bit for bit, whether a
+    /// block's extremes come from the vector pass or from the scan: zeros of both signs as extremes, NaN and infinity.
+    #[test]
+    fn data_range_keeps_the_first_extremes() {
+        fn first_extremes<T: Binned>(values: &[T]) -> Option<(T, T)> {
+            values.iter().filter(|x| !x.is_nan()).fold(None, |range, &x| {
+                Some(match range {
+                    None => (x, x),
+                    Some((lo, hi)) => (if x < lo { x } else { lo }, if x > hi { x } else { hi }),
+                })
+            })
+        }
+        fn check<T: Binned>(values: &[T], bits: impl Fn(T) -> u64) {
+            let got = with_view(values, |v| data_range(v, &Cancel::new()).unwrap());
+            let expected = first_extremes(values);
+            assert_eq!(got.map(|(a, b)| (bits(a), bits(b))), expected.map(|(a, b)| (bits(a), bits(b))));
+        }
+        let mut rng = Rng::new(3);
+        for n in [1usize, 7, 33, 100, 1000, 2 * BLOCK + 77] {
+            let random: Vec<f64> = (0..n).map(|_| rng.unit() * 4.0 - 1.0).collect();
+            let positive: Vec<f64> = random.iter().map(|x| x.abs() + 0.5).collect();
+            let negative: Vec<f64> = positive.iter().map(|x| -x).collect();
+            let mut cases = vec![random.clone()];
+            for (zeros, base) in [([0.0, -0.0], &positive), ([-0.0, 0.0], &positive), ([0.0, -0.0], &negative)] {
+                let mut values = base.clone();
+                values[n / 3] = zeros[0];
+                values[2 * n / 3] = zeros[1];
+                cases.push(values);
+            }
+            let mut special = random.clone();
+            special[n / 2] = f64::NAN;
+            cases.push(special.clone());
+            special[n / 4] = f64::INFINITY;
+            cases.push(special);
+            cases.push(vec![f64::NAN; n]);
+            for values in cases {
+                check(&values, f64::to_bits);
+                let floats: Vec<f32> = values.iter().map(|&x| x as f32).collect();
+                check(&floats, |x| u64::from(x.to_bits()));
             }
         }
     }

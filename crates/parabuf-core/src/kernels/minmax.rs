@@ -89,7 +89,10 @@ fn finite_range_keys<T: Ordered>(lo: f64, hi: f64, special: f64) -> Option<(T::K
 /// NaN, the vector minimum keeps does not matter: such a result goes to the key scan (see [`finite_float_range`]).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
-fn float_range_avx512<T: RegisterGroups + Numeric>(simd: pulp::x86::V4, block: &ReadView<'_, T>) -> (f64, f64, f64) {
+pub(crate) fn float_range_avx512<T: RegisterGroups + Numeric>(
+    simd: pulp::x86::V4,
+    block: &ReadView<'_, T>,
+) -> (f64, f64, f64) {
     let (inf, zero) = (simd.splat_f64s(f64::INFINITY), simd.splat_f64s(0.0));
     let init = ([inf; 4], [simd.splat_f64s(f64::NEG_INFINITY); 4], [zero; 4]);
     let ((lo, hi, special), whole) = block.fold_groups(simd, init, |(mut lo, mut hi, mut special), group| {
