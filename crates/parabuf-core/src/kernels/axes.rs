@@ -828,10 +828,9 @@ impl<'g> AccumulateRows<'_, '_, 'g> {
                     self.walk.view.contiguous_run(self.index, self.axis, w).expect("rows run forward in memory")
                 })
                 .collect();
-            let whole = if let [a, b, c, d] = &runs[..] {
-                self.add_in_registers(simd, [a, b, c, d])
-            } else {
-                runs.iter().map(|run| self.add_in_registers(simd, [run])).min().unwrap_or(0)
+            let whole = match <&[crate::view::ReadView<'g, f64>; ROWS_AT_ONCE]>::try_from(&runs[..]) {
+                Ok(group) => self.add_in_registers(simd, group.each_ref()),
+                Err(_) => runs.iter().map(|run| self.add_in_registers(simd, [run])).min().unwrap_or(0),
             };
             // The last columns, fewer than a group, each row in order.
             let mut tail = [0.0f64; DOUBLES_PER_GROUP];
