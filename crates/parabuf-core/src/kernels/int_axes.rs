@@ -21,7 +21,7 @@ use crate::view::{Element, ReadView, StridedReadView};
 /// Elements copied out of shared memory at a time.
 const STAGE: usize = 2048;
 
-/// Accumulators [`periodic`] keeps per row position at least: enough for the sums to run on whole vectors.
+/// Accumulators [`periodic`] keeps at least, and the multiple of which it keeps where it can: whole vectors.
 const PERIOD: usize = 64;
 
 /// Rows of a [`Strategy::Rows`] task's piece at least, as for the float sums; at most 2^30, so that no 64-bit
@@ -212,26 +212,76 @@ fn whole_rows<'g, T: Element>(
 }
 
 /// Adds consecutive rows of `sums.len()` elements (all of `run`, a whole number of rows) into `sums`: through
-/// accumulators a whole number of rows long and at least [`PERIOD`], which whole stages add into element by element
-/// (on vectors), folded into the row's columns at the end.
+/// accumulators a whole number of rows long and a multiple of [`PERIOD`] where that stays short, which whole stages add
+/// into element by element (on vectors), folded into the row's columns at the end. 8- and 16-bit elements add into
+/// 32-bit accumulators, twice as many per vector, moved into the 64-bit sums before they could overflow.
 fn periodic<T: Element + Into<i64>>(run: &ReadView<'_, T>, sums: &mut [i64]) {
+    if std::mem::size_of::<T>() <= 2 {
+        // At most 2^16 in magnitude, 2^14 times: below 2^31.
+        periodic_in::<T, i32>(run, sums, 1 << 14);
+    } else {
+        periodic_in::<T, i64>(run, sums, usize::MAX);
+    }
+}
+
+/// An accumulator type of [`periodic`].
+trait Accumulator: Copy + Default + std::ops::AddAssign + Into<i64> {
+    /// `x`, which fits.
+    fn of(x: i64) -> Self;
+}
+
+impl Accumulator for i32 {
+    #[inline(always)]
+    fn of(x: i64) -> i32 {
+        x as i32
+    }
+}
+
+impl Accumulator for i64 {
+    #[inline(always)]
+    fn of(x: i64) -> i64 {
+        x
+    }
+}
+
+/// [`periodic`] with accumulators of type `A`, each moved into `sums` after `flush_every` stages' additions at most.
+fn periodic_in<T: Element + Into<i64>, A: Accumulator>(run: &ReadView<'_, T>, sums: &mut [i64], flush_every: usize) {
     let w = sums.len();
-    let period = w * PERIOD.div_ceil(w);
-    let mut accumulators = vec![0i64; period];
+    let aligned = w / gcd(w, PERIOD) * PERIOD;
+    let period = if aligned <= 16 * PERIOD { aligned } else { w * PERIOD.div_ceil(w) };
+    let mut accumulators = vec![A::default(); period];
     // Whole periods per stage, so that every stage starts at column 0.
-    let mut stage = vec![T::default(); period * (STAGE / period).max(1)];
-    let mut start = 0;
+    let per_stage = (STAGE / period).max(1);
+    let mut stage = vec![T::default(); period * per_stage];
+    let flush = |accumulators: &mut [A], sums: &mut [i64]| {
+        for (j, sum) in accumulators.iter_mut().enumerate() {
+            sums[j % w] += (*sum).into();
+            *sum = A::default();
+        }
+    };
+    let (mut start, mut added) = (0, 0);
     while start < run.len() {
         let n = stage.len().min(run.len() - start);
         run.read_into(start, &mut stage[..n]);
         for chunk in stage[..n].chunks(period) {
-            accumulators.iter_mut().zip(chunk).for_each(|(sum, &x)| *sum += x.into());
+            accumulators.iter_mut().zip(chunk).for_each(|(sum, &x)| *sum += A::of(x.into()));
+        }
+        added += per_stage;
+        if added + per_stage > flush_every {
+            flush(&mut accumulators, sums);
+            added = 0;
         }
         start += n;
     }
-    for (j, sum) in accumulators.into_iter().enumerate() {
-        sums[j % w] += sum;
+    flush(&mut accumulators, sums);
+}
+
+/// The greatest common divisor of `a` and `b`.
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        (a, b) = (b, a % b);
     }
+    a
 }
 
 #[cfg(test)]
@@ -302,6 +352,29 @@ mod tests {
         check(&signed, &[5000, 7], None, 0, &[0]);
         check(&signed, &[5000, 7], None, 0, &[1]);
         check(&signed, &[35, 1000], None, 0, &[]);
+    }
+
+    /// The accumulators moved into the sums after every stage, or never, give the same column sums, for row lengths
+    /// that divide the vector period, share a factor with it, or are longer than it.
+    #[test]
+    fn periodic_sums_flush_without_changing_them() {
+        let mut rng = Rng::new(9);
+        for w in [1, 2, 3, 5, 64, 96, 1000, 1100] {
+            let rows = 3000 / w + 7;
+            let data: Vec<u16> = (0..rows * w).map(|_| u16::MAX - (rng.next_u64() % 3) as u16).collect();
+            let mut want = vec![0i64; w];
+            data.iter().enumerate().for_each(|(i, &x)| want[i % w] += i64::from(x));
+            crate::kernels::testutil::with_view(&data, |view| {
+                for flush_every in [1, 2, usize::MAX] {
+                    let mut narrow = vec![0i64; w];
+                    periodic_in::<u16, i32>(view, &mut narrow, flush_every);
+                    assert_eq!(narrow, want, "{w} columns, flushed every {flush_every}");
+                }
+                let mut wide = vec![0i64; w];
+                periodic(view, &mut wide);
+                assert_eq!(wide, want, "{w} columns");
+            });
+        }
     }
 
     #[test]
