@@ -988,10 +988,8 @@ enum Columns {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testutil::{cancelled, Rng};
+    use crate::kernels::testutil::{cancelled, with_strided, Rng};
     use crate::kernels::Scalar;
-    use crate::ledger::Ledger;
-    use crate::region::OwnedBuffer;
 
     /// Every index of `shape`, in row-major order.
     fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
@@ -1000,16 +998,6 @@ mod tests {
             all = all.into_iter().flat_map(|p| (0..n).map(move |i| [p.clone(), vec![i]].concat())).collect();
         }
         all
-    }
-
-    /// `data` in parabuf-owned memory under a layout, as a view for `f`.
-    fn with_strided<R>(data: &[f64], layout: &Layout, f: impl FnOnce(&StridedReadView<'_, f64>) -> R) -> R {
-        let buf = OwnedBuffer::zeroed(8 * data.len());
-        let ledger = Ledger::new();
-        ledger.write(buf.region()).unwrap().view_mut::<f64>().unwrap().write_from(0, data);
-        let guard = ledger.read_strided(buf.region(), 8, layout.clone()).unwrap();
-        let view = guard.strided_view::<f64>().unwrap();
-        f(&view)
     }
 
     /// The straightforward reference: for each output index, gather its elements by walking every input index, and

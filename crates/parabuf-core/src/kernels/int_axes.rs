@@ -287,21 +287,8 @@ fn gcd(mut a: usize, mut b: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testutil::{cancelled, Rng};
+    use crate::kernels::testutil::{cancelled, with_strided, Rng};
     use crate::layout::Layout;
-    use crate::ledger::Ledger;
-    use crate::region::OwnedBuffer;
-
-    /// `data` in parabuf-owned memory under a layout, as a view for `f`.
-    fn with_strided<T: Element, R>(data: &[T], layout: &Layout, f: impl FnOnce(&StridedReadView<'_, T>) -> R) -> R {
-        let size = std::mem::size_of::<T>();
-        let buf = OwnedBuffer::zeroed(std::mem::size_of_val(data));
-        let ledger = Ledger::new();
-        ledger.write(buf.region()).unwrap().view_mut::<T>().unwrap().write_from(0, data);
-        let guard = ledger.read_strided(buf.region(), size, layout.clone()).unwrap();
-        let view = guard.strided_view::<T>().unwrap();
-        f(&view)
-    }
 
     /// Each output's sum by walking every index of the layout.
     fn reference<T: Element + Into<i64>>(data: &[T], layout: &Layout, axes: &[usize]) -> Vec<i128> {

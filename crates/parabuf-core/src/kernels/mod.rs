@@ -173,6 +173,17 @@ pub(crate) mod testutil {
         a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
     }
 
+    /// Runs `f` on a strided read view, under `layout`, of a copy of `values`.
+    pub(crate) fn with_strided<T: Element, R>(
+        values: &[T],
+        layout: &crate::layout::Layout,
+        f: impl FnOnce(&crate::view::StridedReadView<'_, T>) -> R,
+    ) -> R {
+        let (buf, ledger) = buffer_with(values);
+        let guard = ledger.read_strided(buf.region(), std::mem::size_of::<T>(), layout.clone()).unwrap();
+        f(&guard.strided_view::<T>().unwrap())
+    }
+
     /// Runs `f` on read views of copies of `a` and `b`.
     pub(crate) fn with_views<A: Element, B: Element, R>(
         a: &[A],
