@@ -25,7 +25,7 @@ use crate::exec::{map_block_indices, run_blocks, Cancel, BLOCK};
 use crate::kernels::blocks::{compensated_block, Lanes, LANES};
 use crate::kernels::exact::{ExactSum, ADDS_BEFORE_NORMALISING};
 use crate::kernels::numeric::Neumaier;
-use crate::kernels::sum::{certified, error_bound, U};
+use crate::kernels::sum::{certify, error_bound};
 use crate::layout::{Layout, Shape};
 use crate::view::{Element, StridedReadView};
 
@@ -170,16 +170,24 @@ impl Part {
     /// The correctly rounded sum, when the compensated one is proven to be it; `None` sends the output to the exact
     /// pass. `merges` is how many partials were merged into it.
     fn finish(&self, merges: usize) -> Option<f64> {
-        // Only zeros, or nothing: +0, as the whole-array sum gives.
-        if self.magnitude == 0.0 && self.total.value() == 0.0 {
-            return Some(0.0);
-        }
         // The compensation sums the rounding errors of every addition into one accumulator chain, each at most
         // u·magnitude (see `compensated_error_bound`): at most `count` terms, two more per merge of a partial (one per
         // run at most, so at most `count` merges, and `merges` pieces), and the lanes' merges.
         let k = (3 * self.count + 2 * merges + 2 * LANES + 2) as f64;
-        certified(self.total, error_bound(k, self.magnitude, self.count as f64 + 64.0))
+        let (sum, proven) = proven_sum(self.total, self.magnitude, k, self.count);
+        proven.then_some(sum)
     }
+}
+
+/// The sum of `terms` values whose compensated sum is `total`, with `k` additions in its deepest chain and magnitudes
+/// summing to `magnitude`, and whether it is proven correctly rounded: +0 for only zeros or nothing (as the
+/// whole-array sum gives), else [`certify`] against the bound of `error_bound(k, ...)`. Branch-free, so that loops over
+/// vector lanes run it on whole vectors.
+#[inline(always)]
+fn proven_sum(total: Neumaier, magnitude: f64, k: f64, terms: usize) -> (f64, bool) {
+    let (head, proven) = certify(total, error_bound(k, magnitude, terms as f64 + 64.0));
+    let zeros = magnitude == 0.0 && head == 0.0;
+    (if zeros { 0.0 } else { head }, zeros | proven)
 }
 
 /// Elements copied out of shared memory at a time.
@@ -201,6 +209,14 @@ const CHUNK: usize = 64;
 /// a small fraction of the memory it reads.
 const MIN_ROWS_PER_PIECE: usize = 128;
 
+/// Sets `index[axes]` to position `at`, row-major over those axes of `shape`.
+pub(crate) fn set_position(index: &mut [usize], shape: &[usize], axes: Range<usize>, mut at: usize) {
+    for axis in axes.rev() {
+        index[axis] = at % shape[axis];
+        at /= shape[axis];
+    }
+}
+
 /// The input walked as the plan says: kept axes first, reduced axes after, chained reduced axes merged.
 struct Walk<'v, 'g> {
     view: StridedReadView<'g, f64>,
@@ -219,21 +235,13 @@ impl<'g> Walk<'_, 'g> {
     }
 
     /// Sets the reduced part of `index` to the reduced position `r` (row-major over the reduced axes).
-    fn set_reduced(&self, index: &mut [usize], mut r: usize) {
-        for axis in (self.kept..index.len()).rev() {
-            let n = self.shape()[axis];
-            index[axis] = r % n;
-            r /= n;
-        }
+    fn set_reduced(&self, index: &mut [usize], r: usize) {
+        set_position(index, self.shape(), self.kept..index.len(), r);
     }
 
     /// Sets the kept part of `index` to output position `o` (row-major over the kept axes).
-    fn set_kept(&self, index: &mut [usize], mut o: usize) {
-        for axis in (0..self.kept).rev() {
-            let n = self.shape()[axis];
-            index[axis] = o % n;
-            o /= n;
-        }
+    fn set_kept(&self, index: &mut [usize], o: usize) {
+        set_position(index, self.shape(), 0..self.kept, o);
     }
 
     /// Calls `f` on consecutive copies, made in `stage`, of the elements at reduced positions `r0..r1` of the output
@@ -292,13 +300,9 @@ impl<'g> Walk<'_, 'g> {
             total.add(x);
             magnitude += x.abs();
         }
-        // Only zeros, or nothing: +0, as the whole-array sum gives.
-        if magnitude == 0.0 && total.value() == 0.0 {
-            return Some(0.0);
-        }
         // One chain of Neumaier steps: the bound of `Part::finish` without merges or lanes.
-        let k = (3 * filled + 2) as f64;
-        certified(total, error_bound(k, magnitude, filled as f64 + 64.0)).or_else(|| expansion_sum(xs))
+        let (sum, proven) = proven_sum(total, magnitude, short_chain(filled), filled);
+        proven.then_some(sum).or_else(|| expansion_sum(xs))
     }
 
     /// Moves the kept part of `index` to the next output, row-major (the last kept axis fastest).
@@ -610,6 +614,12 @@ fn short_outputs(
     Ok(Some((values, unproven)))
 }
 
+/// `k` of [`proven_sum`] for one chain of Neumaier steps over `terms` values: the bound of `Part::finish` without
+/// merges or lanes.
+fn short_chain(terms: usize) -> f64 {
+    (3 * terms + 2) as f64
+}
+
 /// Outputs [`ShortOutputs`] sums at a time, one per lane of a vector of doubles on the widest processors.
 const SHORT_GROUP: usize = 8;
 
@@ -635,7 +645,7 @@ impl WithSimd for ShortOutputs<'_> {
         assert!(n > 0 && n < 2 * LANES, "short outputs have 1 to {} elements, not {n}", 2 * LANES - 1);
         // Element k of the group's output j at [k][j]: the sums below then run down whole vectors.
         let mut columns = [[0.0f64; SHORT_GROUP]; 2 * LANES];
-        let k = (3 * n + 2) as f64;
+        let k = short_chain(n);
         for (outputs, out) in self.values.chunks(SHORT_GROUP * n).zip(self.out.chunks_mut(SHORT_GROUP)) {
             for (j, output) in outputs.chunks_exact(n).enumerate() {
                 output.iter().zip(&mut columns).for_each(|(&x, column)| column[j] = x);
@@ -653,27 +663,12 @@ impl WithSimd for ShortOutputs<'_> {
                     magnitude[j] += x.abs();
                 }
             }
-            // `certified` (see there) for every lane at once, on whole vectors: the same tests on the same values.
+            // Every lane's certificate at once, on whole vectors.
             let mut proven = [false; SHORT_GROUP];
             let mut head = [0.0f64; SHORT_GROUP];
             for j in 0..SHORT_GROUP {
-                let (sum, compensation) = (sum[j], compensation[j]);
-                let bound = error_bound(k, magnitude[j], n as f64 + 64.0);
-                head[j] = sum + compensation;
-                let part = head[j] - sum;
-                let tail = (sum - (head[j] - part)) + (compensation - part);
-                let slack = (tail.abs() + bound) * (1.0 + 4.0 * U);
-                // The gaps to the neighbours of |head| (infinite past the largest double, where the other decides).
-                let size = head[j].abs();
-                let bits = size.to_bits();
-                let gap = (f64::from_bits(bits + 1) - size).min(size - f64::from_bits(bits.wrapping_sub(1)));
-                let finite = [sum, compensation, bound, head[j]].iter().all(|x| x.is_finite());
-                // Only zeros: +0, as the whole-array sum gives (`head` is 0 then, and proven below).
-                let zeros = magnitude[j] == 0.0 && head[j] == 0.0;
-                proven[j] = zeros || (finite && head[j] != 0.0 && slack < gap / 2.0);
-                if zeros {
-                    head[j] = 0.0;
-                }
+                let total = Neumaier::from_parts(sum[j], compensation[j]);
+                (head[j], proven[j]) = proven_sum(total, magnitude[j], k, n);
             }
             for (j, value) in out.iter_mut().enumerate() {
                 *value = proven[j].then_some(head[j]);
@@ -988,6 +983,7 @@ enum Columns {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::sum::certified;
     use crate::kernels::testutil::{cancelled, with_strided, Rng};
     use crate::kernels::Scalar;
 

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use crate::error::Result;
 use crate::exec::{map_block_indices, Cancel, BLOCK};
-use crate::kernels::axes::{AxesPlan, Strategy};
+use crate::kernels::axes::{set_position, AxesPlan, Strategy};
 use crate::layout::Shape;
 use crate::view::{Element, ReadView, StridedReadView};
 
@@ -60,14 +60,6 @@ pub fn int_sum_axes<T: Element + Into<i64>>(
         Strategy::Rows => rows(&walked, kept, plan.row_axis(), outputs, reduced, cancel)?,
     };
     Ok((out_shape, sums))
-}
-
-/// Sets `index[axes]` to position `at`, row-major over those axes of `shape`.
-fn set_position(index: &mut [usize], shape: &[usize], axes: Range<usize>, mut at: usize) {
-    for axis in axes.rev() {
-        index[axis] = at % shape[axis];
-        at /= shape[axis];
-    }
 }
 
 /// [`Strategy::Runs`]: tasks of whole outputs (about a block of elements) when outputs are short, else of
@@ -135,7 +127,10 @@ fn rows<T: Element + Into<i64>>(
     let column_blocks = width.div_ceil(COLUMNS);
     let rows_per_piece = (8 * BLOCK / width.min(COLUMNS)).clamp(MIN_ROWS_PER_PIECE, MAX_ROWS_PER_PIECE);
     let pieces = reduced.div_ceil(rows_per_piece);
-    let parts = map_block_indices(others * column_blocks * pieces, cancel, |t| -> Result<Vec<i64>> {
+    // The output position of the task's first column, and the distance between its columns.
+    let stride: usize = shape[c + 1..kept].iter().product();
+    let first_output = |index: &[usize]| index[..kept].iter().zip(shape).fold(0, |o, (&i, &n)| o * n + i);
+    let parts = map_block_indices(others * column_blocks * pieces, cancel, |t| -> Result<(usize, Vec<i64>)> {
         let (p, rest) = (t % pieces, t / pieces);
         let (cb, other) = (rest % column_blocks, rest / column_blocks);
         let columns = cb * COLUMNS..((cb + 1) * COLUMNS).min(width);
@@ -147,6 +142,8 @@ fn rows<T: Element + Into<i64>>(
             index[axis] = rest % shape[axis];
             rest /= shape[axis];
         }
+        index[c] = columns.start;
+        let first = first_output(&index);
         let mut sums = vec![0i64; columns.len()];
         match whole_rows(walked, kept, c, &index, &columns, &rows)? {
             Some(run) => periodic(&run, &mut sums),
@@ -154,30 +151,17 @@ fn rows<T: Element + Into<i64>>(
                 let mut row = vec![T::default(); columns.len()];
                 for r in rows {
                     set_position(&mut index, shape, kept..ndim, r);
-                    index[c] = columns.start;
                     walked.read_run(&index, c, &mut row);
                     sums.iter_mut().zip(&row).for_each(|(sum, &x)| *sum += x.into());
                 }
             }
         }
-        Ok(sums)
+        Ok((first, sums))
     })?;
     let mut totals = vec![0i128; outputs];
-    let out_shape = &shape[..kept];
-    for (t, sums) in parts.into_iter().enumerate() {
-        let rest = t / pieces;
-        let (cb, other) = (rest % column_blocks, rest / column_blocks);
-        // The output position of the task's first column, and the distance between its columns.
-        let mut index = vec![0; kept];
-        let mut left = other;
-        for axis in (0..kept).rev().filter(|&a| a != c) {
-            index[axis] = left % out_shape[axis];
-            left /= out_shape[axis];
-        }
-        index[c] = cb * COLUMNS;
-        let first = index.iter().zip(out_shape).fold(0, |o, (&i, &n)| o * n + i);
-        let stride: usize = out_shape[c + 1..].iter().product();
-        for (j, sum) in sums?.into_iter().enumerate() {
+    for part in parts {
+        let (first, sums) = part?;
+        for (j, sum) in sums.into_iter().enumerate() {
             totals[first + j * stride] += i128::from(sum);
         }
     }

@@ -68,10 +68,15 @@ fn additions_per_lane_and_merge(terms: usize) -> f64 {
 /// the same double; `None` when it cannot be (a value near a rounding boundary or near zero, a bound too wide, an
 /// overflow, a NaN).
 pub(crate) fn certified(total: Neumaier, bound: f64) -> Option<f64> {
+    let (head, proven) = certify(total, bound);
+    proven.then_some(head)
+}
+
+/// [`certified`] without branches, so that a loop over vector lanes runs it on whole vectors: the rounded head, and
+/// whether it is proven.
+#[inline(always)]
+pub(crate) fn certify(total: Neumaier, bound: f64) -> (f64, bool) {
     let (sum, compensation) = total.parts();
-    if !(sum.is_finite() && compensation.is_finite() && bound.is_finite()) {
-        return None;
-    }
     // The double-double sum + compensation as a rounded head and its exact tail (TwoSum).
     let head = sum + compensation;
     let part = head - sum;
@@ -79,12 +84,14 @@ pub(crate) fn certified(total: Neumaier, bound: f64) -> Option<f64> {
     // The exact value is within `slack` of head; it rounds to `head` when that whole interval stays inside the half
     // gaps to both neighbours (strictly: a tie could round either way). The smaller gap decides: at a power of two the
     // one below is half the one above. Past the largest double (either sign), the neighbour is 2^1024, where rounding
-    // overflows, as far away as the largest double's own gap.
+    // overflows, as far away as the largest double's own gap: the gap beyond it comes out infinite, and the other
+    // decides. The neighbours of a finite non-zero head differ from it exactly.
     let slack = (tail.abs() + bound) * (1.0 + 4.0 * U);
-    let (down, up) = (head.next_down(), head.next_up());
-    let below = if down.is_finite() { head - down } else { up - head };
-    let above = if up.is_finite() { up - head } else { below };
-    (head.is_finite() && head != 0.0 && slack < below.abs().min(above.abs()) / 2.0).then_some(head)
+    let size = head.abs();
+    let bits = size.to_bits();
+    let gap = (f64::from_bits(bits + 1) - size).min(size - f64::from_bits(bits.wrapping_sub(1)));
+    let finite = sum.is_finite() & compensation.is_finite() & bound.is_finite() & head.is_finite();
+    (head, finite & (head != 0.0) & (slack < gap / 2.0))
 }
 
 /// Independent running pairs per block in [`tracked_sum`]: enough to hide the adds' latency, few enough to stay in
