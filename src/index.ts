@@ -459,6 +459,7 @@ export type SumArrayOf<A> = A extends BigInt64Array ? BigInt64Array : A extends 
  * object at all without parameters or axis, so that the binding's hot path reads none.
  */
 function axisParams(options: unknown, rest: OpParams | undefined): OpParams | undefined {
+  if (options === undefined) return rest
   const axis = optionsObject(options, 'options').axis
   if (axis === undefined) return rest
   return { ...rest, axis: axis as number }
@@ -494,7 +495,7 @@ function reduceSync(
   element: boolean,
   finish: (out: JsOutput) => unknown = (out) => out,
 ): unknown {
-  refuseExtraArguments(`${operation}Sync`, count, 2)
+  if (count > 2) refuseExtraArguments(`${operation}Sync`, count, 2)
   const params = axisParams(options, own)
   const out = runSync(operation, params, a)
   return params?.axis === undefined ? finish(out) : alongOf(a, out, element)

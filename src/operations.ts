@@ -16,7 +16,7 @@ import {
   typedArrayIncludes,
   typedArrayLength,
 } from './intrinsics.js'
-import { describe, FLOAT16, type Kind, nativeView } from './kinds.js'
+import { describe, FLOAT16, type Kind, kindOf, nativeView } from './kinds.js'
 import { type ViewParts, viewParts, writtenArray } from './view.js'
 import { native } from './native.js'
 import type { NumericArray } from './types.js'
@@ -88,14 +88,17 @@ const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
 // Nothing here decides anything about memory: an array's kind is read from its internal slot, the binding checks it
 // against Node-API's own report, and a handle is passed as its native record alone (its array, bytes, kind and mode
 // live there). Whether a buffer is detached, out of bounds or resizable is decided natively, at the moment of use.
-export function prepare(value: unknown, what: string, operation: string): Prepared {
-  if (isExport(value)) return { value: nativeOf(value), kind: 0 }
-  const parts = viewParts(value)
-  if (parts !== undefined) {
-    const data = prepare(parts.data, what, operation)
-    return { value: data.value, kind: data.kind | VIEW, view: parts.layout }
+export function prepare(value: unknown, what: string, operation: string, known: Kind | undefined = kindOf(value)): Prepared {
+  // A typed array, the common case, is known by its internal slot first: it is neither a handle nor a view.
+  if (known === undefined) {
+    if (isExport(value)) return { value: nativeOf(value), kind: 0 }
+    const parts = viewParts(value)
+    if (parts !== undefined) {
+      const data = prepare(parts.data, what, operation)
+      return { value: data.value, kind: data.kind | VIEW, view: parts.layout }
+    }
   }
-  const { array, kind } = requireArray(value, what)
+  const { array, kind } = known === undefined ? requireArray(value, what) : { array: value as NumericArray, kind: known }
   // A Float16Array travels as a Uint16Array alias (Node-API has no float16 type), which refuses detached and
   // out-of-bounds arrays itself.
   if (kind === FLOAT16) return { value: nativeView(array, kind, `${operation}() ${what} argument`), kind }
@@ -130,9 +133,10 @@ export function runSync(operation: string, params: OpParams | undefined, a: unkn
   // The operation, not the value of `b`, says how many arrays there are: a missing second array is a bad argument.
   const { code, arrayNames } = operationNamed(operation)
   try {
-    const call = arrayNames.length === 1 ? expressionCallOf(a, operation) : undefined
+    const kind = kindOf(a)
+    const call = kind === undefined && arrayNames.length === 1 ? expressionCallOf(a, operation) : undefined
     if (call !== undefined) return native.evaluateSync(code, ownOnly(params), call.expression, call.values) as JsOutput
-    const first = prepare(a, arrayNames[0]!, operation)
+    const first = prepare(a, arrayNames[0]!, operation, kind)
     const second = arrayNames.length === 1 ? undefined : prepare(b, arrayNames[1]!, operation)
     if (first.view !== undefined || second?.view !== undefined) {
       return apply(native.runSync, native, flat([code, ownOnly(params)], first, second)) as JsOutput
@@ -154,9 +158,10 @@ export async function runAsync(
 ): Promise<JsOutput> {
   const { code, arrayNames } = operationNamed(operation)
   return withSignal(operation, options, (token) => {
-    const call = arrayNames.length === 1 ? expressionCallOf(a, operation) : undefined
+    const kind = kindOf(a)
+    const call = kind === undefined && arrayNames.length === 1 ? expressionCallOf(a, operation) : undefined
     if (call !== undefined) return native.evaluateAsync(code, ownOnly(params), token, call.expression, call.values)
-    const first = prepare(a, arrayNames[0]!, operation)
+    const first = prepare(a, arrayNames[0]!, operation, kind)
     const second = arrayNames.length === 2 ? prepare(b, arrayNames[1]!, operation) : undefined
     if (first.view !== undefined || second?.view !== undefined) {
       return apply(native.runAsync, native, flat([code, ownOnly(params), token], first, second))

@@ -186,19 +186,20 @@ impl Layout {
         if empty {
             return Ok(layout);
         }
-        let blame = if offset >= len {
+        if offset >= len {
             return Err(Error::out_of_range(format!(
                 "offset {offset} is outside data of {len} elements (it is the element at index {} of shape {})",
                 list(&vec![0; shape.len()]),
                 list(shape)
             )));
-        } else if let Some(given) = strides {
-            format!("strides {} with shape {} and offset {offset}", list(given), list(shape))
-        } else {
-            format!("shape {} with offset {offset}", list(shape))
+        }
+        // Formatted only for an error: a valid layout is made on every call's way into the ledger.
+        let blame = || match strides {
+            Some(given) => format!("strides {} with shape {} and offset {offset}", list(given), list(shape)),
+            None => format!("shape {} with offset {offset}", list(shape)),
         };
         let Some((low, high)) = extremes(&layout.shape, &layout.strides, offset) else {
-            return Err(Error::out_of_range(format!("{blame} reach past any addressable element")));
+            return Err(Error::out_of_range(format!("{} reach past any addressable element", blame())));
         };
         let corner = |highest: bool| {
             let index: Vec<usize> = (layout.shape.iter().zip(&layout.strides))
@@ -208,13 +209,15 @@ impl Layout {
         };
         if low < 0 {
             return Err(Error::out_of_range(format!(
-                "{blame} reach element {low} (at index {}), before the start of data",
+                "{} reach element {low} (at index {}), before the start of data",
+                blame(),
                 corner(false)
             )));
         }
         if high >= len as i128 {
             return Err(Error::out_of_range(format!(
-                "{blame} reach element {high} (at index {}), past the end of data of {len} elements",
+                "{} reach element {high} (at index {}), past the end of data of {len} elements",
+                blame(),
                 corner(true)
             )));
         }
