@@ -185,8 +185,8 @@ pub(crate) struct CompensatedBlockSum {
 pub(crate) fn compensated_block<T: Numeric>(block: &ReadView<'_, T>) -> CompensatedBlockSum {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     if let Some(total) = arch::with_avx512(|simd| match (T::as_double_view(block), T::as_float_view(block)) {
-        (Some(doubles), _) => Some(simd.vectorize(|| compensated_groups_avx512(simd, &doubles))),
-        (_, Some(floats)) => Some(simd.vectorize(|| compensated_groups_avx512(simd, &floats))),
+        (Some(doubles), _) => Some(<pulp::x86::V4 as Simd>::vectorize(simd, CompensatedGroups(simd, &doubles))),
+        (_, Some(floats)) => Some(<pulp::x86::V4 as Simd>::vectorize(simd, CompensatedGroups(simd, &floats))),
         _ => None,
     })
     .flatten()
@@ -333,6 +333,22 @@ fn compensated_groups_avx512<T: RegisterGroups + Numeric>(
     let most = lanes_max.iter().fold(0.0f64, |m, &x| m.max(x));
     let magnitude = whole as f64 * most + rest.iter().map(|x| x.to_f64().abs()).sum::<f64>();
     CompensatedBlockSum { total: lanes.finish(simd, rest.iter().map(|x| x.to_f64())), magnitude }
+}
+
+/// [`compensated_groups_avx512`] as an operation for [`Simd::vectorize`], for the reason [`LaneTree`] gives: behind a
+/// closure, the lanes' set-up and their total were compiled without AVX-512, each intrinsic a call, which a small
+/// array's sum paid in full.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+struct CompensatedGroups<'v, 'a, T: Element>(pulp::x86::V4, &'v ReadView<'a, T>);
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+impl<T: RegisterGroups + Numeric> WithSimd for CompensatedGroups<'_, '_, T> {
+    type Output = CompensatedBlockSum;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> CompensatedBlockSum {
+        compensated_groups_avx512(self.0, self.1)
+    }
 }
 
 /// The larger magnitude of each pair of elements, sign cleared (`vrangepd`, imm 0b10_11); a NaN operand is passed

@@ -138,8 +138,24 @@ fn products_in_registers<T: RegisterGroups + Numeric>(
     cancel: &Cancel,
 ) -> Result<Partials<ProductSums>> {
     map_ranges(a.len(), cancel, |range| {
-        simd.vectorize(|| products_avx512(simd, &a.slice(range.clone()), &b.slice(range)))
+        let (a, b) = (a.slice(range.clone()), b.slice(range));
+        <pulp::x86::V4 as Simd>::vectorize(simd, Products(simd, &a, &b))
     })
+}
+
+/// [`products_avx512`] as an operation for [`Simd::vectorize`]: behind a closure, its set-up and totals were compiled
+/// without AVX-512, each intrinsic a call (see `blocks::LaneTree`).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+struct Products<'v, 'a, T: crate::view::Element>(pulp::x86::V4, &'v ReadView<'a, T>, &'v ReadView<'a, T>);
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+impl<T: RegisterGroups + Numeric> pulp::WithSimd for Products<'_, '_, T> {
+    type Output = ProductSums;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> ProductSums {
+        products_avx512(self.0, self.1, self.2)
+    }
 }
 
 /// [`ProductSums`] of each block of two views of floats, staged.
