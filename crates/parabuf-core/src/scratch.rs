@@ -3,9 +3,9 @@
 //! A sort of 10^8 doubles needs 1.6 GB of private keys and scratch. Allocated per call, that memory is fresh every
 //! time: each 4 KiB page faults in and is zeroed on its first write, and when the call ends it all goes back to the
 //! operating system. On a virtual machine with free page reporting, the guest hands freed pages to the host a second
-//! or two later. On this project's machines that stalled unrelated threads (the JavaScript thread included) for
-//! 15-27 ms. So buffers of at least [`KEEP_MIN_BYTES`] are kept by a [`Keeper`] when their call is done, and a call
-//! that needs about the same size takes one back. Kept buffers made the sort of 10^8 doubles a quarter faster.
+//! or two later. On this project's machines that stalled unrelated threads, the JavaScript thread included
+//! (bench/README.md, "Kernel design measurements"). So buffers of at least [`KEEP_MIN_BYTES`] are kept by a [`Keeper`]
+//! when their call is done, and a call that needs about the same size takes one back.
 //! Like jemalloc's `dirty_decay_ms`, a kept buffer that nobody takes for [`IDLE_RELEASE`] is freed, by a background
 //! thread, so the memory does go back once the sorting stops.
 //!

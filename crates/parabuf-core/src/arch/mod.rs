@@ -47,17 +47,14 @@ pub(crate) fn with_avx512<R>(f: impl FnOnce(pulp::x86::V4) -> R) -> Option<R> {
     }
 }
 
-/// How far ahead of a copy [`ReadView::read_into`] asks the processor to start fetching: 4 KiB, measured on the
-/// bench machine (Sapphire Rapids, 2 cores): a compensated sum streamed from memory at 1, 2 and 4 KiB ahead ran at
-/// 0.9, 1.0 and 1.05 times the speed of a plain read without prefetching; without the hint, at 0.7.
+/// How far ahead of a copy [`ReadView::read_into`] asks the processor to start fetching (chosen by measurement:
+/// bench/README.md, "Prefetch distances").
 const PREFETCH_AHEAD: usize = 4096;
 
 /// How far ahead of a reader [`prefetch_ahead`] touches each new 4 KiB page, so that its address translation is ready
 /// before the line prefetches reach it. The processor's own prefetchers stop at page boundaries, and a prefetch into a
 /// page missing from the TLB first waits for a page walk (two-dimensional in a virtual machine). JavaScript memory
-/// lives in 4 KiB pages. On the 2-core bench VM, over 1e8 doubles read from 4 KiB pages: the plain sum went from 22.4
-/// to 28.4 GB/s, the compensated sum from 19.7 to 24.2, the read probe from 24.0 to 28.5; over 1e7 (in the large
-/// shared L3), the compensated sum from 1.77 to 1.62 ms. 16, 32 and 64 KiB ahead measured alike.
+/// lives in 4 KiB pages. Chosen by measurement: bench/README.md, "Prefetch distances".
 const TRANSLATION_AHEAD: usize = 32 * 1024;
 
 /// Bytes per page of the smallest kind, the unit in which [`TRANSLATION_AHEAD`] touches memory.
@@ -65,9 +62,8 @@ const PAGE: usize = 4096;
 
 /// How far ahead [`prefetch_ahead`] asks for the first [`PAGE_HEAD_LINES`] lines of each page, well before the line
 /// prefetches reach them: the processor's stream prefetcher stops at every page boundary and starts each page cold, so
-/// a page's first lines are the ones with nothing else in flight. On the 2-core bench VM, over 1e8 doubles in 4 KiB
-/// pages, the compensated sum went from 30.2 to 28.7-29.4 ms, the plain sum from 27.2 to 27.0, and the read probe from
-/// 27.1 to 26.0-26.5 ms; 8, 12 and 32 KiB ahead and 2 to 16 lines measured within a few percent of this.
+/// a page's first lines are the ones with nothing else in flight. Chosen by measurement: bench/README.md, "Prefetch
+/// distances".
 const PAGE_HEAD_AHEAD: usize = 16 * 1024;
 
 /// Lines at the start of a page that [`PAGE_HEAD_AHEAD`] fetches early.

@@ -20,10 +20,9 @@ use crate::view::{Element, ReadView, WriteView};
 /// Elements copied from shared memory into a local buffer at a time. A multiple of [`LANES`], so lane assignment never
 /// depends on staging (results are the same for any value).
 ///
-/// Chosen by measurement (`npm run bench` and the compensated sum over 800 MB on 2 cores): the copy of the next stage
-/// can only overlap the arithmetic on this one while both fit in the core's out-of-order window. At 512 elements (4 KiB)
-/// the sum streamed from memory ran about 25-35 % slower than a plain sum reading the same way; at 64 (512 bytes) it
-/// runs as fast, with the same speed in cache. At 32 the per-stage overhead starts to show in cache.
+/// Chosen by measurement (bench/README.md, "Kernel design measurements"): the copy of the next stage can only overlap
+/// the arithmetic on this one while both fit in the core's out-of-order window, and much smaller stages pay their
+/// per-stage overhead in cache.
 pub(crate) const STAGE: usize = 64;
 
 /// Independent accumulators per block: they hide the latency of the compensated add. Fixed, so results never depend on
@@ -417,8 +416,8 @@ impl Avx512Lanes {
     /// [`Lanes::total`] in registers: the same merges in the same tree, eight at a time, so the same bits. Lane `i`
     /// is element `i % 8` of vector `i / 8`: the first two levels merge whole vectors (2 and 3 into 0 and 1, then 1
     /// into 0), the last three merge elements 4-7, then 2-3, then 1 of the remaining vector, brought into place by
-    /// permutations. Every block ends here; the scalar tree took 1-2 % of a sum's time, and this one gained back about
-    /// 0.5 % of the sum of 1e8 doubles and 1 % of 1e7 (measured on 2 MiB pages, where the VM's noise is lowest).
+    /// permutations. Every block ends here, so the scalar tree's cost showed in a sum's time (bench/README.md, "Kernel
+    /// design measurements").
     #[inline(always)]
     fn total(self, simd: pulp::x86::V4) -> Neumaier {
         // Through `vectorize`, so that the tree is compiled for AVX-512 wherever this is called from.
@@ -428,7 +427,7 @@ impl Avx512Lanes {
 
 /// [`Avx512Lanes::total`] as an operation for [`Simd::vectorize`]: a closure or function called from code that is
 /// not itself compiled for AVX-512 would make each intrinsic a call (they are inlined only into code that has their
-/// features), and the sum of 1e7 doubles ran 15-30 % slower that way.
+/// features), which a sum pays per block (bench/README.md, "Kernel design measurements").
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 struct LaneTree {
     lanes: Avx512Lanes,
@@ -507,8 +506,8 @@ fn permuted(
 /// non-finite for good, and a non-finite lane's compensation is never read ([`Neumaier::value`], [`Neumaier::merge`]);
 /// a zero error's sign is lost in `compensation + error`, since the compensation starts at +0 and never becomes -0.
 ///
-/// Chosen by measurement on the 2-core bench VM (all 8 lanes' operations run on two ports, so every operation counts
-/// when memory is fast): the compensated sum of 1e8 doubles 3.5 % faster, of 1e7 about 1 %.
+/// Chosen by measurement (bench/README.md, "Kernel design measurements"): all 8 lanes' operations run on two ports, so
+/// every operation counts when memory is fast.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
 fn neumaier_add_avx512(simd: pulp::x86::V4, sum: &mut pulp::f64x8, compensation: &mut pulp::f64x8, x: pulp::f64x8) {

@@ -20,16 +20,15 @@ impl RegisterGroups for f32 {
 
 /// Elements as doubles in AVX-512 registers (x86-64): what a kernel that streams a view of `f64` or `f32` uses in
 /// place of [`ReadView::read_into`] when the processor has AVX-512, so that each element is loaded once, into the
-/// register its arithmetic needs, instead of being copied into a local buffer and loaded again from there. On the
-/// 2-core bench VM a compensated sum of doubles read this way streamed from memory at 23-24 GB/s, close to plain
-/// loads of a private buffer (25); through the 16-byte staged copy it reached 19.
+/// register its arithmetic needs, instead of being copied into a local buffer and loaded again from there (measured:
+/// bench/README.md, "Prefetch distances").
 impl<T: Element> ReadView<'_, T> {
     /// Folds each whole group of [`DOUBLES_PER_GROUP`] consecutive elements from the start of the view, as four
     /// vectors of eight doubles, in order, into `init` with `f`; returns the result and how many elements that was
     /// (the last `len % 32` are left for the caller to read another way). Prefetches ([`prefetch_ahead`]) as
     /// [`ReadView::read_into`] does, but without stopping at the end of the view: kernels read a view in blocks that
-    /// follow one another, and leaving each block's first 4 KiB unfetched made the sum of 1e8 doubles 8 % slower. A
-    /// prefetch is a hint and never faults, so the addresses past the end are harmless.
+    /// follow one another, and a block's first 4 KiB left unfetched showed in the sum's speed (bench/README.md, "Kernel
+    /// design measurements"). A prefetch is a hint and never faults, so the addresses past the end are harmless.
     ///
     /// A fold rather than a callback on shared state: the accumulator stays in registers, where state behind a
     /// reference would be stored back before every load (the loads are assembly, which the compiler must assume may

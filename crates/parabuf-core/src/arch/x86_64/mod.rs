@@ -8,9 +8,8 @@ pub(crate) mod avx512;
 /// Asks the processor to start loading the cache line at `address` into L2 (`prefetcht1`; the portable version does
 /// nothing). Into L2 rather than L1 (`prefetcht0`): an L1 prefetch holds one of the core's few line-fill buffers
 /// until the line arrives, and with 4 KiB in flight the demand loads then waited for buffers (perf showed the
-/// prefetches themselves as the hottest instructions); on the 2-core bench VM the staged read path went from about 21
-/// to 25 GB/s and the sum of 1e8 doubles from 0.58 to 0.70 of the read limit. A hint: it never faults and has no
-/// effect a program can observe other than timing, so any address is fine.
+/// prefetches themselves as the hottest instructions; measured: bench/README.md, "Prefetch distances"). A hint: it
+/// never faults and has no effect a program can observe other than timing, so any address is fine.
 #[inline(always)]
 pub(crate) fn prefetch(address: *const u8) {
     // SAFETY: SSE, the one target feature `_mm_prefetch` needs, is part of every x86-64 processor; a prefetch reads
