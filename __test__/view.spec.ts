@@ -9,31 +9,10 @@ import ndarray from 'ndarray'
 import * as pb from 'parabuf'
 
 import { borrowError, ledgerBaseline, rangeError, throwsError, typeError } from './helpers/ledger.js'
+import { REDUCTIONS } from './helpers/reductions.js'
 import { indices, layout } from './helpers/views.js'
 
 const value = fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(0, -0, 1, -1, NaN, Infinity, 2.5))
-
-const REDUCTIONS: [string, (a: pb.Input) => unknown][] = [
-  ['sum', (a) => pb.sumSync(a)],
-  ['mean', (a) => pb.meanSync(a)],
-  ['min', (a) => pb.minSync(a)],
-  ['max', (a) => pb.maxSync(a)],
-  ['minmax', (a) => pb.minmaxSync(a)],
-  ['argmin', (a) => pb.argminSync(a)],
-  ['argmax', (a) => pb.argmaxSync(a)],
-  ['variance', (a) => pb.varianceSync(a, { ddof: 1 })],
-  ['std', (a) => pb.stdSync(a)],
-  ['norm', (a) => pb.normSync(a)],
-  ['countNonZero', (a) => pb.countNonZeroSync(a)],
-  ['median', (a) => pb.medianSync(a)],
-  ['quantile', (a) => pb.quantileSync(a, [0.1, 0.9])],
-  ['histogram', (a) => pb.histogramSync(a, { bins: 5, min: -10, max: 10 })],
-  ['argsort', (a) => pb.argsortSync(a)],
-  ['topk', (a) => pb.topkSync(a, 2)],
-  ['unique', (a) => pb.uniqueSync(a)],
-  ['cumsum', (a) => pb.cumsumSync(a)],
-  ['searchsorted', (a) => pb.searchsortedSync(a, [0, 1.5])],
-]
 
 /** What a call gives: its value, or its error's code. */
 function outcome(f: () => unknown): unknown {

@@ -4,25 +4,14 @@
 // (DataView, ArrayBuffer, plain arrays, proxies, spoofed tags, objects inheriting from Export.prototype). A World also
 // answers what the model needs: which handles are genuine and live, which buffers were detached, the bytes of
 // everything, so a test can prove that a refused call changed no memory.
-import { alloc, borrow, BoundExpression, compile, Export, Expression, type Mode } from 'parabuf'
+import { alloc, borrow, BoundExpression, compile, Export, Expression, type Float16ArrayLike, type Mode, type NumericArray } from 'parabuf'
 
 import { INLINE_BYTES } from '../ledger.js'
 import { detachUnguarded } from '../unguarded.js'
 import { WORLD_EXPRESSIONS } from './sources.js'
 
-/** Any typed array parabuf accepts (Buffer included). */
-export type TypedArray =
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array
+/** Any typed array parabuf accepts (Buffer included) but Float16Array, which the world does not draw. */
+export type TypedArray = Exclude<NumericArray, Float16ArrayLike>
 
 const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag)!
   .get as (this: unknown) => string | undefined
