@@ -16,7 +16,7 @@ use crate::view::{Element, StridedReadView, StridedWriteView, WriteView};
 use crate::with_element_type;
 
 /// Elements gathered or scattered per call of a view's run methods.
-const RUN: usize = 4096;
+pub(super) const RUN: usize = 4096;
 
 /// Runs `op` over `args`, some of which are strided: see the [module](self) docs.
 ///
@@ -204,7 +204,7 @@ pub(super) fn gather<T: Element>(src: &StridedReadView<'_, T>, mut dst: WriteVie
 }
 
 /// Stores `values`, in row-major order of the view's indices, through the view.
-fn scatter<T: Element>(values: &crate::view::ReadView<'_, T>, dst: &mut StridedWriteView<'_, T>) {
+pub(super) fn scatter<T: Element>(values: &crate::view::ReadView<'_, T>, dst: &mut StridedWriteView<'_, T>) {
     let shape = dst.layout().shape().to_vec();
     let mut stage = [T::default(); RUN];
     if shape.is_empty() {
