@@ -83,8 +83,8 @@ impl AxisResult {
 /// most once; an empty list reduces no axis). A reduction gives [`Output::Along`] with the kept axes' shape and,
 /// row-major, one result per index of them (for [`AxisResult::Float64Each`], a leading axis of one per element of the
 /// second array). An operation that works along one axis ([`AxisResult::works_along_lanes`]) runs on each lane along
-/// it: [`Output::InPlace`] when it wrote its first array, else [`Output::Along`] with the input's shape and the new
-/// array ([`Output::InPlace`] inside for one it filled, such as `cumsum`'s `out`). A whole array is one-dimensional.
+/// it: [`Output::Along`] with the input's shape and the new array, or [`Output::InPlace`] inside for one that wrote an
+/// array (`sort`, `cumsum` into its `out`). A whole array is one-dimensional.
 /// Errors are named after the operation; panics come back as [`Error::Internal`].
 ///
 /// # Errors
@@ -309,7 +309,7 @@ fn in_lanes(op: &Op, args: &mut [Arg], dims: &[usize], axis: usize, cancel: &Can
         LaneTarget::First => {
             let guard = ledger.read(input.region())?;
             with_element_type!(kind, T => lanes_into(&mut args[0], dims, axis, &guard.view::<T>()?))?;
-            Ok(Output::InPlace)
+            Ok(Output::Along { shape, values: Box::new(Output::InPlace) })
         }
         LaneTarget::Second => {
             let guard = ledger.read(output.region())?;
@@ -703,7 +703,8 @@ mod tests {
         {
             let lent = Lent::Write(ledger.write(buf.region()).unwrap());
             let mut args = [Arg { kind: ElementKind::Float64, lent, layout: Some(layout.clone()), shape: None }];
-            assert_eq!(execute_along(&Op::Sort(Sort), &mut args, &[axis], &Cancel::new()), Ok(Output::InPlace));
+            let sorted = Output::Along { shape: vec![3, 2], values: Box::new(Output::InPlace) };
+            assert_eq!(execute_along(&Op::Sort(Sort), &mut args, &[axis], &Cancel::new()), Ok(sorted));
             drop(args);
             let got = ledger.read(buf.region()).unwrap().view::<f64>().unwrap().to_vec();
             let same = got.iter().zip(&expected).all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()));
@@ -800,7 +801,8 @@ mod tests {
             Arg { kind: ElementKind::Float64, lent: Lent::Write(guard), layout: None, shape: Some(vec![4, 3, 5]) },
             Arg::new(ElementKind::Float64, Lent::Alias { of: 0, region }),
         ];
-        assert_eq!(execute_along(&Op::Cumsum(Cumsum), &mut args, &[1], &Cancel::new()), Ok(Output::InPlace));
+        let in_place = Output::Along { shape: vec![4, 3, 5], values: Box::new(Output::InPlace) };
+        assert_eq!(execute_along(&Op::Cumsum(Cumsum), &mut args, &[1], &Cancel::new()), Ok(in_place));
         drop(args);
         let got: Vec<f64> = contents(&a);
         let row_major = Layout::row_major(&[4, 3, 5]).unwrap();
