@@ -1304,17 +1304,17 @@ export function countNonZeroSync(a: Reducible, options?: Partial<AxisOptions>): 
  *
  * @category Reductions
  */
-export async function quantile(
-  a: Input,
-  q: number | readonly number[] | Float64Array,
-  options: QuantileOptions & AxisOptions & AsyncOptions,
-): Promise<StridedView<Float64Array>>
 export async function quantile(a: Input, q: number, options?: QuantileOptions & AsyncOptions): Promise<number>
 export async function quantile(
   a: Input,
   q: readonly number[] | Float64Array,
   options?: QuantileOptions & AsyncOptions,
 ): Promise<Float64Array>
+export async function quantile(
+  a: Input,
+  q: number | readonly number[] | Float64Array,
+  options: QuantileOptions & AxisOptions & AsyncOptions,
+): Promise<StridedView<Float64Array>>
 export async function quantile(
   a: Input,
   q: number | readonly number[] | Float64Array,
@@ -1343,13 +1343,13 @@ export async function quantile(
  *
  * @category Reductions
  */
+export function quantileSync(a: Input, q: number, options?: QuantileOptions): number
+export function quantileSync(a: Input, q: readonly number[] | Float64Array, options?: QuantileOptions): Float64Array
 export function quantileSync(
   a: Input,
   q: number | readonly number[] | Float64Array,
   options: QuantileOptions & AxisOptions,
 ): StridedView<Float64Array>
-export function quantileSync(a: Input, q: number, options?: QuantileOptions): number
-export function quantileSync(a: Input, q: readonly number[] | Float64Array, options?: QuantileOptions): Float64Array
 export function quantileSync(
   a: Input,
   q: number | readonly number[] | Float64Array,
@@ -1466,11 +1466,11 @@ function medianParams(options: unknown): OpParams {
  *
  * @category Scans
  */
+export async function cumsum<A extends NumericArray>(a: Input<A>, options?: CumsumOptions<A> & AsyncOptions): Promise<CumsumOf<A>>
 export async function cumsum<A extends NumericArray>(
   a: Input<A>,
   options: CumsumOptions<A> & AxisOptions & { out?: undefined } & AsyncOptions,
 ): Promise<StridedView<CumsumOf<A>>>
-export async function cumsum<A extends NumericArray>(a: Input<A>, options?: CumsumOptions<A> & AsyncOptions): Promise<CumsumOf<A>>
 export async function cumsum<A extends NumericArray>(
   a: Input<A>,
   options?: CumsumOptions<A> & Partial<AxisOptions> & AsyncOptions,
@@ -1505,11 +1505,11 @@ export async function cumsum<A extends NumericArray>(
  *
  * @category Scans
  */
+export function cumsumSync<A extends NumericArray>(a: Input<A>, options?: CumsumOptions<A>): CumsumOf<A>
 export function cumsumSync<A extends NumericArray>(
   a: Input<A>,
   options: CumsumOptions<A> & AxisOptions & { out?: undefined },
 ): StridedView<CumsumOf<A>>
-export function cumsumSync<A extends NumericArray>(a: Input<A>, options?: CumsumOptions<A>): CumsumOf<A>
 export function cumsumSync<A extends NumericArray>(
   a: Input<A>,
   options?: CumsumOptions<A> & Partial<AxisOptions>,
@@ -1583,11 +1583,11 @@ function cumsumOf<A extends NumericArray>(out: unknown, given: boolean, result: 
  *
  * @category Ordering
  */
+export async function argsort(a: NumericArray, options?: ArgsortOptions & AsyncOptions): Promise<Uint32Array | Float64Array>
 export async function argsort(
   a: Input,
   options: ArgsortOptions & AxisOptions & AsyncOptions,
 ): Promise<StridedView<Uint32Array | Float64Array>>
-export async function argsort(a: NumericArray, options?: ArgsortOptions & AsyncOptions): Promise<Uint32Array | Float64Array>
 export async function argsort(
   a: Input,
   options?: ArgsortOptions & Partial<AxisOptions> & AsyncOptions,
@@ -1617,8 +1617,8 @@ export async function argsort(
  *
  * @category Ordering
  */
-export function argsortSync(a: Input, options: ArgsortOptions & AxisOptions): StridedView<Uint32Array | Float64Array>
 export function argsortSync(a: NumericArray, options?: ArgsortOptions): Uint32Array | Float64Array
+export function argsortSync(a: Input, options: ArgsortOptions & AxisOptions): StridedView<Uint32Array | Float64Array>
 export function argsortSync(
   a: Input,
   options?: ArgsortOptions & Partial<AxisOptions>,

@@ -251,7 +251,8 @@ fn in_lanes(op: &Op, args: &mut [Arg], dims: &[usize], axis: usize, cancel: &Can
     let out_kind = args.get(1).map_or(kind, |out| out.kind);
     let n = dims[axis];
     let count: usize = dims.iter().product();
-    let lanes = if n == 0 { 0 } else { count / n };
+    // No lane to run when the axis is empty: every lane would be empty.
+    let lanes = count.checked_div(n).unwrap_or(0);
     let ledger = Ledger::new();
     let input = OwnedBuffer::zeroed(count * kind.size());
     {
