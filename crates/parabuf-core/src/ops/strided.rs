@@ -35,12 +35,12 @@ pub(crate) fn execute_gathered(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Re
     gathered(args, &modes, |private| execute(op, private, cancel))
 }
 
-/// The error for a view of `dims > 1` dimensions passed as `array`, which `operation` works along one axis of
-/// ([`ArraySpec::one_axis`](crate::ops::ArraySpec::one_axis)).
+/// The error for a view of `dims > 1` dimensions passed as `array`, which `operation` works along one axis of and
+/// takes no axis for ([`ArraySpec::one_axis`](crate::ops::ArraySpec::one_axis)).
 pub fn one_axis_refused(operation: &str, array: &str, dims: usize) -> Error {
     Error::arg_value(format!(
         "{operation}() works along one axis of {array}, which is a {dims}-dimensional view: pass a one-dimensional view \
-         (numpy would work along the last axis; parabuf does not take axes yet)"
+         ({operation}() takes no axis)"
     ))
 }
 
