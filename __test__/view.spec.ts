@@ -31,10 +31,17 @@ test('every reduction of a random view is the reduction of its elements in row-m
       const v = pb.view(data, { shape: l.shape, strides: l.strides, offset: l.offset })
       const elements = Float64Array.from(indices(l), (i) => data[i]!)
       for (const [name, reduce] of REDUCTIONS) {
-        const got = outcome(() => reduce(v))
-        // Along one axis only: numpy would sort (or search) each row of a view of more dimensions.
-        const oneAxis = (name === 'argsort' || name === 'searchsorted') && l.shape.length > 1
-        const want = oneAxis ? 'ERR_INVALID_ARG_VALUE' : outcome(() => reduce(elements))
+        let got = outcome(() => reduce(v))
+        // Along one axis only: searchsorted refuses a view of more dimensions (numpy's takes none), argsort orders
+        // each row along the last axis, as numpy's does.
+        const oneAxis = name === 'searchsorted' && l.shape.length > 1
+        let want = oneAxis ? 'ERR_INVALID_ARG_VALUE' : outcome(() => reduce(elements))
+        if (name === 'argsort' && l.shape.length > 1) {
+          const n = l.shape[l.shape.length - 1]!
+          const rows = n === 0 ? [] : Array.from({ length: elements.length / n }, (_, r) => elements.subarray(r * n, (r + 1) * n))
+          want = rows.flatMap((row) => Array.from(pb.argsortSync(row)))
+          got = Array.from((reduce(v) as pb.StridedView).data as Uint32Array)
+        }
         if (!Object.is(got, want) && JSON.stringify(got) !== JSON.stringify(want)) {
           throw new Error(`${name} of ${JSON.stringify(l)}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`)
         }
@@ -45,14 +52,17 @@ test('every reduction of a random view is the reduction of its elements in row-m
   t.pass()
 })
 
-test('operations along one axis refuse views of more dimensions, and sort works along the last axis or the one given', (t) => {
+test('operations along one axis refuse views of more dimensions, and sort and argsort work along the last axis or the one given', (t) => {
   const data = new Float64Array([3, 1, 2, 6, 5, 4])
   const m = pb.view(data, { shape: [2, 3] })
-  for (const call of [() => pb.argsortSync(m), () => pb.dotSync(m, m), () => pb.searchsortedSync(m, 1)]) {
+  for (const call of [() => pb.dotSync(m, m), () => pb.searchsortedSync(m, 1)]) {
     throwsError(t, call, typeError('ERR_INVALID_ARG_VALUE', /works along one axis/))
   }
+  const order = pb.argsortSync(m) as pb.StridedView
+  t.deepEqual([[...order.shape], Array.from(order.data as Uint32Array)], [[2, 3], [1, 2, 0, 2, 1, 0]])
+  t.deepEqual(Array.from((pb.argsortSync(m, { axis: 0 }) as pb.StridedView).data as Uint32Array), [0, 0, 0, 1, 1, 1])
   t.deepEqual(Array.from(data), [3, 1, 2, 6, 5, 4])
-  t.deepEqual(Array.from(pb.argsortSync(pb.view(data, { shape: [3], strides: [2] }))), [1, 0, 2])
+  t.deepEqual(Array.from(pb.argsortSync(pb.view(data, { shape: [3], strides: [2] })) as Uint32Array), [1, 0, 2])
   // sort works along the last axis of a view, as numpy's does, or along the axis given.
   t.is(pb.sortSync(m), data)
   t.deepEqual(Array.from(data), [1, 2, 3, 4, 5, 6])

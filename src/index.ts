@@ -378,22 +378,26 @@ export interface MinMax<T = number | bigint> {
 
 /**
  * The `axis` option of a reduction ({@link sum}, {@link mean}, {@link min}, {@link max}, {@link minmax},
- * {@link argmin}, {@link argmax}, {@link variance}, {@link std}, {@link norm}, {@link countNonZero}, {@link median}):
+ * {@link argmin}, {@link argmax}, {@link variance}, {@link std}, {@link norm}, {@link countNonZero}, {@link median},
+ * {@link quantile}; and, along one axis without reducing it, {@link sort}, {@link argsort} and {@link cumsum}):
  * reduce along these axes of a {@link StridedView} (or a scijs ndarray; a plain array has the one axis `0`), and get
  * a new row-major {@link StridedView} of the remaining axes, one result per index of them, as numpy's
  * `a.sum(axis=...)` gives. Each result is exactly what the whole-array reduction gives for the elements it covers
  * (taken in row-major order of the reduced axes), with the same guarantees, for any thread count.
  *
  * The result's array type: `Float64Array` for {@link mean}, {@link variance}, {@link std}, {@link norm},
- * {@link countNonZero} and {@link median}; for {@link sum}, a `Float64Array`, or the input's own type for 64-bit
+ * {@link countNonZero}, {@link median} and {@link quantile} (with a leading axis of one per quantile for an array
+ * `q`); for {@link sum}, a `Float64Array`, or the input's own type for 64-bit
  * integer input (a sum that does not fit is refused); the input's own type for {@link min}, {@link max} and
  * {@link minmax}; for {@link argmin} and {@link argmax}, the index along the one reduced axis in a `Uint32Array` (a
  * `Float64Array` for an axis longer than 2^32 − 1).
  *
  * Errors: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an integer; TypeError
  * `ERR_INVALID_ARG_TYPE` for an axis that is not a number or an array of numbers; TypeError `ERR_INVALID_ARG_VALUE`
- * for an axis named twice (or, for {@link argmin} and {@link argmax}, more than one), or for a bound expression, which
- * has no axes; RangeError `ERR_OUT_OF_RANGE` for a 64-bit integer sum that does not fit its type.
+ * for an axis named twice (or, for {@link argmin}, {@link argmax}, {@link sort}, {@link argsort} and {@link cumsum},
+ * other than one), or for a bound expression, which has no axes; RangeError `ERR_OUT_OF_RANGE` for a 64-bit integer
+ * sum that does not fit its type. {@link topk}, {@link unique} and {@link searchsorted} take no axis (numpy's have
+ * none, or `np.unique`'s means unique sub-arrays): TypeError `ERR_INVALID_ARG_VALUE`.
  *
  * @example
  * ```ts
@@ -507,17 +511,31 @@ function reduceSync(
  * a representation: see {@link ofInputType}).
  */
 function alongOf(input: unknown, out: JsOutput, element: boolean): StridedView | MinMax<StridedView> {
-  const { shape: dims, values } = out as unknown as {
-    shape: Float64Array
-    values: NumericArray | { min: NumericArray; max: NumericArray }
-  }
-  const shape: number[] = []
-  for (let k = 0; k < apply(typedArrayLength, dims, []); k++) append(shape, dims[k]!)
+  const { values } = out as unknown as { values: NumericArray | { min: NumericArray; max: NumericArray } }
+  const shape = alongShape(out)
   const wrap = (values: NumericArray) =>
     view(element ? ofInputType(input as Input, values) : values, { shape })
   if (apply(typedArrayTag, values, []) !== undefined) return wrap(values as NumericArray)
   const { min, max } = values as { min: NumericArray; max: NumericArray }
   return { min: wrap(min), max: wrap(max) }
+}
+
+/** The shape of a result along axes (the binding's `{ shape, values }`) from axis `from` on, as an array of numbers. */
+function alongShape(out: JsOutput, from = 0): number[] {
+  const dims = (out as unknown as { shape: Float64Array }).shape
+  const shape: number[] = []
+  for (let k = from; k < apply(typedArrayLength, dims, []); k++) append(shape, dims[k]!)
+  return shape
+}
+
+/**
+ * Refuses `options.axis` for an operation that takes none (numpy's has none, or means by it something parabuf does
+ * not do), with the error the core gives such an operation along axes.
+ */
+function refuseAxis(operation: string, options: unknown): void {
+  if (optionsObject(options, 'options').axis !== undefined) {
+    throw makeError('ERR_INVALID_ARG_VALUE', `${operation}() takes no axis option`)
+  }
 }
 
 function optionsObject(value: unknown, name: string): Record<string, unknown> {
@@ -614,8 +632,18 @@ function quantileParams(options: unknown, scalar: boolean): OpParams {
   }
 }
 
+/**
+ * What {@link quantile} returns of the binding's result: for a number `q` the one quantile, for an array all of them;
+ * `along` an axis, a view of shape `[q.length, ...kept axes]`, without the leading axis for a number `q` (numpy's
+ * shapes).
+ */
+function quantilesOf(out: JsOutput, scalar: boolean, along: boolean): number | Float64Array | StridedView<Float64Array> {
+  if (along) return view((out as unknown as { values: Float64Array }).values, { shape: alongShape(out, scalar ? 1 : 0) })
+  return scalar ? (out as Float64Array)[0]! : (out as Float64Array)
+}
+
 /** `q` as the `Float64Array` the binding reads (a copy, so the caller cannot change it during the call). */
-function quantilesOf(q: unknown): Float64Array {
+function quantilesArray(q: unknown): Float64Array {
   if (typeof q === 'number') return Float64Array.of(q)
   const length = isArray(q) ? (q as unknown[]).length : apply(typedArrayTag, q, []) !== undefined ? apply(typedArrayLength, q, []) : -1
   if (length < 0) {
@@ -1245,24 +1273,34 @@ export function countNonZeroSync(a: Reducible, options?: Partial<AxisOptions>): 
  * numpy's formula subtracts infinities (`quantile([1, Infinity], 1)` is `NaN` in numpy) the result is the limit.
  * Deterministic for any thread count.
  *
- * @param a - the array, or an export of it.
+ * With `axis`, the quantiles along those axes of a view, as numpy's `np.quantile(a, q, axis=...)`: for each index of
+ * the remaining axes, the whole-array quantiles of the elements it covers. The result is a row-major
+ * {@link StridedView} of a `Float64Array`: of the remaining axes' shape for a number `q`, and of shape
+ * `[q.length, ...remaining]` for an array (numpy's shapes).
+ *
+ * @param a - the array, an export of it, or a view of either.
  * @param q - a number in `[0, 1]`, or an array of them.
- * @param options - `method` (see {@link QuantileOptions}), `skipNaN` and `signal`.
+ * @param options - `method` (see {@link QuantileOptions}), `skipNaN`, `axis` (see {@link AxisOptions}) and `signal`.
  * @returns a promise of a number for a number `q`, of a `Float64Array` (one quantile per element of `q`) for an array;
- *   `NaN` where an element is `NaN` (unless `skipNaN`) or every element is.
+ *   `NaN` where an element is `NaN` (unless `skipNaN`) or every element is. With `axis`, a {@link StridedView} as above.
  * @throws (rejects) RangeError `ERR_PARABUF_EMPTY` for an empty array (numpy raises); RangeError `ERR_OUT_OF_RANGE`
  *   for a `q` outside `[0, 1]` or `NaN`, and for 64-bit integer data whose quantile needs an element beyond ±2^53 (no
  *   double holds it exactly); TypeError `ERR_INVALID_ARG_TYPE` for a `q` that is not a number or an array of numbers,
- *   or a `skipNaN` that is not a boolean; TypeError `ERR_INVALID_ARG_VALUE` for an unknown `method`; otherwise as
- *   {@link sum}.
+ *   or a `skipNaN` that is not a boolean; TypeError `ERR_INVALID_ARG_VALUE` for an unknown `method`; with `axis`, the
+ *   errors {@link AxisOptions} lists (an output with no element is `ERR_PARABUF_EMPTY`); otherwise as {@link sum}.
  *
  * @example
  * ```ts
- * import { quantile } from 'parabuf'
+ * import { quantile, view } from 'parabuf'
  * const a = new Float64Array([7, 1, 3, 5])
  * console.log(await quantile(a, 0.5)) // 4
  * console.log(await quantile(a, [0, 0.25, 1])) // Float64Array [1, 2.5, 7]
  * console.log(await quantile(a, 0.5, { method: 'lower' })) // 3
+ * // The median of each column of a 2 × 2 matrix, and two quantiles of each.
+ * const m = view(a, { shape: [2, 2] })
+ * console.log((await quantile(m, 0.5, { axis: 0 })).data) // Float64Array [5, 3]
+ * const both = await quantile(m, [0, 1], { axis: 0 })
+ * console.log(both.shape, both.data) // [2, 2] Float64Array [3, 1, 7, 5]
  * ```
  *
  * @category Reductions
@@ -1276,21 +1314,26 @@ export async function quantile(
 export async function quantile(
   a: Input,
   q: number | readonly number[] | Float64Array,
-  options?: QuantileOptions & AsyncOptions,
-): Promise<number | Float64Array> {
+  options: QuantileOptions & AxisOptions & AsyncOptions,
+): Promise<StridedView<Float64Array>>
+export async function quantile(
+  a: Input,
+  q: number | readonly number[] | Float64Array,
+  options?: QuantileOptions & Partial<AxisOptions> & AsyncOptions,
+): Promise<number | Float64Array | StridedView<Float64Array>> {
   refuseExtraArguments('quantile', arguments.length, 3)
   const scalar = typeof q === 'number'
-  const result = (await runAsync('quantile', quantileParams(options, scalar), options, a, quantilesOf(q))) as Float64Array
-  return scalar ? result[0]! : result
+  const params = axisParams(options, quantileParams(options, scalar))!
+  return quantilesOf(await runAsync('quantile', params, options, a, quantilesArray(q)), scalar, params.axis !== undefined)
 }
 
 /**
  * Synchronous {@link quantile}.
  *
- * @param a - the array, or an export of it.
+ * @param a - the array, an export of it, or a view of either.
  * @param q - a number in `[0, 1]`, or an array of them.
- * @param options - `method` and `skipNaN` (see {@link QuantileOptions}).
- * @returns a number for a number `q`, a `Float64Array` for an array.
+ * @param options - `method` and `skipNaN` (see {@link QuantileOptions}), and `axis` (see {@link quantile}).
+ * @returns a number for a number `q`, a `Float64Array` for an array; with `axis`, a {@link StridedView}.
  * @throws as {@link quantile}, synchronously.
  *
  * @example
@@ -1306,12 +1349,17 @@ export function quantileSync(a: Input, q: readonly number[] | Float64Array, opti
 export function quantileSync(
   a: Input,
   q: number | readonly number[] | Float64Array,
-  options?: QuantileOptions,
-): number | Float64Array {
+  options: QuantileOptions & AxisOptions,
+): StridedView<Float64Array>
+export function quantileSync(
+  a: Input,
+  q: number | readonly number[] | Float64Array,
+  options?: QuantileOptions & Partial<AxisOptions>,
+): number | Float64Array | StridedView<Float64Array> {
   refuseExtraArguments('quantileSync', arguments.length, 3)
   const scalar = typeof q === 'number'
-  const result = runSync('quantile', quantileParams(options, scalar), a, quantilesOf(q)) as Float64Array
-  return scalar ? result[0]! : result
+  const params = axisParams(options, quantileParams(options, scalar))!
+  return quantilesOf(runSync('quantile', params, a, quantilesArray(q)), scalar, params.axis !== undefined)
 }
 
 /**
@@ -1385,76 +1433,123 @@ function medianParams(options: unknown): OpParams {
  *   numpy's running sum stays infinite); `NaN` only from a `NaN` element or infinities of both signs; `-0` prefixes stay
  *   `-0` while every element so far is `-0`.
  *
+ * Without `axis`, a view's elements are summed in row-major order of its indices, as one array (numpy's
+ * `np.cumsum(a)` flattens). With `axis` (one axis of a {@link StridedView}, negative counting from the end; a plain
+ * array has the one axis `0`), each lane along it is summed on its own, exactly as the whole-array cumsum sums it,
+ * as numpy's `np.cumsum(a, axis=k)`: the result has the input's shape and is returned as a row-major
+ * {@link StridedView} of it (with `out` given, `out`'s array is filled in the row-major order of the input's indices
+ * and returned: a view of the input's shape receives element for element). Lanes run on all cores, whole lanes per
+ * task; a refused lane (an integer prefix beyond the range) or an abort writes nothing.
+ *
  * @typeParam A - the input's array type.
- * @param a - the array, or an export of it.
- * @param options - `out` (see {@link CumsumOptions}) and `signal`.
- * @returns a promise of `out`: the given array (a write export's array), or a new one.
+ * @param a - the array, an export of it, or a view of either.
+ * @param options - `out` (see {@link CumsumOptions}), `axis` (see {@link AxisOptions}; one axis) and `signal`.
+ * @returns a promise of `out`: the given array (a write export's array, a view's array), or a new one; with `axis` and
+ *   no `out`, a row-major {@link StridedView} of the input's shape over the new array.
  * @throws (rejects) RangeError `ERR_OUT_OF_RANGE` for an integer prefix beyond the output's range;
  *   TypeError `ERR_PARABUF_TYPE_MISMATCH` for an `out` of another type than {@link CumsumOf} the input's, RangeError
  *   `ERR_PARABUF_LENGTH_MISMATCH` for one of another length, {@link BorrowError} `ERR_PARABUF_BORROWED` for one that
- *   overlaps the input other than exactly; otherwise as {@link sum}. An abort leaves the blocks already done written.
+ *   overlaps the input other than exactly; with `axis`, the errors {@link AxisOptions} lists, and TypeError
+ *   `ERR_INVALID_ARG_VALUE` for other than one axis; otherwise as {@link sum}. An abort without `axis` leaves the blocks
+ *   already done written.
  *
  * @example
  * ```ts
- * import { cumsum } from 'parabuf'
+ * import { cumsum, view } from 'parabuf'
  * console.log(await cumsum(new Int8Array([100, 100, -50]))) // Float64Array [100, 200, 150]
  * const x = new Float64Array([0.1, 0.2, 0.3])
  * await cumsum(x, { out: x }) // in place: Float64Array [0.1, 0.30000000000000004, 0.6] (a plain loop: 0.6000000000000001)
+ * // Down the columns and along the rows of a 2 × 3 matrix.
+ * const m = view(new Int32Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3] })
+ * console.log((await cumsum(m, { axis: 0 })).data) // Float64Array [1, 2, 3, 5, 7, 9]
+ * console.log((await cumsum(m, { axis: 1 })).data) // Float64Array [1, 3, 6, 4, 9, 15]
  * ```
  *
  * @category Scans
  */
+export async function cumsum<A extends NumericArray>(a: Input<A>, options?: CumsumOptions<A> & AsyncOptions): Promise<CumsumOf<A>>
 export async function cumsum<A extends NumericArray>(
   a: Input<A>,
-  options?: CumsumOptions<A> & AsyncOptions,
-): Promise<CumsumOf<A>> {
+  options: CumsumOptions<A> & AxisOptions & { out?: undefined } & AsyncOptions,
+): Promise<StridedView<CumsumOf<A>>>
+export async function cumsum<A extends NumericArray>(
+  a: Input<A>,
+  options?: CumsumOptions<A> & Partial<AxisOptions> & AsyncOptions,
+): Promise<CumsumOf<A> | StridedView<CumsumOf<A>>>
+export async function cumsum<A extends NumericArray>(
+  a: Input<A>,
+  options?: CumsumOptions<A> & Partial<AxisOptions> & AsyncOptions,
+): Promise<CumsumOf<A> | StridedView<CumsumOf<A>>> {
   refuseExtraArguments('cumsum', arguments.length, 2)
-  const out = cumsumOut(a, options)
-  await runAsync('cumsum', undefined, options, a, out)
-  return arrayOf(out as WritableInput<CumsumOf<A>>)
+  const params = axisParams(options, undefined)
+  const { out, given } = cumsumOut(a, options)
+  return cumsumOf<A>(out, given, await runAsync('cumsum', params, options, a, out))
 }
 
 /**
  * Synchronous {@link cumsum}.
  *
  * @typeParam A - the input's array type.
- * @param a - the array, or an export of it.
- * @param options - `out` (see {@link CumsumOptions}).
- * @returns `out`: the given array, or a new one.
+ * @param a - the array, an export of it, or a view of either.
+ * @param options - `out` (see {@link CumsumOptions}) and `axis` (see {@link cumsum}).
+ * @returns `out`: the given array, or a new one; with `axis` and no `out`, a view of the input's shape over it.
  * @throws as {@link cumsum}, synchronously.
  *
  * @example
  * ```ts
- * import { cumsumSync } from 'parabuf'
+ * import { cumsumSync, view } from 'parabuf'
  * console.log(cumsumSync(new BigInt64Array([1n, 2n, 3n]))) // BigInt64Array [1n, 3n, 6n]
  * cumsumSync(new BigInt64Array([2n ** 62n, 2n ** 62n])) // throws RangeError ERR_OUT_OF_RANGE: 2^63 is beyond int64
+ * const m = view(new BigInt64Array([1n, 2n, 3n, 4n]), { shape: [2, 2] })
+ * console.log(cumsumSync(m, { axis: 0 }).data) // BigInt64Array [1n, 2n, 4n, 6n]
  * ```
  *
  * @category Scans
  */
-export function cumsumSync<A extends NumericArray>(a: Input<A>, options?: CumsumOptions<A>): CumsumOf<A> {
+export function cumsumSync<A extends NumericArray>(a: Input<A>, options?: CumsumOptions<A>): CumsumOf<A>
+export function cumsumSync<A extends NumericArray>(
+  a: Input<A>,
+  options: CumsumOptions<A> & AxisOptions & { out?: undefined },
+): StridedView<CumsumOf<A>>
+export function cumsumSync<A extends NumericArray>(
+  a: Input<A>,
+  options?: CumsumOptions<A> & Partial<AxisOptions>,
+): CumsumOf<A> | StridedView<CumsumOf<A>>
+export function cumsumSync<A extends NumericArray>(
+  a: Input<A>,
+  options?: CumsumOptions<A> & Partial<AxisOptions>,
+): CumsumOf<A> | StridedView<CumsumOf<A>> {
   refuseExtraArguments('cumsumSync', arguments.length, 2)
-  const out = cumsumOut(a, options)
-  runSync('cumsum', undefined, a, out)
-  return arrayOf(out as WritableInput<CumsumOf<A>>)
+  const params = axisParams(options, undefined)
+  const { out, given } = cumsumOut(a, options)
+  return cumsumOf<A>(out, given, runSync('cumsum', params, a, out))
 }
 
 /**
- * The caller's `out`, or a new array of the output type and the input's length, both read from the input's internal
- * slots. Nothing here is trusted: the binding checks `out`'s type and length against the input's own.
+ * The caller's `out` (`given`), or a new array of the output type and the input's length, both read from the input's
+ * internal slots. Nothing here is trusted: the binding checks `out`'s type and length against the input's own.
  */
-function cumsumOut(a: unknown, options: unknown): unknown {
+function cumsumOut(a: unknown, options: unknown): { out: unknown; given: boolean } {
   const { out } = optionsObject(options, 'options')
-  if (out !== undefined) return out
+  if (out !== undefined) return { out, given: true }
   const array = arrayOf(a as NumericArray)
   const tag = apply(typedArrayTag, array, [])
   // Not an array: the call refuses `a` before it looks at `out`.
-  if (tag === undefined) return new Float64Array(0)
+  if (tag === undefined) return { out: new Float64Array(0), given: false }
   // An export covers the bytes it was taken on, which its array (length-tracking, on a grown buffer) may outnumber.
   const length = elementCount(a, exportedLength) ?? 0
-  if (tag === 'BigInt64Array') return new BigInt64Array(length)
-  if (tag === 'BigUint64Array') return new BigUint64Array(length)
-  return new Float64Array(length)
+  if (tag === 'BigInt64Array') return { out: new BigInt64Array(length), given: false }
+  if (tag === 'BigUint64Array') return { out: new BigUint64Array(length), given: false }
+  return { out: new Float64Array(length), given: false }
+}
+
+/**
+ * What {@link cumsum} returns: `out`'s array; along an axis into a new array, that array as a view of the input's
+ * shape (which the binding's result carries).
+ */
+function cumsumOf<A extends NumericArray>(out: unknown, given: boolean, result: JsOutput): CumsumOf<A> | StridedView<CumsumOf<A>> {
+  const array = arrayOf(out as WritableInput<CumsumOf<A>>)
+  return given || result === undefined ? array : view(array, { shape: alongShape(result) })
 }
 
 /**
@@ -1463,44 +1558,84 @@ function cumsumOut(a: unknown, options: unknown): unknown {
  * `descending`, the exact reverse order, ties still by index. A parallel radix sort of the keys and their indices, on
  * all cores; deterministic for any thread count. The input is not changed.
  *
- * @param a - the array, or an export of it.
- * @param options - `descending` (see {@link ArgsortOptions}) and `signal`.
- * @returns a promise of a `Uint32Array` of indices (a `Float64Array` for arrays longer than 2^32 - 1).
- * @throws (rejects) TypeError `ERR_INVALID_ARG_TYPE` for a `descending` that is not a boolean; otherwise as
- *   {@link sum}.
+ * A {@link StridedView} of several dimensions is ordered along its last axis, each lane on its own, as numpy's
+ * `np.argsort(a, kind='stable')` does; `axis` picks another (one axis, negative counting from the end; a plain array
+ * has the one axis `0`). Then the result is a row-major {@link StridedView} of the input's shape holding, for each
+ * lane, the indices along that axis (numpy's result), not flat indices. Lanes are copied and ordered on all cores,
+ * whole lanes per task.
+ *
+ * @param a - the array, an export of it, or a view of either.
+ * @param options - `descending` (see {@link ArgsortOptions}), `axis` (see {@link AxisOptions}; one axis; for a view,
+ *   the last by default) and `signal`.
+ * @returns a promise of a `Uint32Array` of indices (a `Float64Array` for arrays longer than 2^32 - 1); for a view of
+ *   several dimensions, or with `axis`, a row-major {@link StridedView} of the input's shape over such an array.
+ * @throws (rejects) TypeError `ERR_INVALID_ARG_TYPE` for a `descending` that is not a boolean; with `axis`, the errors
+ *   {@link AxisOptions} lists, and TypeError `ERR_INVALID_ARG_VALUE` for other than one axis; otherwise as {@link sum}.
  *
  * @example
  * ```ts
- * import { argsort } from 'parabuf'
+ * import { argsort, view } from 'parabuf'
  * console.log(await argsort(new Float64Array([3, NaN, -0, 0, 1]))) // Uint32Array [2, 3, 4, 0, 1]
+ * // Each row of a 2 × 3 matrix (the last axis), then each column.
+ * const m = view(new Int32Array([3, 1, 2, 9, 7, 8]), { shape: [2, 3] })
+ * console.log((await argsort(m)).data) // Uint32Array [1, 2, 0, 1, 2, 0]
+ * console.log((await argsort(m, { axis: 0 })).data) // Uint32Array [0, 0, 0, 1, 1, 1]
  * ```
  *
  * @category Ordering
  */
-export async function argsort(a: Input, options?: ArgsortOptions & AsyncOptions): Promise<Uint32Array | Float64Array> {
+export async function argsort(a: NumericArray, options?: ArgsortOptions & AsyncOptions): Promise<Uint32Array | Float64Array>
+export async function argsort(
+  a: Input,
+  options: ArgsortOptions & AxisOptions & AsyncOptions,
+): Promise<StridedView<Uint32Array | Float64Array>>
+export async function argsort(
+  a: Input,
+  options?: ArgsortOptions & Partial<AxisOptions> & AsyncOptions,
+): Promise<Uint32Array | Float64Array | StridedView<Uint32Array | Float64Array>>
+export async function argsort(
+  a: Input,
+  options?: ArgsortOptions & Partial<AxisOptions> & AsyncOptions,
+): Promise<Uint32Array | Float64Array | StridedView<Uint32Array | Float64Array>> {
   refuseExtraArguments('argsort', arguments.length, 2)
-  return (await runAsync('argsort', flagParams(options, 'descending'), options, a)) as Uint32Array | Float64Array
+  return indicesOf(await runAsync('argsort', axisParams(options, flagParams(options, 'descending')), options, a))
 }
 
 /**
  * Synchronous {@link argsort}.
  *
- * @param a - the array, or an export of it.
- * @param options - `descending` (see {@link ArgsortOptions}).
- * @returns the indices.
+ * @param a - the array, an export of it, or a view of either.
+ * @param options - `descending` (see {@link ArgsortOptions}) and `axis` (see {@link argsort}).
+ * @returns the indices; for a view of several dimensions, or with `axis`, a view of the input's shape over them.
  * @throws as {@link argsort}, synchronously.
  *
  * @example
  * ```ts
- * import { argsortSync } from 'parabuf'
+ * import { argsortSync, view } from 'parabuf'
  * console.log(argsortSync(new Int16Array([2, 1, 2]), { descending: true })) // Uint32Array [0, 2, 1]
+ * console.log(argsortSync(view(new Int16Array([2, 1, 0, 5]), { shape: [2, 2] }), { axis: 0 }).data) // Uint32Array [1, 0, 0, 1]
  * ```
  *
  * @category Ordering
  */
-export function argsortSync(a: Input, options?: ArgsortOptions): Uint32Array | Float64Array {
+export function argsortSync(a: NumericArray, options?: ArgsortOptions): Uint32Array | Float64Array
+export function argsortSync(a: Input, options: ArgsortOptions & AxisOptions): StridedView<Uint32Array | Float64Array>
+export function argsortSync(
+  a: Input,
+  options?: ArgsortOptions & Partial<AxisOptions>,
+): Uint32Array | Float64Array | StridedView<Uint32Array | Float64Array>
+export function argsortSync(
+  a: Input,
+  options?: ArgsortOptions & Partial<AxisOptions>,
+): Uint32Array | Float64Array | StridedView<Uint32Array | Float64Array> {
   refuseExtraArguments('argsortSync', arguments.length, 2)
-  return runSync('argsort', flagParams(options, 'descending'), a) as Uint32Array | Float64Array
+  return indicesOf(runSync('argsort', axisParams(options, flagParams(options, 'descending')), a))
+}
+
+/** {@link argsort}'s indices: the binding's array, or along an axis its `{ shape, values }` as a view. */
+function indicesOf(out: JsOutput): Uint32Array | Float64Array | StridedView<Uint32Array | Float64Array> {
+  if (apply(typedArrayTag, out, []) !== undefined) return out as Uint32Array | Float64Array
+  return alongOf(undefined, out, false) as StridedView<Uint32Array | Float64Array>
 }
 
 /**
@@ -1532,7 +1667,9 @@ export async function topk<A extends NumericArray>(
   options?: TopkOptions & AsyncOptions,
 ): Promise<TopK<A>> {
   refuseExtraArguments('topk', arguments.length, 3)
-  return topkOf(a, await runAsync('topk', topkParams(k, options), options, a))
+  const params = topkParams(k, options)
+  refuseAxis('topk', options)
+  return topkOf(a, await runAsync('topk', params, options, a))
 }
 
 /**
@@ -1555,7 +1692,9 @@ export async function topk<A extends NumericArray>(
  */
 export function topkSync<A extends NumericArray>(a: Input<A>, k: number, options?: TopkOptions): TopK<A> {
   refuseExtraArguments('topkSync', arguments.length, 3)
-  return topkOf(a, runSync('topk', topkParams(k, options), a))
+  const params = topkParams(k, options)
+  refuseAxis('topk', options)
+  return topkOf(a, runSync('topk', params, a))
 }
 
 /**
@@ -1580,6 +1719,7 @@ export function topkSync<A extends NumericArray>(a: Input<A>, k: number, options
  */
 export async function unique<A extends NumericArray>(a: Input<A>, options?: AsyncOptions): Promise<Unique<A>> {
   refuseExtraArguments('unique', arguments.length, 2)
+  refuseAxis('unique', options)
   return uniqueOf(a, await runAsync('unique', undefined, options, a))
 }
 
@@ -1648,7 +1788,9 @@ export async function searchsorted(
 ): Promise<number | Uint32Array | Float64Array> {
   refuseExtraArguments('searchsorted', arguments.length, 3)
   const { array, scalar } = needlesOf(needles)
-  const result = (await runAsync('searchsorted', sideParams(options), options, sorted, array)) as Uint32Array | Float64Array
+  const params = sideParams(options)
+  refuseAxis('searchsorted', options)
+  const result = (await runAsync('searchsorted', params, options, sorted, array)) as Uint32Array | Float64Array
   return scalar ? result[0]! : result
 }
 
@@ -1682,7 +1824,9 @@ export function searchsortedSync(
 ): number | Uint32Array | Float64Array {
   refuseExtraArguments('searchsortedSync', arguments.length, 3)
   const { array, scalar } = needlesOf(needles)
-  const result = runSync('searchsorted', sideParams(options), sorted, array) as Uint32Array | Float64Array
+  const params = sideParams(options)
+  refuseAxis('searchsorted', options)
+  const result = runSync('searchsorted', params, sorted, array) as Uint32Array | Float64Array
   return scalar ? result[0]! : result
 }
 
@@ -1995,8 +2139,8 @@ export function addSync<A extends NumericArray>(dst: WritableInput<A>, src: Inpu
  * before `+0`, every `NaN` last. A parallel radix sort.
  *
  * A {@link StridedView} of several dimensions is sorted along its last axis, each lane on its own, as numpy's
- * `a.sort()` does; `axis` picks another (one axis, negative counting from the end). Lanes are sorted one after the
- * other, each on a copy of its elements written back through the view.
+ * `a.sort()` does; `axis` picks another (one axis, negative counting from the end). Lanes are copied and sorted on
+ * all cores, whole lanes per task, and written back through the view once every lane is sorted.
  *
  * Arrays of 32- and 64-bit elements are sorted on a private copy, which takes twice the array's size in memory while
  * the sort runs; the result lands all at once. From 32 MiB up, that memory is kept for 10 seconds after the sort,

@@ -205,8 +205,8 @@ pub struct OperationInfo {
     pub returns: String,
     /// Whether the public API wraps it (else it is a hook for the binding's tests).
     pub public: bool,
-    /// What it gives per output element along axes: `'no'` (it takes no axis), `'float64'`, `'element'`, `'sum'` or
-    /// `'index'`.
+    /// What it gives per output element along axes: `'no'` (it takes no axis), `'float64'`, `'element'`, `'sum'`,
+    /// `'index'` or `'float64Each'`; or `'lanes'` and `'scan'` for one that works along one axis.
     pub axis: String,
 }
 

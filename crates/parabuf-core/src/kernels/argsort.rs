@@ -505,6 +505,7 @@ impl crate::ops::Operation for Argsort {
     const SPEC: crate::ops::Spec = crate::ops::Spec {
         params: &[crate::ops::ParamSpec { name: "descending", ty: crate::ops::ParamType::Boolean }],
         expression: crate::ops::ExpressionUse::Materialised,
+        axis: crate::ops::AxisResult::Lanes,
         ..crate::ops::Spec::new(
             "argsort",
             &[crate::ops::ArraySpec::new("a", crate::ledger::Mode::Read).along_one_axis()],

@@ -818,7 +818,7 @@ const A_AND_OUT: &[ArraySpec] = &[
 ];
 
 impl Operation for Cumsum {
-    const SPEC: Spec = Spec::new("cumsum", A_AND_OUT, Returns::InPlace);
+    const SPEC: Spec = Spec { axis: crate::ops::AxisResult::Scan, ..Spec::new("cumsum", A_AND_OUT, Returns::InPlace) };
 
     fn check(&self, args: &[Arg]) -> Result<()> {
         let [a, out] = args else { return Err(Error::internal("cumsum() takes two arrays")) };

@@ -593,6 +593,7 @@ impl Operation for Quantile {
             ParamSpec { name: "scalar", ty: ParamType::Boolean },
         ],
         expression: crate::ops::ExpressionUse::Materialised,
+        axis: crate::ops::AxisResult::Float64Each,
         ..Spec::new("quantile", A_AND_Q, Returns::Array)
     };
     fn parse(params: &Params<'_>) -> Result<Self> {

@@ -5,7 +5,14 @@
 //! A float64 `sum` or `mean` streams through memory in the loop order of [`sum_axes`], and so does the `sum` or `mean`
 //! of 8-, 16- and 32-bit integers ([`int_sum_axes`], exact in 64-bit accumulators). Every other reduction copies
 //! each output's elements (in the row-major order of the reduced axes) into a buffer of the task's own and runs the
-//! operation's kernel on it; tasks hold whole outputs, about a block of elements each, and run on the pool.
+//! operation's kernel on it; tasks hold whole outputs, about a block of elements each, and run on the pool. Arrays
+//! after the first (`quantile`'s `q`) are copied once and read by every output's run.
+//!
+//! Operations that work along one axis without reducing it ([`AxisResult::Lanes`], [`AxisResult::Scan`]: `sort`,
+//! `argsort`, `cumsum`) run the same way on lanes: every lane along the axis is copied, one after the other, into a
+//! buffer of parabuf's own, the kernel runs on each lane as on a whole array (tasks hold whole lanes, about a block of
+//! elements each, on the pool), and only when every lane succeeded are the results written back: through the view,
+//! into the output array, or into a new array of the input's shape.
 
 use crate::error::{Error, Result};
 use crate::exec::{map_block_indices, Cancel, BLOCK};
@@ -13,12 +20,12 @@ use crate::kernels::axes::normalize_axes;
 use crate::kernels::{int_sum_axes, sum_axes, Conversion, Scalar, Store};
 use crate::kind::ElementKind;
 use crate::layout::{Layout, Shape};
-use crate::ledger::{Ledger, Lent};
+use crate::ledger::{Ledger, Lent, Mode, ReadGuard};
 use crate::ops::column::ColumnElement;
-use crate::ops::strided::{gather, with_strided_read, with_strided_write};
+use crate::ops::strided::{gather, scatter, with_strided_read, with_strided_write, RUN};
 use crate::ops::{guarded, Arg, Column, Op, Output, Returns};
 use crate::region::OwnedBuffer;
-use crate::view::{Element, StridedReadView};
+use crate::view::{Element, ReadView, StridedReadView, StridedWriteView, WriteView};
 use crate::with_element_type;
 
 /// What a reduction along axes gives per output element, declared with the operation ([`Spec::axis`]).
@@ -38,13 +45,21 @@ pub enum AxisResult {
     /// An index along the one reduced axis: a `Uint32Array`, or a `Float64Array` when that axis is longer than
     /// 2^32 − 1.
     Index,
-    /// Not a reduction: the operation works along one axis of its written array, in place, each lane along it on
-    /// its own (`sort`, along the last axis unless told).
+    /// A number per output for each element of the operation's second array (`quantile`'s `q`): a `Float64Array` of
+    /// shape `[q.length, ...kept axes]`, numpy's shape for an array of quantiles.
+    Float64Each,
+    /// Not a reduction: the operation works along one axis, each lane along it on its own, and its result has the
+    /// input's shape: written in place (`sort`), or a new array of the input's shape (`argsort`'s indices along the
+    /// axis). Without an axis, along the last one (numpy's default).
     Lanes,
+    /// As [`AxisResult::Lanes`], into the operation's written second array (`cumsum`'s `out`, filled in the row-major
+    /// order of the input's indices); without an axis, every element is one lane in row-major order (numpy flattens).
+    Scan,
 }
 
 impl AxisResult {
-    /// The name the binding exports to the facade: `"no"`, `"float64"`, `"element"`, `"sum"`, `"index"` or `"lanes"`.
+    /// The name the binding exports to the facade: `"no"`, `"float64"`, `"element"`, `"sum"`, `"index"`,
+    /// `"float64Each"`, `"lanes"` or `"scan"`.
     pub fn as_str(self) -> &'static str {
         match self {
             AxisResult::No => "no",
@@ -52,21 +67,31 @@ impl AxisResult {
             AxisResult::Element => "element",
             AxisResult::Sum => "sum",
             AxisResult::Index => "index",
+            AxisResult::Float64Each => "float64Each",
             AxisResult::Lanes => "lanes",
+            AxisResult::Scan => "scan",
         }
+    }
+
+    /// Whether the operation works along one axis without reducing it ([`AxisResult::Lanes`], [`AxisResult::Scan`]).
+    pub fn works_along_lanes(self) -> bool {
+        matches!(self, AxisResult::Lanes | AxisResult::Scan)
     }
 }
 
-/// Runs the reduction `op` over `args` (its one array) along `axes` (numpy's rules: negative ones count from the
-/// end, each at most once; an empty list reduces no axis): [`Output::Along`] with the kept axes' shape and, row-major,
-/// one result per index of them. A whole array is one-dimensional. Errors are named after the operation; panics come
-/// back as [`Error::Internal`].
+/// Runs `op` over `args` along `axes` of its first array (numpy's rules: negative ones count from the end, each at
+/// most once; an empty list reduces no axis). A reduction gives [`Output::Along`] with the kept axes' shape and,
+/// row-major, one result per index of them (for [`AxisResult::Float64Each`], a leading axis of one per element of the
+/// second array). An operation that works along one axis ([`AxisResult::works_along_lanes`]) runs on each lane along
+/// it: [`Output::Along`] with the input's shape and the new array, or [`Output::InPlace`] inside for one that wrote an
+/// array (`sort`, `cumsum` into its `out`). A whole array is one-dimensional.
+/// Errors are named after the operation; panics come back as [`Error::Internal`].
 ///
 /// # Errors
 /// `ERR_INVALID_ARG_VALUE` for an operation that takes no axis, an axis named twice, or more than one axis for an
-/// operation that returns an index; `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions, or a 64-bit
-/// integer sum beyond its type; the operation's own errors for any output (an empty one where a value is needed);
-/// `Aborted`.
+/// operation that returns an index or works along one axis; `ERR_OUT_OF_RANGE` for an axis outside the view's
+/// dimensions, or a 64-bit integer sum beyond its type; the operation's own errors for any output or lane (an empty
+/// one where a value is needed, an integer prefix beyond its type): then nothing is written; `Aborted`.
 pub fn execute_along(op: &Op, args: &mut [Arg], axes: &[i64], cancel: &Cancel) -> Result<Output> {
     guarded(op.name(), || along(op, args, axes, cancel))
 }
@@ -78,7 +103,7 @@ fn along(op: &Op, args: &mut [Arg], axes: &[i64], cancel: &Cancel) -> Result<Out
         return Err(Error::arg_value(format!("{name}() takes no axis option")));
     }
     op.validate(args)?;
-    let [arg] = args else { return Err(Error::internal("a reduction along axes takes one array")) };
+    let Some(arg) = args.first_mut() else { return Err(Error::internal("an operation along axes takes an array")) };
     let layout = match (arg.view_layout(), &arg.shape) {
         (Some(layout), _) => layout.clone(),
         (None, Some(shape)) => Layout::row_major(shape)?,
@@ -100,17 +125,14 @@ fn along(op: &Op, args: &mut [Arg], axes: &[i64], cancel: &Cancel) -> Result<Out
         Error::InvalidArgValue { detail } => Error::arg_value(format!("{name}() options.axis: {detail}")),
         other => other,
     })?;
-    if result == AxisResult::Lanes {
+    if result.works_along_lanes() {
         let [axis] = reduced[..] else {
             return Err(Error::arg_value(format!(
                 "{name}() works along one axis, and options.axis {axes:?} names {}",
                 reduced.len()
             )));
         };
-        if arg.view_layout().is_none() {
-            arg.layout = Some(layout.clone());
-        }
-        return with_element_type!(arg.kind, T => in_lanes::<T>(op, arg, axis, cancel)).map(|()| Output::InPlace);
+        return in_lanes(op, args, layout.shape(), axis, cancel);
     }
     if result == AxisResult::Index && reduced.len() != 1 {
         return Err(Error::arg_value(format!(
@@ -150,11 +172,30 @@ fn along(op: &Op, args: &mut [Arg], axes: &[i64], cancel: &Cancel) -> Result<Out
             });
         }
     }
-    with_element_type!(kind, T => {
-        let results = with_strided_read::<T, _>(arg, |view| each_output::<T>(op, kind, &view, &reduced, cancel))??;
-        let shape = layout.shape().iter().enumerate().filter(|(a, _)| !reduced.contains(a)).map(|(_, &n)| n).collect();
-        Ok(Output::Along { shape, values: Box::new(columns::<T>(result, op.spec().returns, kind, count, results)?) })
-    })
+    let [arg, rest @ ..] = args else { return Err(Error::internal("an operation along axes takes an array")) };
+    // Every output's run reads the other arrays: one copy of each, shared. Declared before the guards, so dropped after.
+    let each = rest.first().map_or(0, |q| q.len());
+    let ledger = Ledger::new();
+    let mut copies = Vec::with_capacity(rest.len());
+    let mut shared = Vec::with_capacity(rest.len());
+    for other in rest.iter_mut() {
+        let (buffer, guard) = shared_copy(&ledger, other)?;
+        copies.push(buffer);
+        shared.push((other.kind, guard));
+    }
+    let mut shape: Vec<usize> =
+        layout.shape().iter().enumerate().filter(|(a, _)| !reduced.contains(a)).map(|(_, &n)| n).collect();
+    if result == AxisResult::Float64Each {
+        shape.insert(0, each);
+    }
+    let output = with_element_type!(kind, T => {
+        let results =
+            with_strided_read::<T, _>(arg, |view| each_output::<T>(op, kind, &view, &reduced, &shared, cancel))??;
+        columns::<T>(result, op.spec().returns, kind, count, each, results)?
+    });
+    drop(shared);
+    drop(copies);
+    Ok(Output::Along { shape, values: Box::new(output) })
 }
 
 /// The exact sums of an 8-, 16- or 32-bit integer `arg` along `axes`, streamed in memory order ([`int_sum_axes`]).
@@ -162,57 +203,282 @@ fn exact_sums<T: Element + Into<i64>>(arg: &mut Arg, axes: &[i64], cancel: &Canc
     with_strided_read::<T, _>(arg, |view| int_sum_axes(&view, axes, cancel))?
 }
 
-/// Runs the in-place operation `op` on each lane of `arg` along `axis`, one after the other: each lane's elements are
-/// copied into a buffer of parabuf's own, the kernel runs on it (spreading over the pool for a long lane), and the
-/// result is written back through the view. A writable view reaches each element once, so lanes never share one.
-fn in_lanes<T: Element>(op: &Op, arg: &mut Arg, axis: usize, cancel: &Cancel) -> Result<()> {
-    let kind = arg.kind;
-    with_strided_write::<T>(arg, |mut view| {
-        let mut shape = view.layout().shape().to_vec();
-        let n = shape[axis];
-        if view.is_empty() {
-            return Ok(());
-        }
-        shape[axis] = 1;
-        let buffer = OwnedBuffer::zeroed(n * kind.size());
-        let ledger = Ledger::new();
-        let mut lane = vec![T::default(); n];
-        let mut index = vec![0usize; shape.len()];
-        loop {
-            cancel.check()?;
-            view.as_read().read_run(&index, axis, &mut lane);
-            ledger.write(buffer.region())?.view_mut::<T>()?.write_from(0, &lane);
-            let mut one = [Arg::new(kind, Lent::Write(ledger.write(buffer.region())?))];
-            op.run_kernel(&mut one, cancel)?;
-            let [Arg { lent: Lent::Write(guard), .. }] = &mut one else {
-                return Err(Error::internal("a lane's export changed while its kernel ran"));
-            };
-            guard.view::<T>()?.read_into(0, &mut lane);
-            drop(one);
-            view.write_run(&index, axis, &lane);
-            // The next lane: the index of the other axes, the last one fastest.
-            let mut k = shape.len();
-            loop {
-                if k == 0 {
-                    return Ok(());
+/// A read-only copy of `arg`'s elements (row-major in its view) in a buffer of parabuf's own, under `ledger`: what
+/// every output's run of a reduction reads of an array after the first.
+fn shared_copy(ledger: &Ledger, arg: &mut Arg) -> Result<(std::sync::Arc<OwnedBuffer>, std::sync::Arc<ReadGuard>)> {
+    if arg.lent.mode() == Mode::Write {
+        return Err(Error::internal("a reduction along axes was given an array to write"));
+    }
+    let buffer = OwnedBuffer::zeroed(arg.len() * arg.kind.size());
+    {
+        let mut guard = ledger.write(buffer.region())?;
+        with_element_type!(arg.kind, T => {
+            let dst = guard.view_mut::<T>()?;
+            with_strided_read::<T, _>(arg, |src| gather(&src, dst))?;
+        });
+    }
+    let guard = std::sync::Arc::new(ledger.read(buffer.region())?);
+    Ok((buffer, guard))
+}
+
+/// Where an operation working along lanes puts each lane's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LaneTarget {
+    /// Back into its first array, through its view (`sort`; `cumsum` with `out` the input itself).
+    First,
+    /// Into its written second array, in the row-major order of the first's indices (`cumsum`'s `out`).
+    Second,
+    /// Into a new array of the input's shape, from the [`Output::Array`] each lane gives (`argsort`).
+    New,
+}
+
+/// Runs `op` on each lane of `args[0]` (seen in `dims`) along `axis`: each lane's elements are copied into a buffer
+/// of parabuf's own (one lane after another), the kernel runs on every lane as on a whole array of those elements, on
+/// the pool with whole lanes per task, and the results land as [`LaneTarget`] says once every lane has succeeded, so
+/// that a refused lane leaves everything as it was. A writable view reaches each element once, so lanes never share
+/// one.
+fn in_lanes(op: &Op, args: &mut [Arg], dims: &[usize], axis: usize, cancel: &Cancel) -> Result<Output> {
+    let spec = op.spec();
+    let aliased = matches!(args.get(1), Some(Arg { lent: Lent::Alias { .. }, .. }));
+    let target = match (args.len(), spec.arrays.first().map(|a| a.mode), spec.arrays.get(1).map(|a| a.mode)) {
+        (1, Some(Mode::Write), None) => LaneTarget::First,
+        (2, Some(Mode::Read), Some(Mode::Write)) if aliased => LaneTarget::First,
+        (2, Some(Mode::Read), Some(Mode::Write)) => LaneTarget::Second,
+        (1, Some(Mode::Read), None) if spec.returns == Returns::Array => LaneTarget::New,
+        _ => return Err(Error::internal(format!("{}() does not say where its lanes' results go", spec.name))),
+    };
+    let kind = args[0].kind;
+    let out_kind = args.get(1).map_or(kind, |out| out.kind);
+    let n = dims[axis];
+    let count: usize = dims.iter().product();
+    // No lane to run when the axis is empty: every lane would be empty.
+    let lanes = count.checked_div(n).unwrap_or(0);
+    let ledger = Ledger::new();
+    let input = OwnedBuffer::zeroed(count * kind.size());
+    {
+        let mut guard = ledger.write(input.region())?;
+        with_element_type!(kind, T => {
+            let dst = guard.view_mut::<T>()?;
+            with_strided_read::<T, _>(&mut args[0], |src| gather_lanes(&src, axis, dst))?;
+        });
+    }
+    let output = OwnedBuffer::zeroed(if target == LaneTarget::Second { count * out_kind.size() } else { 0 });
+    let empty = OwnedBuffer::zeroed(0);
+    // The lane `lane` of a buffer of `size`-byte elements.
+    let lane_of = |buffer: &OwnedBuffer, size: usize, lane: usize| {
+        buffer.region().sub(lane * n * size, n * size).ok_or_else(|| Error::internal("a lane reaches past its buffer"))
+    };
+    let run_lane = |lane: Option<usize>| -> Result<Output> {
+        // No lane: an empty one, for the type of a new array with no element.
+        let input_lane = match lane {
+            Some(lane) => lane_of(&input, kind.size(), lane)?,
+            None => empty.region(),
+        };
+        let mut call = Vec::with_capacity(2);
+        match target {
+            LaneTarget::First => {
+                call.push(Arg::new(kind, Lent::Write(ledger.write(input_lane)?)));
+                if aliased {
+                    call.push(Arg::new(out_kind, Lent::Alias { of: 0, region: input_lane }));
                 }
-                k -= 1;
-                index[k] += 1;
-                if index[k] < shape[k] {
-                    break;
-                }
-                index[k] = 0;
             }
+            LaneTarget::Second => {
+                call.push(Arg::new(kind, Lent::ReadAlone(ledger.read(input_lane)?)));
+                let output_lane = lane_of(&output, out_kind.size(), lane.unwrap_or(0))?;
+                call.push(Arg::new(out_kind, Lent::Write(ledger.write(output_lane)?)));
+            }
+            LaneTarget::New => call.push(Arg::new(kind, Lent::ReadAlone(ledger.read(input_lane)?))),
         }
+        op.run_kernel(&mut call, cancel)
+    };
+    let per_task = (BLOCK / n.max(1)).max(1);
+    let tasks = lanes.div_ceil(per_task);
+    let chunks = map_block_indices(tasks, cancel, |t| -> Result<Vec<Output>> {
+        (t * per_task..((t + 1) * per_task).min(lanes)).map(|lane| run_lane(Some(lane))).collect()
+    })?;
+    let mut results = Vec::with_capacity(lanes);
+    for chunk in chunks {
+        // The first refused lane, in lane order: the same error for any thread count.
+        results.extend(chunk?);
+    }
+    cancel.check()?;
+    if let Some(other) = results.iter().find(|r| target != LaneTarget::New && **r != Output::InPlace) {
+        return Err(Error::internal(format!("a lane written in place returned {other:?}")));
+    }
+    let shape = dims.to_vec();
+    match target {
+        LaneTarget::First => {
+            let guard = ledger.read(input.region())?;
+            with_element_type!(kind, T => lanes_into(&mut args[0], dims, axis, &guard.view::<T>()?))?;
+            Ok(Output::Along { shape, values: Box::new(Output::InPlace) })
+        }
+        LaneTarget::Second => {
+            let guard = ledger.read(output.region())?;
+            with_element_type!(out_kind, T => lanes_into(&mut args[1], dims, axis, &guard.view::<T>()?))?;
+            Ok(Output::Along { shape, values: Box::new(Output::InPlace) })
+        }
+        LaneTarget::New => {
+            if results.is_empty() {
+                results.push(run_lane(None)?);
+            }
+            let columns = results
+                .into_iter()
+                .map(|output| match output {
+                    Output::Array(column) => Ok(column),
+                    other => Err(Error::internal(format!("a lane returned {other:?} for a new array"))),
+                })
+                .collect::<Result<Vec<Column>>>()?;
+            let values = row_major_of_lanes(columns, dims, axis)?;
+            Ok(Output::Along { shape, values: Box::new(Output::Array(values)) })
+        }
+    }
+}
+
+/// Calls `visit(lane, index)` for every lane of `dims` along `axis`, in row-major order of the other axes, with
+/// `index` the lane's first element (0 along `axis`); none when an axis is empty.
+fn for_each_lane(dims: &[usize], axis: usize, mut visit: impl FnMut(usize, &mut [usize])) {
+    if dims.contains(&0) {
+        return;
+    }
+    let mut index = vec![0usize; dims.len()];
+    let mut lane = 0;
+    loop {
+        visit(lane, &mut index);
+        index[axis] = 0;
+        lane += 1;
+        // The next index of the other axes, the last one fastest.
+        let mut k = dims.len();
+        loop {
+            if k == 0 {
+                return;
+            }
+            k -= 1;
+            if k == axis {
+                continue;
+            }
+            index[k] += 1;
+            if index[k] < dims[k] {
+                break;
+            }
+            index[k] = 0;
+        }
+    }
+}
+
+/// Copies the lanes of `src` along `axis` into `dst`, one after another in the order of [`for_each_lane`].
+fn gather_lanes<T: Element>(src: &StridedReadView<'_, T>, axis: usize, mut dst: WriteView<'_, T>) {
+    let dims = src.layout().shape().to_vec();
+    let n = dims[axis];
+    let mut stage = vec![T::default(); RUN.min(n)];
+    for_each_lane(&dims, axis, |lane, index| {
+        let mut at = 0;
+        while at < n {
+            let len = stage.len().min(n - at);
+            index[axis] = at;
+            src.read_run(index, axis, &mut stage[..len]);
+            dst.write_from(lane * n + at, &stage[..len]);
+            at += len;
+        }
+    });
+}
+
+/// Stores `lanes` (as [`gather_lanes`] lays them out) through `dst`, along `axis`.
+fn scatter_lanes<T: Element>(lanes: &ReadView<'_, T>, axis: usize, dst: &mut StridedWriteView<'_, T>) {
+    let dims = dst.layout().shape().to_vec();
+    let n = dims[axis];
+    let mut stage = vec![T::default(); RUN.min(n)];
+    for_each_lane(&dims, axis, |lane, index| {
+        let mut at = 0;
+        while at < n {
+            let len = stage.len().min(n - at);
+            lanes.read_into(lane * n + at, &mut stage[..len]);
+            index[axis] = at;
+            dst.write_run(index, axis, &stage[..len]);
+            at += len;
+        }
+    });
+}
+
+/// Writes `lanes` (of an input seen in `dims`, along `axis`) into `target`: element for element through a view of
+/// the input's shape (or an array, seen in that shape row-major); through a view of another shape in the row-major
+/// order of its own indices, as an operation without an axis fills it.
+fn lanes_into<T: Element>(target: &mut Arg, dims: &[usize], axis: usize, lanes: &ReadView<'_, T>) -> Result<()> {
+    match target.view_layout() {
+        Some(layout) if layout.shape() == dims => {}
+        None => target.layout = Some(Layout::row_major(dims)?),
+        Some(_) => {
+            // Through the input's row-major order, in a buffer of parabuf's own.
+            let buffer = OwnedBuffer::zeroed(lanes.len() * std::mem::size_of::<T>());
+            let ledger = Ledger::new();
+            {
+                let mut guard = ledger.write(buffer.region())?;
+                let mut row_major = guard.strided_view_mut_with::<T>(&Layout::row_major(dims)?)?;
+                scatter_lanes(lanes, axis, &mut row_major);
+            }
+            let guard = ledger.read(buffer.region())?;
+            let values = guard.view::<T>()?;
+            return with_strided_write::<T>(target, |mut dst| {
+                scatter(&values, &mut dst);
+                Ok(())
+            });
+        }
+    }
+    with_strided_write::<T>(target, |mut dst| {
+        scatter_lanes(lanes, axis, &mut dst);
+        Ok(())
     })
 }
 
-/// The whole-array result of `op` for each index of the axes of `view` not in `reduced`, in row-major order.
+/// One array of the lanes' columns (in the order of [`for_each_lane`], each along `axis` of `dims`), in the row-major
+/// order of `dims`.
+fn row_major_of_lanes(columns: Vec<Column>, dims: &[usize], axis: usize) -> Result<Column> {
+    let n = dims[axis];
+    let inner: usize = dims[axis + 1..].iter().product();
+    let count: usize = dims.iter().product();
+    fn arrange<X: Copy + Default>(lanes: Vec<Vec<X>>, n: usize, inner: usize, count: usize) -> Result<Vec<X>> {
+        let mut out = vec![X::default(); count];
+        for (lane, values) in lanes.into_iter().enumerate() {
+            if values.len() != n {
+                return Err(Error::internal(format!("a lane of {n} elements gave {} results", values.len())));
+            }
+            // Lane `lane` is index `lane / inner` of the axes before `axis` and `lane % inner` of those after it.
+            let first = lane / inner * n * inner + lane % inner;
+            for (j, x) in values.into_iter().enumerate() {
+                out[first + j * inner] = x;
+            }
+        }
+        Ok(out)
+    }
+    macro_rules! each_variant {
+        ($($variant:ident),*) => {
+            match columns.first() {
+                $(Some(Column::$variant(_)) => {
+                    let lanes = columns
+                        .into_iter()
+                        .map(|column| match column {
+                            Column::$variant(values) => Ok(values),
+                            _ => Err(Error::internal("lanes gave columns of different types")),
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    // No lane at all (an empty axis): the one empty lane run for the type.
+                    let lanes = if count == 0 { Vec::new() } else { lanes };
+                    Column::$variant(arrange(lanes, n, inner.max(1), count)?)
+                })*
+                None => return Err(Error::internal("no lane gave a column")),
+            }
+        };
+    }
+    Ok(each_variant!(Int8, Uint8, Int16, Uint16, Int32, Uint32, Float16, Float32, Float64, BigInt64, BigUint64))
+}
+
+/// The whole-array result of `op` for each index of the axes of `view` not in `reduced`, in row-major order, each run
+/// with the arrays `shared` after its elements.
 fn each_output<T: Element>(
     op: &Op,
     kind: ElementKind,
     view: &StridedReadView<'_, T>,
     reduced: &[usize],
+    shared: &[(ElementKind, std::sync::Arc<ReadGuard>)],
     cancel: &Cancel,
 ) -> Result<Vec<Output>> {
     let ndim = view.layout().ndim();
@@ -242,8 +508,11 @@ fn each_output<T: Element>(
                     lane = lane.indexed(0, i);
                 }
                 gather(&lane, ledger.write(buffer.region())?.view_mut::<T>()?);
-                let mut one = [Arg::new(kind, Lent::ReadAlone(ledger.read(buffer.region())?))];
-                op.run_kernel(&mut one, cancel)
+                let first = Arg::new(kind, Lent::ReadAlone(ledger.read(buffer.region())?));
+                let mut call: Vec<Arg> = std::iter::once(first)
+                    .chain(shared.iter().map(|(kind, guard)| Arg::new(*kind, Lent::Read(guard.clone()))))
+                    .collect();
+                op.run_kernel(&mut call, cancel)
             })
             .collect()
     })?;
@@ -255,12 +524,13 @@ fn each_output<T: Element>(
 }
 
 /// The per-output results (of shape `returns`) of a reduction of `T` elements, `count` per output, as the arrays
-/// `result` declares.
+/// `result` declares; for [`AxisResult::Float64Each`], `each` numbers per output.
 fn columns<T: Element + ColumnElement + Store>(
     result: AxisResult,
     returns: Returns,
     kind: ElementKind,
     count: usize,
+    each: usize,
     results: Vec<Output>,
 ) -> Result<Output> {
     let unexpected = |output: &Output| Error::internal(format!("a reduction along axes returned {output:?}"));
@@ -270,10 +540,26 @@ fn columns<T: Element + ColumnElement + Store>(
     };
     let element = |value: Scalar| -> T { Conversion::of(kind).scalar::<T>(value) };
     Ok(match result {
-        AxisResult::No | AxisResult::Lanes => {
+        AxisResult::No | AxisResult::Lanes | AxisResult::Scan => {
             return Err(Error::internal("an operation that reduces nothing was given results to reduce"))
         }
         AxisResult::Float64 => Output::Array(Column::Float64(results.iter().map(number).collect::<Result<_>>()?)),
+        AxisResult::Float64Each => {
+            // Output `o`'s number for element `i` of the second array lands at `[i, o]`.
+            let outputs = results.len();
+            let mut values = vec![0.0; each * outputs];
+            for (o, output) in results.iter().enumerate() {
+                match output {
+                    Output::Array(Column::Float64(numbers)) if numbers.len() == each => {
+                        for (i, x) in numbers.iter().enumerate() {
+                            values[i * outputs + o] = *x;
+                        }
+                    }
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Output::Array(Column::Float64(values))
+        }
         AxisResult::Element => match returns {
             Returns::MinMax => {
                 let mut min = Vec::with_capacity(results.len());
@@ -338,9 +624,12 @@ mod tests {
 
     use super::*;
     use crate::kernels::argext::ArgMax;
+    use crate::kernels::argsort::Argsort;
+    use crate::kernels::cumsum::Cumsum;
     use crate::kernels::histogram::Histogram;
     use crate::kernels::minmax::MinMax;
     use crate::kernels::moments::Mean;
+    use crate::kernels::quantile::{Method, Quantile, Weight};
     use crate::kernels::sort::Sort;
     use crate::kernels::sum::Sum;
     use crate::kernels::testutil::Rng;
@@ -375,7 +664,7 @@ mod tests {
             let view = guard.strided_view_with::<f64>(&layout).unwrap();
             let reduced = normalize_axes(axes, 3).unwrap();
             let each =
-                each_output::<f64>(&Op::Sum(Sum), ElementKind::Float64, &view, &reduced, &Cancel::new()).unwrap();
+                each_output::<f64>(&Op::Sum(Sum), ElementKind::Float64, &view, &reduced, &[], &Cancel::new()).unwrap();
             let Output::Array(Column::Float64(streamed)) = *streamed else { panic!("float64 sums") };
             assert_eq!(shape.iter().product::<usize>(), each.len(), "{axes:?}");
             for (got, want) in streamed.iter().zip(&each) {
@@ -415,13 +704,260 @@ mod tests {
         {
             let lent = Lent::Write(ledger.write(buf.region()).unwrap());
             let mut args = [Arg { kind: ElementKind::Float64, lent, layout: Some(layout.clone()), shape: None }];
-            assert_eq!(execute_along(&Op::Sort(Sort), &mut args, &[axis], &Cancel::new()), Ok(Output::InPlace));
+            let sorted = Output::Along { shape: vec![3, 2], values: Box::new(Output::InPlace) };
+            assert_eq!(execute_along(&Op::Sort(Sort), &mut args, &[axis], &Cancel::new()), Ok(sorted));
             drop(args);
             let got = ledger.read(buf.region()).unwrap().view::<f64>().unwrap().to_vec();
             let same = got.iter().zip(&expected).all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()));
             assert!(same, "axis {axis}: {got:?}");
             ledger.write(buf.region()).unwrap().view_mut::<f64>().unwrap().write_from(0, &values);
         }
+    }
+
+    /// A buffer of parabuf's own holding `values`.
+    fn owned<T: Element>(values: &[T]) -> Arc<OwnedBuffer> {
+        let buf = OwnedBuffer::zeroed(std::mem::size_of_val(values));
+        Ledger::new().write(buf.region()).unwrap().view_mut::<T>().unwrap().write_from(0, values);
+        buf
+    }
+
+    fn contents<T: Element>(buf: &OwnedBuffer) -> Vec<T> {
+        Ledger::new().read(buf.region()).unwrap().view::<T>().unwrap().to_vec()
+    }
+
+    /// The elements of `values` at `index` of `layout`, along `axis`: one lane.
+    fn lane_of<T: Element>(values: &[T], layout: &Layout, index: &[usize], axis: usize) -> Vec<T> {
+        let mut index = index.to_vec();
+        (0..layout.shape()[axis])
+            .map(|j| {
+                index[axis] = j;
+                let at = layout.offset() as i64
+                    + index.iter().zip(layout.strides()).map(|(&i, &s)| i as i64 * s as i64).sum::<i64>();
+                values[at as usize]
+            })
+            .collect()
+    }
+
+    /// Every index of `dims` in row-major order.
+    fn indices(dims: &[usize]) -> Vec<Vec<usize>> {
+        let count: usize = dims.iter().product();
+        (0..count)
+            .map(|mut flat| {
+                let mut index = vec![0; dims.len()];
+                for (slot, &n) in index.iter_mut().zip(dims).rev() {
+                    *slot = flat % n;
+                    flat /= n;
+                }
+                index
+            })
+            .collect()
+    }
+
+    /// A transposed, sliced 3-D view (negative strides, an offset) over 2·3·4·5 values, and its values.
+    fn strided_3d(rng: &mut Rng) -> (Vec<f64>, Layout) {
+        let values: Vec<f64> = (0..120).map(|_| (rng.next_u64() % 41) as f64 - 20.0).collect();
+        // Shape [4, 3, 5]: axis 0 steps 1 backwards from 3, axis 1 steps 40, axis 2 steps 8 (every other row of 4).
+        let layout = Layout::new(&[4, 3, 5], Some(&[-1, 40, 8]), 3, values.len()).unwrap();
+        (values, layout)
+    }
+
+    /// `cumsum` along each axis of a strided view is, lane by lane, the whole-array cumsum of the lane, into an `out`
+    /// in the row-major order of the input's indices; in place when `out` is the input.
+    #[test]
+    fn cumsum_along_an_axis_is_the_whole_array_cumsum_of_each_lane() {
+        let mut rng = Rng::new(3);
+        let (values, layout) = strided_3d(&mut rng);
+        let ints: Vec<i32> = values.iter().map(|&x| x as i32 * 1_000_003).collect();
+        for axis in [0i64, 1, 2, -1] {
+            let a = owned(&ints);
+            let out = owned(&vec![f64::NAN; layout.len()]);
+            let ledger = Ledger::new();
+            let mut args = [
+                Arg {
+                    kind: ElementKind::Int32,
+                    lent: Lent::ReadAlone(ledger.read(a.region()).unwrap()),
+                    layout: Some(layout.clone()),
+                    shape: None,
+                },
+                Arg::new(ElementKind::Float64, Lent::Write(ledger.write(out.region()).unwrap())),
+            ];
+            let got = execute_along(&Op::Cumsum(Cumsum), &mut args, &[axis], &Cancel::new()).unwrap();
+            assert_eq!(got, Output::Along { shape: vec![4, 3, 5], values: Box::new(Output::InPlace) });
+            drop(args);
+            let got: Vec<f64> = contents(&out);
+            let k = axis.rem_euclid(3) as usize;
+            for (flat, index) in indices(&[4, 3, 5]).iter().enumerate() {
+                let lane = lane_of(&ints, &layout, index, k);
+                let want: f64 = lane[..=index[k]].iter().map(|&x| f64::from(x)).sum();
+                assert_eq!(got[flat], want, "axis {axis} at {index:?}");
+            }
+        }
+        // In place: the input is the output (float64: the binding lends `out` as an alias of a plain array only).
+        let plain: Vec<f64> = values[..60].to_vec();
+        let a = owned(&plain);
+        let ledger = Ledger::new();
+        let guard = ledger.write(a.region()).unwrap();
+        let region = guard.region();
+        let mut args = [
+            Arg { kind: ElementKind::Float64, lent: Lent::Write(guard), layout: None, shape: Some(vec![4, 3, 5]) },
+            Arg::new(ElementKind::Float64, Lent::Alias { of: 0, region }),
+        ];
+        let in_place = Output::Along { shape: vec![4, 3, 5], values: Box::new(Output::InPlace) };
+        assert_eq!(execute_along(&Op::Cumsum(Cumsum), &mut args, &[1], &Cancel::new()), Ok(in_place));
+        drop(args);
+        let got: Vec<f64> = contents(&a);
+        let row_major = Layout::row_major(&[4, 3, 5]).unwrap();
+        for (flat, index) in indices(&[4, 3, 5]).iter().enumerate() {
+            let want: f64 = lane_of(&plain, &row_major, index, 1)[..=index[1]].iter().sum();
+            assert_eq!(got[flat], want, "in place at {index:?}");
+        }
+    }
+
+    /// A lane whose prefix leaves the output's range refuses the call, and no lane is written.
+    #[test]
+    fn a_refused_lane_writes_nothing() {
+        let values = [1i64, 2, i64::MAX, 1, 3, 4];
+        let a = owned(&values);
+        let out = owned(&[7i64; 6]);
+        let ledger = Ledger::new();
+        let layout = Layout::row_major(&[2, 3]).unwrap();
+        for axis in [0, 1] {
+            let mut args = [
+                Arg {
+                    kind: ElementKind::BigInt64,
+                    lent: Lent::ReadAlone(ledger.read(a.region()).unwrap()),
+                    layout: Some(layout.clone()),
+                    shape: None,
+                },
+                Arg::new(ElementKind::BigInt64, Lent::Write(ledger.write(out.region()).unwrap())),
+            ];
+            let err = execute_along(&Op::Cumsum(Cumsum), &mut args, &[axis], &Cancel::new()).unwrap_err();
+            assert_eq!(err.code(), "ERR_OUT_OF_RANGE", "{axis}");
+            assert!(err.to_string().starts_with("cumsum(): "), "{err}");
+            drop(args);
+            assert_eq!(contents::<i64>(&out), [7; 6]);
+        }
+        // A raised flag: aborted, nothing written.
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let ok = owned(&[1i64; 6]);
+        let mut args = [
+            Arg {
+                kind: ElementKind::BigInt64,
+                lent: Lent::ReadAlone(ledger.read(ok.region()).unwrap()),
+                layout: Some(layout.clone()),
+                shape: None,
+            },
+            Arg::new(ElementKind::BigInt64, Lent::Write(ledger.write(out.region()).unwrap())),
+        ];
+        assert_eq!(execute_along(&Op::Cumsum(Cumsum), &mut args, &[0], &cancel).unwrap_err().code(), "ABORT_ERR");
+        drop(args);
+        assert_eq!(contents::<i64>(&out), [7; 6]);
+    }
+
+    /// `argsort` along an axis gives, in the input's shape, each lane's whole-array argsort (indices along the axis).
+    #[test]
+    fn argsort_along_an_axis_orders_each_lane() {
+        let mut rng = Rng::new(5);
+        let (values, layout) = strided_3d(&mut rng);
+        let a = owned(&values);
+        let ledger = Ledger::new();
+        for descending in [false, true] {
+            for axis in [0i64, 1, 2, -2] {
+                let lent = Lent::Read(Arc::new(ledger.read(a.region()).unwrap()));
+                let mut args = [Arg { kind: ElementKind::Float64, lent, layout: Some(layout.clone()), shape: None }];
+                let Output::Along { shape, values: got } =
+                    execute_along(&Op::Argsort(Argsort { descending }), &mut args, &[axis], &Cancel::new()).unwrap()
+                else {
+                    panic!("argsort along an axis returns Along")
+                };
+                assert_eq!(shape, [4, 3, 5]);
+                let Output::Array(Column::Uint32(got)) = *got else { panic!("Uint32 indices") };
+                let k = axis.rem_euclid(3) as usize;
+                for (flat, index) in indices(&[4, 3, 5]).iter().enumerate() {
+                    let lane = lane_of(&values, &layout, index, k);
+                    let mut order: Vec<usize> = (0..lane.len()).collect();
+                    // Stable: ties keep index order, also descending.
+                    order.sort_by(|&i, &j| {
+                        let by = lane[i].total_cmp(&lane[j]);
+                        if descending {
+                            by.reverse()
+                        } else {
+                            by
+                        }
+                    });
+                    assert_eq!(got[flat] as usize, order[index[k]], "axis {axis} at {index:?}");
+                }
+            }
+        }
+        // An empty axis: an empty array of indices, in the input's shape.
+        let lent = Lent::Read(Arc::new(ledger.read(a.region()).unwrap()));
+        let layout = Layout::new(&[3, 0], None, 0, values.len()).unwrap();
+        let mut args = [Arg { kind: ElementKind::Float64, lent, layout: Some(layout), shape: None }];
+        let empty = execute_along(&Op::Argsort(Argsort::default()), &mut args, &[0], &Cancel::new()).unwrap();
+        assert_eq!(empty, Output::Along { shape: vec![3, 0], values: Box::new(Output::Array(Column::Uint32(vec![]))) });
+    }
+
+    /// `quantile` along axes: shape `[q.length, ...kept]`, each output the whole-array quantile of its elements.
+    #[test]
+    fn quantile_along_axes_takes_numpy_shapes() {
+        let mut rng = Rng::new(9);
+        let (values, layout) = strided_3d(&mut rng);
+        let a = owned(&values);
+        let qs = [0.0, 0.3, 0.5, 1.0];
+        let q = owned(&qs);
+        let ledger = Ledger::new();
+        let op = Op::Quantile(Quantile { method: Method::Linear, weight: Weight::Array, skip_nan: false });
+        let lent = Lent::Read(Arc::new(ledger.read(a.region()).unwrap()));
+        let mut args = [
+            Arg { kind: ElementKind::Float64, lent, layout: Some(layout.clone()), shape: None },
+            Arg::new(ElementKind::Float64, Lent::ReadAlone(ledger.read(q.region()).unwrap())),
+        ];
+        let Output::Along { shape, values: got } = execute_along(&op, &mut args, &[0, 2], &Cancel::new()).unwrap()
+        else {
+            panic!("Along")
+        };
+        assert_eq!(shape, [4, 3]);
+        let Output::Array(Column::Float64(got)) = *got else { panic!("Float64") };
+        for row in 0..3 {
+            let mut elements: Vec<f64> = indices(&[4, 3, 5])
+                .iter()
+                .filter(|i| i[1] == row)
+                .map(|i| lane_of(&values, &layout, i, 0)[i[0]])
+                .collect();
+            elements.sort_by(f64::total_cmp);
+            for (i, &q) in qs.iter().enumerate() {
+                let position = q * (elements.len() - 1) as f64;
+                let (lo, hi) = (position.floor() as usize, position.ceil() as usize);
+                let want = elements[lo] + (elements[hi] - elements[lo]) * (position - lo as f64);
+                assert_eq!(got[i * 3 + row], want, "q {q} row {row}");
+            }
+        }
+        // No output at all: still one row per q.
+        let lent = Lent::Read(Arc::new(ledger.read(a.region()).unwrap()));
+        let empty = Layout::new(&[0, 4], None, 0, values.len()).unwrap();
+        let mut args = [
+            Arg { kind: ElementKind::Float64, lent, layout: Some(empty), shape: None },
+            Arg::new(ElementKind::Float64, Lent::ReadAlone(ledger.read(q.region()).unwrap())),
+        ];
+        let got = execute_along(&op, &mut args, &[1], &Cancel::new()).unwrap();
+        assert_eq!(got, Output::Along { shape: vec![4, 0], values: Box::new(Output::Array(Column::Float64(vec![]))) });
+    }
+
+    #[test]
+    fn operations_along_one_axis_take_exactly_one() {
+        let values = [0.0; 6];
+        let layout = Layout::row_major(&[2, 3]).unwrap();
+        let err = along_f64(&Op::Argsort(Argsort::default()), &values, &layout, &[0, 1]).unwrap_err();
+        assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
+        assert!(err.to_string().starts_with("argsort() works along one axis"), "{err}");
+        let err = along_f64(&Op::Argsort(Argsort::default()), &values, &layout, &[]).unwrap_err();
+        assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
+        let err = along_f64(&Op::Argsort(Argsort::default()), &values, &layout, &[-3]).unwrap_err();
+        assert_eq!(err.code(), "ERR_OUT_OF_RANGE");
+        let topk = Op::Topk(crate::kernels::topk::Topk { k: 1, largest: true });
+        let err = along_f64(&topk, &values, &layout, &[0]).unwrap_err();
+        assert_eq!((err.code(), err.to_string()), ("ERR_INVALID_ARG_VALUE", "topk() takes no axis option".into()));
     }
 
     #[test]

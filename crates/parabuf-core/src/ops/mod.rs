@@ -48,9 +48,9 @@ pub struct ArraySpec {
     /// the same element kind), as `cumsum(a, { out: a })` writes over its input. The binding then takes one write
     /// export for both and lends this argument as [`Lent::Alias`]; any other overlap is refused by the ledger as usual.
     pub may_alias: Option<usize>,
-    /// The operation works along one axis of this array (it sorts, or pairs elements with another array's): a strided
-    /// view of more than one dimension is refused, where numpy would work along its last axis, which parabuf does not do
-    /// yet; a one-dimensional view is taken as any array.
+    /// The operation works along one axis of this array (it searches it, or pairs elements with another array's): a
+    /// strided view of more than one dimension is refused, unless the operation takes an axis
+    /// ([`AxisResult::Lanes`]), which then runs along its last axis; a one-dimensional view is taken as any array.
     pub one_axis: bool,
 }
 

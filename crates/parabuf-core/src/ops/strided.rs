@@ -16,7 +16,7 @@ use crate::view::{Element, StridedReadView, StridedWriteView, WriteView};
 use crate::with_element_type;
 
 /// Elements gathered or scattered per call of a view's run methods.
-const RUN: usize = 4096;
+pub(super) const RUN: usize = 4096;
 
 /// Runs `op` over `args`, some of which are strided: see the [module](self) docs.
 ///
@@ -35,12 +35,12 @@ pub(crate) fn execute_gathered(op: &Op, args: &mut [Arg], cancel: &Cancel) -> Re
     gathered(args, &modes, |private| execute(op, private, cancel))
 }
 
-/// The error for a view of `dims > 1` dimensions passed as `array`, which `operation` works along one axis of
-/// ([`ArraySpec::one_axis`](crate::ops::ArraySpec::one_axis)).
+/// The error for a view of `dims > 1` dimensions passed as `array`, which `operation` works along one axis of and
+/// takes no axis for ([`ArraySpec::one_axis`](crate::ops::ArraySpec::one_axis)).
 pub fn one_axis_refused(operation: &str, array: &str, dims: usize) -> Error {
     Error::arg_value(format!(
         "{operation}() works along one axis of {array}, which is a {dims}-dimensional view: pass a one-dimensional view \
-         (numpy would work along the last axis; parabuf does not take axes yet)"
+         ({operation}() takes no axis)"
     ))
 }
 
@@ -204,7 +204,7 @@ pub(super) fn gather<T: Element>(src: &StridedReadView<'_, T>, mut dst: WriteVie
 }
 
 /// Stores `values`, in row-major order of the view's indices, through the view.
-fn scatter<T: Element>(values: &crate::view::ReadView<'_, T>, dst: &mut StridedWriteView<'_, T>) {
+pub(super) fn scatter<T: Element>(values: &crate::view::ReadView<'_, T>, dst: &mut StridedWriteView<'_, T>) {
     let shape = dst.layout().shape().to_vec();
     let mut stage = [T::default(); RUN];
     if shape.is_empty() {
