@@ -444,7 +444,14 @@ impl<'e, 'v> Bound<'e, 'v> {
                 return Err(Error::LengthMismatch { left: len, right: out.len() });
             }
         }
-        let streaming = out.len() * std::mem::size_of::<U>() >= STREAMING_OUTPUT_BYTES;
+        // Only outputs of doubles stream, and only where there are streaming stores.
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        let streaming = U::IS_FLOAT
+            && std::mem::size_of::<U>() == 8
+            && out.len() * 8 >= STREAMING_OUTPUT_BYTES
+            && crate::arch::with_avx512(|_| ()).is_some();
+        #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+        let streaming = false;
         for_each_block_mut(out, cancel, |offset, mut chunk| {
             let mut scratch = self.scratch();
             let mut stage = [U::default(); WIDTH];
