@@ -57,11 +57,11 @@ fn compensated_values(values: &mut BlockValues<'_, '_, '_>) -> (Neumaier, f64) {
         // Pieces are whole groups of lanes but the block's last, so only that one leaves a partial group. Each piece
         // through `vectorize`: this callback is compiled on its own, where each AVX-512 operation would be a call.
         values.staged(|_, xs| {
-            let mut groups = xs.chunks_exact(LANES);
-            simd.vectorize(|| add_groups(simd, &mut sum, &mut groups));
-            whole += xs.len() - groups.remainder().len();
-            rest_len = groups.remainder().len();
-            rest[..rest_len].copy_from_slice(groups.remainder());
+            let (groups, remainder) = pulp::as_arrays::<LANES, f64>(xs);
+            sum = simd.vectorize(|| add_groups(simd, sum, groups));
+            whole += groups.len() * LANES;
+            rest_len = remainder.len();
+            rest[..rest_len].copy_from_slice(remainder);
         });
         simd.vectorize(|| sum.finish(simd, whole, rest[..rest_len].iter().copied()))
     }) {
@@ -70,14 +70,14 @@ fn compensated_values(values: &mut BlockValues<'_, '_, '_>) -> (Neumaier, f64) {
     simd_arch().dispatch(CompensatedValues { values })
 }
 
-/// Adds each group of [`LANES`] values to `sum`.
+/// `sum` with each group of [`LANES`] values added. By value, so that the lanes stay in registers through the loop.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
-fn add_groups(simd: pulp::x86::V4, sum: &mut Avx512BlockSum, groups: &mut std::slice::ChunksExact<'_, f64>) {
+fn add_groups(simd: pulp::x86::V4, mut sum: Avx512BlockSum, groups: &[[f64; LANES]]) -> Avx512BlockSum {
     for group in groups {
-        let group: [f64; LANES] = group.try_into().expect("a group of LANES values");
-        sum.add(simd, bytemuck::cast(group));
+        sum.add(simd, bytemuck::cast(*group));
     }
+    sum
 }
 
 /// A block's compensated sum and the sum of its values' magnitudes, compiled for the processor's widest vectors (the
