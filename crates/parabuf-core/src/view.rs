@@ -309,6 +309,13 @@ impl<'g, T: Element> WriteView<'g, T> {
         unsafe { arch::copy_to_shared(self.ptr.wrapping_add(start), values) };
     }
 
+    /// The address of the first element, for the bulk writes of the [`arch`] module, which must keep to the view's
+    /// `len` elements and, like every access through a view, never make a Rust reference to them.
+    #[inline(always)]
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut T {
+        self.ptr
+    }
+
     /// A read-only view of the same elements, borrowing this one.
     pub fn as_read(&self) -> ReadView<'_, T> {
         ReadView { ptr: self.ptr, len: self.len, _guard: PhantomData, _elem: PhantomData }

@@ -26,7 +26,7 @@ mod portable;
 #[cfg(not(all(target_arch = "x86_64", not(miri))))]
 use portable as imp;
 
-pub(crate) use imp::prefetch;
+pub(crate) use imp::{prefetch, store_fence};
 
 /// The instruction sets of this processor that pulp's vector code can use, detected once: the one place parabuf asks
 /// the processor what it has.

@@ -9,6 +9,10 @@ pub(crate) fn prefetch(address: *const u8) {
     let _ = address;
 }
 
+/// Does nothing: only the x86-64 code has weakly ordered (non-temporal) stores to wait for.
+#[inline(always)]
+pub(crate) fn store_fence() {}
+
 /// Copies nothing: where there is no vector copy (other targets, and Miri, which cannot run assembly), the element-wise
 /// loads of [`copy_from_shared`](super::copy_from_shared) do all the work.
 ///

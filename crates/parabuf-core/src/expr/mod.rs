@@ -202,3 +202,6 @@ mod tests;
 
 #[cfg(test)]
 mod fused_tests;
+
+#[cfg(all(test, feature = "bench"))]
+mod timings;

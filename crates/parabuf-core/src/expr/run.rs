@@ -33,6 +33,12 @@ impl<T: Numeric> Column for ReadView<'_, T> {
     }
 
     fn load(&self, start: usize, out: &mut [f64]) {
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        if crate::arch::with_avx512(|simd| load_in_registers(simd, &self.slice(start..start + out.len()), out))
+            == Some(true)
+        {
+            return;
+        }
         if let Some(doubles) = T::as_double_view(self) {
             doubles.read_into(start, out);
             return;
@@ -42,6 +48,32 @@ impl<T: Numeric> Column for ReadView<'_, T> {
         self.read_into(start, stage);
         out.iter_mut().zip(stage.iter()).for_each(|(o, x)| *o = x.to_f64());
     }
+}
+
+/// Loads `view`, of doubles or floats, into `out` as doubles through AVX-512 registers, 64 bytes of doubles at a time
+/// ([`ReadView::fold_groups`]) rather than through the 16-byte staged copy: fewer loads per cache line, so more lines in
+/// flight while the piece's inputs stream in. Returns `false`, loading nothing, for other element types.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+fn load_in_registers<T: Numeric>(simd: pulp::x86::V4, view: &ReadView<'_, T>, out: &mut [f64]) -> bool {
+    #[inline(always)]
+    fn load<T: crate::arch::RegisterGroups + Numeric>(simd: pulp::x86::V4, view: &ReadView<'_, T>, out: &mut [f64]) {
+        let groups = crate::arch::DOUBLES_PER_GROUP;
+        let (_, whole) = view.fold_groups(simd, 0, |at, group| {
+            out[at..at + groups].copy_from_slice(bytemuck::cast_slice(&group));
+            at + groups
+        });
+        for (i, o) in out.iter_mut().enumerate().skip(whole) {
+            *o = view.get(i).to_f64();
+        }
+    }
+    if let Some(doubles) = T::as_double_view(view) {
+        simd.vectorize(|| load(simd, &doubles, out));
+    } else if let Some(floats) = T::as_float_view(view) {
+        simd.vectorize(|| load(simd, &floats, out));
+    } else {
+        return false;
+    }
+    true
 }
 
 /// The value of one variable: a number broadcast to every element, or an array read element by element.
@@ -113,15 +145,37 @@ fn refuse_bigints<T: Numeric>(what: &str) -> Result<()> {
     Ok(())
 }
 
-/// A program's registers on one thread, one allocation of [`WIDTH`] doubles each: the constants' and scalar inputs'
-/// filled once, the rest written per piece.
+/// A program's registers on one thread, [`WIDTH`] doubles each: the constants' and scalar inputs' filled once, the
+/// rest written per piece. The memory is the thread's spare registers when it has some (see [`Scratch::drop`]): a
+/// small run otherwise spends a good part of its time allocating and zeroing them.
 struct Scratch {
     regs: Vec<f64>,
 }
 
+thread_local! {
+    /// The registers of this thread's last finished run, for the next one.
+    static SPARE_REGISTERS: std::cell::Cell<Vec<f64>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Drop for Scratch {
+    /// Leaves the registers to the thread's next run, unless the spare ones are larger.
+    fn drop(&mut self) {
+        let regs = std::mem::take(&mut self.regs);
+        // `try_with`: a run finishing while the thread's storage is torn down just frees its registers.
+        let _ = SPARE_REGISTERS.try_with(|spare| {
+            let other = spare.take();
+            spare.set(if other.capacity() > regs.capacity() { other } else { regs });
+        });
+    }
+}
+
 impl Scratch {
     fn new(program: &Program, inputs: &[Input<'_>]) -> Scratch {
-        let mut scratch = Scratch { regs: vec![0.0; program.registers * WIDTH] };
+        let mut regs = SPARE_REGISTERS.try_with(|spare| spare.take()).unwrap_or_default();
+        // Every register but the constants' and scalars' (filled below) is written before it is read, so the
+        // values the spare ones hold do not matter.
+        regs.resize(program.registers * WIDTH, 0.0);
+        let mut scratch = Scratch { regs };
         for &(r, x) in &program.constants {
             scratch.reg_mut(r).fill(x);
         }
@@ -286,6 +340,23 @@ impl WithSimd for Piece<'_, '_> {
     }
 }
 
+/// Outputs of at least this many bytes are written with streaming stores ([`WriteView::write_lines_from`]), which
+/// skip reading each line before writing it but leave nothing in the caches: an output this large, with its inputs,
+/// overflows the last-level cache of the machines parabuf is measured on (32 MiB), so it would not have stayed there.
+const STREAMING_OUTPUT_BYTES: usize = 16 << 20;
+
+/// Stores a piece of doubles into an output of doubles, with a vector store per cache line where the processor has
+/// AVX-512 (streaming ones when `streaming`), with 16-byte vector stores elsewhere.
+#[inline(always)]
+fn store_doubles(out: &mut WriteView<'_, f64>, start: usize, values: &[f64], streaming: bool) {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    if crate::arch::with_avx512(|simd| out.write_lines_from(simd, start, values, streaming)).is_some() {
+        return;
+    }
+    let _ = streaming;
+    out.write_vectors_from(start, values);
+}
+
 /// An expression with its inputs, checked against each other: ready to run into an output or to feed a reduction.
 #[derive(Debug)]
 pub struct Bound<'e, 'v> {
@@ -373,6 +444,14 @@ impl<'e, 'v> Bound<'e, 'v> {
                 return Err(Error::LengthMismatch { left: len, right: out.len() });
             }
         }
+        // Only outputs of doubles stream, and only where there are streaming stores.
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        let streaming = U::IS_FLOAT
+            && std::mem::size_of::<U>() == 8
+            && out.len() * 8 >= STREAMING_OUTPUT_BYTES
+            && crate::arch::with_avx512(|_| ()).is_some();
+        #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+        let streaming = false;
         for_each_block_mut(out, cancel, |offset, mut chunk| {
             let mut scratch = self.scratch();
             let mut stage = [U::default(); WIDTH];
@@ -380,23 +459,32 @@ impl<'e, 'v> Bound<'e, 'v> {
             while start < chunk.len() {
                 let n = WIDTH.min(chunk.len() - start);
                 let read = chunk.as_read();
-                // The output's lines asked for ahead, as the inputs' are: its element-by-element stores otherwise
-                // wait on each line's fetch with few stores in flight.
-                let bytes = std::mem::size_of::<U>();
-                crate::arch::prefetch_ahead(
-                    read.as_ptr().wrapping_add(start) as *const u8,
-                    n * bytes,
-                    (chunk.len() - start) * bytes,
-                );
-                let values = self.piece(&mut scratch, offset + start, n, Some((&read, offset)));
-                let stage = &mut stage[..n];
-                if conversion.clamps() {
-                    stage.iter_mut().zip(values).for_each(|(s, &v)| *s = U::from_number_clamped(v));
-                } else {
-                    stage.iter_mut().zip(values).for_each(|(s, &v)| *s = U::from_number(v));
+                if !streaming {
+                    // The output's lines asked for ahead, as the inputs' are: its stores otherwise wait on each
+                    // line's fetch with few stores in flight. (Streaming stores fetch nothing.)
+                    let bytes = std::mem::size_of::<U>();
+                    crate::arch::prefetch_ahead(
+                        read.as_ptr().wrapping_add(start) as *const u8,
+                        n * bytes,
+                        (chunk.len() - start) * bytes,
+                    );
                 }
-                chunk.write_from(start, stage);
+                let values = self.piece(&mut scratch, offset + start, n, Some((&read, offset)));
+                if let Some(doubles) = U::as_double_write_view(&mut chunk) {
+                    store_doubles(doubles, start, values, streaming);
+                } else {
+                    let stage = &mut stage[..n];
+                    if conversion.clamps() {
+                        stage.iter_mut().zip(values).for_each(|(s, &v)| *s = U::from_number_clamped(v));
+                    } else {
+                        stage.iter_mut().zip(values).for_each(|(s, &v)| *s = U::from_number(v));
+                    }
+                    chunk.write_from(start, stage);
+                }
                 start += n;
+            }
+            if streaming {
+                crate::arch::store_fence();
             }
         })
     }

@@ -315,23 +315,57 @@ fn compensated_groups_avx512<T: RegisterGroups + Numeric>(
     simd: pulp::x86::V4,
     block: &ReadView<'_, T>,
 ) -> CompensatedBlockSum {
-    // The largest magnitude, one `vrangepd` per vector: the whole groups' magnitudes sum to at most their count times
-    // it.
-    let zero = simd.splat_f64s(0.0);
-    let start = (Avx512Lanes::new(simd), [zero; 2]);
-    let ((lanes, maxima), whole) = block.fold_groups(simd, start, |(mut lanes, mut maxima), group| {
-        lanes.add(simd, group);
-        maxima[0] = largest_magnitude(simd, maxima[0], largest_magnitude(simd, group[0], group[1]));
-        maxima[1] = largest_magnitude(simd, maxima[1], largest_magnitude(simd, group[2], group[3]));
-        (lanes, maxima)
+    let (sum, whole) = block.fold_groups(simd, Avx512BlockSum::new(simd), |mut sum, group| {
+        sum.add(simd, group);
+        sum
     });
     let mut rest = [T::default(); LANES];
     let rest = &mut rest[..block.len() - whole];
     block.read_into(whole, rest);
-    let lanes_max: [f64; 8] = bytemuck::cast(largest_magnitude(simd, maxima[0], maxima[1]));
-    let most = lanes_max.iter().fold(0.0f64, |m, &x| m.max(x));
-    let magnitude = whole as f64 * most + rest.iter().map(|x| x.to_f64().abs()).sum::<f64>();
-    CompensatedBlockSum { total: lanes.finish(simd, rest.iter().map(|x| x.to_f64())), magnitude }
+    sum.finish(simd, whole, rest.iter().map(|x| x.to_f64()))
+}
+
+/// A block's [`CompensatedBlockSum`] on AVX-512, group by group: [`Avx512Lanes`] and the largest magnitude so far,
+/// which bounds the magnitudes of the block's whole groups as [`Magnitude::LargestTimesCount`] says. For views
+/// ([`compensated_block`]) and for values computed piece by piece (an expression's, in its fused sum).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[derive(Clone, Copy)]
+pub(crate) struct Avx512BlockSum {
+    lanes: Avx512Lanes,
+    /// The largest magnitudes, one `vrangepd` per vector added: the whole groups' magnitudes sum to at most their
+    /// count times the largest.
+    maxima: [pulp::f64x8; 2],
+}
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+impl Avx512BlockSum {
+    #[inline(always)]
+    pub(crate) fn new(simd: pulp::x86::V4) -> Self {
+        Avx512BlockSum { lanes: Avx512Lanes::new(simd), maxima: [simd.splat_f64s(0.0); 2] }
+    }
+
+    /// Adds one group of [`LANES`] terms: element `i % 8` of vector `i / 8` is term `i`.
+    #[inline(always)]
+    pub(crate) fn add(&mut self, simd: pulp::x86::V4, group: [pulp::f64x8; 4]) {
+        self.lanes.add(simd, group);
+        self.maxima[0] = largest_magnitude(simd, self.maxima[0], largest_magnitude(simd, group[0], group[1]));
+        self.maxima[1] = largest_magnitude(simd, self.maxima[1], largest_magnitude(simd, group[2], group[3]));
+    }
+
+    /// The block's sum, after `whole` terms added in whole groups, with the last, partial group `rest` (fewer than
+    /// [`LANES`] terms, going to the first lanes).
+    #[inline(always)]
+    pub(crate) fn finish(
+        self,
+        simd: pulp::x86::V4,
+        whole: usize,
+        rest: impl Iterator<Item = f64> + Clone,
+    ) -> CompensatedBlockSum {
+        let lanes_max: [f64; 8] = bytemuck::cast(largest_magnitude(simd, self.maxima[0], self.maxima[1]));
+        let most = lanes_max.iter().fold(0.0f64, |m, &x| m.max(x));
+        let magnitude = whole as f64 * most + rest.clone().map(f64::abs).sum::<f64>();
+        CompensatedBlockSum { total: self.lanes.finish(simd, rest), magnitude }
+    }
 }
 
 /// [`compensated_groups_avx512`] as an operation for [`Simd::vectorize`], for the reason [`LaneTree`] gives: behind a

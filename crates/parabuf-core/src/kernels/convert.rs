@@ -8,6 +8,7 @@ use half::f16;
 
 use crate::kernels::numeric::{Numeric, Scalar};
 use crate::kind::ElementKind;
+use crate::view::WriteView;
 
 /// 2^64 as a double.
 const TWO_POW_64: f64 = 18_446_744_073_709_551_616.0;
@@ -26,6 +27,14 @@ pub trait Store: Numeric {
 
     /// The element for an exact integer: modulo 2^N for integer types (what a bigint array stores), nearest for floats.
     fn from_bigint(x: i128) -> Self;
+
+    /// `view` as a view of doubles, when the type is `f64` (whose every conversion from a number is the number
+    /// itself); `None` otherwise. Lets a kernel store doubles without converting them.
+    #[inline(always)]
+    fn as_double_write_view<'a, 'g>(view: &'a mut WriteView<'g, Self>) -> Option<&'a mut WriteView<'g, f64>> {
+        let _ = view;
+        None
+    }
 }
 
 /// `x` truncated, modulo 2^64, as the two's-complement `i64` with those bits. Narrower `ToIntN`/`ToUintN` follow by
@@ -76,6 +85,10 @@ impl Store for f64 {
     #[inline(always)]
     fn from_bigint(x: i128) -> Self {
         x as f64
+    }
+    #[inline(always)]
+    fn as_double_write_view<'a, 'g>(view: &'a mut WriteView<'g, f64>) -> Option<&'a mut WriteView<'g, f64>> {
+        Some(view)
     }
 }
 

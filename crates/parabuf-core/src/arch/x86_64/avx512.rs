@@ -1,7 +1,8 @@
-//! Views of doubles and floats loaded straight into AVX-512 registers ([`ReadView::fold_groups`]).
+//! Views of doubles and floats loaded straight into AVX-512 registers ([`ReadView::fold_groups`]), and doubles stored
+//! into views 64 bytes at a time ([`WriteView::write_lines_from`]).
 
 use crate::arch::prefetch_ahead;
-use crate::view::{Element, ReadView};
+use crate::view::{Element, ReadView, WriteView};
 
 /// The element types whose views can hand their elements to a kernel as doubles in AVX-512 registers
 /// ([`ReadView::fold_groups`]): `f64` as it is, `f32` widened on the way in (exactly, as `as f64` widens).
@@ -181,6 +182,92 @@ unsafe fn fold_groups_avx512<T: RegisterGroups, A, const VIEWS: usize>(
     (acc, groups * DOUBLES_PER_GROUP)
 }
 
+impl WriteView<'_, f64> {
+    /// Copies `values` into the view starting at `start`, as [`WriteView::write_from`] does, with one 64-byte vector
+    /// store per cache line from the first 64-byte boundary on (the ends, one element at a time): a store per line
+    /// instead of eight keeps the core's store buffer from filling while lines are fetched.
+    ///
+    /// With `streaming`, the stores are non-temporal (`vmovntpd`): a whole line written at once goes to memory without
+    /// being read first, and without displacing the caches' contents. That saves the read of every output line (a
+    /// third of the traffic of `a * b + c` beyond that of its three inputs) for an output too large to stay in the
+    /// caches anyway, and costs one for an output that would have been read again from them. Non-temporal stores are
+    /// weakly ordered: call [`store_fence`](crate::arch::store_fence) after the last of them, before the values may be
+    /// read by another thread.
+    ///
+    /// Each naturally aligned element inside an aligned 64-byte store is written in one access, on the footing of
+    /// [`ReadView::fold_groups`]'s loads: another thread reading it sees its old or its new value, never a mix.
+    ///
+    /// `simd` is the proof that the processor has AVX-512.
+    ///
+    /// # Panics
+    /// When the range reaches past the end.
+    #[inline(always)]
+    pub(crate) fn write_lines_from(&mut self, simd: pulp::x86::V4, start: usize, values: &[f64], streaming: bool) {
+        let _proof = simd;
+        let end = start.checked_add(values.len()).expect("range overflow");
+        assert!(end <= self.len(), "range {start}..{end} out of bounds for {}", self.len());
+        let dst = self.as_mut_ptr().wrapping_add(start);
+        let head = ((dst as usize).wrapping_neg() % 64 / 8).min(values.len());
+        let lines = (values.len() - head) / 8;
+        let middle = head + lines * 8;
+        for i in (0..head).chain(middle..values.len()) {
+            self.set(start + i, values[i]);
+        }
+        if lines > 0 {
+            // SAFETY: `simd` exists, so the processor has AVX-512F; `dst + head` is 64-byte aligned (`head` elements
+            // reach the next multiple of 64 from an 8-byte aligned address) and the `lines * 64` bytes from there are
+            // within `start..end`, inside the view's writable memory, which no Rust reference covers (this view is its
+            // only writer); `values[head..middle]` holds as many bytes.
+            unsafe { store_lines_avx512(dst.wrapping_add(head), &values[head..middle], lines, streaming) };
+        }
+    }
+}
+
+/// The loop of [`store_lines_avx512`]: `$lines` times, one 64-byte load from `$src` (`vmovupd`: a local buffer, any
+/// alignment) and one 64-byte store (`$store`) to `$dst`. Must be used inside an `unsafe` block whose obligations
+/// cover those bytes.
+macro_rules! store_lines {
+    ($store:literal, $src:expr, $dst:expr, $lines:expr) => {
+        std::arch::asm!(
+            "2:",
+            "vmovupd {v}, zmmword ptr [{src}]",
+            concat!($store, " zmmword ptr [{dst}], {v}"),
+            "add {src}, 64",
+            "add {dst}, 64",
+            "dec {lines}",
+            "jnz 2b",
+            src = inout(reg) $src => _,
+            dst = inout(reg) $dst => _,
+            lines = inout(reg) $lines => _,
+            v = out(zmm_reg) _,
+            options(nostack),
+        )
+    };
+}
+
+/// Stores `lines` times 64 bytes from `values` (which holds at least as many) at `dst`, one aligned 64-byte store
+/// per line: non-temporal (`vmovntpd`) when `streaming`, else ordinary (`vmovapd`). See
+/// [`WriteView::write_lines_from`].
+///
+/// # Safety
+/// The processor must have AVX-512F; `dst` must be 64-byte aligned and valid for writes of `lines * 64` bytes, and no
+/// Rust reference may cover them.
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn store_lines_avx512(dst: *mut f64, values: &[f64], lines: usize, streaming: bool) {
+    assert!(lines > 0 && values.len() >= lines * 8, "a whole number of lines, at least one, from values");
+    let src = values.as_ptr();
+    if streaming {
+        // SAFETY: the `lines * 64` bytes read from `src` are within `values` (asserted); those written at `dst` are
+        // the caller's, 64-byte aligned as `vmovntpd` needs; `lines` is at least 1, so the loop runs at least once.
+        // The block touches only those bytes, the vector register it names and the three registers it consumes.
+        unsafe { store_lines!("vmovntpd", src, dst, lines) };
+    } else {
+        // SAFETY: as above, with `vmovapd`, which needs the same alignment.
+        unsafe { store_lines!("vmovapd", src, dst, lines) };
+    }
+}
+
 /// The eight doubles of an AVX-512 register.
 #[target_feature(enable = "avx512f")]
 #[inline]
@@ -194,7 +281,7 @@ fn doubles_of(v: std::arch::x86_64::__m512d) -> [f64; 8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testutil::with_view;
+    use crate::kernels::testutil::{with_view, with_view_mut};
 
     /// `fold_groups` hands over every whole group in order, element for element as `get` reads them (floats
     /// widened), from every offset within a cache line, and leaves the partial group at the end to the caller.
@@ -220,6 +307,30 @@ mod tests {
                 }
             }
         });
+    }
+
+    /// `write_lines_from` stores exactly its values, ordinary or streaming, from every offset within a cache line and
+    /// for every length around the lines' ends, and touches nothing else.
+    #[test]
+    fn lines_write_exactly_their_values() {
+        let Some(simd) = pulp::x86::V4::try_new() else {
+            return; // the stores exist only on processors with AVX-512 (the bench and CI machines have it)
+        };
+        let before: Vec<f64> = (0..256).map(|i| -(i as f64)).collect();
+        for streaming in [false, true] {
+            for start in 0..16 {
+                for len in 0..100 {
+                    let values: Vec<f64> = (0..len).map(|i| i as f64 * 0.5 + 1.0).collect();
+                    let ((), after) = with_view_mut(&before, |mut view| {
+                        view.write_lines_from(simd, start, &values, streaming);
+                        crate::arch::store_fence();
+                    });
+                    let mut want = before.clone();
+                    want[start..start + len].copy_from_slice(&values);
+                    assert_eq!(after, want, "{len} from {start}, streaming: {streaming}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -17,6 +17,15 @@ pub(crate) fn prefetch(address: *const u8) {
     unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(address.cast()) };
 }
 
+/// Waits until every earlier store, the weakly ordered non-temporal ones included, is visible to other cores
+/// (`sfence`): what a writer with non-temporal stores does before its output may be read elsewhere.
+#[inline(always)]
+pub(crate) fn store_fence() {
+    // SAFETY: SSE, the one target feature `_mm_sfence` needs, is part of every x86-64 processor; a fence touches no
+    // memory.
+    unsafe { std::arch::x86_64::_mm_sfence() };
+}
+
 /// The loop of [`copy_vectors`]: `groups` times, four aligned 16-byte loads (`$load`) from `$src` and four stores
 /// (`$store`) to `$dst`, 64 bytes each time. Must be used inside an `unsafe` block whose obligations cover those bytes.
 macro_rules! copy_groups {
