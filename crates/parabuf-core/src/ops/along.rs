@@ -715,6 +715,23 @@ mod tests {
     }
 
     /// A buffer of parabuf's own holding `values`.
+    /// Cumsum's arguments along axes: `input` read through its layout as its kind, `out` written as its kind.
+    fn scan_args(
+        ledger: &Ledger,
+        (input, kind, layout): (&OwnedBuffer, ElementKind, &Layout),
+        (out, out_kind): (&OwnedBuffer, ElementKind),
+    ) -> [Arg; 2] {
+        [
+            Arg {
+                kind,
+                lent: Lent::ReadAlone(ledger.read(input.region()).unwrap()),
+                layout: Some(layout.clone()),
+                shape: None,
+            },
+            Arg::new(out_kind, Lent::Write(ledger.write(out.region()).unwrap())),
+        ]
+    }
+
     fn owned<T: Element>(values: &[T]) -> Arc<OwnedBuffer> {
         let buf = OwnedBuffer::zeroed(std::mem::size_of_val(values));
         Ledger::new().write(buf.region()).unwrap().view_mut::<T>().unwrap().write_from(0, values);
@@ -772,15 +789,7 @@ mod tests {
             let a = owned(&ints);
             let out = owned(&vec![f64::NAN; layout.len()]);
             let ledger = Ledger::new();
-            let mut args = [
-                Arg {
-                    kind: ElementKind::Int32,
-                    lent: Lent::ReadAlone(ledger.read(a.region()).unwrap()),
-                    layout: Some(layout.clone()),
-                    shape: None,
-                },
-                Arg::new(ElementKind::Float64, Lent::Write(ledger.write(out.region()).unwrap())),
-            ];
+            let mut args = scan_args(&ledger, (&a, ElementKind::Int32, &layout), (&out, ElementKind::Float64));
             let got = execute_along(&Op::Cumsum(Cumsum), &mut args, &[axis], &Cancel::new()).unwrap();
             assert_eq!(got, Output::Along { shape: vec![4, 3, 5], values: Box::new(Output::InPlace) });
             drop(args);
@@ -822,15 +831,7 @@ mod tests {
         let ledger = Ledger::new();
         let layout = Layout::row_major(&[2, 3]).unwrap();
         for axis in [0, 1] {
-            let mut args = [
-                Arg {
-                    kind: ElementKind::BigInt64,
-                    lent: Lent::ReadAlone(ledger.read(a.region()).unwrap()),
-                    layout: Some(layout.clone()),
-                    shape: None,
-                },
-                Arg::new(ElementKind::BigInt64, Lent::Write(ledger.write(out.region()).unwrap())),
-            ];
+            let mut args = scan_args(&ledger, (&a, ElementKind::BigInt64, &layout), (&out, ElementKind::BigInt64));
             let err = execute_along(&Op::Cumsum(Cumsum), &mut args, &[axis], &Cancel::new()).unwrap_err();
             assert_eq!(err.code(), "ERR_OUT_OF_RANGE", "{axis}");
             assert!(err.to_string().starts_with("cumsum(): "), "{err}");
