@@ -120,7 +120,10 @@ function quantileExpected(T: Ctor, data: ArrayLike<Value>, l: Layout, reduced: n
     const whole = (T as unknown as { from(v: Value[]): Float64Array }).from(elements)
     let got: Float64Array
     try {
-      got = pb.quantileSync(whole, qs, { method })
+      // As given: numpy (and parabuf) interpolate a number q in a float32 or float16 array's own type, an array of
+      // them in double, and the two can differ in the last bit (a subnormal in float32 is 0).
+      const result: number | Float64Array = typeof q === 'number' ? pb.quantileSync(whole, q, { method }) : pb.quantileSync(whole, qs, { method })
+      got = typeof result === 'number' ? Float64Array.of(result) : result
     } catch (error) {
       return (error as { code: string }).code
     }
