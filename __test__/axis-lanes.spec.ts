@@ -12,40 +12,15 @@ import * as pb from 'parabuf'
 
 import { ALL_TYPES, BLOCK, type Ctor, element, isBig, isFloat } from './helpers/arrays.js'
 import { sameDouble } from './helpers/exact.js'
+import { compare } from './helpers/reference.js'
 import { borrowError, ledgerBaseline, rangeError, throwsError, typeError } from './helpers/ledger.js'
-import { indices, layout, type Layout } from './helpers/views.js'
+import { indices, layout, type Layout, outcome, plain } from './helpers/views.js'
 
 type Value = number | bigint
-
-/** What a call gives: its value as plain data (views as `{ shape, type, values }`), or its error's code. */
-function plain(result: unknown): unknown {
-  if (result instanceof pb.StridedView) {
-    return { shape: [...result.shape], type: result.data.constructor.name, values: Array.from(result.data as ArrayLike<Value>) }
-  }
-  if (ArrayBuffer.isView(result)) return { type: result.constructor.name, values: Array.from(result as unknown as ArrayLike<Value>) }
-  return result
-}
-
-function outcome(f: () => unknown): unknown {
-  try {
-    return plain(f())
-  } catch (error) {
-    return (error as { code?: string }).code ?? error
-  }
-}
 
 const key = (v: unknown) => (typeof v === 'bigint' ? `${v}n` : Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : v)
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a, (_, v) => key(v)) === JSON.stringify(b, (_, v) => key(v))
 const show = (x: unknown) => JSON.stringify(x, (_, v) => key(v))
-
-/** sort's order: numeric, -0 before +0, every NaN last (equal to each other). */
-function compare(x: Value, y: Value): number {
-  if (typeof x === 'bigint') return x < (y as bigint) ? -1 : x > (y as bigint) ? 1 : 0
-  const [a, b] = [x, y as number]
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1
-  if (a === 0 && b === 0) return Object.is(a, -0) === Object.is(b, -0) ? 0 : Object.is(a, -0) ? -1 : 1
-  return a < b ? -1 : a > b ? 1 : 0
-}
 
 /** For each lane of `l` along `axis` (the other axes' indices in row-major order), the data indices of its elements. */
 function lanesOf(l: Layout, axis: number): number[][] {

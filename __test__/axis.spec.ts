@@ -13,7 +13,7 @@ import { ALL_TYPES, type Ctor, element, isBig } from './helpers/arrays.js'
 import { exactSum } from './helpers/exact.js'
 import { argExtreme, extreme } from './helpers/reference.js'
 import { ledgerBaseline, rangeError, throwsError, typeError } from './helpers/ledger.js'
-import { indices, layout, type Layout } from './helpers/views.js'
+import { indices, layout, type Layout, outcome, plain } from './helpers/views.js'
 
 type Value = number | bigint
 type Reduce = (a: pb.Input, options: pb.AxisOptions) => unknown
@@ -69,26 +69,6 @@ function reference(name: string, T: Ctor, lane: Value[]): Value | { min: Value; 
     default:
       return undefined
   }
-}
-
-/** What a call gives: its value as plain data (views as `{ shape, type, values }`), or its error's code. */
-function outcome(f: () => unknown): unknown {
-  try {
-    return plain(f())
-  } catch (error) {
-    return (error as { code?: string }).code ?? error
-  }
-}
-
-function plain(result: unknown): unknown {
-  if (result instanceof pb.StridedView) {
-    return { shape: [...result.shape], type: result.data.constructor.name, values: Array.from(result.data as ArrayLike<Value>) }
-  }
-  if (typeof result === 'object' && result !== null && 'min' in result) {
-    const { min, max } = result as { min: unknown; max: unknown }
-    return { min: plain(min), max: plain(max) }
-  }
-  return result
 }
 
 const same = (a: unknown, b: unknown): boolean =>

@@ -6,17 +6,9 @@ import fc from 'fast-check'
 import * as pb from 'parabuf'
 
 import { ALL_TYPES, arrayOf, BLOCK } from './helpers/arrays.js'
+import { compare } from './helpers/reference.js'
 
 type Value = number | bigint
-
-/** sort's order: numeric, -0 before +0, every NaN last (equal to each other). */
-function compare(x: Value, y: Value): number {
-  if (typeof x === 'bigint') return x < (y as bigint) ? -1 : x > (y as bigint) ? 1 : 0
-  const [a, b] = [x, y as number]
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1
-  if (a === 0 && b === 0) return Object.is(a, -0) === Object.is(b, -0) ? 0 : Object.is(a, -0) ? -1 : 1
-  return a < b ? -1 : a > b ? 1 : 0
-}
 
 /** The stable order by index: ascending, or the exact reverse of it; ties by index either way (Array sort is stable). */
 const argsortOf = (values: readonly Value[], descending = false): number[] =>

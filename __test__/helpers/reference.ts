@@ -177,3 +177,12 @@ export function sameElements(a: ArrayLike<number | bigint>, b: ArrayLike<number 
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false
   return true
 }
+
+/** sort's order: numeric, -0 before +0, every NaN last (equal to each other). */
+export function compare(x: number | bigint, y: number | bigint): number {
+  if (typeof x === 'bigint') return x < (y as bigint) ? -1 : x > (y as bigint) ? 1 : 0
+  const [a, b] = [x, y as number]
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1
+  if (a === 0 && b === 0) return Object.is(a, -0) === Object.is(b, -0) ? 0 : Object.is(a, -0) ? -1 : 1
+  return a < b ? -1 : a > b ? 1 : 0
+}

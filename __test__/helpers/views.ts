@@ -1,5 +1,7 @@
-// Random strided layouts for the view and axis tests, and the data indices a layout reaches.
+// Random strided layouts for the view and axis tests, the data indices a layout reaches, and results as plain data.
 import fc from 'fast-check'
+
+import * as pb from 'parabuf'
 
 export type Layout = { shape: number[]; strides: number[]; offset: number; length: number }
 
@@ -42,4 +44,29 @@ export function layout(writable: boolean): fc.Arbitrary<Layout> {
       return { shape, strides, offset, length: offset + high + 1 + slack }
     })
     .filter((l) => !writable || new Set(indices(l)).size === indices(l).length)
+}
+
+/**
+ * What a call gives as plain data for deepEqual: a view as `{ shape, type, values }`, a typed array as
+ * `{ type, values }`, a `{ min, max }` pair of either with each converted, anything else as it is.
+ */
+export function plain(result: unknown): unknown {
+  if (result instanceof pb.StridedView) {
+    return { shape: [...result.shape], type: result.data.constructor.name, values: Array.from(result.data as ArrayLike<number | bigint>) }
+  }
+  if (ArrayBuffer.isView(result)) return { type: result.constructor.name, values: Array.from(result as unknown as ArrayLike<number | bigint>) }
+  if (typeof result === 'object' && result !== null && 'min' in result) {
+    const { min, max } = result as { min: unknown; max: unknown }
+    return { min: plain(min), max: plain(max) }
+  }
+  return result
+}
+
+/** What a call gives: its value as {@link plain} data, or its error's code. */
+export function outcome(f: () => unknown): unknown {
+  try {
+    return plain(f())
+  } catch (error) {
+    return (error as { code?: string }).code ?? error
+  }
 }
