@@ -90,7 +90,7 @@ crate::ops::operations! {
 
 pub use add::add;
 pub use argext::{argmax, argmin};
-pub use axes::{sum_axes, AxesPlan, Strategy};
+pub use axes::{mean_axes, sum_axes, AxesPlan, Strategy};
 pub use convert::{f64_to_f16, Conversion, Store};
 pub use dot::dot;
 pub use fill::fill;

@@ -2,11 +2,11 @@
 //! reduction of the elements at that index, so every numeric rule of the whole-array version (exactness or its
 //! error bound, NaN and `-0`, determinism for any thread count) holds for every output element.
 //!
-//! A float64 `sum` or `mean` streams through memory in the loop order of [`sum_axes`], and so does the `sum` or `mean`
-//! of 8-, 16- and 32-bit integers ([`int_sum_axes`], exact in 64-bit accumulators). Every other reduction copies
-//! each output's elements (in the row-major order of the reduced axes) into a buffer of the task's own and runs the
-//! operation's kernel on it; tasks hold whole outputs, about a block of elements each, and run on the pool. Arrays
-//! after the first (`quantile`'s `q`) are copied once and read by every output's run.
+//! A float64 `sum` or `mean` streams through memory in the loop order of [`sum_axes`] and [`mean_axes`], and so does
+//! the `sum` or `mean` of 8-, 16- and 32-bit integers ([`int_sum_axes`], exact in 64-bit accumulators). Every other
+//! reduction copies each output's elements (in the row-major order of the reduced axes) into a buffer of the task's
+//! own and runs the operation's kernel on it; tasks hold whole outputs, about a block of elements each, and run on the
+//! pool. Arrays after the first (`quantile`'s `q`) are copied once and read by every output's run.
 //!
 //! Operations that work along one axis without reducing it ([`AxisResult::Lanes`], [`AxisResult::Scan`]: `sort`,
 //! `argsort`, `cumsum`) run the same way on lanes: every lane along the axis is copied, one after the other, into a
@@ -17,7 +17,7 @@
 use crate::error::{Error, Result};
 use crate::exec::{map_block_indices, Cancel, BLOCK};
 use crate::kernels::axes::normalize_axes;
-use crate::kernels::{int_sum_axes, sum_axes, Conversion, Scalar, Store};
+use crate::kernels::{int_sum_axes, mean_axes, sum_axes, Conversion, Scalar, Store};
 use crate::kind::ElementKind;
 use crate::layout::{Layout, Shape};
 use crate::ledger::{Ledger, Lent, Mode, ReadGuard};
@@ -143,12 +143,9 @@ fn along(op: &Op, args: &mut [Arg], axes: &[i64], cancel: &Cancel) -> Result<Out
     let count: usize = reduced.iter().map(|&a| layout.shape()[a]).product();
     let kind = arg.kind;
     if kind == ElementKind::Float64 && matches!(op, Op::Sum(_) | Op::Mean(_)) {
-        let mean = matches!(op, Op::Mean(_));
+        let along = if matches!(op, Op::Mean(_)) { mean_axes } else { sum_axes };
         return with_strided_read::<f64, _>(arg, |view| {
-            let (shape, mut values) = sum_axes(&view, axes, cancel)?;
-            if mean {
-                values.iter_mut().for_each(|v| *v /= count as f64);
-            }
+            let (shape, values) = along(&view, axes, cancel)?;
             Ok(Output::Along { shape: shape.to_vec(), values: Box::new(Output::Array(Column::Float64(values))) })
         })?;
     }
