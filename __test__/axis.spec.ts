@@ -273,6 +273,22 @@ test.serial('bad axes are refused with coded errors before anything runs, and th
   ledger.clean()
 })
 
+test.serial('operations with no axes refuse an axis rather than ignore it, and change nothing', async (t) => {
+  const ledger = ledgerBaseline(t)
+  const data = Float64Array.from({ length: 12 }, (_, i) => i)
+  const m = pb.view(data, { shape: [3, 4] })
+  const axis = { axis: 0 } as never
+  const refused = (name: string) => ({ code: 'ERR_INVALID_ARG_VALUE', message: `${name}() takes no axis option` })
+  throwsError(t, () => pb.histogramSync(m, { bins: 4, axis: 0 } as never), typeError('ERR_INVALID_ARG_VALUE', /^histogramSync\(\) takes no axis option$/))
+  await t.throwsAsync(pb.histogram(m, { bins: 4, axis: 0 } as never), refused('histogram'))
+  await t.throwsAsync(pb.dot(data, data, axis), refused('dot'))
+  await t.throwsAsync(pb.fill(m, 7, axis), refused('fill'))
+  await t.throwsAsync(pb.scale(m, 2, 1, axis), refused('scale'))
+  await t.throwsAsync(pb.add(m, m, axis), refused('add'))
+  t.deepEqual(Array.from(data), Array.from({ length: 12 }, (_, i) => i))
+  ledger.clean()
+})
+
 test('a getter on the axis array runs before anything is leased, and cannot change what was checked', (t) => {
   const data = new Float64Array([1, 2, 3, 4])
   let reads = 0

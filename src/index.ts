@@ -398,6 +398,7 @@ export interface MinMax<T = number | bigint> {
  * other than one), or for a bound expression, which has no axes; RangeError `ERR_OUT_OF_RANGE` for a 64-bit integer
  * sum that does not fit its type. {@link topk}, {@link unique} and {@link searchsorted} take no axis (numpy's have
  * none, or `np.unique`'s means unique sub-arrays): TypeError `ERR_INVALID_ARG_VALUE`.
+ * Neither do {@link dot}, {@link histogram}, {@link fill}, {@link scale} and {@link add}: the same error.
  *
  * @example
  * ```ts
@@ -1139,6 +1140,7 @@ export function stdSync(a: Reducible, options?: Partial<AxisOptions> & VarianceO
  */
 export async function dot<A extends NumericArray>(a: Input<A>, b: Input<A>, options?: AsyncOptions): Promise<ElementOf<A>> {
   refuseExtraArguments('dot', arguments.length, 3)
+  refuseAxis('dot', options)
   return (await runAsync('dot', undefined, options, a, b)) as ElementOf<A>
 }
 
@@ -1950,6 +1952,7 @@ function bigintNeedles(values: readonly bigint[]): BigInt64Array | BigUint64Arra
  */
 export async function histogram(a: Reducible, options: HistogramOptions & AsyncOptions): Promise<Float64Array> {
   refuseExtraArguments('histogram', arguments.length, 2)
+  refuseAxis('histogram', options)
   return (await runAsync('histogram', histogramParams(options), options, a)) as Float64Array
 }
 
@@ -1970,6 +1973,7 @@ export async function histogram(a: Reducible, options: HistogramOptions & AsyncO
  */
 export function histogramSync(a: Reducible, options: HistogramOptions): Float64Array {
   refuseExtraArguments('histogramSync', arguments.length, 2)
+  refuseAxis('histogramSync', options)
   return runSync('histogram', histogramParams(options), a) as Float64Array
 }
 
@@ -1995,6 +1999,7 @@ export function histogramSync(a: Reducible, options: HistogramOptions): Float64A
  */
 export async function fill<A extends NumericArray>(a: WritableInput<A>, value: ElementOf<A>, options?: AsyncOptions): Promise<A> {
   refuseExtraArguments('fill', arguments.length, 3)
+  refuseAxis('fill', options)
   await runAsync('fill', { value: scalarArg(value, 'value') }, options, a)
   return arrayOf(a)
 }
@@ -2050,6 +2055,7 @@ export async function scale<A extends NumericArray>(
   options?: AsyncOptions,
 ): Promise<A> {
   refuseExtraArguments('scale', arguments.length, 4)
+  refuseAxis('scale', options)
   await runAsync('scale', scaleParams(factor, offset), options, a)
   return arrayOf(a)
 }
@@ -2107,6 +2113,7 @@ export function scaleSync<A extends NumericArray>(a: WritableInput<A>, factor: E
  */
 export async function add<A extends NumericArray>(dst: WritableInput<A>, src: Input<A>, options?: AsyncOptions): Promise<A> {
   refuseExtraArguments('add', arguments.length, 3)
+  refuseAxis('add', options)
   await runAsync('add', undefined, options, dst, src)
   return arrayOf(dst)
 }
