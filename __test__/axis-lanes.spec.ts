@@ -342,7 +342,6 @@ test.serial('bad axes are refused with coded errors, nothing written, and the le
 
 test.serial('async operations that take no axis reject one', async (t) => {
   const a = new Float64Array([1, 2])
-  await t.throwsAsync(pb.unique(a, { axis: 0 } as never), { code: 'ERR_INVALID_ARG_VALUE', message: 'unique() takes no axis option' })
   await t.throwsAsync(pb.topk(a, 1, { axis: 0 } as never), { code: 'ERR_INVALID_ARG_VALUE' })
   await t.throwsAsync(pb.searchsorted(a, 1, { axis: 0 } as never), { code: 'ERR_INVALID_ARG_VALUE' })
 })
