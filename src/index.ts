@@ -1805,7 +1805,7 @@ export async function unique<A extends NumericArray>(
  *
  * @category Ordering
  */
-export function uniqueSync<A extends NumericArray>(a: Input<A>): Unique<A>
+export function uniqueSync<A extends NumericArray>(a: Input<A>, options?: { readonly axis?: undefined }): Unique<A>
 export function uniqueSync<A extends NumericArray>(a: Input<A>, options: AxisOptions): UniqueAlong<A>
 export function uniqueSync<A extends NumericArray>(a: Input<A>, options?: Partial<AxisOptions>): Unique<A> | UniqueAlong<A>
 export function uniqueSync<A extends NumericArray>(a: Input<A>, options?: Partial<AxisOptions>): Unique<A> | UniqueAlong<A> {
