@@ -12,16 +12,12 @@ import ndarray from 'ndarray'
 import * as pb from 'parabuf'
 
 import { ALL_TYPES, BLOCK, type Ctor, element, isBig } from './helpers/arrays.js'
-import { sameDouble } from './helpers/exact.js'
+import { fromBits, sameDouble } from './helpers/exact.js'
 import { compare } from './helpers/reference.js'
 import { borrowError, ledgerBaseline, rangeError, throwsError, typeError } from './helpers/ledger.js'
-import { indices, layout, type Layout, outcome, plain } from './helpers/views.js'
+import { indices, layout, type Layout, outcome, plain, same, show, subLayout } from './helpers/views.js'
 
 type Value = number | bigint
-
-const key = (v: unknown) => (typeof v === 'bigint' ? `${v}n` : Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : v)
-const show = (x: unknown) => JSON.stringify(x, (_, v) => key(v))
-const same = (a: unknown, b: unknown): boolean => show(a) === show(b)
 
 const Float16 = (globalThis as unknown as Record<string, Ctor | undefined>).Float16Array
 /** Every element type this runtime has: Float16Array where it exists (Node 24 on). */
@@ -30,13 +26,7 @@ const TYPES: readonly Ctor[] = Float16 ? [...ALL_TYPES, Float16] : ALL_TYPES
 /** For each index along `axis` of `l`, the data indices of its slice, in row-major order of the other axes. */
 function slicesOf(l: Layout, axis: number): number[][] {
   const others = l.shape.map((_, k) => k).filter((k) => k !== axis)
-  const pick = (axes: number[], offset: number): Layout => ({
-    shape: axes.map((k) => l.shape[k]!),
-    strides: axes.map((k) => l.strides[k]!),
-    offset,
-    length: l.length,
-  })
-  return indices(pick([axis], l.offset)).map((base) => indices(pick(others, base)))
+  return indices(subLayout(l, [axis], l.offset)).map((base) => indices(subLayout(l, others, base)))
 }
 
 /** sort's order with the two zeros one value. */
@@ -149,7 +139,6 @@ const file = JSON.parse(readFileSync(new URL('data/unique-axis-cases.json', impo
   numpy: string
   cases: UniqueCase[]
 }
-const fromBits = (hex: string): number => new Float64Array(new BigUint64Array([BigInt(`0x${hex}`)]).buffer)[0]!
 
 test(`numpy ${file.numpy}: unique along axes of strided views of every type, sync and async`, async (t) => {
   t.true(file.cases.length > 300)

@@ -12,8 +12,8 @@ spec compares zeros without their sign there (parabuf's own pick, the first in i
 reference instead). Float16 data is asked of numpy as float32 (see `case`). Data values are JSON numbers, or "NaN", "Infinity", "-Infinity", "-0"; 64-bit integers are
 decimal strings. The view is built in numpy with as_strided over the same data, so both see the same elements.
 """
+import importlib.util
 import json
-import struct
 import warnings
 from pathlib import Path
 
@@ -22,37 +22,12 @@ from numpy.lib.stride_tricks import as_strided
 
 warnings.simplefilter("ignore")
 OUT = Path(__file__).resolve().parent.parent / "__test__" / "data" / "unique-axis-cases.json"
-TYPES = {
-    "Int8Array": np.int8,
-    "Uint8Array": np.uint8,
-    "Uint8ClampedArray": np.uint8,
-    "Int16Array": np.int16,
-    "Uint16Array": np.uint16,
-    "Int32Array": np.int32,
-    "Uint32Array": np.uint32,
-    "Float16Array": np.float16,
-    "Float32Array": np.float32,
-    "Float64Array": np.float64,
-    "BigInt64Array": np.int64,
-    "BigUint64Array": np.uint64,
-}
-
-
-def encode(x, big):
-    if big:
-        return str(int(x))
-    x = float(x)
-    if x != x:
-        return "NaN"
-    if x in (float("inf"), float("-inf")):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0 and str(x).startswith("-"):
-        return "-0"
-    return int(x) if x == int(x) else x
-
-
-def bits(x):
-    return struct.pack(">d", float(x)).hex()
+# The encodings of scripts/gen-axis-lane-cases.py, and its types with the two it leaves out.
+_spec = importlib.util.spec_from_file_location("gen_axis_lane_cases", Path(__file__).with_name("gen-axis-lane-cases.py"))
+lanes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(lanes)
+encode, bits = lanes.encode, lanes.bits
+TYPES = {**lanes.TYPES, "Uint8ClampedArray": np.uint8, "Float16Array": np.float16}
 
 
 def zero_ties(v, axis):
