@@ -313,9 +313,6 @@ function cases(): Case[] {
     add(s('topk'), [R('f64.empty'), L(0)], 'ok')
     add(s('topk'), [R('f64'), L(1), O({ largest: L('yes') })], TYPE)
     add(s('unique'), [R('f64.empty')], 'ok')
-    add(s('unique'), [R('f64'), O({ axis: L(1) })], RANGE) // a plain array has the one axis 0
-    add(s('unique'), [R('f64'), O({ axis: L([0, 0]) })], VALUE)
-    add(s('unique'), [R('f64'), O({ axis: L('0') })], TYPE)
     // cumsum: out of the right type and length, the input itself, overlapping at a shift, under someone's export.
     add(s('cumsum'), [R('f64'), O({ out: R('f64.b') })], 'ok')
     add(s('cumsum'), [R('f64'), O({ out: R('f64') })], 'ok') // in place
