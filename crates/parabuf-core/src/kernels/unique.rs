@@ -379,7 +379,7 @@ pub fn unique_slices<T: Ordered>(
 ) -> Result<(Vec<T>, Vec<f64>)> {
     cancel.check()?;
     let n = slices.len();
-    if count == 0 || n % count != 0 {
+    if count == 0 || !n.is_multiple_of(count) {
         return match n {
             0 => Ok((Vec::new(), Vec::new())),
             _ => Err(Error::internal(format!("{n} elements are not {count} slices of one length"))),
@@ -661,17 +661,16 @@ mod tests {
             let n = count * width;
             let small: Vec<u64> = (0..n).map(|_| rng.next_u64() % 3).collect();
             let specials = [f64::NAN, -0.0, 0.0, 1.0, -f64::NAN, f64::INFINITY];
-            let f: Vec<f64> =
-                small
-                    .iter()
-                    .map(|&b| {
-                        if rng.next_u64() % 97 == 0 {
-                            specials[(rng.next_u64() % 6) as usize]
-                        } else {
-                            b as f64 - 1.0
-                        }
-                    })
-                    .collect();
+            let f: Vec<f64> = small
+                .iter()
+                .map(|&b| {
+                    if rng.next_u64().is_multiple_of(97) {
+                        specials[(rng.next_u64() % 6) as usize]
+                    } else {
+                        b as f64 - 1.0
+                    }
+                })
+                .collect();
             check_slices(&f, count);
             check_slices(&f.iter().map(|x| *x as f32).collect::<Vec<_>>(), count);
             check_slices(&f.iter().map(|x| f16::from_f64_const(*x)).collect::<Vec<_>>(), count);
@@ -764,8 +763,9 @@ mod tests {
         use crate::region::OwnedBuffer;
 
         let mut rng = Rng::new(11);
-        let values: Vec<f64> =
-            (0..120).map(|_| (rng.next_u64() % 2) as f64 - if rng.next_u64() % 9 == 0 { 0.5 } else { 0.0 }).collect();
+        let values: Vec<f64> = (0..120)
+            .map(|_| (rng.next_u64() % 2) as f64 - if rng.next_u64().is_multiple_of(9) { 0.5 } else { 0.0 })
+            .collect();
         let buf = OwnedBuffer::zeroed(values.len() * 8);
         let ledger = Ledger::new();
         ledger.write(buf.region()).unwrap().view_mut::<f64>().unwrap().write_from(0, &values);
