@@ -13,6 +13,10 @@
 //! buffer of parabuf's own, the kernel runs on each lane as on a whole array (tasks hold whole lanes, about a block of
 //! elements each, on the pool), and only when every lane succeeded are the results written back: through the view,
 //! into the output array, or into a new array of the input's shape.
+//!
+//! An operation on the slices across one axis ([`AxisResult::Slices`]: `unique`, numpy's `np.unique(a, axis=k)`) gets
+//! them copied one after another, each in the row-major order of the other axes, into a buffer of parabuf's own, and
+//! gives the whole result itself.
 
 use crate::error::{Error, Result};
 use crate::exec::{map_block_indices, Cancel, BLOCK};
