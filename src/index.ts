@@ -1741,9 +1741,9 @@ export function topkSync<A extends NumericArray>(a: Input<A>, k: number, options
  * Slices equal up to the sign of their zeros are reported as the first of them in index order (numpy reports
  * whichever its unstable sort put first). `NaN` ranks last for every type: numpy 2.4.6 ranks it first when it compares
  * `float16` slices (unlike its own `float16` sort and its other float types), which parabuf does not follow. Slices of
- * no element are all one slice. For a one-dimensional input the
- * result is the whole-array one, as in numpy, as a view. The slices are copied, ranked on all cores and sorted with a
- * stable parallel merge sort. A bound expression has no axes: `axis` is refused for it.
+ * no element are all one slice. For a one-dimensional input the result is the whole-array one, as in numpy, as a
+ * view. The slices are copied, ranked on all cores and sorted with a stable parallel merge sort (an abort is seen
+ * before and after the sort, not during it). A bound expression has no axes: `axis` is refused for it.
  *
  * @typeParam A - the input's array type, which the values keep.
  * @param a - the array, an export of it, or a view of either.
