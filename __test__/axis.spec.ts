@@ -13,7 +13,7 @@ import { ALL_TYPES, type Ctor, element, isBig } from './helpers/arrays.js'
 import { exactSum } from './helpers/exact.js'
 import { argExtreme, extreme } from './helpers/reference.js'
 import { ledgerBaseline, rangeError, throwsError, typeError } from './helpers/ledger.js'
-import { indices, layout, type Layout, outcome, plain } from './helpers/views.js'
+import { indices, layout, type Layout, outcome, plain, subLayout } from './helpers/views.js'
 
 type Value = number | bigint
 type Reduce = (a: pb.Input, options: pb.AxisOptions) => unknown
@@ -37,14 +37,8 @@ const ALONG: [string, Reduce, (a: pb.Input, options: pb.AxisOptions) => Promise<
 /** For each index of the kept axes (row-major), the data indices of its elements in row-major order of `reduced`. */
 function lanes(l: Layout, reduced: number[]): { shape: number[]; lanes: number[][] } {
   const kept = l.shape.map((_, k) => k).filter((k) => !reduced.includes(k))
-  const pick = (axes: number[], offset: number): Layout => ({
-    shape: axes.map((k) => l.shape[k]!),
-    strides: axes.map((k) => l.strides[k]!),
-    offset,
-    length: l.length,
-  })
   const shape = kept.map((k) => l.shape[k]!)
-  return { shape, lanes: indices(pick(kept, l.offset)).map((base) => indices(pick(reduced, base))) }
+  return { shape, lanes: indices(subLayout(l, kept, l.offset)).map((base) => indices(subLayout(l, reduced, base))) }
 }
 
 /** The JavaScript reference of one output element, or `undefined` to compare with the whole-array reduction. */

@@ -9,6 +9,7 @@ import fc from 'fast-check'
 import * as pb from 'parabuf'
 
 import { BLOCK } from './helpers/binding.js'
+import { fromBits } from './helpers/exact.js'
 
 interface Case {
   name: string
@@ -27,7 +28,6 @@ const file = JSON.parse(readFileSync(new URL('data/quantile-cases.json', import.
 }
 
 const decode = (x: number | string): number => (x === '-0' ? -0 : typeof x === 'number' ? x : Number(x))
-const fromBits = (hex: string): number => new Float64Array(new BigUint64Array([BigInt(`0x${hex}`)]).buffer)[0]!
 const same = (a: number, b: number): boolean => Object.is(a, b)
 
 type Constructor = new (values: unknown[]) => ArrayLike<number | bigint>

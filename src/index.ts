@@ -329,6 +329,28 @@ export interface Unique<A extends NumericArray = NumericArray> {
 }
 
 /**
+ * What {@link unique} returns with `axis`: the distinct slices across that axis, sorted, as a new row-major view of
+ * the input's own type (the input's shape with that axis as long as the number of distinct slices), and how often
+ * each occurs.
+ *
+ * @typeParam A - the input's array type.
+ * @example
+ * ```ts
+ * import { uniqueSync, view, type UniqueAlong } from 'parabuf'
+ * const m = view(new Int8Array([3, 1, 0, 2, 3, 1]), { shape: [3, 2] })
+ * const rows: UniqueAlong<Int8Array> = uniqueSync(m, { axis: 0 })
+ * console.log(rows.values.shape, rows.values.data, rows.counts) // [2, 2] Int8Array [0, 2, 3, 1] Float64Array [1, 2]
+ * ```
+ * @category Ordering
+ */
+export interface UniqueAlong<A extends NumericArray = NumericArray> {
+  /** The distinct slices, in order along the axis: a row-major view over a new array of the input's type. */
+  readonly values: StridedView<A>
+  /** How many slices equal each one. */
+  readonly counts: Float64Array
+}
+
+/**
  * Options of {@link histogram}.
  *
  * @example
@@ -394,11 +416,12 @@ export interface MinMax<T = number | bigint> {
  *
  * Errors: RangeError `ERR_OUT_OF_RANGE` for an axis outside the view's dimensions or not an integer; TypeError
  * `ERR_INVALID_ARG_TYPE` for an axis that is not a number or an array of numbers; TypeError `ERR_INVALID_ARG_VALUE`
- * for an axis named twice (or, for {@link argmin}, {@link argmax}, {@link sort}, {@link argsort} and {@link cumsum},
- * other than one), or for a bound expression, which has no axes; RangeError `ERR_OUT_OF_RANGE` for a 64-bit integer
- * sum that does not fit its type. {@link topk}, {@link unique} and {@link searchsorted} take no axis (numpy's have
- * none, or `np.unique`'s means unique sub-arrays): TypeError `ERR_INVALID_ARG_VALUE`.
- * Neither do {@link dot}, {@link histogram}, {@link fill}, {@link scale} and {@link add}: the same error.
+ * for an axis named twice (or, for {@link argmin}, {@link argmax}, {@link sort}, {@link argsort}, {@link cumsum} and
+ * {@link unique}, other than one), or for a bound expression, which has no axes; RangeError `ERR_OUT_OF_RANGE` for a
+ * 64-bit integer sum that does not fit its type. {@link unique} takes one axis and gives the distinct slices across it
+ * (numpy's `np.unique(a, axis=k)`, see {@link unique}). {@link topk}, {@link searchsorted}, {@link dot},
+ * {@link histogram}, {@link fill}, {@link scale} and {@link add} take no axis (numpy's have none): TypeError
+ * `ERR_INVALID_ARG_VALUE`.
  *
  * @example
  * ```ts
@@ -610,9 +633,14 @@ function topkOf<A extends NumericArray>(input: Input<A>, out: JsOutput): TopK<A>
   return { values: ofInputType(input, values), indices }
 }
 
-function uniqueOf<A extends NumericArray>(input: Input<A>, out: JsOutput): Unique<A> {
-  const { values, counts } = out as { values: NumericArray; counts: Float64Array }
-  return { values: ofInputType(input, values), counts }
+function uniqueOf<A extends NumericArray>(input: Input<A>, out: JsOutput, along: boolean): Unique<A> | UniqueAlong<A> {
+  if (!along) {
+    const { values, counts } = out as { values: NumericArray; counts: Float64Array }
+    return { values: ofInputType(input, values), counts }
+  }
+  // Along an axis: the binding's `{ shape, values: { values, counts } }`.
+  const { values, counts } = (out as unknown as { values: { values: NumericArray; counts: Float64Array } }).values
+  return { values: view(ofInputType(input, values), { shape: alongShape(out) }), counts }
 }
 
 function topkParams(k: unknown, options: unknown): OpParams {
@@ -1701,49 +1729,91 @@ export function topkSync<A extends NumericArray>(a: Input<A>, k: number, options
 
 /**
  * The distinct values, sorted in {@link sort}'s order, with how many elements equal each: numpy's
- * `np.unique(a, return_counts=True)`. All `NaN`s are one value (numpy 2's default), last; `-0` and `+0` are one value.
- * Deterministic for any thread count; the input is not changed.
+ * `np.unique(a, return_counts=True)`. All `NaN`s are one value (numpy 2's default), last; `-0` and `+0` are one value,
+ * reported as the zero that occurs first. Deterministic for any thread count; the input is not changed. Without
+ * `axis`, a {@link StridedView} is flattened (numpy's `axis=None`).
+ *
+ * With `axis` (one axis, negative counting from the end; a plain array has the one axis `0`), the distinct slices
+ * across it, as numpy's `np.unique(a, axis=k, return_counts=True)`: the sub-arrays with one index along the axis,
+ * sorted by their elements in the row-major order of the other axes (the first element that differs decides, in
+ * {@link sort}'s order, `-0` equal to `+0`), each with how many slices equal it. `values` is a new row-major
+ * {@link StridedView} of the input's type and shape, the axis as long as the number of distinct slices. As in numpy,
+ * a slice holding a `NaN` equals no other slice, not even a copy of itself (numpy compares slices with `!=`), unlike
+ * the whole-array form, where all `NaN`s are one value; copies of such a slice are listed one by one, in index order.
+ * Slices equal up to the sign of their zeros are reported as the first of them in index order (numpy reports
+ * whichever its unstable sort put first). `NaN` ranks last for every type: numpy 2.4.6 ranks it first when it compares
+ * `float16` slices (unlike its own `float16` sort and its other float types), which parabuf does not follow. Slices of
+ * no element are all one slice. For a one-dimensional input the result is the whole-array one, as in numpy, as a
+ * view. The slices are copied, ranked on all cores and sorted with a stable parallel merge sort (an abort is seen
+ * before and after the sort, not during it). A bound expression has no axes: `axis` is refused for it.
  *
  * @typeParam A - the input's array type, which the values keep.
- * @param a - the array, or an export of it.
- * @param options - `signal`.
- * @returns a promise of `{ values, counts }`: the values in the input's own type, the counts as doubles.
- * @throws (rejects) as {@link sum}.
+ * @param a - the array, an export of it, or a view of either.
+ * @param options - `axis` (see {@link AxisOptions}; one axis) and `signal`.
+ * @returns a promise of `{ values, counts }`: the values in the input's own type (with `axis`, a view, see
+ *   {@link UniqueAlong}), the counts as doubles.
+ * @throws (rejects) with `axis`, the errors {@link AxisOptions} lists (RangeError `ERR_OUT_OF_RANGE` for an axis
+ *   outside the input's dimensions), and TypeError `ERR_INVALID_ARG_VALUE` for other than one axis or for a bound
+ *   expression; otherwise as {@link sum}.
  *
  * @example
  * ```ts
- * import { unique } from 'parabuf'
+ * import { unique, view } from 'parabuf'
  * const { values, counts } = await unique(new Float64Array([2, NaN, 1, 2, NaN]))
  * console.log(values, counts) // Float64Array [1, 2, NaN] Float64Array [1, 2, 2]
+ * // The distinct rows of a 4 × 2 matrix; a row holding NaN is never a copy.
+ * const m = view(new Float64Array([1, NaN, 0, 2, 1, NaN, -0, 2]), { shape: [4, 2] })
+ * const rows = await unique(m, { axis: 0 })
+ * console.log(rows.values.shape, rows.values.data, rows.counts) // [3, 2] Float64Array [0, 2, 1, NaN, 1, NaN] Float64Array [2, 1, 1]
  * ```
  *
  * @category Ordering
  */
-export async function unique<A extends NumericArray>(a: Input<A>, options?: AsyncOptions): Promise<Unique<A>> {
+export async function unique<A extends NumericArray>(a: Input<A>, options?: AsyncOptions): Promise<Unique<A>>
+export async function unique<A extends NumericArray>(
+  a: Input<A>,
+  options: AxisOptions & AsyncOptions,
+): Promise<UniqueAlong<A>>
+export async function unique<A extends NumericArray>(
+  a: Input<A>,
+  options?: Partial<AxisOptions> & AsyncOptions,
+): Promise<Unique<A> | UniqueAlong<A>>
+export async function unique<A extends NumericArray>(
+  a: Input<A>,
+  options?: Partial<AxisOptions> & AsyncOptions,
+): Promise<Unique<A> | UniqueAlong<A>> {
   refuseExtraArguments('unique', arguments.length, 2)
-  refuseAxis('unique', options)
-  return uniqueOf(a, await runAsync('unique', undefined, options, a))
+  const params = axisParams(options, undefined)
+  return uniqueOf(a, await runAsync('unique', params, options, a), params?.axis !== undefined)
 }
 
 /**
  * Synchronous {@link unique}.
  *
  * @typeParam A - the input's array type, which the values keep.
- * @param a - the array, or an export of it.
- * @returns `{ values, counts }`.
- * @throws as {@link sum}, synchronously.
+ * @param a - the array, an export of it, or a view of either.
+ * @param options - `axis`: the distinct slices across this axis (see {@link unique}).
+ * @returns `{ values, counts }`; with `axis`, the values as a view (see {@link UniqueAlong}).
+ * @throws as {@link unique}, synchronously.
  *
  * @example
  * ```ts
- * import { uniqueSync } from 'parabuf'
+ * import { uniqueSync, view } from 'parabuf'
  * console.log(uniqueSync(new BigInt64Array([5n, 5n, -1n])).values) // BigInt64Array [-1n, 5n]
+ * // The distinct columns of a 2 × 3 matrix.
+ * const columns = uniqueSync(view(new Uint8Array([7, 1, 7, 0, 2, 0]), { shape: [2, 3] }), { axis: 1 })
+ * console.log(columns.values.shape, columns.values.data, columns.counts) // [2, 2] Uint8Array [1, 7, 2, 0] Float64Array [1, 2]
  * ```
  *
  * @category Ordering
  */
-export function uniqueSync<A extends NumericArray>(a: Input<A>): Unique<A> {
-  refuseExtraArguments('uniqueSync', arguments.length, 1)
-  return uniqueOf(a, runSync('unique', undefined, a))
+export function uniqueSync<A extends NumericArray>(a: Input<A>, options?: { readonly axis?: undefined }): Unique<A>
+export function uniqueSync<A extends NumericArray>(a: Input<A>, options: AxisOptions): UniqueAlong<A>
+export function uniqueSync<A extends NumericArray>(a: Input<A>, options?: Partial<AxisOptions>): Unique<A> | UniqueAlong<A>
+export function uniqueSync<A extends NumericArray>(a: Input<A>, options?: Partial<AxisOptions>): Unique<A> | UniqueAlong<A> {
+  refuseExtraArguments('uniqueSync', arguments.length, 2)
+  const params = axisParams(options, undefined)
+  return uniqueOf(a, runSync('unique', params, a), params?.axis !== undefined)
 }
 
 /**

@@ -98,4 +98,7 @@ export function dataCases(name: string): Float64Array[] {
 }
 
 /** Whether two numbers are the same double, or both NaN. */
+/** The double whose IEEE 754 bits are the 16 hex digits `hex` (how the numpy case files write doubles exactly). */
+export const fromBits = (hex: string): number => new Float64Array(new BigUint64Array([BigInt(`0x${hex}`)]).buffer)[0]!
+
 export const sameDouble = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))

@@ -93,6 +93,21 @@ await fc.assert(
     const rights = needles.map((n) => needles.filter((x) => before(x, n) || same(x, n)).length)
     check('searchsorted', sameElements(pb.searchsortedSync(sorted, sorted), lefts) && sameElements(await pb.searchsorted(sorted, needles, { side: 'right' }), rights), show)
     check('cumsum', sameElements(pb.cumsumSync(a), prefixes) && sameElements(await pb.cumsum(a), prefixes), show)
+    // unique along an axis: as of the same values in a Float32Array (which holds every half exactly), in the input's
+    // type; the rows of an n × 2 view and its columns.
+    const rows = Math.floor(values.length / 2)
+    for (const axis of [0, 1]) {
+      const half = pb.uniqueSync(pb.view(a, { shape: [rows, 2] }), { axis })
+      const single = await pb.unique(pb.view(Float32Array.from(values), { shape: [rows, 2] }), { axis })
+      check(
+        `unique axis ${axis}`,
+        half.values.data instanceof Float16Array &&
+          half.values.shape.join() === single.values.shape.join() &&
+          sameElements(half.values.data as Float32Array, single.values.data as Float32Array) &&
+          sameElements(half.counts, single.counts),
+        show,
+      )
+    }
     // try/finally rather than `using`: on Node 22 (Float16Array behind --js-float16array) `using` is a syntax error.
     const view = pb.borrow(a, 'read')
     try {

@@ -19,6 +19,12 @@ export function indices({ shape, strides, offset }: Layout): number[] {
   return out
 }
 
+/** The layout of `axes` of `l` (in that order) with the others fixed where `offset` puts them: a lane, a slice, or
+ * the elements of one output. */
+export function subLayout(l: Layout, axes: readonly number[], offset: number): Layout {
+  return { shape: axes.map((k) => l.shape[k]!), strides: axes.map((k) => l.strides[k]!), offset, length: l.length }
+}
+
 /** A random layout of up to 4 dimensions within an array of `length`: strides of any sign, zero allowed unless
  * `writable`. */
 export function layout(writable: boolean): fc.Arbitrary<Layout> {
@@ -61,6 +67,13 @@ export function plain(result: unknown): unknown {
   }
   return result
 }
+
+/** `x` as JSON, with bigints, -0 and NaN told apart from numbers, 0 and null. */
+export const show = (x: unknown): string =>
+  JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `${v}n` : Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : v))
+
+/** Whether `a` and `b` are the same plain data as {@link show} tells them. */
+export const same = (a: unknown, b: unknown): boolean => show(a) === show(b)
 
 /** What a call gives: its value as {@link plain} data, or its error's code. */
 export function outcome(f: () => unknown): unknown {

@@ -206,7 +206,8 @@ pub struct OperationInfo {
     /// Whether the public API wraps it (else it is a hook for the binding's tests).
     pub public: bool,
     /// What it gives per output element along axes: `'no'` (it takes no axis), `'float64'`, `'element'`, `'sum'`,
-    /// `'index'` or `'float64Each'`; or `'lanes'` and `'scan'` for one that works along one axis.
+    /// `'index'` or `'float64Each'`; or `'lanes'` and `'scan'` for one that works along one axis, `'slices'` for one
+    /// that works on the slices across one axis (`unique`).
     pub axis: String,
 }
 

@@ -6,12 +6,19 @@
 //! meets more distinct keys than that, the whole array is sorted instead (the radix sort of
 //! [`sort`](crate::kernels::sort::sort)) and its runs of equal keys counted. Counts do not depend on how blocks were grouped,
 //! so the result is the same for any thread count.
+//!
+//! Along an axis ([`unique_along`], numpy's `np.unique(a, axis=k)`), the slices across it are ranked element by
+//! element (the two zeros one rank, every NaN one rank), their indices sorted stably by those ranks (a parallel merge
+//! sort for many), and runs of equal slices counted: the same result for any thread count.
 
-use crate::error::Result;
-use crate::exec::{threads, Cancel, BLOCK};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::exec::{pool, runs_on_caller, threads, Cancel, BLOCK};
 use crate::kernels::blocks::{fold_ranges, staged};
 use crate::kernels::order::{Key, Ordered};
 use crate::kernels::sort::{read_keys, sort_keys, Keys};
+use crate::scratch::Scratch;
 use crate::view::ReadView;
 
 /// A run's table stays dense while its keys span at most this many values (512 KiB of counts).
@@ -297,6 +304,176 @@ fn first_zero_is_negative<T: Ordered>(view: &ReadView<'_, T>, cancel: &Cancel) -
     unreachable!("the view holds a zero")
 }
 
+/// numpy's `np.unique(a, axis=axis, return_counts=True)` for an `a` of shape `dims` whose slices across `axis` are
+/// `slices`, one after another, each in the row-major order of the other axes (as `np.moveaxis(a, axis, 0)` lays
+/// them out): the result's shape (`dims` with `dims[axis]` the number of distinct slices), its values in row-major
+/// order, and each distinct slice's count.
+///
+/// For one dimension this is [`unique`] (numpy runs its one-dimensional `unique` then: all NaNs one value). Otherwise
+/// see [`unique_slices`]: slices compared element by element, a slice holding a NaN equal to no other.
+///
+/// # Errors
+/// As [`unique_slices`]; `ERR_PARABUF_INTERNAL` when `slices` does not hold `dims`' elements or `axis` is not one of
+/// its axes.
+pub fn unique_along<T: Ordered>(
+    slices: &ReadView<'_, T>,
+    dims: &[usize],
+    axis: usize,
+    cancel: &Cancel,
+) -> Result<(Vec<usize>, Vec<T>, Vec<f64>)> {
+    if axis >= dims.len() || dims.iter().product::<usize>() != slices.len() {
+        return Err(Error::internal(format!(
+            "{} elements were given as slices of shape {dims:?} across axis {axis}",
+            slices.len()
+        )));
+    }
+    if dims.len() == 1 {
+        let (values, counts) = unique(slices, cancel)?;
+        return Ok((vec![values.len()], values, counts));
+    }
+    let (distinct, counts) = unique_slices(slices, dims[axis], cancel)?;
+    let m = counts.len();
+    let mut shape = dims.to_vec();
+    shape[axis] = m;
+    // `distinct` is [m, outer, inner] row-major; the result is [outer, m, inner].
+    let outer: usize = dims[..axis].iter().product();
+    let inner: usize = dims[axis + 1..].iter().product();
+    if outer <= 1 || m <= 1 {
+        return Ok((shape, distinct, counts));
+    }
+    let mut values = Vec::with_capacity(distinct.len());
+    for b in 0..outer {
+        for u in 0..m {
+            let at = (u * outer + b) * inner;
+            values.extend_from_slice(&distinct[at..at + inner]);
+        }
+    }
+    Ok((shape, values, counts))
+}
+
+/// The distinct slices among `count` slices of `slices` (one after another, all of one length), sorted, each with how
+/// many slices equal it (as doubles), as numpy's `np.unique` of a structured array of the slices gives them (which is
+/// what `np.unique(a, axis=k)` sorts):
+/// - slices are ordered element by element in `sort`'s order (every NaN last and equal to the others), except that
+///   -0 and +0 are one value: the first element that differs decides (numpy 2.4.6 ranks NaN first when it compares
+///   float16 slices, unlike its float16 sort and its other float types: not followed);
+/// - two slices are one when every element compares equal (`==`: -0 equals +0), so a slice holding a NaN equals no
+///   other slice, not even a copy of itself: numpy compares rows with `!=`. (The whole-array [`unique`] makes every
+///   NaN one value.)
+/// - slices equal up to the sign of their zeros are reported as the first of them in index order; numpy reports the
+///   one its unstable sort happened to put first. Ties of order (copies of one slice holding a NaN) keep index
+///   order.
+///
+/// Slices of no element are all one. The values come out slice after slice.
+///
+/// Ranks every element into a private buffer (block-parallel), then sorts the slices' indices with a stable merge
+/// sort (on the pool for more than a block of elements); the result is the same for any thread count.
+///
+/// # Errors
+/// `Aborted` when `cancel` is raised (checked between blocks, before and after the sort); `OutOfRange` when the
+/// private buffers cannot be allocated; `ERR_PARABUF_INTERNAL` when `count` slices do not fill `slices`.
+pub fn unique_slices<T: Ordered>(
+    slices: &ReadView<'_, T>,
+    count: usize,
+    cancel: &Cancel,
+) -> Result<(Vec<T>, Vec<f64>)> {
+    cancel.check()?;
+    let n = slices.len();
+    if count == 0 || !n.is_multiple_of(count) {
+        return match n {
+            0 => Ok((Vec::new(), Vec::new())),
+            _ => Err(Error::internal(format!("{n} elements are not {count} slices of one length"))),
+        };
+    }
+    let width = n / count;
+    if width == 0 {
+        return Ok((Vec::new(), vec![count as f64]));
+    }
+    // Whole slices per task, about a block of elements each.
+    let per_task = (BLOCK / width).max(1);
+    let tasks = count.div_ceil(per_task);
+    let nan_rank = T::Key::from_u64(u64::MAX);
+    let mut ranks = Scratch::<T::Key>::new(n)?;
+    let mut has_nan = vec![false; count];
+    let rank_task = |t: usize, out: &mut [T::Key], flags: &mut [bool]| -> Result<()> {
+        cancel.check()?;
+        let start = t * per_task * width;
+        staged(&slices.slice(start..start + out.len()), |at, xs| {
+            for (r, x) in out[at..].iter_mut().zip(xs) {
+                *r = rank(*x);
+            }
+        });
+        if T::IS_FLOAT {
+            for (flag, slice) in flags.iter_mut().zip(out.chunks(width)) {
+                *flag = slice.contains(&nan_rank);
+            }
+        }
+        Ok(())
+    };
+    if runs_on_caller(tasks) {
+        rank_task(0, &mut ranks, &mut has_nan)?;
+    } else {
+        pool().install(|| {
+            ranks
+                .par_chunks_mut(per_task * width)
+                .zip(has_nan.par_chunks_mut(per_task))
+                .enumerate()
+                .try_for_each(|(t, (out, flags))| rank_task(t, out, flags))
+        })?;
+    }
+    let ranks = &ranks[..];
+    let slice = |i: usize| &ranks[i * width..(i + 1) * width];
+    let mut order = Scratch::<usize>::new(count)?;
+    order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
+    // Stable, so the order is the one order of (slice, index) whichever sort and thread count.
+    let by_slice = |a: &usize, b: &usize| slice(*a).cmp(slice(*b));
+    if runs_on_caller(tasks) {
+        order.sort_by(by_slice);
+    } else {
+        pool().install(|| order.par_sort_by(by_slice));
+    }
+    cancel.check()?;
+    let mut values: Vec<T> = Vec::new();
+    let mut counts = Vec::new();
+    let (mut k, mut since_check) = (0, 0);
+    while k < count {
+        if since_check >= BLOCK {
+            cancel.check()?;
+            since_check = 0;
+        }
+        let first = order[k];
+        let mut end = k + 1;
+        if !has_nan[first] {
+            while end < count && slice(order[end]) == slice(first) {
+                end += 1;
+            }
+        }
+        let at = values.len();
+        values.resize(at + width, T::default());
+        slices.read_into(first * width, &mut values[at..]);
+        counts.push((end - k) as f64);
+        since_check += (end - k) * width;
+        k = end;
+    }
+    Ok((values, counts))
+}
+
+/// An element's rank among slices' elements: its sort key, with -0 ranked as +0 and every NaN as the highest key.
+#[inline(always)]
+fn rank<T: Ordered>(x: T) -> T::Key {
+    let key = x.sort_key();
+    if T::IS_FLOAT {
+        let sign = 1u64 << (T::Key::BITS - 1);
+        if T::key_is_nan(key) {
+            return T::Key::from_u64(u64::MAX);
+        }
+        if key.to_u64() == sign - 1 {
+            return T::Key::from_u64(sign);
+        }
+    }
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use half::f16;
@@ -425,6 +602,213 @@ mod tests {
         check(&vec![3u16; BLOCK * 3]);
     }
 
+    /// The distinct slices of `values` (`count` slices one after another) as keys, and their counts, by a std sort
+    /// of the slice indices with `sort`'s order element by element (the zeros equal) and a walk over runs of equal
+    /// slices, a slice with a NaN equal to none; each run shown by its first slice in index order.
+    fn slices_reference<T: Ordered>(values: &[T], count: usize) -> (Vec<u64>, Vec<f64>) {
+        if count == 0 {
+            return (vec![], vec![]);
+        }
+        let width = values.len() / count;
+        if width == 0 {
+            return (vec![], vec![count as f64]);
+        }
+        let element = |a: &T, b: &T| match a.to_f64() == 0.0 && b.to_f64() == 0.0 {
+            true => std::cmp::Ordering::Equal,
+            false => sort_order(a, b),
+        };
+        let row = |i: usize| &values[i * width..(i + 1) * width];
+        let by_row = |i: &usize, j: &usize| {
+            row(*i)
+                .iter()
+                .zip(row(*j))
+                .map(|(a, b)| element(a, b))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        };
+        let same =
+            |i: usize, j: usize| row(i).iter().zip(row(j)).all(|(a, b)| !a.to_f64().is_nan() && element(a, b).is_eq());
+        let mut order: Vec<usize> = (0..count).collect();
+        order.sort_by(by_row);
+        let (mut keys, mut counts) = (Vec::new(), Vec::new());
+        let mut start = 0;
+        while start < count {
+            let mut end = start + 1;
+            while end < count && same(order[start], order[end]) {
+                end += 1;
+            }
+            keys.extend(row(order[start]).iter().map(|x| x.key().to_u64()));
+            counts.push((end - start) as f64);
+            start = end;
+        }
+        (keys, counts)
+    }
+
+    fn check_slices<T: Ordered>(values: &[T], count: usize) {
+        let (v, c) = with_view(values, |v| unique_slices(v, count, &Cancel::new())).unwrap();
+        let keys: Vec<u64> = v.iter().map(|x| x.key().to_u64()).collect();
+        assert_eq!((keys, c), slices_reference(values, count), "{count} slices of {} elements", values.len());
+    }
+
+    #[test]
+    fn slices_of_every_type_match_the_reference() {
+        let mut rng = Rng::new(41);
+        // Slices few and wide, many and narrow (more than a block of elements: the parallel rank and sort), of
+        // few distinct values so that many slices repeat.
+        for (count, width) in
+            [(1, 1), (1, 5), (7, 1), (9, 3), (40, 2), (300, 4), (BLOCK / 3 + 7, 3), (5, BLOCK + 9), (3000, 70)]
+        {
+            let n = count * width;
+            let small: Vec<u64> = (0..n).map(|_| rng.next_u64() % 3).collect();
+            let specials = [f64::NAN, -0.0, 0.0, 1.0, -f64::NAN, f64::INFINITY];
+            let f: Vec<f64> = small
+                .iter()
+                .map(|&b| {
+                    if rng.next_u64().is_multiple_of(97) {
+                        specials[(rng.next_u64() % 6) as usize]
+                    } else {
+                        b as f64 - 1.0
+                    }
+                })
+                .collect();
+            check_slices(&f, count);
+            check_slices(&f.iter().map(|x| *x as f32).collect::<Vec<_>>(), count);
+            check_slices(&f.iter().map(|x| f16::from_f64_const(*x)).collect::<Vec<_>>(), count);
+            check_slices(&small.iter().map(|b| b.wrapping_mul(u64::MAX / 2)).collect::<Vec<_>>(), count);
+            check_slices(&small.iter().map(|b| (*b as i64 - 1) * i64::MAX).collect::<Vec<_>>(), count);
+            check_slices(&small.iter().map(|b| *b as i32 - 1).collect::<Vec<_>>(), count);
+            check_slices(&small.iter().map(|b| *b as u32 * 7).collect::<Vec<_>>(), count);
+            check_slices(&small.iter().map(|b| *b as i16 - 1).collect::<Vec<_>>(), count);
+            check_slices(&small.iter().map(|b| *b as u16).collect::<Vec<_>>(), count);
+            check_slices(&small.iter().map(|b| *b as i8 - 1).collect::<Vec<_>>(), count);
+            check_slices(&small.iter().map(|b| *b as u8 * 100).collect::<Vec<_>>(), count);
+        }
+    }
+
+    #[test]
+    fn slices_follow_numpy_on_nans_zeros_and_empty_slices() {
+        // np.unique([[1,nan],[1,nan],[0.,2],[-0.,2],[1,1]], axis=0, return_counts=True): rows [0,2],[1,1],[1,nan],
+        // [1,nan] and counts [2,1,1,1]; the zero row shown as the first one, +0.
+        let nan = f64::NAN;
+        let (v, c) =
+            with_view(&[1.0, nan, 1.0, nan, 0.0, 2.0, -0.0, 2.0, 1.0, 1.0], |v| unique_slices(v, 5, &Cancel::new()))
+                .unwrap();
+        assert_eq!(c, [2.0, 1.0, 1.0, 1.0]);
+        let bits: Vec<u64> = v.iter().map(|x| x.to_bits()).collect();
+        let want: Vec<u64> = [0.0, 2.0, 1.0, 1.0, 1.0, nan, 1.0, nan].iter().map(|x| x.to_bits()).collect();
+        assert_eq!(bits, want);
+        // With -0 first, -0 is shown.
+        let (v, _) = with_view(&[-0.0f32, 2.0, 0.0, 2.0], |v| unique_slices(v, 2, &Cancel::new())).unwrap();
+        assert_eq!(v[0].to_bits(), (-0.0f32).to_bits());
+        // np.unique(np.zeros((0, 3)), axis=0): no slice; np.unique(np.zeros((2, 0)), axis=0): one empty slice, twice.
+        assert_eq!(with_view::<f64, _>(&[], |v| unique_slices(v, 0, &Cancel::new())).unwrap(), (vec![], vec![]));
+        assert_eq!(with_view::<f64, _>(&[], |v| unique_slices(v, 2, &Cancel::new())).unwrap(), (vec![], vec![2.0]));
+        // Elements that are not whole slices are a caller's mistake, not a panic.
+        let err = with_view(&[1u8, 2, 3], |v| unique_slices(v, 2, &Cancel::new())).unwrap_err();
+        assert_eq!(err.code(), "ERR_PARABUF_INTERNAL");
+    }
+
+    /// The slices of `values` in shape `dims` across `axis`, one after another (numpy's moveaxis to the front).
+    fn moved<T: Copy>(values: &[T], dims: &[usize], axis: usize) -> Vec<T> {
+        let outer: usize = dims[..axis].iter().product();
+        let inner: usize = dims[axis + 1..].iter().product();
+        let n = dims[axis];
+        let mut out = Vec::with_capacity(values.len());
+        for i in 0..n {
+            for b in 0..outer {
+                out.extend_from_slice(&values[(b * n + i) * inner..(b * n + i + 1) * inner]);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn along_an_axis_the_slices_come_back_in_the_input_shape() {
+        let mut rng = Rng::new(5);
+        for dims in [&[4, 3, 2][..], &[2, 5, 3, 2], &[6, 2], &[3, 1, 4], &[3, 0, 2], &[0, 4], &[2, 0]] {
+            let n: usize = dims.iter().product();
+            let values: Vec<i32> = (0..n).map(|_| (rng.next_u64() % 2) as i32).collect();
+            for axis in 0..dims.len() {
+                let slices = moved(&values, dims, axis);
+                let (shape, got, counts) = with_view(&slices, |v| unique_along(v, dims, axis, &Cancel::new())).unwrap();
+                let (want, want_counts) = with_view(&slices, |v| unique_slices(v, dims[axis], &Cancel::new())).unwrap();
+                let mut want_shape = dims.to_vec();
+                want_shape[axis] = want_counts.len();
+                assert_eq!((&shape, &counts), (&want_shape, &want_counts), "{dims:?} axis {axis}");
+                // Back in the input's layout, then across the axis again: the distinct slices one after another.
+                assert_eq!(moved(&got, &shape, axis), want, "{dims:?} axis {axis}");
+            }
+        }
+        // numpy: np.unique(np.zeros((3, 0, 2)), axis=2) has shape (3, 0, 1) and counts [2].
+        let (shape, values, counts) =
+            with_view::<f64, _>(&[], |v| unique_along(v, &[3, 0, 2], 2, &Cancel::new())).unwrap();
+        assert_eq!((shape, values, counts), (vec![3, 0, 1], vec![], vec![2.0]));
+        // One dimension: the whole-array unique, all NaNs one value (numpy runs its 1-D unique there too).
+        let (shape, values, counts) =
+            with_view(&[f64::NAN, 1.0, -f64::NAN], |v| unique_along(v, &[3], 0, &Cancel::new())).unwrap();
+        assert_eq!((shape, counts), (vec![2], vec![1.0, 2.0]));
+        assert_eq!(values[1].to_bits(), 0x7FF8_0000_0000_0000);
+    }
+
+    /// Through the dispatch along axes: a strided view (negative strides, an offset) gives, across each axis, what
+    /// the kernel gives for its slices; errors are named after the operation.
+    #[test]
+    fn unique_along_axes_of_a_strided_view() {
+        use std::sync::Arc;
+
+        use crate::kind::ElementKind;
+        use crate::layout::Layout;
+        use crate::ledger::{Ledger, Lent};
+        use crate::ops::{execute_along, Arg, Column, Op, Output};
+        use crate::region::OwnedBuffer;
+
+        let mut rng = Rng::new(11);
+        let values: Vec<f64> = (0..120)
+            .map(|_| (rng.next_u64() % 2) as f64 - if rng.next_u64().is_multiple_of(9) { 0.5 } else { 0.0 })
+            .collect();
+        let buf = OwnedBuffer::zeroed(values.len() * 8);
+        let ledger = Ledger::new();
+        ledger.write(buf.region()).unwrap().view_mut::<f64>().unwrap().write_from(0, &values);
+        // Shape [4, 3, 5]: axis 0 steps 1 backwards from 3, axis 1 steps 40, axis 2 steps 8.
+        let layout = Layout::new(&[4, 3, 5], Some(&[-1, 40, 8]), 3, values.len()).unwrap();
+        let dims = [4, 3, 5];
+        let row_major: Vec<f64> = (0..60)
+            .map(|flat| {
+                let (i, j, k) = (flat / 15, flat / 5 % 3, flat % 5);
+                values[(3 - i as i64 + 40 * j as i64 + 8 * k as i64) as usize]
+            })
+            .collect();
+        let run = |axes: &[i64]| {
+            let lent = Lent::Read(Arc::new(ledger.read(buf.region()).unwrap()));
+            let mut args = [Arg { kind: ElementKind::Float64, lent, layout: Some(layout.clone()), shape: None }];
+            execute_along(&Op::Unique(Unique), &mut args, axes, &Cancel::new())
+        };
+        for axis in [0i64, 1, 2, -1, -3] {
+            let k = axis.rem_euclid(3) as usize;
+            let slices = moved(&row_major, &dims, k);
+            let (shape, want, counts) = with_view(&slices, |v| unique_along(v, &dims, k, &Cancel::new())).unwrap();
+            let pair =
+                Output::Pair { names: ["values", "counts"], columns: [Column::Float64(want), Column::Float64(counts)] };
+            assert_eq!(run(&[axis]).unwrap(), Output::Along { shape, values: Box::new(pair) }, "axis {axis}");
+        }
+        let err = run(&[0, 1]).unwrap_err();
+        assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
+        assert!(err.to_string().starts_with("unique() works along one axis"), "{err}");
+        let err = run(&[3]).unwrap_err();
+        assert_eq!(err.code(), "ERR_OUT_OF_RANGE");
+        assert!(err.to_string().starts_with("unique() options.axis: axis 3 is out of range"), "{err}");
+        assert_eq!(run(&[]).unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+    }
+
+    #[test]
+    fn slices_abort_on_a_raised_flag() {
+        for (n, count) in [(0, 0), (6, 3), (BLOCK * 4, BLOCK)] {
+            let values: Vec<f64> = (0..n).map(|i| (i % 3) as f64).collect();
+            let result = with_view(&values, |v| unique_slices(v, count, &cancelled()));
+            assert_eq!(result.unwrap_err(), Error::Aborted { operation: None });
+        }
+    }
+
     #[test]
     fn a_raised_flag_aborts() {
         for n in [0, 3, BLOCK * 4] {
@@ -442,12 +826,31 @@ pub struct Unique;
 impl crate::ops::Operation for Unique {
     const SPEC: crate::ops::Spec = crate::ops::Spec {
         expression: crate::ops::ExpressionUse::Materialised,
+        axis: crate::ops::AxisResult::Slices,
         ..crate::ops::Spec::new("unique", crate::ops::READS_A, crate::ops::Returns::Pair("values", "counts"))
     };
     fn run(&self, args: &mut [crate::ops::Arg], cancel: &Cancel) -> Result<crate::ops::Output> {
         crate::ops::reading!(args, T, v => unique(&v, cancel).map(|(values, counts)| crate::ops::Output::Pair {
             names: ["values", "counts"],
             columns: [crate::ops::ColumnElement::column(values), crate::ops::Column::Float64(counts)],
+        }))
+    }
+
+    fn run_slices(
+        &self,
+        args: &mut [crate::ops::Arg],
+        dims: &[usize],
+        axis: usize,
+        cancel: &Cancel,
+    ) -> Result<crate::ops::Output> {
+        crate::ops::reading!(args, T, v => unique_along(&v, dims, axis, cancel).map(|(shape, values, counts)| {
+            crate::ops::Output::Along {
+                shape,
+                values: Box::new(crate::ops::Output::Pair {
+                    names: ["values", "counts"],
+                    columns: [crate::ops::ColumnElement::column(values), crate::ops::Column::Float64(counts)],
+                }),
+            }
         }))
     }
 }

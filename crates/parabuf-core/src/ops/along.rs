@@ -13,6 +13,10 @@
 //! buffer of parabuf's own, the kernel runs on each lane as on a whole array (tasks hold whole lanes, about a block of
 //! elements each, on the pool), and only when every lane succeeded are the results written back: through the view,
 //! into the output array, or into a new array of the input's shape.
+//!
+//! An operation on the slices across one axis ([`AxisResult::Slices`]: `unique`, numpy's `np.unique(a, axis=k)`) gets
+//! them copied one after another, each in the row-major order of the other axes, into a buffer of parabuf's own, and
+//! gives the whole result itself.
 
 use crate::error::{Error, Result};
 use crate::exec::{map_block_indices, Cancel, BLOCK};
@@ -55,11 +59,16 @@ pub enum AxisResult {
     /// As [`AxisResult::Lanes`], into the operation's written second array (`cumsum`'s `out`, filled in the row-major
     /// order of the input's indices); without an axis, every element is one lane in row-major order (numpy flattens).
     Scan,
+    /// Not a reduction: the operation works on the slices (sub-arrays) across one axis, each the elements with one
+    /// index along it (`unique`'s distinct slices, numpy's `np.unique(a, axis=k)`): its
+    /// [`Operation::run_slices`](crate::ops::Operation::run_slices) gets them one after another and gives the result.
+    /// Without an axis, the operation sees the elements flattened (numpy's `axis=None`).
+    Slices,
 }
 
 impl AxisResult {
     /// The name the binding exports to the facade: `"no"`, `"float64"`, `"element"`, `"sum"`, `"index"`,
-    /// `"float64Each"`, `"lanes"` or `"scan"`.
+    /// `"float64Each"`, `"lanes"`, `"scan"` or `"slices"`.
     pub fn as_str(self) -> &'static str {
         match self {
             AxisResult::No => "no",
@@ -70,6 +79,7 @@ impl AxisResult {
             AxisResult::Float64Each => "float64Each",
             AxisResult::Lanes => "lanes",
             AxisResult::Scan => "scan",
+            AxisResult::Slices => "slices",
         }
     }
 
@@ -125,13 +135,16 @@ fn along(op: &Op, args: &mut [Arg], axes: &[i64], cancel: &Cancel) -> Result<Out
         Error::InvalidArgValue { detail } => Error::arg_value(format!("{name}() options.axis: {detail}")),
         other => other,
     })?;
-    if result.works_along_lanes() {
+    if result.works_along_lanes() || result == AxisResult::Slices {
         let [axis] = reduced[..] else {
             return Err(Error::arg_value(format!(
                 "{name}() works along one axis, and options.axis {axes:?} names {}",
                 reduced.len()
             )));
         };
+        if result == AxisResult::Slices {
+            return in_slices(op, args, layout.shape(), axis, cancel);
+        }
         return in_lanes(op, args, layout.shape(), axis, cancel);
     }
     if result == AxisResult::Index && reduced.len() != 1 {
@@ -329,6 +342,32 @@ fn in_lanes(op: &Op, args: &mut [Arg], dims: &[usize], axis: usize, cancel: &Can
             Ok(Output::Along { shape, values: Box::new(Output::Array(values)) })
         }
     }
+}
+
+/// Runs `op` on the slices of `args[0]` (seen in `dims`) across `axis`: they are copied, one after another and each in
+/// the row-major order of the other axes, into a buffer of parabuf's own, which
+/// [`Operation::run_slices`](crate::ops::Operation::run_slices) reads.
+fn in_slices(op: &Op, args: &mut [Arg], dims: &[usize], axis: usize, cancel: &Cancel) -> Result<Output> {
+    let [arg] = args else { return Err(Error::internal("an operation on slices takes one array")) };
+    let kind = arg.kind;
+    let count: usize = dims.iter().product();
+    // Axis `axis` first, the others in their order: the slices one after another.
+    let order: Vec<usize> = std::iter::once(axis).chain((0..dims.len()).filter(|&a| a != axis)).collect();
+    let ledger = Ledger::new();
+    let slices = OwnedBuffer::zeroed(count * kind.size());
+    {
+        let mut guard = ledger.write(slices.region())?;
+        with_element_type!(kind, T => {
+            let dst = guard.view_mut::<T>()?;
+            with_strided_read::<T, _>(arg, |src| -> Result<()> {
+                gather(&src.permuted(&order)?, dst);
+                Ok(())
+            })??;
+        });
+    }
+    cancel.check()?;
+    let mut call = [Arg::new(kind, Lent::ReadAlone(ledger.read(slices.region())?))];
+    op.run_slices(&mut call, dims, axis, cancel)
 }
 
 /// Calls `visit(lane, index)` for every lane of `dims` along `axis`, in row-major order of the other axes, with
@@ -537,7 +576,7 @@ fn columns<T: Element + ColumnElement + Store>(
     };
     let element = |value: Scalar| -> T { Conversion::of(kind).scalar::<T>(value) };
     Ok(match result {
-        AxisResult::No | AxisResult::Lanes | AxisResult::Scan => {
+        AxisResult::No | AxisResult::Lanes | AxisResult::Scan | AxisResult::Slices => {
             return Err(Error::internal("an operation that reduces nothing was given results to reduce"))
         }
         AxisResult::Float64 => Output::Array(Column::Float64(results.iter().map(number).collect::<Result<_>>()?)),

@@ -325,6 +325,17 @@ pub trait Operation: Sized + Clone + Default + std::fmt::Debug + PartialEq + Sen
             ExpressionUse::Fused | ExpressionUse::Materialised => materialised(self, bound, rest, cancel),
         }
     }
+
+    /// Runs the operation over the slices (sub-arrays) of an input of shape `dims` across `axis`, for
+    /// [`AxisResult::Slices`]: `args[0]` holds them one after another, each in the row-major order of the other axes
+    /// (numpy's `np.moveaxis(a, axis, 0)`, row-major), in parabuf's own memory. Gives [`Output::Along`]. Errors need
+    /// not name the operation: [`execute_along`] names it.
+    ///
+    /// # Errors
+    /// Whatever the kernel reports; the default, for an operation that declares no slices, `ERR_PARABUF_INTERNAL`.
+    fn run_slices(&self, _args: &mut [Arg], _dims: &[usize], _axis: usize, _cancel: &Cancel) -> Result<Output> {
+        Err(Error::internal(format!("{}() does not work on slices", Self::SPEC.name)))
+    }
 }
 
 /// The refusal of an expression by an operation that takes none.
@@ -484,6 +495,18 @@ macro_rules! operations {
             pub(crate) fn run_kernel(&self, args: &mut [$crate::ops::Arg], cancel: &$crate::exec::Cancel) -> $crate::error::Result<$crate::ops::Output> {
                 match self {
                     $(Op::$variant(op) => $crate::ops::Operation::run(op, args, cancel),)*
+                }
+            }
+
+            pub(crate) fn run_slices(
+                &self,
+                args: &mut [$crate::ops::Arg],
+                dims: &[usize],
+                axis: usize,
+                cancel: &$crate::exec::Cancel,
+            ) -> $crate::error::Result<$crate::ops::Output> {
+                match self {
+                    $(Op::$variant(op) => $crate::ops::Operation::run_slices(op, args, dims, axis, cancel),)*
                 }
             }
 
