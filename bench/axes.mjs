@@ -1,6 +1,6 @@
 // Reductions along axes against the in-run read limit of the same array, numpy's `a.sum(axis=…)` and a JS loop: an
 // 8192 × 8192 float64 matrix summed over each axis (row-major and transposed), many short rows (1e6 × 4, mean over
-// axis 1), a few long ones (4 × 1e7), a 512 × 512 × 3 byte image's per-channel mean, and a whole-array sum through a
+// axis 1, also of random significands, and its 4 × 1e6 transpose over axis 0), a few long ones (4 × 1e7), a 512 × 512 × 3 byte image's per-channel mean, and a whole-array sum through a
 // contiguous view against the array itself.
 import * as parabuf from 'parabuf'
 
@@ -80,6 +80,24 @@ export async function axesSection({ readBytesPerSecond, log, side = 8192 }) {
     record({ id: 'mean over axis 1 of 1e6 × 4 f64', ms, limitMs: limitMs(a), numpyMs, jsMs })
   }
 
+  // The same short sums over data with every significand bit random (as measured data has it): their exact sums often
+  // land halfway between two doubles, which the error bound alone cannot prove (docs/numerics.md).
+  {
+    const rows = 1_000_000
+    const a = significands(rows * 4, 11)
+    const jsMs = timed(() => {
+      const out = new Float64Array(rows)
+      for (let i = 0; i < rows; i++) out[i] = (a[4 * i] + a[4 * i + 1] + a[4 * i + 2] + a[4 * i + 3]) / 4
+      return out
+    }, rounds)
+    const byRows = parabuf.view(a, { shape: [rows, 4] })
+    const ms = timed(() => parabuf.meanSync(byRows, { axis: 1 }), rounds)
+    record({ id: 'random-significand mean over axis 1 of 1e6 × 4 f64', ms, limitMs: limitMs(a), jsMs })
+    const byColumns = parabuf.view(a, { shape: [4, rows] })
+    const columnsMs = timed(() => parabuf.meanSync(byColumns, { axis: 0 }), rounds)
+    record({ id: 'random-significand mean over axis 0 of 4 × 1e6 f64', ms: columnsMs, limitMs: limitMs(a) })
+  }
+
   {
     const a = uniform(4e7, 9)
     const ms = timed(() => parabuf.sumSync(parabuf.view(a, { shape: [4, 1e7] }), { axis: 1 }), rounds)
@@ -99,6 +117,21 @@ export async function axesSection({ readBytesPerSecond, log, side = 8192 }) {
     record({ id: 'per-channel mean over axes [0, 1] of a 512 × 512 × 3 Uint8 image', ms, limitMs: limitMs(bytes), numpyMs })
   }
   return result
+}
+
+/** `n` doubles uniform in [0, 1) with all 53 significand bits random (xorshift32 pairs, seeded). */
+function significands(n, seed) {
+  const a = new Float64Array(n)
+  let s = seed >>> 0 || 1
+  const next = () => {
+    s ^= s << 13
+    s ^= s >>> 17
+    s ^= s << 5
+    s >>>= 0
+    return s
+  }
+  for (let i = 0; i < n; i++) a[i] = ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992
+  return a
 }
 
 /** The issue's targets for the axes section, added through `add(description, measured, pass)`. */

@@ -90,6 +90,8 @@ const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
 // live there). Whether a buffer is detached, out of bounds or resizable is decided natively, at the moment of use.
 export function prepare(value: unknown, what: string, operation: string, known: Kind | undefined = kindOf(value)): Prepared {
   // A typed array, the common case, is known by its internal slot first: it is neither a handle nor a view.
+  let array = value as NumericArray
+  let kind = known as Kind
   if (known === undefined) {
     if (isExport(value)) return { value: nativeOf(value), kind: 0 }
     const parts = viewParts(value)
@@ -97,8 +99,8 @@ export function prepare(value: unknown, what: string, operation: string, known: 
       const data = prepare(parts.data, what, operation)
       return { value: data.value, kind: data.kind | VIEW, view: parts.layout }
     }
+    ;({ array, kind } = requireArray(value, what))
   }
-  const { array, kind } = known === undefined ? requireArray(value, what) : { array: value as NumericArray, kind: known }
   // A Float16Array travels as a Uint16Array alias (Node-API has no float16 type), which refuses detached and
   // out-of-bounds arrays itself.
   if (kind === FLOAT16) return { value: nativeView(array, kind, `${operation}() ${what} argument`), kind }
