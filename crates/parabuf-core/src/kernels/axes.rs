@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::exec::{map_block_indices, run_blocks, Cancel, BLOCK};
 use crate::kernels::blocks::{compensated_block, Lanes, LANES};
 use crate::kernels::exact::{ExactSum, ADDS_BEFORE_NORMALISING};
-use crate::kernels::numeric::Neumaier;
+use crate::kernels::numeric::{two_sum, Neumaier};
 use crate::kernels::sum::{certify, error_bound};
 use crate::layout::{Layout, Shape};
 use crate::view::{Element, StridedReadView};
@@ -729,14 +729,10 @@ fn tracked_group(n: usize, column: impl Fn(usize) -> [f64; SHORT_GROUP]) -> ([f6
     for k in 0..n {
         let xs = column(k);
         for j in 0..SHORT_GROUP {
-            let x = xs[j];
-            let t = sum[j] + x;
-            let x_part = t - sum[j];
-            let lost = (sum[j] - (t - x_part)) + (x - x_part);
-            let c = compensation[j] + lost;
-            let lost_part = c - compensation[j];
+            let (t, lost) = two_sum(sum[j], xs[j]);
             // What the compensation's own addition rounded away: exactly zero while it is exact.
-            residue[j] += ((compensation[j] - (c - lost_part)) + (lost - lost_part)).abs();
+            let (c, rounded) = two_sum(compensation[j], lost);
+            residue[j] += rounded.abs();
             (sum[j], compensation[j]) = (t, c);
         }
     }
@@ -762,13 +758,11 @@ fn certified_group(
     for k in 0..n {
         let xs = column(k);
         for j in 0..SHORT_GROUP {
-            // Neumaier::add (TwoSum: see there), one output per vector lane.
-            let x = xs[j];
-            let t = sum[j] + x;
-            let x_part = t - sum[j];
-            compensation[j] += (sum[j] - (t - x_part)) + (x - x_part);
+            // Neumaier::add, one output per vector lane.
+            let (t, lost) = two_sum(sum[j], xs[j]);
+            compensation[j] += lost;
             sum[j] = t;
-            magnitude[j] += x.abs();
+            magnitude[j] += xs[j].abs();
         }
     }
     let k = short_chain(n);

@@ -130,6 +130,15 @@ impl Numeric for f64 {
     }
 }
 
+/// `a + b` rounded, and its rounding error exactly (Knuth's TwoSum: six operations, no comparison, exact whenever
+/// `a + b` does not overflow).
+#[inline(always)]
+pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let b_part = s - a;
+    (s, (a - (s - b_part)) + (b - b_part))
+}
+
 /// A Neumaier (improved Kahan–Babuška) compensated sum: the running sum plus the rounding error lost so far.
 ///
 /// The result is as accurate as if computed in twice the working precision, then rounded once, for all but
@@ -145,13 +154,11 @@ impl Neumaier {
     /// Adds one term.
     #[inline(always)]
     pub fn add(&mut self, x: f64) {
-        let t = self.sum + x;
-        // The rounding error of `sum + x`, by Knuth's TwoSum: exact whatever the operands' magnitudes, so it is the very
-        // value Neumaier's textbook step computes with a comparison (`(sum - t) + x` when `|sum| >= |x|`, else
+        // The rounding error by Knuth's TwoSum: exact whatever the operands' magnitudes, so it is the very value
+        // Neumaier's textbook step computes with a comparison (`(sum - t) + x` when `|sum| >= |x|`, else
         // `(x - t) + sum`), and the results stay bit-identical. With no comparison and no select, the compiler keeps
         // whole lanes in vector registers; the textbook form compiled to a branch per lane.
-        let x_part = t - self.sum;
-        let lost = (self.sum - (t - x_part)) + (x - x_part);
+        let (t, lost) = two_sum(self.sum, x);
         self.compensation += lost;
         self.sum = t;
     }

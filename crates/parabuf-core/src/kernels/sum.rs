@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::exec::{Cancel, BLOCK};
 use crate::kernels::blocks::{compensated_staged, merged, LANES};
 use crate::kernels::exact::ExactSum;
-use crate::kernels::numeric::{Neumaier, Numeric, Scalar};
+use crate::kernels::numeric::{two_sum, Neumaier, Numeric, Scalar};
 use crate::kernels::source::{Source, Staged};
 use crate::ops::{Output, Returns};
 use crate::view::ReadView;
@@ -110,18 +110,10 @@ struct TrackedPair {
 }
 
 impl TrackedPair {
-    /// `a + b` and its rounding error, exactly (Knuth's TwoSum; exact whenever `a + b` does not overflow).
-    #[inline(always)]
-    fn two_sum(a: f64, b: f64) -> (f64, f64) {
-        let s = a + b;
-        let b_part = s - a;
-        (s, (a - (s - b_part)) + (b - b_part))
-    }
-
     #[inline(always)]
     fn add(&mut self, x: f64) {
-        let (sum, lost) = Self::two_sum(self.sum, x);
-        let (compensation, residue) = Self::two_sum(self.compensation, lost);
+        let (sum, lost) = two_sum(self.sum, x);
+        let (compensation, residue) = two_sum(self.compensation, lost);
         self.inexact |= residue != 0.0;
         (self.sum, self.compensation) = (sum, compensation);
     }
