@@ -26,10 +26,10 @@ use crate::kind::ElementKind;
 use crate::layout::{Layout, Shape};
 use crate::ledger::{Ledger, Lent, Mode, ReadGuard};
 use crate::ops::column::ColumnElement;
-use crate::ops::strided::{gather, scatter, with_strided_read, with_strided_write, RUN};
+use crate::ops::strided::{gather, gather_along, scatter, scatter_along, with_strided_read, with_strided_write};
 use crate::ops::{guarded, Arg, Column, Op, Output, Returns};
 use crate::region::OwnedBuffer;
-use crate::view::{Element, ReadView, StridedReadView, StridedWriteView, WriteView};
+use crate::view::{Element, ReadView, StridedReadView};
 use crate::with_element_type;
 
 /// What a reduction along axes gives per output element, declared with the operation ([`Spec::axis`]).
@@ -269,7 +269,7 @@ fn in_lanes(op: &Op, args: &mut [Arg], dims: &[usize], axis: usize, cancel: &Can
         let mut guard = ledger.write(input.region())?;
         with_element_type!(kind, T => {
             let dst = guard.view_mut::<T>()?;
-            with_strided_read::<T, _>(&mut args[0], |src| gather_lanes(&src, axis, dst))?;
+            with_strided_read::<T, _>(&mut args[0], |src| gather_along(&src, axis, dst))?;
         });
     }
     let output = OwnedBuffer::zeroed(if target == LaneTarget::Second { count * out_kind.size() } else { 0 });
@@ -370,71 +370,6 @@ fn in_slices(op: &Op, args: &mut [Arg], dims: &[usize], axis: usize, cancel: &Ca
     op.run_slices(&mut call, dims, axis, cancel)
 }
 
-/// Calls `visit(lane, index)` for every lane of `dims` along `axis`, in row-major order of the other axes, with
-/// `index` the lane's first element (0 along `axis`); none when an axis is empty.
-fn for_each_lane(dims: &[usize], axis: usize, mut visit: impl FnMut(usize, &mut [usize])) {
-    if dims.contains(&0) {
-        return;
-    }
-    let mut index = vec![0usize; dims.len()];
-    let mut lane = 0;
-    loop {
-        visit(lane, &mut index);
-        index[axis] = 0;
-        lane += 1;
-        // The next index of the other axes, the last one fastest.
-        let mut k = dims.len();
-        loop {
-            if k == 0 {
-                return;
-            }
-            k -= 1;
-            if k == axis {
-                continue;
-            }
-            index[k] += 1;
-            if index[k] < dims[k] {
-                break;
-            }
-            index[k] = 0;
-        }
-    }
-}
-
-/// Copies the lanes of `src` along `axis` into `dst`, one after another in the order of [`for_each_lane`].
-fn gather_lanes<T: Element>(src: &StridedReadView<'_, T>, axis: usize, mut dst: WriteView<'_, T>) {
-    let dims = src.layout().shape().to_vec();
-    let n = dims[axis];
-    let mut stage = vec![T::default(); RUN.min(n)];
-    for_each_lane(&dims, axis, |lane, index| {
-        let mut at = 0;
-        while at < n {
-            let len = stage.len().min(n - at);
-            index[axis] = at;
-            src.read_run(index, axis, &mut stage[..len]);
-            dst.write_from(lane * n + at, &stage[..len]);
-            at += len;
-        }
-    });
-}
-
-/// Stores `lanes` (as [`gather_lanes`] lays them out) through `dst`, along `axis`.
-fn scatter_lanes<T: Element>(lanes: &ReadView<'_, T>, axis: usize, dst: &mut StridedWriteView<'_, T>) {
-    let dims = dst.layout().shape().to_vec();
-    let n = dims[axis];
-    let mut stage = vec![T::default(); RUN.min(n)];
-    for_each_lane(&dims, axis, |lane, index| {
-        let mut at = 0;
-        while at < n {
-            let len = stage.len().min(n - at);
-            lanes.read_into(lane * n + at, &mut stage[..len]);
-            index[axis] = at;
-            dst.write_run(index, axis, &stage[..len]);
-            at += len;
-        }
-    });
-}
-
 /// Writes `lanes` (of an input seen in `dims`, along `axis`) into `target`: element for element through a view of
 /// the input's shape (or an array, seen in that shape row-major); through a view of another shape in the row-major
 /// order of its own indices, as an operation without an axis fills it.
@@ -449,7 +384,7 @@ fn lanes_into<T: Element>(target: &mut Arg, dims: &[usize], axis: usize, lanes: 
             {
                 let mut guard = ledger.write(buffer.region())?;
                 let mut row_major = guard.strided_view_mut_with::<T>(&Layout::row_major(dims)?)?;
-                scatter_lanes(lanes, axis, &mut row_major);
+                scatter_along(lanes, axis, &mut row_major);
             }
             let guard = ledger.read(buffer.region())?;
             let values = guard.view::<T>()?;
@@ -460,12 +395,12 @@ fn lanes_into<T: Element>(target: &mut Arg, dims: &[usize], axis: usize, lanes: 
         }
     }
     with_strided_write::<T>(target, |mut dst| {
-        scatter_lanes(lanes, axis, &mut dst);
+        scatter_along(lanes, axis, &mut dst);
         Ok(())
     })
 }
 
-/// One array of the lanes' columns (in the order of [`for_each_lane`], each along `axis` of `dims`), in the row-major
+/// One array of the lanes' columns (in the order of [`gather_along`], each along `axis` of `dims`), in the row-major
 /// order of `dims`.
 fn row_major_of_lanes(columns: Vec<Column>, dims: &[usize], axis: usize) -> Result<Column> {
     let n = dims[axis];

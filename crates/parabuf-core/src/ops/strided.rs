@@ -151,73 +151,86 @@ pub(super) fn with_strided_write<T: Element>(
     }
 }
 
-/// Calls `visit(index)` for the start of every run of the last axis, in row-major order (once, with an empty index,
-/// for a view of no dimensions).
-fn for_each_run(shape: &[usize], mut visit: impl FnMut(&[usize])) {
-    let Some((&last, outer)) = shape.split_last() else {
-        visit(&[]);
-        return;
-    };
-    if last == 0 || outer.contains(&0) {
+/// Calls `visit(index, at, len)` for every run of at most [`RUN`] elements along `axis` of `shape` (which has at least
+/// one axis), lane after lane in row-major order of the other axes: `index` is the run's first element, `at` its
+/// position when the lanes are laid one after another, and `len` its length. None when an axis is empty.
+fn for_each_run(shape: &[usize], axis: usize, mut visit: impl FnMut(&[usize], usize, usize)) {
+    if shape.contains(&0) {
         return;
     }
+    let n = shape[axis];
     let mut index = vec![0usize; shape.len()];
+    let mut at = 0;
     loop {
         let mut start = 0;
-        while start < last {
-            index[shape.len() - 1] = start;
-            visit(&index);
-            start += RUN.min(last - start);
+        while start < n {
+            let len = RUN.min(n - start);
+            index[axis] = start;
+            visit(&index, at, len);
+            (start, at) = (start + len, at + len);
         }
-        // The next index of the outer axes, the last one fastest.
-        let mut axis = outer.len();
+        index[axis] = 0;
+        // The next index of the other axes, the last one fastest.
+        let mut k = shape.len();
         loop {
-            if axis == 0 {
+            if k == 0 {
                 return;
             }
-            axis -= 1;
-            index[axis] += 1;
-            if index[axis] < outer[axis] {
+            k -= 1;
+            if k == axis {
+                continue;
+            }
+            index[k] += 1;
+            if index[k] < shape[k] {
                 break;
             }
-            index[axis] = 0;
+            index[k] = 0;
         }
     }
 }
 
-/// Copies the view's elements, in row-major order of its indices, into `dst` (which holds exactly that many).
-pub(super) fn gather<T: Element>(src: &StridedReadView<'_, T>, mut dst: WriteView<'_, T>) {
-    let shape = src.layout().shape().to_vec();
-    let mut stage = [T::default(); RUN];
-    let mut at = 0;
-    if shape.is_empty() {
-        dst.write_from(0, &[src.get(&[])]);
-        return;
-    }
-    let last = shape.len() - 1;
-    for_each_run(&shape, |index| {
-        let n = RUN.min(shape[last] - index[last]);
-        src.read_run(index, last, &mut stage[..n]);
-        dst.write_from(at, &stage[..n]);
-        at += n;
+/// Copies the lanes of `src` along `axis` into `dst` (which holds exactly as many elements), one lane after another
+/// in row-major order of the other axes.
+pub(super) fn gather_along<T: Element>(src: &StridedReadView<'_, T>, axis: usize, mut dst: WriteView<'_, T>) {
+    let shape = src.layout().shape();
+    let mut stage = vec![T::default(); RUN.min(shape[axis])];
+    for_each_run(shape, axis, |index, at, len| {
+        src.read_run(index, axis, &mut stage[..len]);
+        dst.write_from(at, &stage[..len]);
     });
+}
+
+/// Stores `values`, laid out as [`gather_along`] lays out the lanes along `axis`, through `dst`.
+pub(super) fn scatter_along<T: Element>(
+    values: &crate::view::ReadView<'_, T>,
+    axis: usize,
+    dst: &mut StridedWriteView<'_, T>,
+) {
+    let shape = dst.layout().shape().to_vec();
+    let mut stage = vec![T::default(); RUN.min(shape[axis])];
+    for_each_run(&shape, axis, |index, at, len| {
+        values.read_into(at, &mut stage[..len]);
+        dst.write_run(index, axis, &stage[..len]);
+    });
+}
+
+/// Copies the view's elements, in row-major order of its indices, into `dst` (which holds exactly that many): its
+/// lanes along the last axis one after another.
+pub(super) fn gather<T: Element>(src: &StridedReadView<'_, T>, mut dst: WriteView<'_, T>) {
+    match src.layout().ndim() {
+        0 => dst.write_from(0, &[src.get(&[])]),
+        ndim => gather_along(src, ndim - 1, dst),
+    }
 }
 
 /// Stores `values`, in row-major order of the view's indices, through the view.
 pub(super) fn scatter<T: Element>(values: &crate::view::ReadView<'_, T>, dst: &mut StridedWriteView<'_, T>) {
-    let shape = dst.layout().shape().to_vec();
-    let mut stage = [T::default(); RUN];
-    if shape.is_empty() {
-        values.read_into(0, &mut stage[..1]);
-        dst.set(&[], stage[0]);
-        return;
+    match dst.layout().ndim() {
+        0 => {
+            let mut one = [T::default()];
+            values.read_into(0, &mut one);
+            dst.set(&[], one[0]);
+        }
+        ndim => scatter_along(values, ndim - 1, dst),
     }
-    let last = shape.len() - 1;
-    let mut at = 0;
-    for_each_run(&shape, |index| {
-        let n = RUN.min(shape[last] - index[last]);
-        values.read_into(at, &mut stage[..n]);
-        dst.write_run(index, last, &stage[..n]);
-        at += n;
-    });
 }
