@@ -852,15 +852,13 @@ fn rows(
             rest /= n;
         }
         index[c] = columns.start;
-        let first = |index: &mut [usize]| {
-            index[c] = columns.start;
-            out_position(index)
-        };
+        // The output of the task's first column (the kernels below move `index`; this reads only its kept axes).
+        let first = out_position(&index);
         let out_stride: usize = walk.shape()[c + 1..walk.kept].iter().product();
         if reduced < 2 * LANES {
             // Few rows: each output is short, and summed as short outputs are (one piece: `rows_per_piece` is larger).
             let done = simd_arch().dispatch(ShortColumns { walk, index: &mut index, axis: c, rows: reduced, width: w });
-            return (first(&mut index), out_stride, Columns::Finished(done));
+            return (first, out_stride, Columns::Finished(done));
         }
         let (mut sums, mut compensations, mut magnitudes) = (vec![0.0f64; w], vec![0.0f64; w], vec![0.0f64; w]);
         let (r0, r1) = (p * rows_per_piece, ((p + 1) * rows_per_piece).min(reduced));
@@ -874,7 +872,6 @@ fn rows(
             magnitudes: &mut magnitudes,
         }
         .run();
-        let first = first(&mut index);
         let part = |j: usize| Part {
             total: Neumaier::from_parts(sums[j], compensations[j]),
             magnitude: magnitudes[j],
