@@ -14,7 +14,7 @@ import { ALL_TYPES, BLOCK, type Ctor, element, isBig, isFloat } from './helpers/
 import { fromBits, sameDouble } from './helpers/exact.js'
 import { compare } from './helpers/reference.js'
 import { borrowError, ledgerBaseline, rangeError, throwsError, typeError } from './helpers/ledger.js'
-import { indices, layout, type Layout, outcome, plain, same, show, subLayout } from './helpers/views.js'
+import { axisOf, dataOf, indices, layout, type Layout, outcome, plain, same, show, subLayout } from './helpers/views.js'
 
 type Value = number | bigint
 
@@ -100,19 +100,13 @@ const scenario = fc
       l: fc.constant(l),
       T: fc.constant(T),
       values: fc.array(element(T), { minLength: 32, maxLength: 32 }),
-      axis: l.shape.length === 0 ? fc.constant(0) : fc.integer({ min: -l.shape.length, max: l.shape.length - 1 }),
+      axis: axisOf(l),
       descending: fc.boolean(),
       reduced: fc.subarray(l.shape.map((_, k) => k)),
       q: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.array(fc.constantFrom(0, 0.1, 0.25, 0.5, 0.9, 1), { maxLength: 3 })),
       method: fc.constantFrom<pb.QuantileMethod>('linear', 'lower', 'higher', 'nearest', 'midpoint'),
     }),
   )
-
-function dataOf(T: Ctor, l: Layout, values: Value[]): InstanceType<Ctor> {
-  const data = new T(l.length) as InstanceType<Ctor>
-  for (let i = 0; i < l.length; i++) (data as unknown as Value[])[i] = values[i % values.length]! as never
-  return data
-}
 
 test('cumsum, argsort and quantile along random axes of random views of every type match the reference', (t) => {
   fc.assert(

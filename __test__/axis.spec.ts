@@ -13,7 +13,7 @@ import { ALL_TYPES, type Ctor, element, isBig } from './helpers/arrays.js'
 import { exactSum } from './helpers/exact.js'
 import { argExtreme, extreme } from './helpers/reference.js'
 import { ledgerBaseline, rangeError, throwsError, typeError } from './helpers/ledger.js'
-import { indices, layout, type Layout, outcome, plain, subLayout } from './helpers/views.js'
+import { dataOf, indices, layout, type Layout, outcome, plain, subLayout } from './helpers/views.js'
 
 type Value = number | bigint
 type Reduce = (a: pb.Input, options: pb.AxisOptions) => unknown
@@ -131,8 +131,7 @@ const scenario = fc
 test('every reduction along random axes of random views of every type is the reference for each output element', (t) => {
   fc.assert(
     fc.property(scenario, ({ l, T, values, axes }) => {
-      const data = new T(l.length) as InstanceType<Ctor>
-      for (let i = 0; i < l.length; i++) (data as unknown as Value[])[i] = values[i % values.length]! as never
+      const data = dataOf(T, l, values)
       const v = pb.view(data, { shape: l.shape, strides: l.strides, offset: l.offset })
       for (const [name, reduce] of ALONG) {
         const got = outcome(() => reduce(v, { axis: axes.axis }))

@@ -15,7 +15,7 @@ import { ALL_TYPES, BLOCK, type Ctor, element, isBig } from './helpers/arrays.js
 import { fromBits, sameDouble } from './helpers/exact.js'
 import { compare } from './helpers/reference.js'
 import { borrowError, ledgerBaseline, rangeError, throwsError, typeError } from './helpers/ledger.js'
-import { indices, layout, type Layout, outcome, plain, same, show, subLayout } from './helpers/views.js'
+import { axisOf, dataOf, indices, layout, type Layout, outcome, plain, same, show, subLayout } from './helpers/views.js'
 
 type Value = number | bigint
 
@@ -95,15 +95,9 @@ const scenario = fc
         fc.array(element(T === Float16 ? Float64Array : T), { minLength: 32, maxLength: 32 }),
         fc.array(isBig(T) ? fc.constantFrom<Value>(0n, 1n) : fc.constantFrom<Value>(0, 1, -0, NaN), { minLength: 32, maxLength: 32 }),
       ),
-      axis: l.shape.length === 0 ? fc.constant(0) : fc.integer({ min: -l.shape.length, max: l.shape.length - 1 }),
+      axis: axisOf(l),
     }),
   )
-
-function dataOf(T: Ctor, l: Layout, values: Value[]): InstanceType<Ctor> {
-  const data = new T(l.length) as InstanceType<Ctor>
-  for (let i = 0; i < l.length; i++) (data as unknown as Value[])[i] = values[i % values.length]! as never
-  return data
-}
 
 test('unique along random axes of random views of every type matches the reference, sync and async', async (t) => {
   await fc.assert(

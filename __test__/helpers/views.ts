@@ -3,6 +3,8 @@ import fc from 'fast-check'
 
 import * as pb from 'parabuf'
 
+import type { Ctor } from './arrays.js'
+
 export type Layout = { shape: number[]; strides: number[]; offset: number; length: number }
 
 /** The data index of each element of a layout, in row-major order of the indices. */
@@ -50,6 +52,19 @@ export function layout(writable: boolean): fc.Arbitrary<Layout> {
       return { shape, strides, offset, length: offset + high + 1 + slack }
     })
     .filter((l) => !writable || new Set(indices(l)).size === indices(l).length)
+}
+
+/** An axis of `l`, counted from either end (0 for a layout of no dimensions, which an axis must then refuse). */
+export function axisOf(l: Layout): fc.Arbitrary<number> {
+  const n = l.shape.length
+  return n === 0 ? fc.constant(0) : fc.integer({ min: -n, max: n - 1 })
+}
+
+/** An array of `T` as long as `l` needs, filled with `values` over and over. */
+export function dataOf(T: Ctor, l: Layout, values: readonly (number | bigint)[]): InstanceType<Ctor> {
+  const data = new T(l.length) as InstanceType<Ctor>
+  for (let i = 0; i < l.length; i++) (data as unknown as (number | bigint)[])[i] = values[i % values.length]!
+  return data
 }
 
 /**
