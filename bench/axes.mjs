@@ -4,7 +4,7 @@
 // contiguous view against the array itself.
 import * as parabuf from 'parabuf'
 
-import { uniform } from './expressions.mjs'
+import { uniform, xorshift32 } from './expressions.mjs'
 import * as peers from './peers.mjs'
 
 const { timed } = peers
@@ -119,17 +119,10 @@ export async function axesSection({ readBytesPerSecond, log, side = 8192 }) {
   return result
 }
 
-/** `n` doubles uniform in [0, 1) with all 53 significand bits random (xorshift32 pairs, seeded). */
+/** `n` doubles uniform in [0, 1) with all 53 significand bits random (pairs of xorshift32 values, seeded). */
 function significands(n, seed) {
   const a = new Float64Array(n)
-  let s = seed >>> 0 || 1
-  const next = () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    s >>>= 0
-    return s
-  }
+  const next = xorshift32(seed)
   for (let i = 0; i < n; i++) a[i] = ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992
   return a
 }

@@ -9,17 +9,23 @@ import * as peers from './peers.mjs'
 
 const { timed } = peers
 
-/** A deterministic array of `n` doubles in [0, 1), from xorshift with `seed`. */
-export function uniform(n, seed) {
-  const a = new Float64Array(n)
+/** The next-value function of a xorshift32 generator started at `seed`: deterministic unsigned 32-bit integers. */
+export function xorshift32(seed) {
   let s = seed >>> 0 || 1
-  for (let i = 0; i < n; i++) {
+  return () => {
     s ^= s << 13
     s ^= s >>> 17
     s ^= s << 5
     s >>>= 0
-    a[i] = s / 4294967296
+    return s
   }
+}
+
+/** A deterministic array of `n` doubles in [0, 1), from xorshift with `seed`. */
+export function uniform(n, seed) {
+  const a = new Float64Array(n)
+  const next = xorshift32(seed)
+  for (let i = 0; i < n; i++) a[i] = next() / 4294967296
   return a
 }
 
